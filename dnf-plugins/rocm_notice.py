@@ -1,0 +1,147 @@
+"""rocm_notice: tell dnf users when a transaction moves ROCm to another release line.
+
+This module is only dnf glue: it reads dnf's state into plain records, hands them to the
+``rocm_notice`` package (where every decision is made and tested) and turns the answer
+back into log messages. A bug in here must never cost the user a traceback or a changed
+transaction, so every hook fails open with one line.
+"""
+
+import logging
+import sys
+
+import dnf
+import dnf.transaction
+
+logger = logging.getLogger("dnf.plugin")
+
+MSG_INTERNAL = "rocm_notice: internal error: %s (transaction not affected)"
+
+_OUT_ACTIONS = set(dnf.transaction.BACKWARD_ACTIONS) | {dnf.transaction.PKG_REINSTALLED}
+_IN_ACTIONS = set(dnf.transaction.FORWARD_ACTIONS)
+
+
+def _describe(error):
+    text = str(error).strip().splitlines()
+    return "%s: %s" % (type(error).__name__, text[0]) if text else type(error).__name__
+
+
+def _record(pkg, details=False, requires=False):
+    """A hawkey package as a plain record; dependency lists only when asked (they cost)."""
+    from rocm_notice.records import Package
+    return Package(
+        name=pkg.name, epoch=pkg.epoch or 0, version=pkg.version, release=pkg.release,
+        arch=pkg.arch, repoid=pkg.reponame or "",
+        provides=tuple(str(d) for d in pkg.provides) if details else (),
+        obsoletes=tuple(str(d) for d in pkg.obsoletes) if details else (),
+        requires=tuple(str(d) for d in pkg.requires) if requires else ())
+
+
+def _arrow():
+    """'→' where stderr can show it, '->' elsewhere."""
+    try:
+        "\u2192".encode(sys.stderr.encoding or "ascii")
+        return "\u2192"
+    except (LookupError, UnicodeEncodeError):
+        return "->"
+
+
+class RocmNotice(dnf.Plugin):
+    """Warn before dnf moves ROCm across a major or minor release."""
+
+    name = "rocm_notice"
+
+    def __init__(self, base, cli):
+        super(RocmNotice, self).__init__(base, cli)
+        self.settings = None
+        self._catalog = None
+
+    # -- hooks: guard clauses, then one call into the core --------------------------
+
+    def config(self):
+        try:
+            self._load_config()
+        except Exception as error:  # never a traceback in the user's dnf run
+            logger.warning(MSG_INTERNAL, _describe(error))
+
+    def resolved(self):
+        if self.settings is None or not self.base.transaction:
+            return
+        try:
+            self._notice()
+        except dnf.exceptions.Error:
+            raise
+        except Exception as error:
+            logger.warning(MSG_INTERNAL, _describe(error))
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _setopts(self):
+        """``--setopt=rocm_notice.KEY=VALUE``: dnf 4 files these under repo options."""
+        opts = getattr(getattr(self.cli, "command", None), "opts", None)
+        ours = (getattr(opts, "repo_setopts", None) or {}).get(self.name, {})
+        return {key: values[-1] for key, values in ours.items() if values}
+
+    def _load_config(self):
+        from rocm_notice import config
+        self.confdirs = list(self.base.conf.pluginconfpath)
+        self.settings, problems = config.load(self.confdirs, self._setopts())
+        for problem in problems:
+            logger.warning(problem)
+
+    def catalog(self):
+        if self._catalog is None:
+            from rocm_notice.catalog import Catalog
+            self._catalog = Catalog.load(self.settings.include, self.settings.exclude)
+        return self._catalog
+
+    def _transaction_items(self, catalog):
+        """The transaction's ROCm-related items as records (others are not looked at)."""
+        from rocm_notice.records import IN, OUT, Item
+        items = []
+        for tsi in self.base.transaction:
+            direction = IN if tsi.action in _IN_ACTIONS else (
+                OUT if tsi.action in _OUT_ACTIONS else None)
+            if direction and catalog.kind(tsi.pkg.name) is not None:
+                items.append(Item(direction, tsi.action_name, _record(tsi.pkg, details=True)))
+        return items
+
+    def _incoming_consumers(self, catalog):
+        return [_record(tsi.pkg, requires=True) for tsi in self.base.transaction
+                if tsi.action in _IN_ACTIONS and catalog.kind(tsi.pkg.name) is None]
+
+    def _notice(self):
+        catalog = self.catalog()
+        items = self._transaction_items(catalog)
+        if not items:
+            return
+        from rocm_notice import analysis, config, known, notice
+        installed = [_record(pkg, details=True)
+                     for pkg in self.base.sack.query().installed()
+                     if catalog.kind(pkg.name) is not None]
+        findings = analysis.analyse(items, installed, catalog,
+                                    lambda: self._incoming_consumers(catalog))
+        if not findings.notable:
+            return
+        context = notice.Context(
+            config_path=config.config_files(self.confdirs)[0] if self.confdirs else "",
+            assumeyes=bool(self.base.conf.assumeyes),
+            releasever=getattr(self.base.conf, "releasever", "") or "",
+            releasever_minor=getattr(self.base.conf, "releasever_minor", "") or "",
+            arrow=_arrow(),
+            notes=known.notes_urls(known.load()),
+            compat=self._available_compat(findings, catalog))
+        logger.warning("\n".join(notice.lines(findings, context)))
+
+    def _available_compat(self, findings, catalog):
+        """{old line: compat package names the enabled repos offer for what moves}."""
+        offered = {}
+        for crossing in findings.crossings:
+            wanted = {catalog.compat_name(c.old.name, crossing.old_line)
+                      for c in crossing.changes if c.old is not None}
+            wanted.discard(None)
+            if wanted:
+                found = self.base.sack.query().available().filter(name=sorted(wanted))
+                names = sorted({pkg.name for pkg in found})
+                if names:
+                    offered.setdefault(crossing.old_line, names)
+        return offered

@@ -1,0 +1,211 @@
+"""Transaction items -> findings: which ROCm packages cross a release line, and what follows.
+
+Input is plain records (see ``records``); output is a ``Findings`` value that the policy
+and the report read. Nothing here prints, decides or touches dnf.
+"""
+
+import collections
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from rocm_notice import catalog as cat
+from rocm_notice import releases
+from rocm_notice.records import IN, OUT, Package
+
+# "libamdhip64.so.6()(64bit)", "libamdhip64.so.6(hip_4.2)(64bit)" -> "libamdhip64.so.6"
+_SONAME = re.compile(r"^(lib[^\s()]*\.so(?:\.[0-9][\w.]*)?)(?:\(|$)")
+
+
+def soname(dependency):
+    """The soname a Provides/Requires string names, or None for anything else."""
+    match = _SONAME.match(dependency)
+    return match.group(1) if match else None
+
+
+def _sonames(packages, attribute):
+    return {name for p in packages for dep in getattr(p, attribute)
+            for name in [soname(dep)] if name}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One ROCm package moving: ``old`` is None when it is newly installed."""
+
+    old: Optional[Package]
+    new: Package
+    old_release: releases.Release
+    new_release: releases.Release
+
+
+@dataclass
+class Crossing:
+    """All changes of a transaction from one release line to another."""
+
+    kind: str            # releases.MAJOR or releases.MINOR
+    old_line: releases.Line
+    new_line: releases.Line
+    changes: list = field(default_factory=list)
+
+    @property
+    def downgrade(self):
+        return self.new_line < self.old_line
+
+    @property
+    def epel_old(self):
+        return sorted({m for c in self.changes if c.old
+                       for m in [releases.epel_minor(c.old.release)] if m is not None})
+
+    @property
+    def epel_new(self):
+        return sorted({m for c in self.changes
+                       for m in [releases.epel_minor(c.new.release)] if m is not None})
+
+    @property
+    def same_epel(self):
+        """Changes whose old and new builds carry the same ``.el10_N``: against EPEL's rule."""
+        return [c for c in self.changes if c.old is not None
+                and releases.epel_minor(c.old.release) is not None
+                and releases.epel_minor(c.old.release) == releases.epel_minor(c.new.release)]
+
+
+@dataclass
+class Findings:
+    crossings: list = field(default_factory=list)
+    installed_lines: dict = field(default_factory=dict)  # Line -> package count, before
+    after_lines: dict = field(default_factory=dict)      # Line -> sorted names, after
+    lost_sonames: list = field(default_factory=list)
+    consumers: list = field(default_factory=list)        # non-ROCm packages built for the new line
+    foreign: list = field(default_factory=list)          # AMD-repository packages in the mix
+    unknown: list = field(default_factory=list)          # ROCm changes whose release is unreadable
+
+    @property
+    def mixed(self):
+        return len(self.after_lines) > 1
+
+    @property
+    def notable(self):
+        """Whether the user must hear about this transaction at all."""
+        return bool(self.crossings or self.foreign)
+
+
+def _line_counts(packages, catalog):
+    counts = collections.Counter()
+    for package in packages:
+        if catalog.kind(package.name) in (cat.ROCM, cat.AMD):
+            found = catalog.release_of(package)
+            if found:
+                counts[found.line] += 1
+    return counts
+
+
+def _main_line(counts):
+    """The line most installed packages are on (the higher one on a tie)."""
+    if not counts:
+        return None
+    return max(counts, key=lambda line: (counts[line], line))
+
+
+def pair(items, catalog):
+    """(old or None, new) for every incoming ROCm package, plus the unpaired outgoing ones.
+
+    Pairs by name (same arch first), then by the new package's Obsoletes.
+    """
+    tracked = (cat.ROCM, cat.AMD)
+    incoming = [i.package for i in items
+                if i.direction == IN and catalog.kind(i.package.name) in tracked]
+    outgoing = collections.defaultdict(list)
+    for item in items:
+        if item.direction == OUT and catalog.kind(item.package.name) in tracked:
+            outgoing[item.package.name].append(item.package)
+
+    def take(name, arch):
+        candidates = outgoing.get(name)
+        if not candidates:
+            return None
+        for index, package in enumerate(candidates):
+            if package.arch == arch:
+                return candidates.pop(index)
+        return candidates.pop(0)
+
+    pairs = []
+    for new in incoming:
+        old = take(new.name, new.arch)
+        for obsoleted in new.obsoletes:
+            if old is not None:
+                break
+            old = take(obsoleted.split()[0], new.arch)
+        pairs.append((old, new))
+    removed = [p for packages in outgoing.values() for p in packages]
+    return pairs, removed
+
+
+def analyse(items, installed, catalog, incoming_requires=tuple):
+    """Findings for one transaction.
+
+    ``items``: every transaction item (``records.Item``); ROCm ones carry provides and
+    obsoletes. ``installed``: the installed ROCm-related packages (any catalog kind), with
+    provides. ``incoming_requires``: called only when something crosses, returns the
+    incoming non-ROCm packages with their requires (consumers are found by soname).
+    """
+    findings = Findings()
+    before = _line_counts(installed, catalog)
+    findings.installed_lines = dict(before)
+    installed_main = _main_line(before)
+
+    pairs, _removed = pair(items, catalog)
+    groups = {}
+    for old, new in pairs:
+        new_release = catalog.release_of(new)
+        if old is not None:
+            old_release = catalog.release_of(old)
+        elif (installed_main is not None and new_release is not None
+              and new_release.line > installed_main):
+            # A package of a newer line installed beside the stack starts moving it; one of
+            # an older line is a package that lags a release, which Fedora does routinely.
+            old_release = releases.Release(*installed_main)
+        else:
+            continue
+        if old_release is None or new_release is None:
+            findings.unknown.append(new)
+            continue
+        kind = releases.boundary(old_release, new_release)
+        if kind not in (releases.MAJOR, releases.MINOR):
+            continue
+        key = (kind, old_release.line, new_release.line)
+        if key not in groups:
+            groups[key] = Crossing(*key)
+        groups[key].changes.append(Change(old, new, old_release, new_release))
+    findings.crossings = sorted(groups.values(), key=lambda c: (c.old_line, c.new_line))
+
+    leaving = {i.package.nevra for i in items if i.direction == OUT}
+    arriving = [i.package for i in items
+                if i.direction == IN and catalog.kind(i.package.name) is not None]
+    after = [p for p in installed if p.nevra not in leaving] + arriving
+    by_line = collections.defaultdict(set)
+    for package in after:
+        if catalog.kind(package.name) in (cat.ROCM, cat.AMD):
+            found = catalog.release_of(package)
+            if found:
+                by_line[found.line].add(package.name)
+    findings.after_lines = {line: sorted(names) for line, names in sorted(by_line.items())}
+
+    findings.foreign = _foreign(installed, arriving, after, catalog)
+    if not findings.crossings:
+        return findings
+
+    outgoing = [i.package for i in items if i.direction == OUT]
+    findings.lost_sonames = sorted(_sonames(outgoing, "provides") - _sonames(after, "provides"))
+    new_sonames = _sonames(arriving, "provides") - _sonames(installed, "provides")
+    findings.consumers = sorted(
+        (p for p in incoming_requires() if _sonames([p], "requires") & new_sonames),
+        key=lambda p: p.name)
+    return findings
+
+
+def _foreign(installed, arriving, after, catalog):
+    """AMD-repository packages, when the transaction mixes them with EPEL's ROCm."""
+    foreign = [p for p in after if catalog.is_foreign(p)]
+    native = [p for p in after if catalog.kind(p.name) == cat.ROCM and not catalog.is_foreign(p)]
+    touched = any(catalog.kind(p.name) in (cat.ROCM, cat.AMD) for p in arriving)
+    return sorted(foreign, key=lambda p: p.name) if foreign and native and touched else []

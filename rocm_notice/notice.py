@@ -1,0 +1,138 @@
+"""Findings -> the short notice a user reads before dnf's transaction table.
+
+One notice per transaction: a heading that names the release lines, then only the lines
+that apply. Every string that came from a repository passes through ``clean()``.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from rocm_notice import releases
+
+SHOWN = 5   # names listed before "(+N more)"
+
+# Control characters (C0, DEL, C1) would let a repository rewrite the user's terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+HEADING = "rocm_notice: this transaction moves ROCm %s"
+CROSSING = "%s %s %s (%s%s): %s"
+EPEL = "  EPEL: packages built for %s %s %s (dist tags); this system: %s."
+SONAMES = "  Libraries that go away: %s."
+REBUILD = "  Programs built against ROCm %s will not run with %s: rebuild them after this update."
+CONSUMERS = "  Also moving to ROCm %s: %s."
+MIXED = "  Afterwards installed ROCm spans %s: %s."
+MIXED_LAG = "  (%s: no newer build in the enabled repositories yet, or held back)"
+SAME_EPEL = ("  For packagers: %s changes ROCm line inside EPEL %s (same dist tag), against "
+             "EPEL's rule that ROCm changes only between EPEL minors; please report it.")
+FOREIGN = ("  AMD-repository packages sit beside EPEL's ROCm (%s): mixing the two stacks is "
+           "unsupported; keep one of them.")
+CONTINUE_ASK = "  To continue: answer y."
+CONTINUE_YES = "  dnf was told to proceed (-y): the change is applied now."
+STAY = "  To stay on %s: %sset '%s = lock' in %s (patch updates of %s still install)%s."
+STAY_ANSWER = "answer N, "
+STAY_AGAIN = ", then run dnf again"
+COMPAT = "  To keep %s beside %s instead: dnf install %s"
+NOTES = "  Release notes for ROCm %s: %s"
+STATUS = "  Details: dnf rocm status"
+
+
+def clean(text):
+    """A repository-provided string, safe to print."""
+    return _CONTROL.sub("", str(text))
+
+
+def names(items, shown=SHOWN):
+    items = [clean(i) for i in items]
+    more = len(items) - shown
+    listed = ", ".join(items[:shown])
+    return listed + (" (+%d more)" % more if more > 0 else "")
+
+
+def _count(n, word="package"):
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")
+
+
+@dataclass
+class Context:
+    """What the adapter knows about this run, beyond the findings."""
+
+    config_path: str = "/etc/dnf/plugins/rocm_notice.conf"
+    assumeyes: bool = False
+    releasever: str = ""
+    releasever_minor: str = ""
+    arrow: str = "\u2192"
+    notes: dict = field(default_factory=dict)        # Line -> release notes URL
+    compat: dict = field(default_factory=dict)       # old Line -> available compat names
+
+
+def _system(context):
+    if context.releasever and context.releasever_minor and "." not in context.releasever:
+        return "releasever %s.%s" % (clean(context.releasever), clean(context.releasever_minor))
+    if context.releasever:
+        return "releasever %s" % clean(context.releasever)
+    return "releasever unknown"
+
+
+def _epel(minors):
+    return "/".join("10.%d" % m for m in minors) or "?"
+
+
+def lines(findings, context):
+    """The notice as a list of lines ([] when nothing is worth saying)."""
+    if not findings.notable:
+        return []
+    out = []
+    arrow = context.arrow
+    parts = []
+    for crossing in findings.crossings:
+        direction = ", downgrade" if crossing.downgrade else ""
+        parts.append(CROSSING % (crossing.old_line, arrow, crossing.new_line, crossing.kind,
+                                 direction, _count(len(crossing.changes))))
+    if parts:
+        out.append(HEADING % "; ".join(parts))
+    else:
+        out.append("rocm_notice: this transaction mixes ROCm stacks")
+
+    for crossing in findings.crossings:
+        if crossing.epel_old or crossing.epel_new:
+            out.append(EPEL % (_epel(crossing.epel_old), arrow, _epel(crossing.epel_new),
+                               _system(context)))
+    if findings.lost_sonames:
+        out.append(SONAMES % names(findings.lost_sonames))
+    upgrades = [c for c in findings.crossings if not c.downgrade]
+    if upgrades:
+        first = upgrades[0]
+        out.append(REBUILD % (first.old_line, first.new_line))
+    if findings.consumers and upgrades:
+        out.append(CONSUMERS % (upgrades[0].new_line, names(p.name for p in findings.consumers)))
+    if findings.mixed and findings.crossings:
+        spans = ["%s (%s)" % (line, names(pkgs, 3) if len(pkgs) <= 3 else _count(len(pkgs)))
+                 for line, pkgs in findings.after_lines.items()]
+        out.append(MIXED % (" and ".join(spans[-2:]) if len(spans) == 2 else ", ".join(spans),
+                            "a mixed stack is unsupported"))
+        targets = {c.new_line for c in findings.crossings}
+        behind = sorted({name for line, pkgs in findings.after_lines.items()
+                         if line not in targets for name in pkgs})
+        if behind:
+            out.append(MIXED_LAG % names(behind))
+    for crossing in findings.crossings:
+        same = crossing.same_epel
+        if same:
+            minor = releases.epel_minor(same[0].new.release)
+            out.append(SAME_EPEL % (names(sorted({c.new.name for c in same})), "10.%d" % minor))
+    if findings.foreign:
+        out.append(FOREIGN % names(sorted({p.name for p in findings.foreign})))
+
+    if upgrades:
+        first = upgrades[0]
+        out.append(CONTINUE_YES if context.assumeyes else CONTINUE_ASK)
+        out.append(STAY % (first.old_line, "" if context.assumeyes else STAY_ANSWER,
+                           "on_" + first.kind, context.config_path, first.old_line,
+                           STAY_AGAIN))
+        compat = context.compat.get(first.old_line)
+        if compat:
+            out.append(COMPAT % (first.old_line, first.new_line, " ".join(clean(c) for c in compat)))
+        url = context.notes.get(first.new_line)
+        if url:
+            out.append(NOTES % (first.new_line, url))
+    return out

@@ -1,0 +1,117 @@
+"""The ROCm release and the EPEL minor of a package, from its version and release alone.
+
+Repository ids and ``releasever`` change under a machine's feet (DESIGN §1); the packages'
+own NEVRAs do not. Everything here is a pure function of strings and never raises: a
+string we cannot read yields ``None`` ("unknown"), which callers treat as "not a crossing".
+"""
+
+import re
+from typing import NamedTuple, Optional
+
+
+class Line(NamedTuple):
+    """A ROCm release line (major.minor): the unit of compatibility."""
+
+    major: int
+    minor: int
+
+    def __str__(self):
+        return "%d.%d" % self
+
+
+class Release(NamedTuple):
+    """A ROCm release; compares as an integer tuple (7.11 > 7.2, 10.0 > 7.14)."""
+
+    major: int
+    minor: int
+    patch: int = 0
+
+    @property
+    def line(self):
+        return Line(self.major, self.minor)
+
+    def __str__(self):
+        return "%d.%d.%d" % self
+
+
+MAJOR = "major"
+MINOR = "minor"
+PATCH = "patch"
+SAME = "same"
+
+# Field widths are bounded so that a huge number reads as "unknown", not as ROCm 99999.
+_FIELD = r"(\d{1,4})"
+_PLAIN_VERSION = re.compile(r"^%s\.%s(?:\.%s)?$" % (_FIELD, _FIELD, _FIELD))
+# rocm-compilersupport and pre-release builds carry the release inside Release:
+# "12.rocm7.1.1.el10_2", "0.rocm7.2.0^git20260101.abc1234.el10_3".
+_MARKER = re.compile(r"(?:^|[.^~+_-])rocm%s\.%s(?:\.%s)?(?![\d])" % (_FIELD, _FIELD, _FIELD))
+# AMD's repository appends the release as MMmmpp: "6.4.43484.60402" is ROCm 6.4.2.
+_AMD_VERSION = re.compile(r"^\d{1,6}(?:\.\d{1,6}){1,3}\.(\d{5,6})$")
+_EPEL_MINOR = re.compile(r"\.el10_(\d{1,3})(?![\d])")
+
+
+def _release(major, minor, patch):
+    return Release(int(major), int(minor), int(patch or 0))
+
+
+def from_release_field(release):
+    """The ``rocmX.Y[.Z]`` marker inside an RPM Release, or None."""
+    match = _MARKER.search(release or "")
+    return _release(*match.groups()) if match else None
+
+
+def from_version(version):
+    """A plain ``X.Y[.Z]`` RPM Version read as a ROCm release, or None."""
+    match = _PLAIN_VERSION.match(version or "")
+    return _release(*match.groups()) if match else None
+
+
+def from_amd_version(version):
+    """ROCm release encoded in the trailing MMmmpp field of AMD's versions, or None."""
+    match = _AMD_VERSION.match(version or "")
+    if not match:
+        return None
+    code = int(match.group(1))
+    release = Release(code // 10000, code // 100 % 100, code % 100)
+    return release if release.major >= 1 else None
+
+
+def is_amd_version(version):
+    """True for versions only AMD's repository uses (a trailing MMmmpp field)."""
+    return from_amd_version(version) is not None
+
+
+def rocm_release(version, release, versioned=True):
+    """The ROCm release a package belongs to, or None when it cannot be told.
+
+    Read in order: a ``rocmX.Y.Z`` marker in Release, AMD's trailing MMmmpp field, the
+    plain Version. ``versioned`` is False for packages whose Version is their own (the
+    LLVM major of rocm-compilersupport, for instance): then Version alone never counts.
+    """
+    found = from_release_field(release) or from_amd_version(version)
+    if found or not versioned:
+        return found
+    return from_version(version)
+
+
+def epel_minor(release):
+    """N of the ``.el10_N`` dist tag, or None (context only: unrebuilt packages keep theirs)."""
+    match = _EPEL_MINOR.search(release or "")
+    return int(match.group(1)) if match else None
+
+
+def boundary(old, new):
+    """How far apart two releases are: MAJOR, MINOR, PATCH or SAME."""
+    if old.major != new.major:
+        return MAJOR
+    if old.minor != new.minor:
+        return MINOR
+    if old.patch != new.patch:
+        return PATCH
+    return SAME
+
+
+def parse_line(text):
+    """``"7.1"`` -> Line(7, 1); None for anything else (used for config and commands)."""
+    match = re.match(r"^\s*%s\.%s\s*$" % (_FIELD, _FIELD), text or "")
+    return Line(int(match.group(1)), int(match.group(2))) if match else None

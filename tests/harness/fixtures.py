@@ -1,0 +1,129 @@
+"""Fake RPM packages and repositories, built for real from a declarative table.
+
+A test describes packages as ``Pkg`` records; ``build_repo`` turns a list of them into an
+RPM repository with ``rpmbuild --nodeps`` and ``createrepo_c``. Built RPMs and repositories
+are cached by content, so a table costs a build once per cache.
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+CACHE = Path(os.environ.get("ROCM_NOTICE_FIXTURE_CACHE", CHECKOUT / ".cache" / "fixtures"))
+SPEC_FORMAT = 1   # bump to invalidate cached RPMs when the spec template changes
+
+
+@dataclass(frozen=True)
+class Pkg:
+    name: str
+    version: str
+    release: str = "1.el10_1"
+    epoch: int = 0
+    arch: str = "noarch"
+    provides: tuple = ()
+    requires: tuple = ()
+    obsoletes: tuple = ()
+    conflicts: tuple = ()
+    summary: str = ""
+
+    @property
+    def nevra(self):
+        epoch = "%d:" % self.epoch if self.epoch else ""
+        return "%s-%s%s-%s.%s" % (self.name, epoch, self.version, self.release, self.arch)
+
+    def spec(self):
+        lines = ["Name: %s" % self.name, "Version: %s" % self.version,
+                 "Release: %s" % self.release, "License: MIT",
+                 "Summary: %s" % (self.summary or "fake %s for rocm-epel-notice tests" % self.name),
+                 "BuildArch: %s" % self.arch]
+        if self.epoch:
+            lines.append("Epoch: %d" % self.epoch)
+        for tag, values in (("Provides", self.provides), ("Requires", self.requires),
+                            ("Obsoletes", self.obsoletes), ("Conflicts", self.conflicts)):
+            lines.extend("%s: %s" % (tag, value) for value in values)
+        lines += ["", "%description", "A package that only exists in tests.", "", "%files", ""]
+        return "\n".join(lines)
+
+
+def _digest(*parts):
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:20]
+
+
+def rpm_env(home):
+    """Environment for rpm tools: a HOME whose macros keep everything off the host."""
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".rpmmacros").write_text("%_dbpath /usr/lib/sysimage/rpm\n")
+    env = dict(os.environ, HOME=str(home), LC_ALL="C.UTF-8")
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def _run(command, env):
+    result = subprocess.run(command, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if result.returncode != 0:
+        raise RuntimeError("%s failed (exit %d):\n%s" % (command[0], result.returncode,
+                                                          result.stdout[-3000:]))
+    return result.stdout
+
+
+def build_rpm(pkg, cache=CACHE):
+    """The path of a built RPM for ``pkg`` (built once, then taken from the cache)."""
+    spec = pkg.spec()
+    target = Path(cache) / "rpms" / _digest(str(SPEC_FORMAT), spec) / (pkg.nevra + ".rpm")
+    if target.exists():
+        return target
+    work = Path(tempfile.mkdtemp(prefix="rpmbuild-", dir=str(Path(cache).parent)
+                                 if Path(cache).parent.exists() else None))
+    try:
+        (work / "pkg.spec").write_text(spec)
+        _run(["rpmbuild", "--nodeps", "--quiet", "-bb",
+              "--define", "_topdir %s" % work, "--define", "_build_id_links none",
+              "--define", "_binary_payload w1.gzdio",
+              "--define", "__os_install_post %{nil}", str(work / "pkg.spec")],
+             rpm_env(work / "home"))
+        built = next((work / "RPMS").rglob("*.rpm"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".partial")
+        shutil.copyfile(built, partial)
+        os.replace(partial, target)
+        return target
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def build_repo(pkgs, cache=CACHE):
+    """A directory holding an RPM repository of exactly ``pkgs`` (cached by content)."""
+    pkgs = sorted(set(pkgs), key=lambda p: p.nevra)
+    key = _digest(str(SPEC_FORMAT), *(p.spec() for p in pkgs))
+    repo = Path(cache) / "repos" / key
+    if (repo / "repodata" / "repomd.xml").exists():
+        return repo
+    Path(cache).mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="repo-", dir=str(cache)))
+    try:
+        for pkg in pkgs:
+            rpm = build_rpm(pkg, cache)
+            os.link(rpm, staging / rpm.name) if _same_fs(rpm, staging) \
+                else shutil.copyfile(rpm, staging / rpm.name)
+        _run(["createrepo_c", "--quiet", "--no-database", str(staging)], rpm_env(staging / ".home"))
+        shutil.rmtree(staging / ".home", ignore_errors=True)
+        repo.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(staging, repo)
+        except OSError:          # built meanwhile by someone else: theirs is as good
+            shutil.rmtree(staging, ignore_errors=True)
+        return repo
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _same_fs(a, b):
+    return os.stat(a).st_dev == os.stat(b).st_dev

@@ -1,0 +1,115 @@
+"""Real ``/usr/bin/dnf`` in an ``--installroot``, with our plugin loaded from the checkout.
+
+Everything a run writes stays inside the sandbox directory: the installroot (rpmdb, dnf's
+cache, logs), repo files, the plugin configuration, and a HOME whose ``.rpmmacros`` gives
+the Fedora rpmdb location (Debian's rpm would otherwise use ``~/.rpmdb``). ``pluginpath``
+is always set, so the host's own dnf plugins never load.
+"""
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.harness.fixtures import CHECKOUT, build_repo, rpm_env
+
+DNF = "/usr/bin/dnf"
+DBPATH = "/usr/lib/sysimage/rpm"
+DNF_CONF = """[main]
+gpgcheck=0
+best=True
+installonly_limit=3
+clean_requirements_on_remove=True
+install_weak_deps=False
+metadata_expire=0
+"""
+DEFAULT_PLUGIN_CONF = "[main]\nenabled = 1\n"
+
+
+@dataclass
+class Run:
+    args: list
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def __str__(self):
+        return "dnf %s -> %d\n--- stdout\n%s--- stderr\n%s" % (
+            " ".join(self.args), self.returncode, self.stdout, self.stderr)
+
+
+class Sandbox:
+    """One installroot with its repos and plugin configuration."""
+
+    def __init__(self, path, plugin_conf=DEFAULT_PLUGIN_CONF, releasever="10",
+                 pluginpath=CHECKOUT / "dnf-plugins", pythonpath=CHECKOUT):
+        self.path = Path(path)
+        self.root = self.path / "root"
+        self.reposdir = self.path / "repos.d"
+        self.confdir = self.path / "pluginconf"
+        self.home = self.path / "home"
+        for directory in (self.root, self.reposdir, self.confdir / "rocm_notice.d"):
+            directory.mkdir(parents=True, exist_ok=True)
+        (self.path / "dnf.conf").write_text(DNF_CONF)
+        self.releasever = releasever
+        self.pluginpath = [Path(p) for p in (pluginpath if isinstance(pluginpath, (list, tuple))
+                                             else [pluginpath])]
+        self.pythonpath = str(pythonpath)
+        self.env = rpm_env(self.home)
+        if plugin_conf is not None:
+            self.write_conf(plugin_conf)
+
+    # -- configuration ------------------------------------------------------------
+
+    def write_conf(self, text, name="rocm_notice.conf"):
+        (self.confdir / name).write_text(text)
+
+    def write_dropin(self, name, text):
+        (self.confdir / "rocm_notice.d" / name).write_text(text)
+
+    def use_repos(self, **repos):
+        """Replace the enabled repositories: ``use_repos(epel=[Pkg, ...], other=[...])``."""
+        for old in self.reposdir.glob("*.repo"):
+            old.unlink()
+        for repoid, pkgs in repos.items():
+            path = build_repo(pkgs)
+            (self.reposdir / ("%s.repo" % repoid)).write_text(
+                "[%s]\nname=%s (test)\nbaseurl=file://%s\ngpgcheck=0\nenabled=1\n"
+                % (repoid, repoid, path))
+
+    # -- running ------------------------------------------------------------------
+
+    def dnf_args(self, *args):
+        return [DNF, "-c", str(self.path / "dnf.conf"), "--installroot", str(self.root),
+                "--releasever", self.releasever,
+                "--setopt=reposdir=%s" % self.reposdir,
+                "--setopt=pluginpath=%s" % ",".join(str(p) for p in self.pluginpath),
+                "--setopt=pluginconfpath=%s" % self.confdir] + list(args)
+
+    def run_env(self, extra=None):
+        env = dict(self.env, PYTHONPATH=self.pythonpath)
+        env.update(extra or {})
+        return env
+
+    def dnf(self, *args, env=None, timeout=300):
+        command = self.dnf_args(*args)
+        result = subprocess.run(command, env=self.run_env(env), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                timeout=timeout)
+        return Run(list(args), result.returncode, result.stdout, result.stderr)
+
+    def installed(self):
+        """{name: "version-release"} from the sandbox's rpmdb."""
+        result = subprocess.run(
+            ["rpm", "--root", str(self.root), "--dbpath", DBPATH, "-qa",
+             "--qf", "%{NAME} %{VERSION}-%{RELEASE}\\n"],
+            env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, check=True)
+        return dict(line.split(" ", 1) for line in result.stdout.splitlines() if line)
+
+    def install(self, *names):
+        """Install ``names`` from the current repos with the plugin running; must succeed."""
+        run = self.dnf("-y", "install", *names)
+        if run.returncode != 0:
+            raise AssertionError("set-up install failed:\n%s" % run)
+        return run
