@@ -1,0 +1,29 @@
+"""Shared fixtures: a real-dnf sandbox per test, or a clear failure when dnf is missing."""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(CHECKOUT))
+
+REQUIRED = {"/usr/bin/dnf": "dnf", "rpmbuild": "rpm", "createrepo_c": "createrepo-c"}
+
+
+def _missing_tools():
+    return [tool for tool in REQUIRED
+            if not (os.access(tool, os.X_OK) if tool.startswith("/") else shutil.which(tool))]
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    """A fresh installroot with the plugin loaded from this checkout."""
+    missing = _missing_tools()
+    if missing:
+        pytest.fail("end-to-end tests need real dnf and rpm tools; missing: %s "
+                    "(run 'make check', which installs them)" % ", ".join(missing))
+    from tests.harness.sandbox import Sandbox
+    return Sandbox(tmp_path / "sandbox")

@@ -1,0 +1,188 @@
+"""The notice, as users meet it: real dnf, real RPMs, the plugin from this checkout."""
+
+import shutil
+
+from tests.e2e import stacks
+from tests.harness.fixtures import CHECKOUT
+
+ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
+
+
+def installed_64(sandbox):
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    return sandbox.installed()
+
+
+def notice_of(run):
+    """Our lines in dnf's stderr."""
+    lines = run.stderr.splitlines()
+    start = [i for i, line in enumerate(lines) if line.startswith("rocm_notice:")]
+    return "\n".join(lines[start[0]:]) if start else ""
+
+
+def assert_no_trace(run):
+    assert "Traceback" not in run.stdout + run.stderr, run
+    assert "rocm_notice" not in run.stdout, "plugin output on stdout:\n%s" % run
+
+
+def test_major_crossing_with_yes_prints_notice_on_stderr_and_upgrades(sandbox):
+    installed_64(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_no_trace(run)
+    notice = notice_of(run)
+    assert "ROCm 6.4 \u2192 7.1 (major): 9 packages" in notice, run
+    assert "libamdhip64.so.6" in notice and "librocblas.so.4" in notice
+    assert "rebuild" in notice
+    assert "10.1 \u2192 10.2" in notice
+    assert "python3-torch" in notice
+    assert "on_major = lock" in notice
+    assert "dnf install rocblas6.4 rocm-hip6.4" in notice
+    assert "docs-7.1.0" in notice
+    assert run.stderr.count("rocm_notice: this transaction") == 1
+    after = sandbox.installed()
+    assert after["rocblas"] == "7.1.1-1.el10_2"
+    assert after["hipcc"] == "20-1.rocm7.1.1.el10_2"
+
+
+def test_assumeno_shows_notice_and_leaves_rpmdb_unchanged(sandbox):
+    before = installed_64(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("--assumeno", "upgrade")
+    assert run.returncode == 1, run
+    assert_no_trace(run)
+    assert "ROCm 6.4 \u2192 7.1 (major)" in notice_of(run)
+    assert sandbox.installed() == before
+
+
+def test_notice_comes_before_the_transaction_is_run(sandbox):
+    installed_64(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("--assumeno", "upgrade")
+    # resolved() runs before dnf prints the table; with --assumeno nothing ran at all.
+    assert "Operation aborted" in run.stdout + run.stderr
+    assert notice_of(run)
+
+
+def test_minor_crossing_names_the_lagging_package(sandbox):
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_3(lagging=("rocm-smi",)))
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_no_trace(run)
+    notice = notice_of(run)
+    assert "ROCm 7.1 \u2192 7.2 (minor): 8 packages" in notice, run
+    assert "on_minor = lock" in notice
+    assert "7.1 (rocm-smi)" in notice
+    assert "libamdhip64.so" not in notice      # 7.1 -> 7.2 keeps the sonames
+    assert sandbox.installed()["rocm-smi"] == "7.1.1-1.el10_2"
+    assert sandbox.installed()["rocblas"] == "7.2.0-1.el10_3"
+
+
+def test_patch_only_upgrade_is_silent(sandbox):
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"))
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.2"))
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "rocm_notice" not in run.stdout + run.stderr, run
+    assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
+    assert sandbox.installed()["hipcc"] == "19-1.rocm6.4.2.el10_1"
+
+
+def test_compilersupport_crossing_is_read_from_release(sandbox):
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install("hipcc", "rocm-comgr")
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "ROCm 6.4 \u2192 7.1 (major): 2 packages" in notice_of(run), run
+
+
+def test_unrelated_upgrade_is_silent(sandbox):
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install("zstd-tools", "rocblas")
+    sandbox.use_repos(epel=stacks.epel_10_1() + [stacks.Pkg("zstd-tools", "1.5.8", "1.el10_1")])
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "rocm_notice" not in run.stdout + run.stderr, run
+    assert sandbox.installed()["zstd-tools"] == "1.5.8-1.el10_1"
+
+
+def test_fresh_install_is_silent(sandbox):
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("-y", "install", *ALL)
+    assert run.returncode == 0, run
+    assert "rocm_notice" not in run.stdout + run.stderr, run
+
+
+def test_removal_is_silent(sandbox):
+    installed_64(sandbox)
+    run = sandbox.dnf("-y", "remove", "hipblas")
+    assert run.returncode == 0, run
+    assert "rocm_notice" not in run.stdout + run.stderr, run
+    assert "hipblas" not in sandbox.installed()
+
+
+def test_quiet_drops_the_notice(sandbox):
+    installed_64(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("-q", "-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "rocm_notice" not in run.stdout + run.stderr, run
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_enabled_0_prints_nothing(sandbox):
+    sandbox.write_conf("[main]\nenabled = 0\n")
+    installed_64(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "rocm_notice" not in run.stdout + run.stderr, run
+
+
+def test_bad_option_value_is_one_line_and_default_applies(sandbox):
+    sandbox.write_conf("[main]\nenabled = 1\non_major = sometimes\n")
+    installed_64(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_no_trace(run)
+    problems = [l for l in run.stderr.splitlines() if "sometimes" in l]
+    assert len(problems) == 1, run
+    conf = str(sandbox.confdir / "rocm_notice.conf")
+    assert conf in problems[0] and "on_major" in problems[0]
+    assert "warn, lock, block" in problems[0] and "keeping on_major = warn" in problems[0]
+    assert "ROCm 6.4 \u2192 7.1 (major)" in notice_of(run)     # warn, the default
+
+
+def test_unknown_key_is_named_in_one_line(sandbox):
+    sandbox.write_conf("[main]\non_majr = lock\n")
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    run = sandbox.dnf("-y", "install", "rocblas")
+    assert run.returncode == 0, run
+    lines = [l for l in run.stderr.splitlines() if "on_majr" in l]
+    assert len(lines) == 1 and "did you mean 'on_major'" in lines[0], run
+
+
+def test_internal_error_is_one_line_and_dnf_completes(sandbox, tmp_path):
+    # A copy of the core with a bug planted in the analysis: the plugin must fail open.
+    broken = tmp_path / "broken"
+    shutil.copytree(CHECKOUT / "rocm_notice", broken / "rocm_notice")
+    with open(broken / "rocm_notice" / "analysis.py", "a") as source:
+        source.write("\n\ndef analyse(*args, **kwargs):\n    raise KeyError('planted bug')\n")
+    installed_64(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    sandbox.pythonpath = str(broken)
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_no_trace(run)
+    errors = [l for l in run.stderr.splitlines() if l.startswith("rocm_notice:")]
+    assert errors == ["rocm_notice: internal error: KeyError: 'planted bug' "
+                      "(transaction not affected)"], run
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
