@@ -63,14 +63,30 @@ class RocmNotice(dnf.Plugin):
         except Exception as error:  # never a traceback in the user's dnf run
             logger.warning(MSG_INTERNAL, _describe(error))
 
+    def sack(self):
+        if self.settings is None or not self._resolving():
+            return
+        from rocm_notice import policy
+        if not policy.has_lock(self.settings):
+            return
+        try:
+            self._hold()
+        except dnf.exceptions.Error:
+            raise
+        except Exception as error:  # a failed hold leaves the transaction as dnf sees it
+            logger.warning(MSG_INTERNAL, _describe(error))
+
     def resolved(self):
         if self.settings is None or not self.base.transaction:
             return
         try:
-            self._notice()
+            self._check_transaction()
         except dnf.exceptions.Error:
             raise
         except Exception as error:
+            from rocm_notice import notice, policy
+            if policy.has_block(self.settings):   # the admin chose safety: fail closed
+                raise dnf.exceptions.Error(notice.FAIL_CLOSED % _describe(error))
             logger.warning(MSG_INTERNAL, _describe(error))
 
     # -- helpers -------------------------------------------------------------------
@@ -109,12 +125,38 @@ class RocmNotice(dnf.Plugin):
         return [_record(tsi.pkg, requires=True) for tsi in self.base.transaction
                 if tsi.action in _IN_ACTIONS and catalog.kind(tsi.pkg.name) is None]
 
-    def _notice(self):
+    def _resolving(self):
+        """Holds apply where dnf resolves (upgrade, install, distro-sync, dnf-automatic,
+        API users), not to list or repoquery, which should show what exists."""
+        return self.cli is None or bool(getattr(self.cli.demands, "resolving", False))
+
+    def _context(self, findings=None, catalog=None):
+        from rocm_notice import config, known, notice
+        files = config.config_files(self.confdirs)
+        return notice.Context(
+            config_path=files[0] if files else "",
+            dropin_dir=(self.confdirs[0] + "/rocm_notice.d") if self.confdirs else "",
+            assumeyes=bool(self.base.conf.assumeyes),
+            releasever=getattr(self.base.conf, "releasever", "") or "",
+            releasever_minor=getattr(self.base.conf, "releasever_minor", "") or "",
+            arrow=_arrow(),
+            notes=known.notes_urls(known.load()) if findings else {},
+            compat=self._available_compat(findings, catalog) if findings else {})
+
+    def _hold(self):
+        import hawkey
+        from rocm_notice import hold, notice
+        held = hold.apply(self.base.sack, self.catalog(), self.settings,
+                          hawkey.IGNORE_EXCLUDES)
+        if held is not None:
+            logger.warning(notice.hold_line(held))
+
+    def _check_transaction(self):
         catalog = self.catalog()
         items = self._transaction_items(catalog)
         if not items:
             return
-        from rocm_notice import analysis, config, known, notice
+        from rocm_notice import analysis, notice, policy
         installed = [_record(pkg, details=True)
                      for pkg in self.base.sack.query().installed()
                      if catalog.kind(pkg.name) is not None]
@@ -122,14 +164,10 @@ class RocmNotice(dnf.Plugin):
                                     lambda: self._incoming_consumers(catalog))
         if not findings.notable:
             return
-        context = notice.Context(
-            config_path=config.config_files(self.confdirs)[0] if self.confdirs else "",
-            assumeyes=bool(self.base.conf.assumeyes),
-            releasever=getattr(self.base.conf, "releasever", "") or "",
-            releasever_minor=getattr(self.base.conf, "releasever_minor", "") or "",
-            arrow=_arrow(),
-            notes=known.notes_urls(known.load()),
-            compat=self._available_compat(findings, catalog))
+        blocked = policy.blocked(findings, self.settings)
+        if blocked:
+            raise dnf.exceptions.Error(notice.block_message(blocked, self._context()))
+        context = self._context(findings, catalog)
         logger.warning("\n".join(notice.lines(findings, context)))
 
     def _available_compat(self, findings, catalog):

@@ -106,6 +106,11 @@ def _main_line(counts):
     return max(counts, key=lambda line: (counts[line], line))
 
 
+def main_line(packages, catalog):
+    """The release line of an installed stack (None when no ROCm package is known)."""
+    return _main_line(_line_counts(packages, catalog))
+
+
 def pair(items, catalog):
     """(old or None, new) for every incoming ROCm package, plus the unpaired outgoing ones.
 

@@ -58,6 +58,10 @@ class Catalog:
                    names("independent"), names("amd"), names("not-rocm"),
                    include, exclude)
 
+    def name_globs(self):
+        """Globs that match every name this catalog may call ROCm (for hawkey queries)."""
+        return sorted(set(self.rocm) | {base + "-*" for base in self.rocm} | set(self.include))
+
     def base(self, name):
         """The ROCm base name ``name`` is a subpackage of, or None."""
         while name not in self.rocm:

@@ -57,6 +57,7 @@ class Context:
     """What the adapter knows about this run, beyond the findings."""
 
     config_path: str = "/etc/dnf/plugins/rocm_notice.conf"
+    dropin_dir: str = "/etc/dnf/plugins/rocm_notice.d"
     assumeyes: bool = False
     releasever: str = ""
     releasever_minor: str = ""
@@ -136,3 +137,34 @@ def lines(findings, context):
         if url:
             out.append(NOTES % (first.new_line, url))
     return out
+
+
+HOLD = ("rocm_notice: ROCm held at %s by policy (%s); %s available, %s held back "
+        "(patch updates of %s still install)")
+BLOCK = "rocm_notice: blocked by policy (%s): this transaction would move ROCm %s; nothing was changed."
+BLOCK_ALLOW = ("  To approve ROCm %s: add 'allow = %s' under [main] in a file in %s "
+               "(for example %s), then run dnf again.")
+BLOCK_LOCK = "  To stay on %s and still take the other updates: set '%s = lock' instead."
+FAIL_CLOSED = ("rocm_notice: could not evaluate ROCm policy: %s; the transaction is blocked "
+               "because policy says block. To proceed anyway: dnf --disableplugin=rocm_notice ...")
+
+
+def hold_line(hold, arrow="\u2192"):
+    """The one line that reports an active hold on every run."""
+    return HOLD % (hold.line, ", ".join("%s = lock" % key for key in hold.keys),
+                   ", ".join(str(t) for t in hold.targets), _count(hold.count),
+                   hold.line)
+
+
+def block_message(crossings, context):
+    """A self-contained refusal: it must read well in a dnf-automatic log, with no tty."""
+    moves = "; ".join(CROSSING % (c.old_line, context.arrow, c.new_line, c.kind, "",
+                                  _count(len(c.changes))) for c in crossings)
+    keys = ", ".join(sorted({"on_%s = block" % c.kind for c in crossings}))
+    out = [BLOCK % (keys, moves)]
+    dropin = context.dropin_dir.rstrip("/") + "/allow.conf"
+    for target in sorted({c.new_line for c in crossings}):
+        out.append(BLOCK_ALLOW % (target, target, context.dropin_dir, dropin))
+    first = crossings[0]
+    out.append(BLOCK_LOCK % (first.old_line, "on_" + first.kind))
+    return "\n".join(out)

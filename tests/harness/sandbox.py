@@ -113,3 +113,36 @@ class Sandbox:
         if run.returncode != 0:
             raise AssertionError("set-up install failed:\n%s" % run)
         return run
+
+
+AUTOMATIC_CONF = """[commands]
+upgrade_type = default
+random_sleep = 0
+network_online_timeout = 0
+download_updates = yes
+apply_updates = yes
+
+[emitters]
+emit_via = stdio
+
+[base]
+reposdir = {reposdir}
+pluginpath = {pluginpath}
+pluginconfpath = {confdir}
+gpgcheck = 0
+best = True
+"""
+
+
+def run_automatic(sandbox, timeout=300):
+    """The real dnf-automatic, applying updates in ``sandbox`` (see run_automatic.py)."""
+    conf = sandbox.path / "automatic.conf"
+    conf.write_text(AUTOMATIC_CONF.format(
+        reposdir=sandbox.reposdir, confdir=sandbox.confdir,
+        pluginpath=",".join(str(p) for p in sandbox.pluginpath)))
+    script = Path(__file__).with_name("run_automatic.py")
+    result = subprocess.run(
+        ["/usr/bin/python3", str(script), str(sandbox.path / "dnf.conf"), str(sandbox.root),
+         sandbox.releasever, str(conf)], env=sandbox.run_env(), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
+    return Run(["dnf-automatic", str(conf)], result.returncode, result.stdout, result.stderr)

@@ -1,0 +1,227 @@
+"""Site policy with real dnf (best=True, as on EL10): lock holds the line, block refuses."""
+
+import shutil
+
+from tests.e2e import stacks
+from tests.e2e.stacks import Pkg
+from tests.harness.fixtures import CHECKOUT
+from tests.harness.sandbox import run_automatic
+
+ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
+BLOCK_BOTH = "[main]\non_major = block\non_minor = block\n"
+
+
+def on_64(sandbox, conf):
+    sandbox.write_conf(conf)
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    before = sandbox.installed()
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    return before
+
+
+def rocm_of(installed):
+    return {n: v for n, v in installed.items() if n in stacks.ROCM_NAMES + ["python3-torch"]}
+
+
+def assert_clean(run):
+    assert "Traceback" not in run.stdout + run.stderr, run
+    assert "rocm_notice" not in run.stdout, run
+
+
+# -- lock ---------------------------------------------------------------------------
+
+def test_major_lock_keeps_rocm_and_its_consumer_and_upgrades_the_rest(sandbox):
+    before = on_64(sandbox, "[main]\non_major = lock\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    assert "filtered out by exclude filtering" not in run.stdout + run.stderr
+    after = sandbox.installed()
+    assert rocm_of(after) == rocm_of(before)
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"
+    held = [l for l in run.stderr.splitlines() if l.startswith("rocm_notice:")]
+    assert held == ["rocm_notice: ROCm held at 6.4 by policy (on_major = lock); 7.1 available, "
+                    "10 packages held back (patch updates of 6.4 still install)"], run
+
+
+def test_hold_is_reported_again_on_every_later_run(sandbox):
+    on_64(sandbox, "[main]\non_major = lock\n")
+    sandbox.dnf("-y", "upgrade")
+    again = sandbox.dnf("-y", "upgrade")
+    assert again.returncode == 0, again
+    assert "ROCm held at 6.4 by policy" in again.stderr
+
+
+def test_minor_lock_lets_the_patch_of_the_installed_line_through(sandbox):
+    sandbox.write_conf("[main]\non_minor = lock\n")
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    sandbox.install(*ALL)
+    patch = Pkg("rocm-smi", "7.1.2", "1.el10_2", provides=(stacks.so("librocm_smi64.so.7"),))
+    sandbox.use_repos(epel=stacks.epel_10_3(lagging=()) + [patch])
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    after = sandbox.installed()
+    assert after["rocm-smi"] == "7.1.2-1.el10_2"      # patch of the held line: installed
+    assert after["rocblas"] == "7.1.1-1.el10_2"       # the 7.2 minor: held
+    assert "held at 7.1 by policy (on_minor = lock); 7.2 available" in run.stderr
+
+
+def test_lock_on_major_does_not_hold_a_minor(sandbox):
+    sandbox.write_conf("[main]\non_major = lock\n")
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_3(lagging=()))
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert sandbox.installed()["rocblas"] == "7.2.0-1.el10_3"
+    assert "ROCm 7.1 \u2192 7.2 (minor)" in run.stderr
+
+
+def test_lock_holds_back_a_package_that_obsoletes_a_held_one(sandbox):
+    replacement = Pkg("gpu-monitor", "2.0", "1.el10_2", obsoletes=("rocm-smi < 7",))
+    on_64(sandbox, "[main]\non_major = lock\n")
+    sandbox.use_repos(epel=stacks.epel_10_2() + [replacement])
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    after = sandbox.installed()
+    assert after["rocm-smi"] == "6.4.2-1.el10_1" and "gpu-monitor" not in after
+
+
+def test_allowed_line_is_not_held(sandbox):
+    on_64(sandbox, "[main]\non_major = lock\nallow = 7.1\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+    assert "ROCm 6.4 \u2192 7.1 (major)" in run.stderr     # still announced
+
+
+def test_list_shows_held_packages_as_available(sandbox):
+    on_64(sandbox, "[main]\non_major = lock\n")
+    run = sandbox.dnf("list", "--available", "rocblas")
+    assert run.returncode == 0, run
+    assert "7.1.1-1.el10_2" in run.stdout
+    assert "held" not in run.stderr
+
+
+# -- block --------------------------------------------------------------------------
+
+def test_major_block_stops_everything_and_says_how_to_allow(sandbox):
+    before = on_64(sandbox, "[main]\non_major = block\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 1, run
+    assert_clean(run)
+    assert sandbox.installed() == before                      # unrelated packages too
+    assert "Error: rocm_notice: blocked by policy (on_major = block)" in run.stderr
+    assert "ROCm 6.4 \u2192 7.1 (major): 9 packages" in run.stderr
+    assert "'allow = 7.1'" in run.stderr and "rocm_notice.d" in run.stderr
+    assert "'on_major = lock'" in run.stderr
+
+
+def test_block_message_survives_quiet(sandbox):
+    on_64(sandbox, "[main]\non_major = block\n")
+    run = sandbox.dnf("-q", "-y", "upgrade")
+    assert run.returncode == 1, run
+    assert "blocked by policy" in run.stderr
+
+
+def test_allow_in_a_dropin_lets_the_blocked_upgrade_through(sandbox):
+    on_64(sandbox, "[main]\non_major = block\n")
+    sandbox.write_dropin("50-approve.conf", "[main]\nallow = 7.1\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+    assert "ROCm 6.4 \u2192 7.1 (major)" in run.stderr
+
+
+def test_a_typo_in_a_dropin_does_not_weaken_a_block(sandbox):
+    on_64(sandbox, "[main]\non_major = block\n")
+    sandbox.write_dropin("50-typo.conf", "[main]\non_major = wran\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 1, run
+    assert "keeping on_major = block" in run.stderr
+
+
+def test_block_never_stops_removal(sandbox):
+    on_64(sandbox, BLOCK_BOTH)
+    run = sandbox.dnf("-y", "remove", "hipblas")
+    assert run.returncode == 0, run
+    assert "hipblas" not in sandbox.installed()
+
+
+def test_block_never_stops_distro_sync_back_to_the_previous_line(sandbox):
+    sandbox.write_conf(BLOCK_BOTH)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    run = sandbox.dnf("-y", "distro-sync")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
+    assert "downgrade" in run.stderr        # announced, not refused
+
+
+def test_block_never_stops_a_fresh_install(sandbox):
+    sandbox.write_conf(BLOCK_BOTH)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("-y", "install", *ALL)
+    assert run.returncode == 0, run
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_block_never_stops_a_compat_install(sandbox):
+    sandbox.write_conf(BLOCK_BOTH)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    sandbox.install(*ALL)
+    run = sandbox.dnf("-y", "install", "rocblas6.4", "rocm-hip6.4")
+    assert run.returncode == 0, run
+    assert "rocblas6.4" in sandbox.installed()
+
+
+def test_renumbering_7_14_to_10_0_is_a_major_crossing(sandbox):
+    sandbox.write_conf("[main]\non_major = block\n")
+    sandbox.use_repos(epel=[Pkg("rocblas", "7.14.0", "1.el10_4")])
+    sandbox.install("rocblas")
+    sandbox.use_repos(epel=[Pkg("rocblas", "10.0.0", "1.el10_5")])
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 1, run
+    assert "ROCm 7.14 \u2192 10.0 (major)" in run.stderr
+
+
+def test_internal_error_under_block_fails_closed(sandbox, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(CHECKOUT / "rocm_notice", broken / "rocm_notice")
+    with open(broken / "rocm_notice" / "analysis.py", "a") as source:
+        source.write("\n\ndef analyse(*args, **kwargs):\n    raise KeyError('planted bug')\n")
+    before = on_64(sandbox, "[main]\non_major = block\n")
+    sandbox.pythonpath = str(broken)
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 1, run
+    assert_clean(run)
+    assert "could not evaluate ROCm policy: KeyError: 'planted bug'" in run.stderr
+    assert "--disableplugin=rocm_notice" in run.stderr
+    assert sandbox.installed() == before
+
+
+# -- dnf-automatic ------------------------------------------------------------------
+
+def test_dnf_automatic_under_lock_applies_the_rest(sandbox):
+    before = on_64(sandbox, "[main]\non_major = lock\n")
+    run = run_automatic(sandbox)
+    assert run.returncode == 0, run
+    assert_clean(run)
+    after = sandbox.installed()
+    assert rocm_of(after) == rocm_of(before)
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"
+
+
+def test_dnf_automatic_under_block_applies_nothing_and_logs_why(sandbox):
+    before = on_64(sandbox, "[main]\non_major = block\n")
+    run = run_automatic(sandbox)
+    assert run.returncode == 1, run
+    assert_clean(run)
+    assert sandbox.installed() == before
+    assert "blocked by policy (on_major = block)" in run.stderr
+    log = (sandbox.root / "var" / "log" / "dnf.log").read_text()
+    assert "blocked by policy (on_major = block)" in log

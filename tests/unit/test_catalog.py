@@ -1,0 +1,186 @@
+"""Which package names are ROCm, compat, AMD's, or none of ours."""
+
+import pytest
+
+from rocm_notice.catalog import AMD, COMPAT, ROCM, Catalog
+from rocm_notice.records import Package
+from rocm_notice.releases import Line, Release
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return Catalog.load()
+
+
+def small(**extra):
+    """A hand-built catalog: enough names to show each rule on its own."""
+    values = dict(rocm=["rocblas", "rocm-hip", "hipcc", "rocm-llvm", "aqlprofile"],
+                  suffixes=["-devel", "-libs", "-filesystem"],
+                  compilersupport=["hipcc", "rocm-llvm"], independent=["aqlprofile"],
+                  amd=["hip-runtime-amd"], not_rocm=["rocm-epel-notice"])
+    values.update(extra)
+    return Catalog(**values)
+
+
+# -- base names and subpackages ---------------------------------------------------------
+
+@pytest.mark.parametrize("name, base", [
+    ("rocblas", "rocblas"),
+    ("rocblas-devel", "rocblas"),
+    ("rocm-hip-devel", "rocm-hip"),
+    ("rocm-clang-runtime-devel", "rocm-clang-runtime-devel"),   # listed on its own
+    ("rocm-llvm-filesystem", "rocm-llvm"),
+    ("rocm-llvm-devel", "rocm-llvm"),
+    ("rocm-runtime-static", "rocm-runtime"),
+    ("hipcc-libomp-devel", "hipcc-libomp-devel"),
+])
+def test_shipped_catalog_finds_base_names(shipped, name, base):
+    assert shipped.base(name) == base
+    assert shipped.kind(name) == ROCM
+
+
+def test_suffix_alone_is_not_a_package_of_the_stack():
+    catalog = small()
+    assert catalog.base("-devel") is None
+    assert catalog.kind("-devel") is None
+
+
+def test_stacked_suffixes_reduce_to_the_base():
+    assert small().base("rocm-llvm-filesystem-devel") == "rocm-llvm"
+
+
+def test_prefix_of_a_rocm_name_is_not_rocm():
+    assert small().kind("rocbla") is None
+    assert small().kind("rocblasx") is None
+
+
+# -- compat packages ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, line", [
+    ("rocblas7.2", Line(7, 2)),
+    ("rocm-hip7.2-devel", Line(7, 2)),
+    ("rocm-hip6.4", Line(6, 4)),
+    ("hipcc7.1", Line(7, 1)),
+])
+def test_compat_names_are_compat_with_their_line(shipped, name, line):
+    assert shipped.kind(name) == COMPAT
+    assert shipped.compat_line(name) == line
+
+
+def test_compat_pattern_on_a_non_rocm_name_is_not_compat(shipped):
+    assert shipped.compat_line("python3.12-numpy") is None
+    assert shipped.kind("python3.12-numpy") is None
+    assert shipped.kind("zstd1.5") is None
+
+
+def test_compat_name_of_a_subpackage_keeps_its_suffix(shipped):
+    assert shipped.compat_name("rocm-hip-devel", Line(6, 4)) == "rocm-hip6.4-devel"
+    assert shipped.compat_name("rocblas", Line(6, 4)) == "rocblas6.4"
+
+
+def test_compat_name_of_a_non_rocm_package_is_none(shipped):
+    assert shipped.compat_name("zstd", Line(6, 4)) is None
+
+
+def test_compat_package_release_is_its_own_line():
+    catalog = small()
+    assert catalog.release_of(Package("rocblas7.2", "7.2.1", "1.el10_3")) == Release(7, 2, 1)
+    # A Version that does not match the name's line: the name wins.
+    assert catalog.release_of(Package("rocblas6.4", "1.0", "1.el10_3")) == Release(6, 4, 0)
+
+
+# -- AMD's names, ours, unrelated ---------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["hip-runtime-amd", "rocm-hip-runtime", "hsa-rocr",
+                                  "rocm-hip-sdk", "miopen-hip"])
+def test_amd_repository_names_are_amd(shipped, name):
+    assert shipped.kind(name) == AMD
+
+
+def test_this_plugin_is_not_rocm(shipped):
+    assert shipped.kind("rocm-epel-notice") is None
+
+
+@pytest.mark.parametrize("name", ["python3-torch", "zstd", "magma", "kernel", "half-devel"])
+def test_unrelated_names_are_none(shipped, name):
+    assert shipped.kind(name) is None
+
+
+def test_release_of_unrelated_package_is_none(shipped):
+    assert shipped.release_of(Package("zstd", "1.5.7", "1.el10_2")) is None
+
+
+# -- include / exclude from the config --------------------------------------------------------
+
+def test_include_glob_adds_names():
+    catalog = Catalog.load(include=["site-rocm-*"])
+    assert catalog.kind("site-rocm-tools") == ROCM
+    assert catalog.release_of(Package("site-rocm-tools", "7.1.1", "1")) == Release(7, 1, 1)
+    assert catalog.kind("site-other") is None
+
+
+def test_exclude_glob_removes_names():
+    catalog = Catalog.load(exclude=["rocm-examples*", "rocblas"])
+    assert catalog.kind("rocm-examples") is None
+    assert catalog.kind("rocm-examples-devel") is None
+    assert catalog.kind("rocblas") is None
+    assert catalog.kind("rocblas-devel") == ROCM     # "rocblas" is not a glob for it
+
+
+def test_exclude_wins_over_include():
+    catalog = small(include=["rocm-foo*"], exclude=["rocm-foo-bar"])
+    assert catalog.kind("rocm-foo") == ROCM
+    assert catalog.kind("rocm-foo-bar") is None
+
+
+def test_included_name_has_compat_packages():
+    catalog = small(include=["rocm-foo"])
+    assert catalog.kind("rocm-foo7.2") == COMPAT
+
+
+# -- release_of -----------------------------------------------------------------------------------
+
+def test_release_of_plain_rocm_package(shipped):
+    assert shipped.release_of(Package("rocblas", "7.1.1", "6.el10_2")) == Release(7, 1, 1)
+
+
+def test_release_of_compilersupport_reads_the_marker(shipped):
+    hipcc = Package("hipcc", "20", "12.rocm7.1.1.el10_2")
+    assert shipped.release_of(hipcc) == Release(7, 1, 1)
+    llvm_devel = Package("rocm-llvm-devel", "22", "13.rocm7.2.1.el10_3")
+    assert shipped.release_of(llvm_devel) == Release(7, 2, 1)
+
+
+def test_release_of_compilersupport_ignores_llvm_major_without_marker(shipped):
+    assert shipped.release_of(Package("hipcc", "20", "1.el10_2")) is None
+    assert shipped.release_of(Package("rocm-device-libs", "19.1", "1.el10_1")) is None
+
+
+def test_release_of_independent_package_ignores_its_version(shipped):
+    assert shipped.release_of(Package("aqlprofile", "0.0^git20250526.eebb229", "1.el10")) is None
+    assert shipped.release_of(Package("aqlprofile", "7.0.1", "1.el10_2")) is None
+
+
+def test_release_of_amd_package(shipped):
+    package = Package("hip-runtime-amd", "6.4.43484.60402", "1.el9")
+    assert shipped.release_of(package) == Release(6, 4, 2)
+
+
+# -- is_foreign --------------------------------------------------------------------------------------
+
+def test_amd_named_package_is_foreign(shipped):
+    assert shipped.is_foreign(Package("hip-runtime-amd", "6.4.43484.60402", "1.el9"))
+
+
+def test_colliding_name_with_amd_version_is_foreign(shipped):
+    # AMD's rocblas: a Fedora name, AMD's version format.
+    assert shipped.is_foreign(Package("rocblas", "4.4.1.60402", "1.el9"))
+
+
+def test_epel_package_is_not_foreign(shipped):
+    assert not shipped.is_foreign(Package("rocblas", "7.1.1", "6.el10_2"))
+    assert not shipped.is_foreign(Package("hipcc", "20", "12.rocm7.1.1.el10_2"))
+
+
+def test_unrelated_package_with_amd_like_version_is_not_foreign(shipped):
+    assert not shipped.is_foreign(Package("zstd", "1.5.5.60402", "1"))

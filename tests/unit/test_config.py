@@ -1,0 +1,378 @@
+"""rocm_notice.conf, its drop-ins and --setopt: every problem is one line, never a weaker policy."""
+
+import os
+
+import pytest
+
+from rocm_notice import config
+from rocm_notice.releases import Line
+
+
+def write(directory, name, text):
+    path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def main_file(tmp_path, text):
+    return write(tmp_path, "rocm_notice.conf", text)
+
+
+def drop_in(tmp_path, name, text):
+    return write(tmp_path, os.path.join("rocm_notice.d", name), text)
+
+
+def load(tmp_path, setopts=None):
+    return config.load([str(tmp_path)], setopts)
+
+
+# -- defaults ---------------------------------------------------------------------------------
+
+def test_no_files_gives_the_defaults_and_no_problems(tmp_path):
+    settings, problems = load(tmp_path)
+    assert problems == []
+    assert settings.enabled is True
+    assert (settings.on_major, settings.on_minor) == ("warn", "warn")
+    assert (settings.allow, settings.include, settings.exclude) == ((), (), ())
+    assert settings.report == config.DEFAULT_REPORT
+    assert settings.origin == {}
+
+
+def test_main_section_with_only_enabled_keeps_the_defaults(tmp_path):
+    main_file(tmp_path, "[main]\nenabled = 1\n")
+    settings, problems = load(tmp_path)
+    assert problems == []
+    assert settings.enabled is True
+    assert settings.on_major == "warn"
+
+
+# -- every key ---------------------------------------------------------------------------------
+
+def test_every_key_is_parsed(tmp_path):
+    path = main_file(tmp_path, "\n".join([
+        "[main]",
+        "enabled = no",
+        "on_major = block",
+        "on_minor = lock",
+        "allow = 7.1, 7.2",
+        "include = site-rocm-* my-hip",
+        "exclude = rocm-examples*",
+        "report = /srv/rocm/report.json",
+        ""]))
+    settings, problems = load(tmp_path)
+    assert problems == []
+    assert settings.enabled is False
+    assert settings.on_major == "block"
+    assert settings.on_minor == "lock"
+    assert settings.allow == (Line(7, 1), Line(7, 2))
+    assert settings.include == ("site-rocm-*", "my-hip")
+    assert settings.exclude == ("rocm-examples*",)
+    assert settings.report == "/srv/rocm/report.json"
+    assert settings.origin["on_major"] == path
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("1", True), ("yes", True), ("True", True), ("on", True),
+    ("0", False), ("no", False), ("FALSE", False), ("off", False)])
+def test_enabled_accepts_usual_boolean_words(tmp_path, word, expected):
+    main_file(tmp_path, "[main]\nenabled = %s\n" % word)
+    settings, problems = load(tmp_path)
+    assert problems == []
+    assert settings.enabled is expected
+
+
+def test_keys_and_actions_are_case_insensitive(tmp_path):
+    main_file(tmp_path, "[main]\nOn_Major = BLOCK\n")
+    settings, problems = load(tmp_path)
+    assert problems == []
+    assert settings.on_major == "block"
+
+
+def test_action_for_each_boundary_kind(tmp_path):
+    main_file(tmp_path, "[main]\non_major = block\non_minor = lock\n")
+    settings, _ = load(tmp_path)
+    assert settings.action_for("major") == "block"
+    assert settings.action_for("minor") == "lock"
+
+
+def test_list_value_may_span_continuation_lines(tmp_path):
+    main_file(tmp_path, "[main]\ninclude = one\n  two, three\n")
+    settings, problems = load(tmp_path)
+    assert problems == []
+    assert settings.include == ("one", "two", "three")
+
+
+# -- bad values: one line, the earlier value kept ---------------------------------------------
+
+def test_bad_value_is_one_line_naming_file_key_value_and_accepted_values(tmp_path):
+    path = main_file(tmp_path, "[main]\non_major = blok\n")
+    settings, problems = load(tmp_path)
+    assert len(problems) == 1
+    line = problems[0]
+    assert path in line
+    assert "on_major" in line
+    assert "blok" in line
+    assert "warn, lock, block" in line
+    assert "\n" not in line
+    assert settings.on_major == "warn"
+
+
+def test_bad_value_in_drop_in_keeps_the_main_files_stricter_value(tmp_path):
+    main_file(tmp_path, "[main]\non_major = block\n")
+    bad = drop_in(tmp_path, "50-site.conf", "[main]\non_major = blok\n")
+    settings, problems = load(tmp_path)
+    assert settings.on_major == "block"
+    assert len(problems) == 1
+    assert bad in problems[0]
+    assert "keeping on_major = block" in problems[0]
+
+
+@pytest.mark.parametrize("key, value", [
+    ("enabled", "maybe"),
+    ("on_minor", "stop"),
+    ("on_minor", ""),
+    ("allow", "7.1, seven"),
+    ("allow", "7"),
+    ("report", "relative/report.json"),
+])
+def test_each_bad_value_is_reported_and_ignored(tmp_path, key, value):
+    main_file(tmp_path, "[main]\n%s = %s\n" % (key, value))
+    settings, problems = load(tmp_path)
+    defaults = config.Settings()
+    assert len(problems) == 1
+    assert key in problems[0]
+    assert getattr(settings, key) == getattr(defaults, key)
+    assert key not in settings.origin
+
+
+def test_bad_allow_value_does_not_drop_earlier_approvals(tmp_path):
+    main_file(tmp_path, "[main]\nallow = 7.1\n")
+    drop_in(tmp_path, "10-more.conf", "[main]\nallow = 7.2 eight\n")
+    settings, problems = load(tmp_path)
+    assert settings.allow == (Line(7, 1),)
+    assert len(problems) == 1
+
+
+# -- unknown and duplicate keys ------------------------------------------------------------------
+
+def test_unknown_key_is_one_line_with_a_did_you_mean(tmp_path):
+    path = main_file(tmp_path, "[main]\non_majr = block\n")
+    settings, problems = load(tmp_path)
+    assert len(problems) == 1
+    assert path in problems[0]
+    assert "on_majr" in problems[0]
+    assert "did you mean 'on_major'" in problems[0]
+    assert settings.on_major == "warn"
+
+
+def test_unknown_key_without_a_close_match_has_no_suggestion(tmp_path):
+    main_file(tmp_path, "[main]\nfrobnicate = 1\n")
+    _, problems = load(tmp_path)
+    assert len(problems) == 1
+    assert "frobnicate" in problems[0]
+    assert "did you mean" not in problems[0]
+
+
+def test_duplicate_key_is_one_line_and_the_last_value_is_used(tmp_path):
+    path = main_file(tmp_path, "[main]\non_major = lock\non_major = block\n")
+    settings, problems = load(tmp_path)
+    assert len(problems) == 1
+    assert path in problems[0]
+    assert "on_major" in problems[0]
+    assert settings.on_major == "block"
+
+
+def test_duplicate_main_section_names_the_section_not_an_empty_key(tmp_path):
+    main_file(tmp_path, "[main]\non_major = lock\n[main]\non_minor = block\n")
+    settings, problems = load(tmp_path)
+    assert len(problems) == 1
+    assert "[main]" in problems[0]
+    assert "key ''" not in problems[0]
+    assert (settings.on_major, settings.on_minor) == ("lock", "block")
+
+
+# -- broken files ----------------------------------------------------------------------------------
+
+def test_non_utf8_bytes_are_one_line_and_the_rest_is_used(tmp_path):
+    path = main_file(tmp_path, b"[main]\n# caf\xe9\non_major = block\n")
+    settings, problems = load(tmp_path)
+    assert len(problems) == 1
+    assert path in problems[0]
+    assert "UTF-8" in problems[0]
+    assert settings.on_major == "block"
+
+
+def test_missing_main_section_is_reported_and_the_file_ignored(tmp_path):
+    path = main_file(tmp_path, "on_major = block\n")
+    settings, problems = load(tmp_path)
+    assert len(problems) == 1
+    assert path in problems[0]
+    assert "[main]" in problems[0]
+    assert settings.on_major == "warn"
+
+
+def test_other_section_without_main_is_reported(tmp_path):
+    path = main_file(tmp_path, "[rocm]\non_major = block\n")
+    settings, problems = load(tmp_path)
+    assert problems
+    assert all(path in line for line in problems)
+    assert any("[main]" in line for line in problems)
+    assert settings.on_major == "warn"
+
+
+def test_syntax_error_line_is_reported_and_the_rest_of_the_file_is_used(tmp_path):
+    path = main_file(tmp_path, "[main]\non_major = block\nthis line is not a key\n"
+                               "on_minor = lock\n")
+    settings, problems = load(tmp_path)
+    assert len(problems) == 1
+    assert path in problems[0]
+    assert "\n" not in problems[0]
+    assert (settings.on_major, settings.on_minor) == ("block", "lock")
+
+
+def test_syntax_error_line_says_which_line_is_wrong(tmp_path):
+    main_file(tmp_path, "[main]\non_major = block\nthis line is not a key\n")
+    _, problems = load(tmp_path)
+    assert len(problems) == 1
+    assert "line 3" in problems[0] or "this line is not a key" in problems[0]
+
+
+@pytest.mark.parametrize("text", ["", "# managed by config management\n"])
+def test_empty_or_comment_only_drop_in_is_not_a_problem(tmp_path, text):
+    main_file(tmp_path, "[main]\non_major = lock\n")
+    drop_in(tmp_path, "50-site.conf", text)
+    settings, problems = load(tmp_path)
+    assert problems == []
+    assert settings.on_major == "lock"
+
+
+def test_directory_where_the_main_file_should_be_is_one_line(tmp_path):
+    (tmp_path / "rocm_notice.conf").mkdir()
+    drop_in(tmp_path, "10-site.conf", "[main]\non_major = lock\n")
+    settings, problems = load(tmp_path)
+    assert len(problems) == 1
+    assert "rocm_notice.conf" in problems[0]
+    assert "directory" in problems[0]
+    assert settings.on_major == "lock"
+
+
+def test_directory_named_like_a_drop_in_is_one_line_and_others_are_used(tmp_path):
+    main_file(tmp_path, "[main]\non_major = lock\n")
+    (tmp_path / "rocm_notice.d" / "10-broken.conf").mkdir(parents=True)
+    drop_in(tmp_path, "20-site.conf", "[main]\non_minor = block\n")
+    settings, problems = load(tmp_path)
+    assert len(problems) == 1
+    assert "10-broken.conf" in problems[0]
+    assert (settings.on_major, settings.on_minor) == ("lock", "block")
+
+
+def test_unreadable_drop_in_symlink_loop_is_one_line(tmp_path):
+    # Works as root too (unlike chmod 000): opening a symlink loop always fails.
+    main_file(tmp_path, "[main]\non_major = lock\n")
+    (tmp_path / "rocm_notice.d").mkdir()
+    loop = tmp_path / "rocm_notice.d" / "10-loop.conf"
+    os.symlink(loop.name, str(loop))
+    settings, problems = load(tmp_path)
+    assert len(problems) == 1
+    assert "10-loop.conf" in problems[0]
+    assert "cannot read" in problems[0]
+    assert settings.on_major == "lock"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 file; the directory "
+                    "and symlink-loop variants above cover unreadable files as root")
+def test_unreadable_drop_in_chmod_000_is_one_line(tmp_path):
+    main_file(tmp_path, "[main]\non_major = lock\n")
+    path = drop_in(tmp_path, "10-secret.conf", "[main]\non_major = warn\n")
+    os.chmod(path, 0)
+    try:
+        settings, problems = load(tmp_path)
+    finally:
+        os.chmod(path, 0o644)
+    assert len(problems) == 1
+    assert path in problems[0]
+    assert settings.on_major == "lock"
+
+
+# -- layering ----------------------------------------------------------------------------------------
+
+def test_drop_ins_are_read_in_name_order_and_the_last_wins(tmp_path):
+    main_file(tmp_path, "[main]\non_major = warn\n")
+    drop_in(tmp_path, "20-b.conf", "[main]\non_major = block\n")
+    first = drop_in(tmp_path, "10-a.conf", "[main]\non_major = lock\non_minor = lock\n")
+    last = drop_in(tmp_path, "30-c.conf", "[main]\non_major = block\n")
+    settings, problems = load(tmp_path)
+    assert problems == []
+    assert settings.on_major == "block"
+    assert settings.origin["on_major"] == last
+    assert settings.origin["on_minor"] == first
+
+
+def test_only_conf_files_are_drop_ins(tmp_path):
+    drop_in(tmp_path, "10-a.conf.rpmsave", "[main]\non_major = block\n")
+    drop_in(tmp_path, "README", "not a config file\n")
+    settings, problems = load(tmp_path)
+    assert problems == []
+    assert settings.on_major == "warn"
+
+
+def test_config_files_lists_main_file_then_sorted_drop_ins(tmp_path):
+    drop_in(tmp_path, "b.conf", "[main]\n")
+    drop_in(tmp_path, "a.conf", "[main]\n")
+    assert config.config_files([str(tmp_path)]) == [
+        str(tmp_path / "rocm_notice.conf"),
+        str(tmp_path / "rocm_notice.d" / "a.conf"),
+        str(tmp_path / "rocm_notice.d" / "b.conf")]
+
+
+@pytest.mark.parametrize("key", ["allow", "include", "exclude"])
+def test_list_keys_add_up_across_files(tmp_path, key):
+    first, second = ("7.1", "7.2") if key == "allow" else ("one*", "two*")
+    main_file(tmp_path, "[main]\n%s = %s\n" % (key, first))
+    drop_in(tmp_path, "10-more.conf", "[main]\n%s = %s, %s\n" % (key, second, first))
+    settings, problems = load(tmp_path)
+    assert problems == []
+    expected = (Line(7, 1), Line(7, 2)) if key == "allow" else ("one*", "two*")
+    assert getattr(settings, key) == expected
+
+
+def test_setopt_wins_over_files(tmp_path):
+    main_file(tmp_path, "[main]\non_major = block\n")
+    drop_in(tmp_path, "10-site.conf", "[main]\non_major = lock\n")
+    settings, problems = load(tmp_path, {"on_major": "warn"})
+    assert problems == []
+    assert settings.on_major == "warn"
+    assert settings.origin["on_major"] == "--setopt"
+
+
+def test_setopt_list_key_adds_to_files(tmp_path):
+    main_file(tmp_path, "[main]\nallow = 7.1\n")
+    settings, _ = load(tmp_path, {"allow": "7.2"})
+    assert settings.allow == (Line(7, 1), Line(7, 2))
+
+
+def test_bad_setopt_value_is_one_line_and_the_file_value_kept(tmp_path):
+    main_file(tmp_path, "[main]\non_major = block\n")
+    settings, problems = load(tmp_path, {"on_major": "blok"})
+    assert settings.on_major == "block"
+    assert len(problems) == 1
+    assert "--setopt" in problems[0]
+    assert "blok" in problems[0]
+
+
+def test_unknown_setopt_key_is_one_line(tmp_path):
+    _, problems = load(tmp_path, {"on_mior": "lock"})
+    assert len(problems) == 1
+    assert "did you mean 'on_minor'" in problems[0]
+
+
+def test_several_directories_are_read_in_order(tmp_path):
+    first, second = tmp_path / "etc", tmp_path / "site"
+    main_file(first, "[main]\non_major = lock\n")
+    main_file(second, "[main]\non_major = block\n")
+    settings, _ = config.load([str(first), str(second)])
+    assert settings.on_major == "block"

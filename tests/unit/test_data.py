@@ -1,0 +1,126 @@
+"""The shipped data files: they parse, and their sections agree with each other."""
+
+import collections
+import re
+
+import pytest
+
+from rocm_notice import catalog, known, releases
+
+GFX = re.compile(r"^gfx[0-9]{2,4}[0-9a-f]?$")
+
+
+@pytest.fixture(scope="module")
+def packages():
+    return catalog.read_ini(catalog.DATA_FILE)
+
+
+@pytest.fixture(scope="module")
+def lines():
+    return catalog.read_ini(known.DATA_FILE)
+
+
+def names(data, section):
+    return set(data[section]) if data.has_section(section) else set()
+
+
+def test_packages_file_parses_with_the_expected_sections(packages):
+    for section in ("rocm", "suffixes", "compilersupport", "independent", "amd", "not-rocm"):
+        assert packages.has_section(section), section
+    assert len(names(packages, "rocm")) > 40
+
+
+def test_no_name_is_listed_twice_in_one_section():
+    counts = collections.Counter()
+    section = None
+    with open(catalog.DATA_FILE, encoding="utf-8") as data:
+        for raw in data:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("["):
+                section = line
+                continue
+            counts[(section, line)] += 1
+    assert [key for key, count in counts.items() if count > 1] == []
+
+
+@pytest.mark.parametrize("section", ["compilersupport", "independent"])
+def test_special_names_are_also_rocm_names(packages, section):
+    assert names(packages, section) - names(packages, "rocm") == set()
+
+
+def test_no_name_is_both_rocm_and_amd(packages):
+    assert names(packages, "rocm") & names(packages, "amd") == set()
+
+
+def test_amd_names_are_classified_as_amd():
+    shipped = catalog.Catalog.load()
+    wrong = [n for n in sorted(shipped.amd) if shipped.kind(n) != catalog.AMD]
+    assert wrong == []
+
+
+def test_no_rocm_name_is_excluded_by_not_rocm(packages):
+    assert names(packages, "rocm") & names(packages, "not-rocm") == set()
+
+
+def test_suffixes_start_with_a_dash(packages):
+    assert all(s.startswith("-") and len(s) > 1 for s in names(packages, "suffixes"))
+
+
+def test_names_are_bare_rpm_names(packages):
+    allowed = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+    for section in ("rocm", "compilersupport", "independent", "amd", "not-rocm"):
+        bad = [n for n in names(packages, section) if not allowed.match(n)
+               or packages[section][n] is not None]
+        assert bad == [], section
+
+
+def test_releases_file_parses_and_every_section_is_a_release_line(lines):
+    assert lines.sections()
+    assert [s for s in lines.sections() if releases.parse_line(s) is None] == []
+    assert len(known.load()) == len(lines.sections())
+
+
+def test_every_notes_url_is_https(lines):
+    for section in lines.sections():
+        url = lines[section].get("notes", "")
+        if url:
+            assert url.startswith("https://"), section
+            assert " " not in url, section
+
+
+def test_known_notes_urls_cover_the_epel_lines():
+    urls = known.notes_urls(known.load())
+    for line in (releases.Line(6, 4), releases.Line(7, 1), releases.Line(7, 2)):
+        assert urls[line].startswith("https://")
+
+
+def test_epel_values_name_an_epel_10_minor(lines):
+    for section in lines.sections():
+        epel = lines[section].get("epel", "").strip()
+        assert epel == "" or re.match(r"^10\.\d+$", epel), section
+
+
+def test_gpu_targets_look_like_gfx_names(lines):
+    for section in lines.sections():
+        for key in ("gpu_added", "gpu_dropped"):
+            bad = [t for t in lines[section].get(key, "").split() if not GFX.match(t)]
+            assert bad == [], (section, key)
+
+
+def test_sonames_look_like_sonames(lines):
+    for section in lines.sections():
+        bad = [s for s in lines[section].get("sonames", "").split()
+               if not re.match(r"^lib[\w+-]+\.so\.\d+$", s)]
+        assert bad == [], section
+
+
+def test_llvm_major_is_a_number_that_never_goes_down(lines):
+    ordered = sorted(lines.sections(), key=releases.parse_line)
+    majors = [int(lines[s]["llvm_major"]) for s in ordered if lines[s].get("llvm_major")]
+    assert majors == sorted(majors)
+
+
+def test_missing_releases_file_means_nothing_known(tmp_path):
+    assert known.load(str(tmp_path / "absent.ini")) == {}
