@@ -199,7 +199,8 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
     if not findings.crossings:
         return findings
 
-    outgoing = [i.package for i in items if i.direction == OUT]
+    outgoing = [i.package for i in items
+                if i.direction == OUT and catalog.kind(i.package.name) is not None]
     findings.lost_sonames = sorted(_sonames(outgoing, "provides") - _sonames(after, "provides"))
     new_sonames = _sonames(arriving, "provides") - _sonames(installed, "provides")
     findings.consumers = sorted(

@@ -30,6 +30,7 @@ MSG_NOT_UTF8 = "rocm_notice: %s is not valid UTF-8 (byte %d); bad bytes replaced
 MSG_SYNTAX = "rocm_notice: %s: %s; the rest of the file is used"
 MSG_NO_SECTION = "rocm_notice: %s has no [main] section; file ignored"
 MSG_DUPLICATE = "rocm_notice: %s: key '%s' is set twice in [%s]; the last value is used"
+MSG_DUPLICATE_SECTION = "rocm_notice: %s: section [%s] appears twice; its keys are merged, the last value is used"
 MSG_UNKNOWN_SECTION = "rocm_notice: %s: unknown section [%s] ignored (only [main] is read)"
 MSG_UNKNOWN_KEY = "rocm_notice: %s: unknown key '%s' ignored%s"
 MSG_BAD_VALUE = "rocm_notice: %s: %s = %s is not valid (accepted: %s); keeping %s = %s"
@@ -128,8 +129,10 @@ def _parse(text, path, problems):
     try:
         parsed.read_string(text, source=path)
     except (configparser.DuplicateOptionError, configparser.DuplicateSectionError) as error:
-        problems.append(MSG_DUPLICATE % (path, getattr(error, "option", "") or "",
-                                         error.section))
+        if isinstance(error, configparser.DuplicateOptionError):
+            problems.append(MSG_DUPLICATE % (path, error.option, error.section))
+        else:
+            problems.append(MSG_DUPLICATE_SECTION % (path, error.section))
         parsed = parser(strict=False)
         try:
             parsed.read_string(text, source=path)
@@ -144,13 +147,27 @@ def _parse(text, path, problems):
         if section != SECTION:
             problems.append(MSG_UNKNOWN_SECTION % (path, section))
     if not parsed.has_section(SECTION):
+        if not parsed.sections() and not _has_content(text):
+            return {}          # an empty or comment-only file says nothing: fine
         problems.append(MSG_NO_SECTION % path)
         return {}
     return dict(parsed.items(SECTION))
 
 
+def _has_content(text):
+    return any(line.strip() and not line.lstrip().startswith(("#", ";"))
+               for line in text.splitlines())
+
+
 def _first_line(error):
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    """One line for a parse error: the first offending line, with its number."""
+    if isinstance(error, configparser.ParsingError) and error.errors:
+        number, line = error.errors[0]
+        more = len(error.errors) - 1
+        return "line %d is not 'key = value': %s%s" % (
+            number, line.strip(), " (and %d more)" % more if more else "")
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _show(value):

@@ -28,9 +28,10 @@ FOREIGN = ("  AMD-repository packages sit beside EPEL's ROCm (%s): mixing the tw
            "unsupported; keep one of them.")
 CONTINUE_ASK = "  To continue: answer y."
 CONTINUE_YES = "  dnf was told to proceed (-y): the change is applied now."
-STAY = "  To stay on %s: %sset '%s = lock' in %s (patch updates of %s still install)%s."
-STAY_ANSWER = "answer N, "
-STAY_AGAIN = ", then run dnf again"
+STAY = ("  To stay on %s: answer N, set '%s = lock' in %s (patch updates of %s still "
+        "install), then run dnf again.")
+STAY_NEXT = ("  To hold ROCm on its installed line at the next crossing: set '%s = lock' "
+             "in %s.")
 COMPAT = "  To keep %s beside %s instead: dnf install %s"
 NOTES = "  Release notes for ROCm %s: %s"
 STATUS = "  Details: dnf rocm status"
@@ -127,9 +128,11 @@ def lines(findings, context):
     if upgrades:
         first = upgrades[0]
         out.append(CONTINUE_YES if context.assumeyes else CONTINUE_ASK)
-        out.append(STAY % (first.old_line, "" if context.assumeyes else STAY_ANSWER,
-                           "on_" + first.kind, context.config_path, first.old_line,
-                           STAY_AGAIN))
+        if context.assumeyes:    # applied in this run: a lock now would hold the new line
+            out.append(STAY_NEXT % ("on_" + first.kind, context.config_path))
+        else:
+            out.append(STAY % (first.old_line, "on_" + first.kind, context.config_path,
+                               first.old_line))
         compat = context.compat.get(first.old_line)
         if compat:
             out.append(COMPAT % (first.old_line, first.new_line, " ".join(clean(c) for c in compat)))

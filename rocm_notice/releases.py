@@ -44,9 +44,10 @@ _FIELD = r"(\d{1,4})"
 _PLAIN_VERSION = re.compile(r"^%s\.%s(?:\.%s)?$" % (_FIELD, _FIELD, _FIELD))
 # rocm-compilersupport and pre-release builds carry the release inside Release:
 # "12.rocm7.1.1.el10_2", "0.rocm7.2.0^git20260101.abc1234.el10_3".
-_MARKER = re.compile(r"(?:^|[.^~+_-])rocm%s\.%s(?:\.%s)?(?![\d])" % (_FIELD, _FIELD, _FIELD))
-# AMD's repository appends the release as MMmmpp: "6.4.43484.60402" is ROCm 6.4.2.
-_AMD_VERSION = re.compile(r"^\d{1,6}(?:\.\d{1,6}){1,3}\.(\d{5,6})$")
+_MARKER = re.compile(r"(?:^|[.^~+_-])rocm%s\.%s(?:\.%s)?(?!\.?\d)" % (_FIELD, _FIELD, _FIELD))
+# AMD's repository appends the release as MMmmpp to a version of three fields or more:
+# "6.4.43484.60402" and "6.4.2.60402" are ROCm 6.4.2 ("7.1.99999" is not AMD's).
+_AMD_VERSION = re.compile(r"^\d{1,6}(?:\.\d{1,6}){2,3}\.(\d{5,6})$")
 _EPEL_MINOR = re.compile(r"\.el10_(\d{1,3})(?![\d])")
 
 

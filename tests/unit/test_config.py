@@ -283,21 +283,6 @@ def test_unreadable_drop_in_symlink_loop_is_one_line(tmp_path):
     assert settings.on_major == "lock"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 file; the directory "
-                    "and symlink-loop variants above cover unreadable files as root")
-def test_unreadable_drop_in_chmod_000_is_one_line(tmp_path):
-    main_file(tmp_path, "[main]\non_major = lock\n")
-    path = drop_in(tmp_path, "10-secret.conf", "[main]\non_major = warn\n")
-    os.chmod(path, 0)
-    try:
-        settings, problems = load(tmp_path)
-    finally:
-        os.chmod(path, 0o644)
-    assert len(problems) == 1
-    assert path in problems[0]
-    assert settings.on_major == "lock"
-
-
 # -- layering ----------------------------------------------------------------------------------------
 
 def test_drop_ins_are_read_in_name_order_and_the_last_wins(tmp_path):
