@@ -7,6 +7,7 @@ transaction, so every hook fails open with one line.
 """
 
 import logging
+import os
 import sys
 
 import dnf
@@ -15,6 +16,8 @@ import dnf.transaction
 logger = logging.getLogger("dnf.plugin")
 
 MSG_INTERNAL = "rocm_notice: internal error: %s (transaction not affected)"
+# Where the GPUs are read from: the machine's sysfs, not the installroot's.
+SYSFS_ROOT_ENV = "ROCM_NOTICE_SYSFS_ROOT"
 
 _OUT_ACTIONS = set(dnf.transaction.BACKWARD_ACTIONS) | {dnf.transaction.PKG_REINSTALLED}
 _IN_ACTIONS = set(dnf.transaction.FORWARD_ACTIONS)
@@ -36,6 +39,16 @@ def _record(pkg, details=False, requires=False):
         requires=tuple(str(d) for d in pkg.requires) if requires else ())
 
 
+def _gpu_notes(findings, facts):
+    """What the first upgrade crossing means for this machine's AMD GPUs (if known)."""
+    from rocm_notice import gpu
+    upgrades = [c for c in findings.crossings if not c.downgrade]
+    if not upgrades:
+        return []
+    targets = gpu.read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")
+    return gpu.support_notes(targets, upgrades[0].old_line, upgrades[0].new_line, facts)
+
+
 def _arrow():
     """'→' where stderr can show it, '->' elsewhere."""
     try:
@@ -54,6 +67,7 @@ class RocmNotice(dnf.Plugin):
         super(RocmNotice, self).__init__(base, cli)
         self.settings = None
         self._catalog = None
+        self._held = None
 
     # -- hooks: guard clauses, then one call into the core --------------------------
 
@@ -133,6 +147,7 @@ class RocmNotice(dnf.Plugin):
     def _context(self, findings=None, catalog=None):
         from rocm_notice import config, known, notice
         files = config.config_files(self.confdirs)
+        facts = known.load() if findings else {}
         return notice.Context(
             config_path=files[0] if files else "",
             dropin_dir=(self.confdirs[0] + "/rocm_notice.d") if self.confdirs else "",
@@ -140,8 +155,9 @@ class RocmNotice(dnf.Plugin):
             releasever=getattr(self.base.conf, "releasever", "") or "",
             releasever_minor=getattr(self.base.conf, "releasever_minor", "") or "",
             arrow=_arrow(),
-            notes=known.notes_urls(known.load()) if findings else {},
-            compat=self._available_compat(findings, catalog) if findings else {})
+            notes=known.notes_urls(facts),
+            compat=self._available_compat(findings, catalog) if findings else {},
+            gpu_notes=_gpu_notes(findings, facts) if findings else [])
 
     def _hold(self):
         import hawkey
@@ -149,7 +165,9 @@ class RocmNotice(dnf.Plugin):
         held = hold.apply(self.base.sack, self.catalog(), self.settings,
                           hawkey.IGNORE_EXCLUDES)
         if held is not None:
+            self._held = held
             logger.warning(notice.hold_line(held))
+            self._report("hold", self._context())
 
     def _check_transaction(self):
         catalog = self.catalog()
@@ -166,9 +184,22 @@ class RocmNotice(dnf.Plugin):
             return
         blocked = policy.blocked(findings, self.settings)
         if blocked:
-            raise dnf.exceptions.Error(notice.block_message(blocked, self._context()))
+            context = self._context()
+            self._report("block", context, findings, blocked)
+            raise dnf.exceptions.Error(notice.block_message(blocked, context))
         context = self._context(findings, catalog)
         logger.warning("\n".join(notice.lines(findings, context)))
+        self._report("warn", context, findings)
+
+    def _report(self, decision, context, findings=None, blocked=()):
+        """Record the decision for monitoring; a failure to write costs one line."""
+        from rocm_notice import report
+        data = report.build(decision, context, getattr(self.cli, "cmdstring", "") or "",
+                            findings, self._held, blocked)
+        problem = report.write(report.path_in_root(self.settings.report,
+                                                   self.base.conf.installroot), data)
+        if problem:
+            logger.warning(problem)
 
     def _available_compat(self, findings, catalog):
         """{old line: compat package names the enabled repos offer for what moves}."""

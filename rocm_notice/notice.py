@@ -19,6 +19,7 @@ CROSSING = "%s %s %s (%s%s): %s"
 EPEL = "  EPEL: packages built for %s %s %s (dist tags); this system: %s."
 SONAMES = "  Libraries that go away: %s."
 REBUILD = "  Programs built against ROCm %s will not run with %s: rebuild them after this update."
+GPU = "  This machine's GPU: %s."
 CONSUMERS = "  Also moving to ROCm %s: %s."
 MIXED = "  Afterwards installed ROCm spans %s: %s."
 MIXED_LAG = "  (%s: no newer build in the enabled repositories yet, or held back)"
@@ -65,6 +66,7 @@ class Context:
     arrow: str = "\u2192"
     notes: dict = field(default_factory=dict)        # Line -> release notes URL
     compat: dict = field(default_factory=dict)       # old Line -> available compat names
+    gpu_notes: list = field(default_factory=list)    # what the move means for this machine's GPUs
 
 
 def _system(context):
@@ -105,6 +107,7 @@ def lines(findings, context):
     if upgrades:
         first = upgrades[0]
         out.append(REBUILD % (first.old_line, first.new_line))
+        out.extend(GPU % note for note in context.gpu_notes)
     if findings.consumers and upgrades:
         out.append(CONSUMERS % (upgrades[0].new_line, names(p.name for p in findings.consumers)))
     if findings.mixed and findings.crossings:

@@ -186,3 +186,32 @@ def test_internal_error_is_one_line_and_dnf_completes(sandbox, tmp_path):
                       "(transaction not affected)"], run
     assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
 
+
+
+def fake_gpus(path, *versions):
+    """A sysfs tree with a CPU node and one node per gfx_target_version."""
+    nodes = path / "sys" / "class" / "kfd" / "kfd" / "topology" / "nodes"
+    for index, version in enumerate((0,) + versions):
+        node = nodes / str(index)
+        node.mkdir(parents=True)
+        (node / "properties").write_text("cpu_cores_count 8\ngfx_target_version %d\n" % version)
+    return path
+
+
+def test_notice_says_what_the_move_means_for_this_machines_gpus(sandbox, tmp_path):
+    installed_64(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    sysfs = fake_gpus(tmp_path / "machine", 90500, 90401)        # gfx950 and gfx941
+    run = sandbox.dnf("-y", "upgrade", env={"ROCM_NOTICE_SYSFS_ROOT": str(sysfs)})
+    assert run.returncode == 0, run
+    notice = notice_of(run)
+    assert "gfx950 is supported from ROCm 7.0: staying on 6.4 leaves it unsupported" in notice
+    assert "gfx941 is dropped in ROCm 7.0: moving to 7.1 leaves it unsupported" in notice
+
+
+def test_no_gpu_means_no_gpu_line(sandbox, tmp_path):
+    installed_64(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("-y", "upgrade", env={"ROCM_NOTICE_SYSFS_ROOT": str(tmp_path / "none")})
+    assert run.returncode == 0, run
+    assert "GPU" not in notice_of(run)

@@ -1,0 +1,77 @@
+"""The machine's AMD GPUs (gfx targets) and what a ROCm line change means for them.
+
+The kernel's KFD driver lists one topology node per CPU and GPU; a GPU node's
+``gfx_target_version`` is the number LLVM names as ``gfxNNN``. Reading it needs no ROCm
+userspace, so it still works when the stack is broken or half upgraded. A machine without
+an AMD GPU, a container without /sys, or a file we cannot read all mean "no AMD GPU
+found": the notice must never fail because of this room.
+"""
+
+import os
+import re
+
+NODES = os.path.join("sys", "class", "kfd", "kfd", "topology", "nodes")
+
+ADDED = "{gfx} is supported from ROCm {line}: staying on {installed} leaves it unsupported"
+DROPPED = "{gfx} is dropped in ROCm {line}: moving to {target} leaves it unsupported"
+
+# The kernel writes major*10000 + minor*100 + stepping in decimal; LLVM names have one
+# decimal digit for minor and one hex digit for stepping, so anything else is not a name.
+_TARGET_LINE = re.compile(r"^gfx_target_version[ \t]+(\d{1,7})[ \t]*$", re.ASCII | re.MULTILINE)
+
+
+def gfx_name(version):
+    """``90010`` -> ``"gfx90a"``; None for 0 (a CPU node) or a number no GPU carries."""
+    major, minor, stepping = version // 10000, version // 100 % 100, version % 100
+    if not 1 <= major <= 99 or minor > 9 or stepping > 15:
+        return None
+    return "gfx%d%d%x" % (major, minor, stepping)
+
+
+def _node_target(path):
+    """The gfx name of one topology node, or None (CPU node, unreadable, garbage)."""
+    try:
+        with open(path, encoding="ascii", errors="replace") as properties:
+            match = _TARGET_LINE.search(properties.read(1 << 16))
+    except (OSError, ValueError):
+        return None
+    return gfx_name(int(match.group(1))) if match else None
+
+
+def read_targets(root="/"):
+    """Sorted, unique gfx names of the AMD GPUs under ``root`` (overridable for tests)."""
+    nodes = os.path.join(root, NODES)
+    try:
+        entries = os.listdir(nodes)
+    except (OSError, ValueError):
+        return []
+    names = (_node_target(os.path.join(nodes, entry, "properties")) for entry in entries)
+    return sorted({name for name in names if name})
+
+
+def _targets(facts, key):
+    return set((facts.get(key) or "").lower().split())
+
+
+def support_notes(targets, installed_line, target_line, known):
+    """Short sentences on what moving installed_line -> target_line means for ``targets``.
+
+    Only lines strictly after the installed one and up to the target count: a target added
+    there stays unsupported if the machine stays; one dropped there loses support if it
+    moves. Lines missing from ``known``, or with empty keys, yield nothing (never a guess).
+    """
+    if installed_line is None or target_line is None:
+        return []
+    machine = sorted(set(targets or ()))
+    notes = []
+    for line in sorted(known or {}):
+        if not installed_line < line <= target_line:
+            continue
+        facts = known[line] or {}
+        added, dropped = _targets(facts, "gpu_added"), _targets(facts, "gpu_dropped")
+        for gfx in machine:
+            if gfx in added:
+                notes.append(ADDED.format(gfx=gfx, line=line, installed=installed_line))
+            if gfx in dropped:
+                notes.append(DROPPED.format(gfx=gfx, line=line, target=target_line))
+    return notes

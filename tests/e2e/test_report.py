@@ -1,0 +1,80 @@
+"""The JSON report: what monitoring reads after a notice, a hold or a block."""
+
+import json
+
+from tests.e2e import stacks
+
+ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
+REPORT = ("var", "lib", "rocm-epel-notice", "last.json")
+
+
+def on_64(sandbox, conf="[main]\n"):
+    sandbox.write_conf(conf)
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+
+
+def report_of(sandbox):
+    return json.loads(sandbox.root.joinpath(*REPORT).read_text())
+
+
+def test_silent_runs_write_no_report(sandbox):
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    assert not sandbox.root.joinpath(*REPORT).exists()
+
+
+def test_warn_writes_a_versioned_report_inside_the_installroot(sandbox):
+    on_64(sandbox)
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    data = report_of(sandbox)
+    assert data["schema"] == 1 and data["decision"] == "warn"
+    crossing = data["findings"][0]
+    assert (crossing["from"], crossing["to"], crossing["boundary"]) == ("6.4", "7.1", "major")
+    assert "rocblas" in crossing["packages"] and crossing["epel_to"] == ["10.2"]
+    assert "libamdhip64.so.6" in data["lost_sonames"]
+    assert data["consumers"] == ["python3-torch"]
+    assert "upgrade" in data["command"]
+    assert data["releasever"] == "10"
+
+
+def test_block_is_reported_even_though_dnf_stops(sandbox):
+    on_64(sandbox, "[main]\non_major = block\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 1, run
+    data = report_of(sandbox)
+    assert data["decision"] == "block"
+    assert data["blocked"] == [{"from": "6.4", "to": "7.1", "boundary": "major"}]
+
+
+def test_hold_is_reported_with_what_it_held(sandbox):
+    on_64(sandbox, "[main]\non_major = lock\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    data = report_of(sandbox)
+    assert data["decision"] == "hold"
+    assert data["hold"]["line"] == "6.4" and data["hold"]["targets"] == ["7.1"]
+    assert data["hold"]["count"] == 10
+    assert any(p.startswith("python3-torch-2.7.1") for p in data["hold"]["packages"])
+
+
+def test_unwritable_report_costs_one_line_and_dnf_completes(sandbox):
+    on_64(sandbox)
+    # A file where the report directory should be (the default path, inside the root).
+    sandbox.root.joinpath(*REPORT[:-1]).write_text("not a directory\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "Traceback" not in run.stderr
+    lines = [l for l in run.stderr.splitlines() if "cannot write report" in l]
+    assert len(lines) == 1 and "(transaction not affected)" in lines[0], run
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_report_path_is_configurable(sandbox):
+    on_64(sandbox, "[main]\nreport = /srv/monitoring/rocm.json\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    data = json.loads((sandbox.root / "srv" / "monitoring" / "rocm.json").read_text())
+    assert data["decision"] == "warn"

@@ -1,0 +1,50 @@
+"""Policy as one table: boundary kind x setting x allow -> action."""
+
+import pytest
+
+from rocm_notice import analysis, config, policy, releases
+from rocm_notice.releases import Line, Release
+
+
+def settings(**values):
+    made = config.Settings()
+    for key, value in values.items():
+        setattr(made, key, value)
+    return made
+
+
+@pytest.mark.parametrize("on_major, on_minor, kind, target, expected", [
+    ("warn", "warn", releases.MAJOR, Line(7, 1), "warn"),
+    ("lock", "warn", releases.MAJOR, Line(7, 1), "lock"),
+    ("lock", "warn", releases.MINOR, Line(7, 2), "warn"),
+    ("warn", "block", releases.MINOR, Line(7, 2), "block"),
+    ("block", "block", releases.PATCH, Line(7, 1), "warn"),   # patches are never held
+])
+def test_action_per_boundary_kind(on_major, on_minor, kind, target, expected):
+    assert policy.action(settings(on_major=on_major, on_minor=on_minor), kind, target) == expected
+
+
+def test_an_approved_line_is_only_announced():
+    chosen = settings(on_major="block", allow=(Line(7, 1),))
+    assert policy.action(chosen, releases.MAJOR, Line(7, 1)) == "warn"
+    assert policy.action(chosen, releases.MAJOR, Line(8, 0)) == "block"
+
+
+def test_lock_holds_newer_lines_only():
+    chosen = settings(on_major="lock", on_minor="lock")
+    assert policy.held(chosen, Line(6, 4), Release(7, 1, 1))
+    assert policy.held(chosen, Line(6, 4), Release(6, 5, 0))
+    assert not policy.held(chosen, Line(6, 4), Release(6, 4, 3))   # patch of the line
+    assert not policy.held(chosen, Line(6, 4), Release(6, 3, 0))   # older: recovery
+    assert not policy.held(chosen, Line(6, 4), None)               # unknown
+
+
+def test_renumbering_is_a_major_crossing():
+    assert policy.crossing_kind(Line(7, 14), Release(10, 0, 0)) == releases.MAJOR
+
+
+def test_downgrades_are_never_blocked():
+    down = analysis.Crossing(releases.MAJOR, Line(7, 1), Line(6, 4))
+    up = analysis.Crossing(releases.MAJOR, Line(6, 4), Line(7, 1))
+    findings = analysis.Findings(crossings=[down, up])
+    assert policy.blocked(findings, settings(on_major="block")) == [up]

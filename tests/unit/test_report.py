@@ -1,0 +1,61 @@
+"""The JSON report writer: atomic, versioned, and never more than one line of trouble."""
+
+import errno
+import json
+import os
+
+from rocm_notice import notice, report
+
+
+def context():
+    return notice.Context(releasever="10", releasever_minor="2")
+
+
+def test_report_has_schema_and_every_key_even_when_empty():
+    data = report.build("hold", context(), "dnf upgrade")
+    assert data["schema"] == report.SCHEMA == 1
+    for key in ("tool", "time", "command", "releasever", "releasever_minor", "decision",
+                "findings", "lost_sonames", "consumers", "after_lines", "foreign", "hold",
+                "blocked"):
+        assert key in data
+    assert data["releasever_minor"] == "2"
+
+
+def test_write_then_read_back(tmp_path):
+    path = tmp_path / "sub" / "last.json"
+    assert report.write(str(path), {"schema": 1}) is None
+    assert json.loads(path.read_text()) == {"schema": 1}
+    assert oct(path.stat().st_mode & 0o777) == "0o644"
+
+
+def test_crash_before_rename_keeps_the_old_report_and_no_temp_file(tmp_path, monkeypatch):
+    path = tmp_path / "last.json"
+    path.write_text('{"schema": 1, "old": true}\n')
+
+    def crash(src, dst):
+        raise OSError(errno.EIO, "simulated crash")
+    monkeypatch.setattr(os, "replace", crash)
+    problem = report.write(str(path), {"schema": 1, "new": True})
+    assert problem.startswith("rocm_notice: cannot write report %s" % path)
+    assert "\n" not in problem
+    assert json.loads(path.read_text()) == {"schema": 1, "old": True}
+    assert sorted(os.listdir(tmp_path)) == ["last.json"]
+
+
+def test_full_disk_is_one_line(tmp_path, monkeypatch):
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(os, "fsync", full)
+    problem = report.write(str(tmp_path / "last.json"), {"schema": 1})
+    assert "No space left on device" in problem
+    assert os.listdir(tmp_path) == []
+
+
+def test_report_inside_installroot():
+    assert report.path_in_root("/var/lib/x/last.json", "/mnt/root") == "/mnt/root/var/lib/x/last.json"
+    assert report.path_in_root("/var/lib/x/last.json", "/") == "/var/lib/x/last.json"
+
+
+def test_repository_strings_are_cleaned_in_the_report():
+    data = report.build("warn", notice.Context(releasever="10\x1b[2J"), "dnf \x07upgrade")
+    assert data["releasever"] == "10[2J" and data["command"] == "dnf upgrade"
