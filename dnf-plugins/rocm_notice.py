@@ -29,14 +29,8 @@ def _describe(error):
 
 
 def _record(pkg, details=False, requires=False):
-    """A hawkey package as a plain record; dependency lists only when asked (they cost)."""
-    from rocm_notice.records import Package
-    return Package(
-        name=pkg.name, epoch=pkg.epoch or 0, version=pkg.version, release=pkg.release,
-        arch=pkg.arch, repoid=pkg.reponame or "",
-        provides=tuple(str(d) for d in pkg.provides) if details else (),
-        obsoletes=tuple(str(d) for d in pkg.obsoletes) if details else (),
-        requires=tuple(str(d) for d in pkg.requires) if requires else ())
+    from rocm_notice.records import from_package
+    return from_package(pkg, details, requires)
 
 
 def _gpu_notes(findings, facts):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from rocm_notice import analysis, policy
 from rocm_notice import catalog as cat
+from rocm_notice.records import from_package as _record
 
 
 @dataclass
@@ -29,12 +30,7 @@ class Hold:
 
 
 def _nevra(pkg):
-    return "%s-%s.%s" % (pkg.name, pkg.evr, pkg.arch)
-
-
-def _record(pkg):
-    from rocm_notice.records import Package
-    return Package(pkg.name, pkg.version, pkg.release, pkg.epoch or 0, pkg.arch)
+    return _record(pkg).nevra
 
 
 def apply(sack, catalog, settings, ignore_excludes):

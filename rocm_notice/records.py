@@ -48,3 +48,16 @@ class Item:
     direction: str
     action: str
     package: Package
+
+
+def from_package(pkg, details=False, requires=False):
+    """A record of any object with hawkey.Package's attributes (duck-typed: no dnf here).
+
+    Dependency lists cost time on big transactions, so they are read only when asked.
+    """
+    return Package(
+        name=pkg.name, epoch=pkg.epoch or 0, version=pkg.version, release=pkg.release,
+        arch=pkg.arch, repoid=getattr(pkg, "reponame", "") or "",
+        provides=tuple(str(d) for d in pkg.provides) if details else (),
+        obsoletes=tuple(str(d) for d in pkg.obsoletes) if details else (),
+        requires=tuple(str(d) for d in pkg.requires) if requires else ())

@@ -6,7 +6,7 @@ string we cannot read yields ``None`` ("unknown"), which callers treat as "not a
 """
 
 import re
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 
 class Line(NamedTuple):

@@ -1,9 +1,7 @@
 """The notice, as users meet it: real dnf, real RPMs, the plugin from this checkout."""
 
-import shutil
-
 from tests.e2e import stacks
-from tests.harness.fixtures import CHECKOUT
+from tests.harness.fixtures import core_with_planted_bug
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
 
@@ -171,10 +169,7 @@ def test_unknown_key_is_named_in_one_line(sandbox):
 
 def test_internal_error_is_one_line_and_dnf_completes(sandbox, tmp_path):
     # A copy of the core with a bug planted in the analysis: the plugin must fail open.
-    broken = tmp_path / "broken"
-    shutil.copytree(CHECKOUT / "rocm_notice", broken / "rocm_notice")
-    with open(broken / "rocm_notice" / "analysis.py", "a") as source:
-        source.write("\n\ndef analyse(*args, **kwargs):\n    raise KeyError('planted bug')\n")
+    broken = core_with_planted_bug(tmp_path)
     installed_64(sandbox)
     sandbox.use_repos(epel=stacks.epel_10_2())
     sandbox.pythonpath = str(broken)

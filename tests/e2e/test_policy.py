@@ -1,10 +1,8 @@
 """Site policy with real dnf (best=True, as on EL10): lock holds the line, block refuses."""
 
-import shutil
-
 from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
-from tests.harness.fixtures import CHECKOUT
+from tests.harness.fixtures import core_with_planted_bug
 from tests.harness.sandbox import run_automatic
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
@@ -190,10 +188,7 @@ def test_renumbering_7_14_to_10_0_is_a_major_crossing(sandbox):
 
 
 def test_internal_error_under_block_fails_closed(sandbox, tmp_path):
-    broken = tmp_path / "broken"
-    shutil.copytree(CHECKOUT / "rocm_notice", broken / "rocm_notice")
-    with open(broken / "rocm_notice" / "analysis.py", "a") as source:
-        source.write("\n\ndef analyse(*args, **kwargs):\n    raise KeyError('planted bug')\n")
+    broken = core_with_planted_bug(tmp_path)
     before = on_64(sandbox, "[main]\non_major = block\n")
     sandbox.pythonpath = str(broken)
     run = sandbox.dnf("-y", "upgrade")

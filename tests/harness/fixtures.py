@@ -127,3 +127,12 @@ def build_repo(pkgs, cache=CACHE):
 
 def _same_fs(a, b):
     return os.stat(a).st_dev == os.stat(b).st_dev
+
+
+def core_with_planted_bug(directory):
+    """A copy of the core whose analysis raises: how a plugin bug looks to dnf."""
+    broken = Path(directory) / "broken"
+    shutil.copytree(CHECKOUT / "rocm_notice", broken / "rocm_notice")
+    with open(broken / "rocm_notice" / "analysis.py", "a") as source:
+        source.write("\n\ndef analyse(*args, **kwargs):\n    raise KeyError('planted bug')\n")
+    return broken

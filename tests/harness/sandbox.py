@@ -6,7 +6,6 @@ the Fedora rpmdb location (Debian's rpm would otherwise use ``~/.rpmdb``). ``plu
 is always set, so the host's own dnf plugins never load.
 """
 
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
