@@ -31,9 +31,8 @@ import errno
 import fcntl
 import os
 import re
-import stat
-import tempfile
 
+from . import atomic
 from .releases import from_amd_version, from_release_field
 
 MARKER_BEGIN = "# rocm-epel-notice: begin (dnf rocm lock; removed by dnf rocm unlock)"
@@ -275,54 +274,11 @@ def write_atomic(path, text):
     except UnicodeEncodeError as error:
         raise LockListError(CANNOT_WRITE % (_one_line(path), "text cannot be encoded",
                                             _one_line(error.reason))) from None
-    target = os.path.realpath(path)
-    directory = os.path.dirname(target)
-    temp, stage = None, "looking at the old list"
     try:
-        try:
-            old = os.stat(target)
-        except FileNotFoundError:
-            old = None
-        stage = "creating a temporary file in %s" % directory
-        handle, temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(target),
-                                        suffix=".tmp", dir=directory)
-        stage = "writing the new list"
-        with os.fdopen(handle, "wb") as output:
-            output.write(data)
-            output.flush()
-            os.fsync(output.fileno())
-            if old is not None and os.geteuid() == 0:
-                os.fchown(output.fileno(), old.st_uid, old.st_gid)
-            os.fchmod(output.fileno(),
-                      stat.S_IMODE(old.st_mode) if old is not None else NEW_FILE_MODE)
-        stage = "replacing the old list"
-        os.replace(temp, target)
-        temp = None
-    except OSError as error:
-        raise LockListError(CANNOT_WRITE % (_one_line(path), _one_line(
-            error.strerror or error), _one_line(stage))) from None
-    finally:
-        if temp is not None:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory):
-    # The new file is in place: a directory that cannot be fsynced (some filesystems
-    # refuse) is no reason to report a failure that did not happen.
-    try:
-        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+        atomic.write(path, data, NEW_FILE_MODE)
+    except atomic.WriteError as error:
+        raise LockListError(CANNOT_WRITE % (_one_line(path), _one_line(error.reason),
+                                            _one_line(error.stage))) from None
 
 
 def update(path, change):

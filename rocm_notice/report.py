@@ -8,9 +8,8 @@ consumer checks ``schema``.
 import datetime
 import json
 import os
-import tempfile
 
-from rocm_notice import __version__, notice
+from rocm_notice import __version__, atomic, notice
 
 SCHEMA = 1
 WARN = "warn"
@@ -74,29 +73,16 @@ def path_in_root(path, installroot):
 
 
 def write(path, data):
-    """Write atomically (temp file in the same directory, fsync, rename).
+    """Write the report atomically (see ``atomic``).
 
     Returns None, or the one-line problem to show (the old report is then untouched).
     """
-    directory = os.path.dirname(path) or "."
-    temp = None
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     try:
-        os.makedirs(directory, mode=0o755, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=".last.", suffix=".tmp", dir=directory)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=2, sort_keys=True)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-        temp = None
-        return None
+        os.makedirs(os.path.dirname(path) or ".", mode=0o755, exist_ok=True)
+        atomic.write(path, text.encode("utf-8"))
     except OSError as error:
         return MSG_UNWRITABLE % (path, error.strerror or error)
-    finally:
-        if temp is not None:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
+    except atomic.WriteError as error:
+        return MSG_UNWRITABLE % (path, error.reason)
+    return None
