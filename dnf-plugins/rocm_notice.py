@@ -169,8 +169,8 @@ class RocmNotice(dnf.Plugin):
         if not items:
             return
         from rocm_notice import analysis, notice, policy
-        installed = [_record(pkg, details=True)
-                     for pkg in self.base.sack.query().installed()
+        installed = [_record(pkg, details=True) for pkg in self.base.sack.query().installed()
+                     .filter(name__glob=catalog.name_globs())
                      if catalog.kind(pkg.name) is not None]
         findings = analysis.analyse(items, installed, catalog,
                                     lambda: self._incoming_consumers(catalog))

@@ -59,8 +59,12 @@ class Catalog:
                    include, exclude)
 
     def name_globs(self):
-        """Globs that match every name this catalog may call ROCm (for hawkey queries)."""
-        return sorted(set(self.rocm) | {base + "-*" for base in self.rocm} | set(self.include))
+        """Globs matching every name ``kind()`` may classify, so hawkey can narrow a query
+        before Python classifies the few names left: base names and their subpackages,
+        compat packages (<base>X.Y...), AMD's names and the admin's include globs."""
+        stems = set(self.rocm) | set(self.include)
+        return sorted(stems | {s + "-*" for s in self.rocm} | {s + "[0-9]*" for s in stems}
+                      | set(self.amd))
 
     def base(self, name):
         """The ROCm base name ``name`` is a subpackage of, or None."""

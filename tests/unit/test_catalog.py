@@ -184,3 +184,16 @@ def test_epel_package_is_not_foreign(shipped):
 
 def test_unrelated_package_with_amd_like_version_is_not_foreign(shipped):
     assert not shipped.is_foreign(Package("zstd", "1.5.5.60402", "1"))
+
+
+def test_name_globs_cover_every_name_the_catalog_classifies():
+    import fnmatch
+    from rocm_notice.catalog import Catalog
+    catalog = Catalog.load(include=["site-rocm-*"])
+    names = ["rocblas", "rocblas-devel", "rocm-clang-runtime-devel", "rocblas7.2",
+             "rocm-hip7.2-devel", "hip-runtime-amd", "site-rocm-lib", "site-rocm-lib6.4",
+             "hipcc"]
+    globs = catalog.name_globs()
+    for name in names:
+        assert catalog.kind(name) is not None, name
+        assert any(fnmatch.fnmatchcase(name, g) for g in globs), name
