@@ -89,14 +89,19 @@ class Findings:
         return bool(self.crossings or self.foreign)
 
 
-def _line_counts(packages, catalog):
-    counts = collections.Counter()
+def _by_line(packages, catalog):
+    """{Line: [packages]} for the stack's packages (compat and unknown releases left out)."""
+    lines = collections.defaultdict(list)
     for package in packages:
         if catalog.kind(package.name) in (cat.ROCM, cat.AMD):
             found = catalog.release_of(package)
             if found:
-                counts[found.line] += 1
-    return counts
+                lines[found.line].append(package)
+    return lines
+
+
+def _line_counts(packages, catalog):
+    return {line: len(found) for line, found in _by_line(packages, catalog).items()}
 
 
 def _main_line(counts):
@@ -187,13 +192,8 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
     arriving = [i.package for i in items
                 if i.direction == IN and catalog.kind(i.package.name) is not None]
     after = [p for p in installed if p.nevra not in leaving] + arriving
-    by_line = collections.defaultdict(set)
-    for package in after:
-        if catalog.kind(package.name) in (cat.ROCM, cat.AMD):
-            found = catalog.release_of(package)
-            if found:
-                by_line[found.line].add(package.name)
-    findings.after_lines = {line: sorted(names) for line, names in sorted(by_line.items())}
+    findings.after_lines = {line: sorted({p.name for p in found})
+                            for line, found in sorted(_by_line(after, catalog).items())}
 
     findings.foreign = _foreign(installed, arriving, after, catalog)
     if not findings.crossings:
