@@ -36,11 +36,11 @@ def _record(pkg, details=False, requires=False):
 def _gpu_notes(findings, facts):
     """What the first upgrade crossing means for this machine's AMD GPUs (if known)."""
     from rocm_notice import gpu
-    upgrades = [c for c in findings.crossings if not c.downgrade]
-    if not upgrades:
+    first = findings.leading_upgrade
+    if first is None:
         return []
     targets = gpu.read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")
-    return gpu.support_notes(targets, upgrades[0].old_line, upgrades[0].new_line, facts)
+    return gpu.support_notes(targets, first.old_line, first.new_line, facts)
 
 
 def _arrow():

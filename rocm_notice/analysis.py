@@ -84,6 +84,11 @@ class Findings:
         return len(self.after_lines) > 1
 
     @property
+    def leading_upgrade(self):
+        """The upgrade crossing the advice is about (the oldest line moving), or None."""
+        return next((c for c in self.crossings if not c.downgrade), None)
+
+    @property
     def notable(self):
         """Whether the user must hear about this transaction at all."""
         return bool(self.crossings or self.foreign)

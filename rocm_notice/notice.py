@@ -15,13 +15,14 @@ SHOWN = 5   # names listed before "(+N more)"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 HEADING = "rocm_notice: this transaction moves ROCm %s"
+HEADING_FOREIGN = "rocm_notice: this transaction mixes ROCm stacks"
 CROSSING = "%s %s %s (%s%s): %s"
 EPEL = "  EPEL: packages built for %s %s %s (dist tags); this system: %s."
 SONAMES = "  Libraries that go away: %s."
 REBUILD = "  Programs built against ROCm %s will not run with %s: rebuild them after this update."
 GPU = "  This machine's GPU: %s."
 CONSUMERS = "  Also moving to ROCm %s: %s."
-MIXED = "  Afterwards installed ROCm spans %s: %s."
+MIXED = "  Afterwards installed ROCm spans %s: a mixed stack is unsupported."
 MIXED_LAG = "  (%s: no newer build in the enabled repositories yet, or held back)"
 SAME_EPEL = ("  For packagers: %s changes ROCm line inside EPEL %s (same dist tag), against "
              "EPEL's rule that ROCm changes only between EPEL minors; please report it.")
@@ -92,10 +93,7 @@ def lines(findings, context):
         direction = ", downgrade" if crossing.downgrade else ""
         parts.append(CROSSING % (crossing.old_line, arrow, crossing.new_line, crossing.kind,
                                  direction, _count(len(crossing.changes))))
-    if parts:
-        out.append(HEADING % "; ".join(parts))
-    else:
-        out.append("rocm_notice: this transaction mixes ROCm stacks")
+    out.append(HEADING % "; ".join(parts) if parts else HEADING_FOREIGN)
 
     for crossing in findings.crossings:
         if crossing.epel_old or crossing.epel_new:
@@ -103,18 +101,16 @@ def lines(findings, context):
                                _system(context)))
     if findings.lost_sonames:
         out.append(SONAMES % names(findings.lost_sonames))
-    upgrades = [c for c in findings.crossings if not c.downgrade]
-    if upgrades:
-        first = upgrades[0]
+    first = findings.leading_upgrade
+    if first:
         out.append(REBUILD % (first.old_line, first.new_line))
         out.extend(GPU % note for note in context.gpu_notes)
-    if findings.consumers and upgrades:
-        out.append(CONSUMERS % (upgrades[0].new_line, names(p.name for p in findings.consumers)))
+    if findings.consumers and first:
+        out.append(CONSUMERS % (first.new_line, names(p.name for p in findings.consumers)))
     if findings.mixed and findings.crossings:
         spans = ["%s (%s)" % (line, names(pkgs, 3) if len(pkgs) <= 3 else _count(len(pkgs)))
                  for line, pkgs in findings.after_lines.items()]
-        out.append(MIXED % (" and ".join(spans[-2:]) if len(spans) == 2 else ", ".join(spans),
-                            "a mixed stack is unsupported"))
+        out.append(MIXED % (" and " if len(spans) == 2 else ", ").join(spans))
         targets = {c.new_line for c in findings.crossings}
         behind = sorted({name for line, pkgs in findings.after_lines.items()
                          if line not in targets for name in pkgs})
@@ -128,8 +124,7 @@ def lines(findings, context):
     if findings.foreign:
         out.append(FOREIGN % names(sorted({p.name for p in findings.foreign})))
 
-    if upgrades:
-        first = upgrades[0]
+    if first:
         out.append(CONTINUE_YES if context.assumeyes else CONTINUE_ASK)
         if context.assumeyes:    # applied in this run: a lock now would hold the new line
             out.append(STAY_NEXT % ("on_" + first.kind, context.config_path))
