@@ -62,6 +62,9 @@ class RocmNotice(dnf.Plugin):
         self.settings = None
         self._catalog = None
         self._held = None
+        self.in_command = False     # set by `dnf rocm`: our hooks then stay out of its way
+        if cli is not None:         # registered here, so that enabled = 0 disables it too
+            cli.register_command(type("RocmCommand", (RocmCommand,), {"plugin": self}))
 
     # -- hooks: guard clauses, then one call into the core --------------------------
 
@@ -72,7 +75,7 @@ class RocmNotice(dnf.Plugin):
             logger.warning(MSG_INTERNAL, _describe(error))
 
     def sack(self):
-        if self.settings is None or not self._resolving():
+        if self.settings is None or self.in_command or not self._resolving():
             return
         from rocm_notice import policy
         if not policy.has_lock(self.settings):
@@ -85,7 +88,7 @@ class RocmNotice(dnf.Plugin):
             logger.warning(MSG_INTERNAL, _describe(error))
 
     def resolved(self):
-        if self.settings is None or not self.base.transaction:
+        if self.settings is None or self.in_command or not self.base.transaction:
             return
         try:
             self._check_transaction()
@@ -163,19 +166,27 @@ class RocmNotice(dnf.Plugin):
             logger.warning(notice.hold_line(held))
             self._report("hold", self._context())
 
-    def _check_transaction(self):
+    def installed_stack(self, catalog, details=True):
+        """Installed packages the catalog knows (ROCm, compat, AMD), as records."""
+        return [_record(pkg, details=details) for pkg in self.base.sack.query().installed()
+                .filter(name__glob=catalog.name_globs()) if catalog.kind(pkg.name) is not None]
+
+    def findings(self):
+        """Findings for the resolved transaction (None when it has no ROCm package)."""
         catalog = self.catalog()
         items = self._transaction_items(catalog)
         if not items:
+            return None
+        from rocm_notice import analysis
+        return analysis.analyse(items, self.installed_stack(catalog), catalog,
+                                lambda: self._incoming_consumers(catalog))
+
+    def _check_transaction(self):
+        findings = self.findings()
+        if findings is None or not findings.notable:
             return
-        from rocm_notice import analysis, notice, policy
-        installed = [_record(pkg, details=True) for pkg in self.base.sack.query().installed()
-                     .filter(name__glob=catalog.name_globs())
-                     if catalog.kind(pkg.name) is not None]
-        findings = analysis.analyse(items, installed, catalog,
-                                    lambda: self._incoming_consumers(catalog))
-        if not findings.notable:
-            return
+        from rocm_notice import notice, policy
+        catalog = self.catalog()
         blocked = policy.blocked(findings, self.settings)
         if blocked:
             context = self._context()
@@ -208,3 +219,210 @@ class RocmNotice(dnf.Plugin):
                 if names:
                     offered.setdefault(crossing.old_line, names)
         return offered
+
+
+# -- `dnf rocm`: the command ------------------------------------------------------------
+
+SUBCOMMANDS = ("status", "check", "lock", "unlock", "allow", "disallow")
+WRITES = ("lock", "unlock", "allow", "disallow")
+
+MSG_COMMAND_BUG = "rocm_notice: internal error: %s (the command stopped there; dnf rocm status shows the state)"
+MSG_NO_CONFIG = "rocm_notice: the plugin's configuration could not be read; see the lines above"
+MSG_NEEDS_LINE = "rocm_notice: 'dnf rocm %s' needs a release line such as 7.1"
+MSG_BAD_LINE = "rocm_notice: '%s' is not a release line (MAJOR.MINOR, such as 7.1)"
+MSG_NO_ROCM = "rocm_notice: no ROCm package is installed: there is no release line to hold"
+MSG_NO_VERSIONLOCK = ("rocm_notice: --versionlock needs the versionlock plugin's "
+                      "versionlock.conf with 'locklist =' in %s")
+MSG_UNRESOLVABLE = "rocm_notice: cannot tell what an upgrade would do: %s"
+MSG_LOCKED = "ROCm held at %s by %s (%s)"
+MSG_VERSIONLOCKED = "versionlock entries for ROCm %s in %s: %d (%s)"
+MSG_UNLOCKED = "removed: %s"
+MSG_NOTHING_TO_UNLOCK = "nothing to unlock: no file or entries written by 'dnf rocm lock'"
+MSG_ALLOWED = "ROCm %s approved in %s (%s)"
+MSG_DISALLOWED = "ROCm %s no longer approved in %s"
+MSG_NOT_ALLOWED_HERE = ("ROCm %s is not approved by 'dnf rocm allow'%s; nothing changed")
+MSG_APPROVED_ELSEWHERE = " (it is approved in %s: edit that file)"
+
+
+def _locklist_path(confdirs):
+    """``locklist =`` from the versionlock plugin's own config, or None."""
+    import configparser
+    for directory in confdirs:
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(os.path.join(directory, "versionlock.conf"), encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        if parser.has_option("main", "locklist"):
+            return parser.get("main", "locklist").strip() or None
+    return None
+
+
+class RocmCommand(dnf.cli.Command):
+    """dnf rocm [status|check|lock|unlock|allow X.Y|disallow X.Y] [--json] [--versionlock]"""
+
+    aliases = ("rocm",)
+    summary = "show, check, hold or approve ROCm release lines (rocm-epel-notice)"
+    plugin = None   # the RocmNotice instance of this run, bound when registered
+
+    @staticmethod
+    def set_argparser(parser):
+        parser.add_argument(
+            "subcommand", nargs="?", default="status", choices=SUBCOMMANDS,
+            help="status (default): installed and available release lines, policy, holds, "
+                 "GPUs; check: what 'dnf upgrade' would do to ROCm (exit 0 nothing, 1 warn, "
+                 "2 held or blocked, 3 unknown); lock / unlock: hold the installed line; "
+                 "allow / disallow X.Y: approve a release line")
+        parser.add_argument("release", nargs="?", metavar="X.Y",
+                            help="release line for allow and disallow")
+        parser.add_argument("--json", action="store_true",
+                            help="status and check: print one JSON object (\"schema\": 1)")
+        parser.add_argument("--versionlock", action="store_true",
+                            help="lock: also write entries into the versionlock plugin's list")
+
+    def configure(self):
+        self.plugin.in_command = True
+        demands = self.cli.demands
+        if self.opts.subcommand in ("status", "check", "lock"):
+            demands.sack_activation = True
+            demands.available_repos = self.opts.subcommand != "lock"
+        if self.opts.subcommand in WRITES:
+            demands.root_user = True
+        if self.opts.json:       # stdout is for the JSON object alone
+            self.cli.redirect_logger(stdout=logging.WARNING, stderr=logging.INFO)
+            self.cli.redirect_repo_progress()
+
+    def run(self):
+        if self.plugin.settings is None:
+            raise dnf.exceptions.Error(MSG_NO_CONFIG)
+        from rocm_notice import dropins, locklist
+        try:
+            getattr(self, "_run_" + self.opts.subcommand)()
+        except (dropins.DropinError, locklist.LockListError) as error:
+            raise dnf.exceptions.Error("rocm_notice: %s" % error)
+        except dnf.exceptions.Error:
+            raise
+        except Exception as error:   # a bug of ours: one line, never a traceback
+            raise dnf.exceptions.Error(MSG_COMMAND_BUG % _describe(error))
+
+    # -- subcommands ------------------------------------------------------------------
+
+    def _print(self, data, text):
+        import json
+        print(json.dumps(data, indent=2, sort_keys=True) if self.opts.json else text)
+
+    def _line(self):
+        from rocm_notice import releases
+        if not self.opts.release:
+            raise dnf.exceptions.Error(MSG_NEEDS_LINE % self.opts.subcommand)
+        line = releases.parse_line(self.opts.release)
+        if line is None:
+            raise dnf.exceptions.Error(MSG_BAD_LINE % self.opts.release)
+        return line
+
+    def _dropin(self, name):
+        from rocm_notice import dropins
+        return os.path.join(dropins.dropin_dir(self.plugin.confdirs[0]), name)
+
+    def _run_status(self):
+        import hawkey
+        from rocm_notice import analysis, gpu, hold, known, locklist, policy, releases, report
+        from rocm_notice import status
+        plugin, settings = self.plugin, self.plugin.settings
+        catalog = plugin.catalog()
+        installed = plugin.installed_stack(catalog, details=False)
+        available = [_record(pkg) for pkg in self.base.sack.query().available()
+                     .filter(name__glob=catalog.name_globs()) if catalog.kind(pkg.name)]
+        held = (hold.apply(self.base.sack, catalog, settings, hawkey.IGNORE_EXCLUDES)
+                if policy.has_lock(settings) else None)
+        listed = None
+        path = _locklist_path(plugin.confdirs)
+        if path:
+            text = locklist.read(path)
+            problem = ("the list has bytes that are not UTF-8: the versionlock plugin will "
+                       "fail to read it" if locklist.undecodable(text) else "")
+            listed = {"list": path, "entries": locklist.our_entries(text), "problem": problem}
+        targets = gpu.read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")
+        line = analysis.main_line(installed, catalog)
+        newest = max((releases.parse_line(l) for l in status.lines_of(available, catalog)),
+                     default=None)
+        notes = (gpu.support_notes(targets, line, newest, known.load())
+                 if line and newest and newest > line else [])
+        report_path = report.path_in_root(settings.report, self.base.conf.installroot)
+        data = status.build(installed, available, catalog, settings, held, listed, targets,
+                            notes, report_path if os.path.exists(report_path) else "")
+        self._print(data, status.text(data))
+
+    def _run_check(self):
+        from rocm_notice import policy, status
+        try:
+            self.base.upgrade_all()
+            self.base.resolve()
+        except dnf.exceptions.Error as error:
+            logger.error(MSG_UNRESOLVABLE, _describe(error))
+            self.cli.demands.success_exit_status = policy.CHECK_UNKNOWN
+            return
+        from rocm_notice.analysis import Findings
+        findings = self.plugin.findings() or Findings()
+        code, actions = policy.check(findings, self.plugin.settings)
+        self._print(status.check_object(code, actions),
+                    status.check_text(code, actions, _arrow()))
+        self.cli.demands.success_exit_status = code
+
+    def _run_lock(self):
+        from rocm_notice import analysis, catalog as cat, dropins, locklist
+        catalog = self.plugin.catalog()
+        stack = [p for p in self.plugin.installed_stack(catalog, details=False)
+                 if catalog.kind(p.name) in (cat.ROCM, cat.AMD)]
+        line = analysis.main_line(stack, catalog)
+        if line is None:
+            raise dnf.exceptions.Error(MSG_NO_ROCM)
+        path = self._dropin(dropins.LOCK_FILE)
+        changed = dropins.write(path, dropins.LOCK_TEXT)
+        print(MSG_LOCKED % (line, path, "written" if changed else "already in place"))
+        if not self.opts.versionlock:
+            return
+        listpath = _locklist_path(self.plugin.confdirs)
+        if not listpath:
+            raise dnf.exceptions.Error(MSG_NO_VERSIONLOCK % ", ".join(self.plugin.confdirs))
+        entries = locklist.entries_for({line: analysis.by_line(stack, catalog)[line]})
+        note = "ROCm %s held by rocm-epel-notice" % (line,)
+        old, new = locklist.update(listpath, lambda text: locklist.add_block(text, entries, note))
+        print(MSG_VERSIONLOCKED % (line, listpath, len(entries),
+                                   "written" if new != old else "already in place"))
+
+    def _run_unlock(self):
+        from rocm_notice import dropins, locklist
+        removed = []
+        path = self._dropin(dropins.LOCK_FILE)
+        if dropins.remove(path, dropins.LOCK_MARKER, "lock"):
+            removed.append(path)
+        listpath = _locklist_path(self.plugin.confdirs)
+        if listpath and os.path.exists(listpath):
+            old, new = locklist.update(listpath, locklist.remove_block)
+            if new != old:
+                removed.append("our entries in %s" % listpath)
+        print(MSG_UNLOCKED % ", ".join(removed) if removed else MSG_NOTHING_TO_UNLOCK)
+
+    def _run_allow(self):
+        from rocm_notice import dropins
+        line = self._line()
+        path = self._dropin(dropins.ALLOW_FILE)
+        text = dropins.read(path)
+        changed = dropins.write(path, dropins.with_allowed(text, dropins.approved(text) + [line]))
+        print(MSG_ALLOWED % (line, path, "written" if changed else "already approved"))
+
+    def _run_disallow(self):
+        from rocm_notice import dropins
+        line = self._line()
+        path = self._dropin(dropins.ALLOW_FILE)
+        text = dropins.read(path)
+        current = dropins.approved(text)
+        if line not in current:
+            elsewhere = self.plugin.settings.origin.get("allow", "")
+            hint = (MSG_APPROVED_ELSEWHERE % elsewhere
+                    if line in self.plugin.settings.allow and elsewhere else "")
+            print(MSG_NOT_ALLOWED_HERE % (line, hint))
+            return
+        dropins.write(path, dropins.with_allowed(text, [l for l in current if l != line]))
+        print(MSG_DISALLOWED % (line, path))

@@ -94,7 +94,7 @@ class Findings:
         return bool(self.crossings or self.foreign)
 
 
-def _by_line(packages, catalog):
+def by_line(packages, catalog):
     """{Line: [packages]} for the stack's packages (compat and unknown releases left out)."""
     lines = collections.defaultdict(list)
     for package in packages:
@@ -106,7 +106,7 @@ def _by_line(packages, catalog):
 
 
 def _line_counts(packages, catalog):
-    return {line: len(found) for line, found in _by_line(packages, catalog).items()}
+    return {line: len(found) for line, found in by_line(packages, catalog).items()}
 
 
 def _main_line(counts):
@@ -198,7 +198,7 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
                 if i.direction == IN and catalog.kind(i.package.name) is not None]
     after = [p for p in installed if p.nevra not in leaving] + arriving
     findings.after_lines = {line: sorted({p.name for p in found})
-                            for line, found in sorted(_by_line(after, catalog).items())}
+                            for line, found in sorted(by_line(after, catalog).items())}
 
     findings.foreign = _foreign(installed, arriving, after, catalog)
     if not findings.crossings:

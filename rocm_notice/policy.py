@@ -48,3 +48,19 @@ def has_block(settings):
 
 def has_lock(settings):
     return LOCK in (settings.on_major, settings.on_minor)
+
+
+# `dnf rocm check` exit statuses (Nagios-style: OK, WARNING, CRITICAL, UNKNOWN).
+CHECK_NOTHING = 0
+CHECK_WARN = 1
+CHECK_HELD = 2
+CHECK_UNKNOWN = 3
+
+
+def check(findings, settings):
+    """(exit status, [(crossing, action)]) for what an upgrade would do to ROCm."""
+    actions = [(c, WARN if c.downgrade else action(settings, c.kind, c.new_line))
+               for c in findings.crossings]
+    if any(chosen in (LOCK, BLOCK) for _, chosen in actions):
+        return CHECK_HELD, actions
+    return (CHECK_WARN if actions else CHECK_NOTHING), actions

@@ -1,0 +1,219 @@
+"""`dnf rocm`: status, check, lock/unlock (with the real versionlock plugin), allow."""
+
+import json
+import os
+
+import pytest
+
+from tests.e2e import stacks
+from tests.e2e.stacks import Pkg
+
+ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
+VERSIONLOCK = "/usr/lib/python3/dist-packages/dnf-plugins/versionlock.py"
+FOREIGN_LIST = ("# site pins, kept by hand\r\n"
+                "zstd-tools-0:1.5.6-1.el10_1.*\r\n"
+                "garbage line that versionlock only logs\r\n"
+                "!python3-torch-0:9.9-1.*")           # CRLF, no final newline
+
+
+def on_64(sandbox, conf="[main]\n", repos=None):
+    sandbox.write_conf(conf)
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    before = sandbox.installed()
+    sandbox.use_repos(**(repos or {"epel": stacks.epel_10_2()}))
+    return before
+
+
+def with_versionlock(sandbox, tmp_path):
+    """The real versionlock plugin (Debian's dnf-plugins-core) loaded beside ours."""
+    if not os.path.exists(VERSIONLOCK):
+        pytest.fail("versionlock plugin missing at %s (dnf-plugins-core; run 'make check')"
+                    % VERSIONLOCK)
+    plugins = tmp_path / "versionlock-plugin"
+    plugins.mkdir()
+    (plugins / "versionlock.py").symlink_to(VERSIONLOCK)
+    sandbox.pluginpath.append(plugins)
+    locklist = sandbox.path / "versionlock.list"
+    locklist.write_text("")            # as its package ships it: versionlock needs the file
+    (sandbox.confdir / "versionlock.conf").write_text(
+        "[main]\nenabled = 1\nlocklist = %s\n" % locklist)
+    return locklist
+
+
+def test_status_json_reports_installed_and_available_lines_with_epel_minors(sandbox):
+    on_64(sandbox, repos={"epel": stacks.epel_10_1(), "epel-next": stacks.epel_10_2()})
+    run = sandbox.dnf("rocm", "status", "--json")
+    assert run.returncode == 0, run
+    data = json.loads(run.stdout)                 # stdout is the JSON object alone
+    assert data["schema"] == 1
+    assert data["installed"] == {"6.4": {"packages": 9, "epel": ["10.1"]}}
+    assert data["installed_line"] == "6.4"
+    assert data["available"]["6.4"]["epel"] == ["10.1"]
+    assert data["available"]["7.1"] == {"packages": 9, "epel": ["10.2"]}
+    assert data["policy"]["on_major"] == "warn"
+
+
+def test_status_text_names_policy_and_where_it_was_set(sandbox):
+    on_64(sandbox, "[main]\non_major = lock\n")
+    run = sandbox.dnf("rocm")                     # status is the default
+    assert run.returncode == 0, run
+    assert "6.4: 9 packages (EPEL 10.1)" in run.stdout
+    assert "on_major set in %s" % (sandbox.confdir / "rocm_notice.conf") in run.stdout
+    assert "Held: 7.1 at 6.4 (on_major = lock); 10 packages held back" in run.stdout
+
+
+def test_check_exits_0_when_only_patches_are_pending(sandbox):
+    before = on_64(sandbox, repos={"epel": stacks.epel_10_1("6.4.3")})
+    run = sandbox.dnf("rocm", "check")
+    assert run.returncode == 0, run
+    assert "no release line change pending" in run.stdout
+    assert sandbox.installed() == before
+
+
+def test_check_exits_1_when_a_crossing_would_be_warned_and_installs_nothing(sandbox):
+    before = on_64(sandbox)
+    run = sandbox.dnf("rocm", "check", "--json")
+    assert run.returncode == 1, run
+    data = json.loads(run.stdout)
+    assert data["status"] == 1 and data["crossings"][0]["action"] == "warn"
+    assert (data["crossings"][0]["from"], data["crossings"][0]["to"]) == ("6.4", "7.1")
+    assert "rocm_notice: this transaction" not in run.stderr     # our hook stayed quiet
+    assert sandbox.installed() == before
+
+
+@pytest.mark.parametrize("policy", ["block", "lock"])
+def test_check_exits_2_when_policy_would_hold_or_block(sandbox, policy):
+    before = on_64(sandbox, "[main]\non_major = %s\n" % policy)
+    run = sandbox.dnf("rocm", "check")
+    assert run.returncode == 2, run
+    assert "would be %s" % ("blocked" if policy == "block" else "held") in run.stdout
+    assert "Error" not in run.stderr
+    assert sandbox.installed() == before
+
+
+def test_check_exits_3_when_dnf_cannot_resolve_the_upgrade(sandbox):
+    broken = Pkg("rocblas", "6.4.3", "1.el10_1", requires=("libnowhere.so.1()(64bit)",))
+    on_64(sandbox, repos={"epel": stacks.epel_10_1() + [broken]})
+    run = sandbox.dnf("rocm", "check")
+    assert run.returncode == 3, run
+    assert "rocm_notice: cannot tell what an upgrade would do" in run.stderr
+
+
+def test_allow_turns_a_blocked_upgrade_into_one_that_proceeds(sandbox):
+    on_64(sandbox, "[main]\non_major = block\n")
+    assert sandbox.dnf("-y", "upgrade").returncode == 1
+    run = sandbox.dnf("rocm", "allow", "7.1")
+    assert run.returncode == 0, run
+    again = sandbox.dnf("rocm", "allow", "7.1")
+    assert "already approved" in again.stdout
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_disallow_withdraws_the_approval(sandbox):
+    on_64(sandbox, "[main]\non_major = block\n")
+    sandbox.dnf("rocm", "allow", "7.1")
+    sandbox.dnf("rocm", "allow", "7.2")
+    run = sandbox.dnf("rocm", "disallow", "7.1")
+    assert run.returncode == 0, run
+    dropin = sandbox.confdir / "rocm_notice.d" / "80-dnf-rocm-allow.conf"
+    assert "allow = 7.2\n" in dropin.read_text()
+    assert sandbox.dnf("-y", "upgrade").returncode == 1
+
+
+def test_disallow_of_an_approval_made_elsewhere_says_where(sandbox):
+    on_64(sandbox, "[main]\non_major = block\nallow = 7.1\n")
+    run = sandbox.dnf("rocm", "disallow", "7.1")
+    assert run.returncode == 0, run
+    assert "approved in %s" % (sandbox.confdir / "rocm_notice.conf") in run.stdout
+
+
+def test_allow_rejects_what_is_not_a_release_line(sandbox):
+    on_64(sandbox)
+    run = sandbox.dnf("rocm", "allow", "seven")
+    assert run.returncode == 1, run
+    assert "Error: rocm_notice: 'seven' is not a release line" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_lock_holds_the_line_and_unlock_releases_it(sandbox):
+    on_64(sandbox)
+    run = sandbox.dnf("rocm", "lock")
+    assert run.returncode == 0, run
+    dropin = sandbox.confdir / "rocm_notice.d" / "90-dnf-rocm-lock.conf"
+    written = dropin.read_bytes()
+    assert sandbox.dnf("rocm", "lock").returncode == 0
+    assert dropin.read_bytes() == written                        # idempotent
+    assert sandbox.dnf("-y", "upgrade").returncode == 0
+    assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
+    assert sandbox.dnf("rocm", "unlock").returncode == 0
+    assert not dropin.exists()
+    assert sandbox.dnf("-y", "upgrade").returncode == 0
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_unlock_leaves_a_file_it_did_not_write(sandbox):
+    on_64(sandbox)
+    mine = sandbox.confdir / "rocm_notice.d" / "90-dnf-rocm-lock.conf"
+    mine.write_text("[main]\non_major = block\n")
+    run = sandbox.dnf("rocm", "unlock")
+    assert run.returncode == 1, run
+    assert "was not written by 'dnf rocm lock'" in run.stderr
+    assert mine.read_text() == "[main]\non_major = block\n"
+
+
+def test_lock_into_a_missing_directory_is_one_line(sandbox):
+    on_64(sandbox)
+    (sandbox.confdir / "rocm_notice.d").rmdir()
+    run = sandbox.dnf("rocm", "lock")
+    assert run.returncode == 1, run
+    errors = [l for l in run.stderr.splitlines() if l.startswith("Error:")]
+    assert len(errors) == 1 and "cannot write" in errors[0], run
+    assert "Traceback" not in run.stderr
+
+
+def test_versionlock_alone_enforces_our_entries_and_unlock_restores_the_list(sandbox,
+                                                                             tmp_path):
+    locklist = with_versionlock(sandbox, tmp_path)
+    locklist.write_bytes(FOREIGN_LIST.encode())
+    # No consumer built for 7.1 here: versionlock alone cannot hold one (see the next test).
+    offered = [p for p in stacks.epel_10_2() if p.name != "python3-torch"]
+    on_64(sandbox, repos={"epel": offered + stacks.epel_10_1("6.4.3")})
+    run = sandbox.dnf("rocm", "lock", "--versionlock")
+    assert run.returncode == 0, run
+    assert "rocblas-devel-0:6.4.*" in locklist.read_text()
+    run = sandbox.dnf("-y", "upgrade", "--disableplugin=rocm_notice")
+    assert run.returncode == 0, run
+    after = sandbox.installed()
+    assert after["rocblas"] == "6.4.3-1.el10_1"          # held on the line; its patch flows
+    assert after["hipcc"] == "19-1.rocm6.4.3.el10_1"
+    assert after["zstd-tools"] == "1.5.6-1.el10_1"       # the site's own pin still holds
+    run = sandbox.dnf("rocm", "unlock")
+    assert run.returncode == 0, run
+    assert locklist.read_bytes() == FOREIGN_LIST.encode()
+
+
+def test_lock_with_versionlock_holds_consumers_too_where_versionlock_alone_fails(sandbox,
+                                                                                tmp_path):
+    locklist = with_versionlock(sandbox, tmp_path)
+    on_64(sandbox)                              # 10.2 offers python3-torch built for 7.1
+    assert sandbox.dnf("rocm", "lock", "--versionlock").returncode == 0
+    alone = sandbox.dnf("-y", "upgrade", "--disableplugin=rocm_notice")
+    assert alone.returncode == 1
+    assert "filtered out by exclude filtering" in alone.stderr
+    both = sandbox.dnf("-y", "upgrade")
+    assert both.returncode == 0, both
+    after = sandbox.installed()
+    assert after["rocblas"] == "6.4.2-1.el10_1" and after["python3-torch"] == "2.5.1-1.el10_1"
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"
+    assert locklist.exists()
+
+
+def test_enabled_0_disables_the_command_too(sandbox):
+    sandbox.write_conf("[main]\nenabled = 0\n")
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    run = sandbox.dnf("rocm", "status")
+    assert run.returncode != 0
+    assert "No such command" in run.stdout + run.stderr
