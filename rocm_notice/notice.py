@@ -36,7 +36,6 @@ STAY_NEXT = ("  To hold ROCm on its installed line at the next crossing: set '%s
              "in %s.")
 COMPAT = "  To keep %s beside %s instead: dnf install %s"
 NOTES = "  Release notes for ROCm %s: %s"
-STATUS = "  Details: dnf rocm status"
 
 
 def clean(text):
@@ -141,10 +140,10 @@ def lines(findings, context):
 
 
 HOLD = ("rocm_notice: ROCm held at %s by policy (%s); %s available, %s held back "
-        "(patch updates of %s still install)")
+        "(patch updates of %s still install); see 'dnf rocm status'")
 BLOCK = "rocm_notice: blocked by policy (%s): this transaction would move ROCm %s; nothing was changed."
-BLOCK_ALLOW = ("  To approve ROCm %s: add 'allow = %s' under [main] in a file in %s "
-               "(for example %s), then run dnf again.")
+BLOCK_ALLOW = ("  To approve ROCm %s: run 'dnf rocm allow %s' (or add 'allow = %s' under "
+               "[main] in a file in %s, for example %s), then run dnf again.")
 BLOCK_LOCK = "  To stay on %s and still take the other updates: set '%s = lock' instead."
 FAIL_CLOSED = ("rocm_notice: could not evaluate ROCm policy: %s; the transaction is blocked "
                "because policy says block. To proceed anyway: dnf --disableplugin=rocm_notice ...")
@@ -165,7 +164,7 @@ def block_message(crossings, context):
     out = [BLOCK % (keys, moves)]
     dropin = context.dropin_dir.rstrip("/") + "/allow.conf"
     for target in sorted({c.new_line for c in crossings}):
-        out.append(BLOCK_ALLOW % (target, target, context.dropin_dir, dropin))
+        out.append(BLOCK_ALLOW % (target, target, target, context.dropin_dir, dropin))
     first = crossings[0]
     out.append(BLOCK_LOCK % (first.old_line, "on_" + first.kind))
     return "\n".join(out)

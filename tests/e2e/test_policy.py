@@ -40,7 +40,8 @@ def test_major_lock_keeps_rocm_and_its_consumer_and_upgrades_the_rest(sandbox):
     assert after["zstd-tools"] == "1.5.7-1.el10_2"
     held = [l for l in run.stderr.splitlines() if l.startswith("rocm_notice:")]
     assert held == ["rocm_notice: ROCm held at 6.4 by policy (on_major = lock); 7.1 available, "
-                    "10 packages held back (patch updates of 6.4 still install)"], run
+                    "10 packages held back (patch updates of 6.4 still install); "
+                    "see 'dnf rocm status'"], run
 
 
 def test_hold_is_reported_again_on_every_later_run(sandbox):
@@ -114,6 +115,7 @@ def test_major_block_stops_everything_and_says_how_to_allow(sandbox):
     assert "Error: rocm_notice: blocked by policy (on_major = block)" in run.stderr
     assert "ROCm 6.4 \u2192 7.1 (major): 9 packages" in run.stderr
     assert "'allow = 7.1'" in run.stderr and "rocm_notice.d" in run.stderr
+    assert "run 'dnf rocm allow 7.1'" in run.stderr
     assert "'on_major = lock'" in run.stderr
 
 
