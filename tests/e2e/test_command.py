@@ -7,6 +7,7 @@ import pytest
 
 from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
+from tests.harness.fixtures import fake_gpus
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
 VERSIONLOCK = "/usr/lib/python3/dist-packages/dnf-plugins/versionlock.py"
@@ -217,3 +218,21 @@ def test_enabled_0_disables_the_command_too(sandbox):
     run = sandbox.dnf("rocm", "status")
     assert run.returncode != 0
     assert "No such command" in run.stdout + run.stderr
+
+
+def test_help_lists_the_subcommands(sandbox):
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    run = sandbox.dnf("rocm", "--help")
+    assert run.returncode == 0, run
+    assert "{status,check,lock,unlock,allow,disallow}" in run.stdout
+
+
+def test_status_names_the_gpus_and_what_the_newest_line_means_for_them(sandbox, tmp_path):
+    on_64(sandbox, repos={"epel": stacks.epel_10_1(), "epel-next": stacks.epel_10_2()})
+    sysfs = fake_gpus(tmp_path / "machine", 90500)
+    run = sandbox.dnf("rocm", "status", "--json", env={"ROCM_NOTICE_SYSFS_ROOT": str(sysfs)})
+    assert run.returncode == 0, run
+    data = json.loads(run.stdout)
+    assert data["gpus"] == ["gfx950"]
+    assert data["gpu_notes"] == [
+        "gfx950 is supported from ROCm 7.0: staying on 6.4 leaves it unsupported"]

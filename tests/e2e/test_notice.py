@@ -1,7 +1,7 @@
 """The notice, as users meet it: real dnf, real RPMs, the plugin from this checkout."""
 
 from tests.e2e import stacks
-from tests.harness.fixtures import core_with_planted_bug
+from tests.harness.fixtures import core_with_planted_bug, fake_gpus
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
 
@@ -181,16 +181,6 @@ def test_internal_error_is_one_line_and_dnf_completes(sandbox, tmp_path):
                       "(transaction not affected)"], run
     assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
 
-
-
-def fake_gpus(path, *versions):
-    """A sysfs tree with a CPU node and one node per gfx_target_version."""
-    nodes = path / "sys" / "class" / "kfd" / "kfd" / "topology" / "nodes"
-    for index, version in enumerate((0,) + versions):
-        node = nodes / str(index)
-        node.mkdir(parents=True)
-        (node / "properties").write_text("cpu_cores_count 8\ngfx_target_version %d\n" % version)
-    return path
 
 
 def test_notice_says_what_the_move_means_for_this_machines_gpus(sandbox, tmp_path):

@@ -136,3 +136,13 @@ def core_with_planted_bug(directory):
     with open(broken / "rocm_notice" / "analysis.py", "a") as source:
         source.write("\n\ndef analyse(*args, **kwargs):\n    raise KeyError('planted bug')\n")
     return broken
+
+
+def fake_gpus(path, *versions):
+    """A sysfs tree with a CPU node and one node per gfx_target_version."""
+    nodes = path / "sys" / "class" / "kfd" / "kfd" / "topology" / "nodes"
+    for index, version in enumerate((0,) + versions):
+        node = nodes / str(index)
+        node.mkdir(parents=True)
+        (node / "properties").write_text("cpu_cores_count 8\ngfx_target_version %d\n" % version)
+    return path
