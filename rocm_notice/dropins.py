@@ -82,21 +82,32 @@ def _lines(text):
 
 
 def _eol(text):
-    return "\r\n" if text.endswith("\r\n") else "\n"
+    """The file's line end, from its first line (a last line may have none)."""
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+
+
+def _continues(line):
+    """An indented, non-blank line continues the previous value (as configparser reads)."""
+    return line[:1] in (" ", "\t") and line.strip() != ""
 
 
 def approved(text):
     """The lines the allow file approves (its ``allow =`` line in [main])."""
-    section = None
+    section, value = None, None
     for line in _lines(text or ""):
+        if value is not None:
+            if not _continues(line):
+                break
+            value += " " + line
+            continue
         heading = _SECTION.match(line)
         if heading:
             section = heading.group(1).strip()
         elif section == config.SECTION and _ALLOW_LINE.match(line):
             value = line.split("=", 1)[1] if "=" in line else line.split(":", 1)[1]
-            return [found for found in (releases.parse_line(word) for word in
-                                        value.replace(",", " ").split()) if found]
-    return []
+    return [found for found in (releases.parse_line(word) for word in
+                                (value or "").replace(",", " ").split()) if found]
 
 
 def with_allowed(text, lines):
@@ -107,8 +118,11 @@ def with_allowed(text, lines):
         raise DropinError(MSG_NOT_OURS % (ALLOW_FILE, "allow"))
     eol = _eol(text)
     wanted = "allow = %s%s" % (", ".join(str(l) for l in sorted(set(lines))), eol)
-    out, section, done = [], None, False
+    out, section, done, replacing = [], None, False, False
     for line in _lines(text):
+        if replacing and _continues(line):
+            continue            # the old value's continuation lines go with it
+        replacing = False
         heading = _SECTION.match(line)
         if heading:
             if section == config.SECTION and not done:
@@ -118,7 +132,7 @@ def with_allowed(text, lines):
         elif section == config.SECTION and _ALLOW_LINE.match(line) and not done:
             line_eol = "\r\n" if line.endswith("\r\n") else ("\n" if line.endswith("\n") else "")
             out.append(wanted[:-len(eol)] + line_eol)
-            done = True
+            done = replacing = True
             continue
         out.append(line)
     if not done:

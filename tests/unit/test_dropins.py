@@ -175,6 +175,14 @@ def test_approved_reads_an_allow_value_continued_on_the_next_line_as_config_does
     assert dropins.approved(text) == list(settings.allow)
 
 
+def test_rewriting_a_continued_allow_value_replaces_all_of_it(tmp_path):
+    text = MARKER + "\n[main]\nallow = 6.4\n  7.1\n"
+    put(allow_path(tmp_path), dropins.with_allowed(text, [Line(6, 4)]))
+    settings, problems = config.load([str(tmp_path)])
+    assert problems == []
+    assert settings.allow == (Line(6, 4),)
+
+
 def test_disallowing_the_last_line_leaves_an_empty_allow_line(tmp_path):
     text = dropins.with_allowed(dropins.with_allowed(None, [Line(7, 1)]), [])
     assert text.splitlines() == [MARKER, "[main]", "allow = "]
