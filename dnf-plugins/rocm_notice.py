@@ -244,20 +244,6 @@ MSG_NOT_ALLOWED_HERE = ("ROCm %s is not approved by 'dnf rocm allow'%s; nothing 
 MSG_APPROVED_ELSEWHERE = " (it is approved in %s: edit that file)"
 
 
-def _locklist_path(confdirs):
-    """``locklist =`` from the versionlock plugin's own config, or None."""
-    import configparser
-    for directory in confdirs:
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(os.path.join(directory, "versionlock.conf"), encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError):
-            continue
-        if parser.has_option("main", "locklist"):
-            return parser.get("main", "locklist").strip() or None
-    return None
-
-
 class RocmCommand(dnf.cli.Command):
     """dnf rocm [status|check|lock|unlock|allow X.Y|disallow X.Y] [--json] [--versionlock]"""
 
@@ -326,8 +312,7 @@ class RocmCommand(dnf.cli.Command):
 
     def _run_status(self):
         import hawkey
-        from rocm_notice import analysis, gpu, hold, known, locklist, policy, releases, report
-        from rocm_notice import status
+        from rocm_notice import gpu, hold, known, locklist, policy, report, status
         plugin, settings = self.plugin, self.plugin.settings
         catalog = plugin.catalog()
         installed = plugin.installed_stack(catalog, details=False)
@@ -336,21 +321,16 @@ class RocmCommand(dnf.cli.Command):
         held = (hold.apply(self.base.sack, catalog, settings, hawkey.IGNORE_EXCLUDES)
                 if policy.has_lock(settings) else None)
         listed = None
-        path = _locklist_path(plugin.confdirs)
+        path = locklist.configured_path(plugin.confdirs)
         if path:
             text = locklist.read(path)
             problem = ("the list has bytes that are not UTF-8: the versionlock plugin will "
                        "fail to read it" if locklist.undecodable(text) else "")
             listed = {"list": path, "entries": locklist.our_entries(text), "problem": problem}
         targets = gpu.read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")
-        line = analysis.main_line(installed, catalog)
-        newest = max((releases.parse_line(l) for l in status.lines_of(available, catalog)),
-                     default=None)
-        notes = (gpu.support_notes(targets, line, newest, known.load())
-                 if line and newest and newest > line else [])
         report_path = report.path_in_root(settings.report, self.base.conf.installroot)
         data = status.build(installed, available, catalog, settings, held, listed, targets,
-                            notes, report_path if os.path.exists(report_path) else "")
+                            known.load(), report_path if os.path.exists(report_path) else "")
         self._print(data, status.text(data))
 
     def _run_check(self):
@@ -382,7 +362,7 @@ class RocmCommand(dnf.cli.Command):
         print(MSG_LOCKED % (line, path, "written" if changed else "already in place"))
         if not self.opts.versionlock:
             return
-        listpath = _locklist_path(self.plugin.confdirs)
+        listpath = locklist.configured_path(self.plugin.confdirs)
         if not listpath:
             raise dnf.exceptions.Error(MSG_NO_VERSIONLOCK % ", ".join(self.plugin.confdirs))
         entries = locklist.entries_for({line: analysis.by_line(stack, catalog)[line]})
@@ -397,7 +377,7 @@ class RocmCommand(dnf.cli.Command):
         path = self._dropin(dropins.LOCK_FILE)
         if dropins.remove(path, dropins.LOCK_MARKER, "lock"):
             removed.append(path)
-        listpath = _locklist_path(self.plugin.confdirs)
+        listpath = locklist.configured_path(self.plugin.confdirs)
         if listpath and os.path.exists(listpath):
             old, new = locklist.update(listpath, locklist.remove_block)
             if new != old:

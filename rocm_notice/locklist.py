@@ -248,6 +248,20 @@ def _one_line(value):
     return _CONTROL.sub("?", str(value))
 
 
+def configured_path(confdirs):
+    """``locklist =`` from the versionlock plugin's own ``versionlock.conf``, or None."""
+    import configparser
+    for directory in confdirs:
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(os.path.join(directory, "versionlock.conf"), encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        if parser.has_option("main", "locklist"):
+            return parser.get("main", "locklist").strip() or None
+    return None
+
+
 def read(path):
     """The list's text ("" when the file does not exist); any byte round-trips."""
     try:

@@ -2,7 +2,7 @@
 ``"schema": 1``, keys only ever added) and its text for people.
 """
 
-from rocm_notice import analysis, releases
+from rocm_notice import analysis, gpu, releases
 from rocm_notice.notice import clean
 
 SCHEMA = 1
@@ -20,14 +20,20 @@ def lines_of(packages, catalog):
 
 
 def build(installed, available, catalog, settings, hold=None, versionlock=None,
-          gpus=(), gpu_notes=(), report_path=""):
+          gpus=(), known=None, report_path=""):
     """The status object. ``versionlock``: None (no versionlock.conf) or
-    {"list": path, "entries": [...], "problem": "" or one line}."""
+    {"list": path, "entries": [...], "problem": "" or one line}. ``known``: per-line
+    facts (``known.load()``), for what the newest available line means for ``gpus``."""
+    line = analysis.main_line(installed, catalog)
+    offered = lines_of(available, catalog)
+    newest = max((releases.parse_line(l) for l in offered), default=None)
+    gpu_notes = (gpu.support_notes(gpus, line, newest, known or {})
+                 if line and newest and newest > line else [])
     return {
         "schema": SCHEMA,
         "installed": lines_of(installed, catalog),
-        "installed_line": str(analysis.main_line(installed, catalog) or "") or None,
-        "available": lines_of(available, catalog),
+        "installed_line": str(line) if line else None,
+        "available": offered,
         "policy": {
             "on_major": settings.on_major,
             "on_minor": settings.on_minor,

@@ -143,13 +143,14 @@ def test_text_says_none_for_no_gpus_no_lines_and_no_approvals(catalog):
 
 
 def test_text_lists_gpus_and_what_is_known_of_them(catalog):
+    known = {Line(7, 0): {"gpu_added": "gfx950"}}        # between installed 6.4 and 7.1
     built = status.build(INSTALLED, AVAILABLE, catalog, POLICY, gpus=["gfx950", "gfx1100"],
-                         gpu_notes=["gfx950 needs ROCm >= 7.0: staying on 6.4 leaves it "
-                                    "unsupported"],
-                         report_path="/var/lib/rocm-epel-notice/last.json")
+                         known=known, report_path="/var/lib/rocm-epel-notice/last.json")
+    assert built["gpu_notes"] == [
+        "gfx950 is supported from ROCm 7.0: staying on 6.4 leaves it unsupported"]
     shown = status.text(built).splitlines()
     assert "AMD GPUs: gfx950, gfx1100" in shown
-    assert "  gfx950 needs ROCm >= 7.0: staying on 6.4 leaves it unsupported" in shown
+    assert "  gfx950 is supported from ROCm 7.0: staying on 6.4 leaves it unsupported" in shown
     assert "Last report: /var/lib/rocm-epel-notice/last.json" in shown
 
 
