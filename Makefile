@@ -23,3 +23,29 @@ demo: deps
 clean:
 	rm -rf .cache build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# -- packaging (issue 5) -------------------------------------------------------------
+NAME := rocm-epel-notice
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' rocm_notice/__init__.py)
+RPMTOP ?= $(CURDIR)/build/rpm
+# Debian's rpm has none of Fedora's Python macros: supply them, and skip the
+# BuildRequires check (they name Fedora packages). On Fedora/EL neither happens.
+RPMDEBIAN := $(shell [ -n "$$(rpm --eval '%{?python3_sitelib}')" ] || echo --load=packaging/debian-python.macros --nodeps)
+RPMBUILD = rpmbuild --define '_topdir $(RPMTOP)' $(RPMDEBIAN) $(RPMFLAGS)
+
+.PHONY: tarball srpm rpm rpmlint
+
+tarball:
+	@mkdir -p $(RPMTOP)/SOURCES
+	git ls-files -z --cached --others --exclude-standard | tar --null -T - --transform 's,^,$(NAME)-$(VERSION)/,' \
+	    -czf $(RPMTOP)/SOURCES/$(NAME)-$(VERSION).tar.gz
+
+srpm: tarball
+	$(RPMBUILD) -bs $(NAME).spec
+
+rpm: deps tarball
+	$(RPMBUILD) -ba $(NAME).spec
+	@ls $(RPMTOP)/SRPMS/*.src.rpm $(RPMTOP)/RPMS/noarch/*.noarch.rpm
+
+rpmlint: rpm
+	rpmlint -c packaging/rpmlint.toml $(NAME).spec $(RPMTOP)/SRPMS/*.src.rpm $(RPMTOP)/RPMS/noarch/*.noarch.rpm
