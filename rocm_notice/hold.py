@@ -15,6 +15,9 @@ from rocm_notice import analysis, policy
 from rocm_notice import catalog as cat
 from rocm_notice.records import from_package as _record
 
+# Held like EPEL's stack: AMD-repository packages move across release lines too.
+STACK = (cat.ROCM, cat.AMD)
+
 
 @dataclass
 class Hold:
@@ -40,14 +43,14 @@ def apply(sack, catalog, settings, ignore_excludes):
     """
     globs = catalog.name_globs()
     installed = [p for p in sack.query().installed().filter(name__glob=globs)
-                 if catalog.kind(p.name) == cat.ROCM]
+                 if catalog.kind(p.name) in STACK]
     line = analysis.main_line([_record(p) for p in installed], catalog)
     if line is None:
         return None        # no ROCm installed: fresh installs are free
 
     held, targets, keys = [], set(), set()
     for pkg in sack.query().available().filter(name__glob=globs):
-        if catalog.kind(pkg.name) != cat.ROCM:
+        if catalog.kind(pkg.name) not in STACK:
             continue
         release = catalog.release_of(_record(pkg))
         if policy.held(settings, line, release):

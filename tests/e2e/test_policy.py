@@ -222,3 +222,15 @@ def test_dnf_automatic_under_block_applies_nothing_and_logs_why(sandbox):
     assert "blocked by policy (on_major = block)" in run.stderr
     log = (sandbox.root / "var" / "log" / "dnf.log").read_text()
     assert "blocked by policy (on_major = block)" in log
+
+
+def test_lock_holds_amd_repository_packages_too(sandbox):
+    sandbox.write_conf("[main]\non_major = lock\n")
+    sandbox.use_repos(amd=[Pkg("hip-runtime-amd", "6.4.43484.60402", "1.el10")])
+    sandbox.install("hip-runtime-amd")
+    sandbox.use_repos(amd=[Pkg("hip-runtime-amd", "6.4.43484.60403", "1.el10"),
+                           Pkg("hip-runtime-amd", "7.0.51831.70000", "1.el10")])
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert sandbox.installed()["hip-runtime-amd"] == "6.4.43484.60403-1.el10"   # patch: in
+    assert "ROCm held at 6.4 by policy (on_major = lock); 7.0 available" in run.stderr
