@@ -227,6 +227,7 @@ SUBCOMMANDS = ("status", "check", "lock", "unlock", "allow", "disallow")
 WRITES = ("lock", "unlock", "allow", "disallow")
 
 MSG_COMMAND_BUG = "rocm_notice: internal error: %s (the command stopped there; dnf rocm status shows the state)"
+MSG_NOT_FOR = "rocm_notice: %s does not apply to 'dnf rocm %s'"
 MSG_NO_CONFIG = "rocm_notice: the plugin's configuration could not be read; see the lines above"
 MSG_NEEDS_LINE = "rocm_notice: 'dnf rocm %s' needs a release line such as 7.1"
 MSG_BAD_LINE = "rocm_notice: '%s' is not a release line (MAJOR.MINOR, such as 7.1)"
@@ -236,6 +237,8 @@ MSG_NO_VERSIONLOCK = ("rocm_notice: --versionlock needs the versionlock plugin's
 MSG_UNRESOLVABLE = "rocm_notice: cannot tell what an upgrade would do: %s"
 MSG_LOCKED = "ROCm held at %s by %s (%s)"
 MSG_VERSIONLOCKED = "versionlock entries for ROCm %s in %s: %d (%s)"
+MSG_UNDECODABLE = ("rocm_notice: %s has bytes that are not UTF-8: the versionlock plugin "
+                   "cannot read it and applies no lock at all, ours included")
 MSG_UNLOCKED = "removed: %s"
 MSG_NOTHING_TO_UNLOCK = "nothing to unlock: no file or entries written by 'dnf rocm lock'"
 MSG_ALLOWED = "ROCm %s approved in %s (%s)"
@@ -267,6 +270,12 @@ class RocmCommand(dnf.cli.Command):
                             help="lock: also write entries into the versionlock plugin's list")
 
     def configure(self):
+        opts, sub = self.opts, self.opts.subcommand
+        for given, meant_for, shown in ((opts.json, ("status", "check"), "--json"),
+                                        (opts.versionlock, ("lock",), "--versionlock"),
+                                        (opts.release, ("allow", "disallow"), opts.release)):
+            if given and sub not in meant_for:
+                raise dnf.exceptions.Error(MSG_NOT_FOR % (shown, sub))
         self.plugin.in_command = True
         demands = self.cli.demands
         if self.opts.subcommand in ("status", "check", "lock"):
@@ -324,8 +333,7 @@ class RocmCommand(dnf.cli.Command):
         path = locklist.configured_path(plugin.confdirs)
         if path:
             text = locklist.read(path)
-            problem = ("the list has bytes that are not UTF-8: the versionlock plugin will "
-                       "fail to read it" if locklist.undecodable(text) else "")
+            problem = MSG_UNDECODABLE % path if locklist.undecodable(text) else ""
             listed = {"list": path, "entries": locklist.our_entries(text), "problem": problem}
         targets = gpu.read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")
         report_path = report.path_in_root(settings.report, self.base.conf.installroot)
@@ -341,6 +349,9 @@ class RocmCommand(dnf.cli.Command):
         except dnf.exceptions.Error as error:
             logger.error(MSG_UNRESOLVABLE, _describe(error))
             self.cli.demands.success_exit_status = policy.CHECK_UNKNOWN
+            if self.opts.json:
+                whole = "%s: %s" % (type(error).__name__, " ".join(str(error).split()))
+                self._print(status.check_object(policy.CHECK_UNKNOWN, [], whole), "")
             return
         from rocm_notice.analysis import Findings
         findings = self.plugin.findings() or Findings()
@@ -370,6 +381,8 @@ class RocmCommand(dnf.cli.Command):
         old, new = locklist.update(listpath, lambda text: locklist.add_block(text, entries, note))
         print(MSG_VERSIONLOCKED % (line, listpath, len(entries),
                                    "written" if new != old else "already in place"))
+        if locklist.undecodable(new):
+            logger.warning(MSG_UNDECODABLE, listpath)
 
     def _run_unlock(self):
         from rocm_notice import dropins, locklist

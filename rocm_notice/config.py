@@ -33,6 +33,8 @@ MSG_DUPLICATE = "rocm_notice: %s: key '%s' is set twice in [%s]; the last value 
 MSG_DUPLICATE_SECTION = "rocm_notice: %s: section [%s] appears twice; its keys are merged, the last value is used"
 MSG_UNKNOWN_SECTION = "rocm_notice: %s: unknown section [%s] ignored (only [main] is read)"
 MSG_UNKNOWN_KEY = "rocm_notice: %s: unknown key '%s' ignored%s"
+MSG_ENABLED_ELSEWHERE = ("rocm_notice: %s: 'enabled' is read by dnf from %s.conf only; "
+                         "ignored here")
 MSG_BAD_VALUE = "rocm_notice: %s: %s = %s is not valid (accepted: %s); keeping %s = %s"
 
 
@@ -178,8 +180,11 @@ def _show(value):
     return str(value)
 
 
-def _apply(settings, source, values, problems):
+def _apply(settings, source, values, problems, main_file=False):
     for key, raw in values.items():
+        if key == "enabled" and not main_file:     # dnf decides that before we run
+            problems.append(MSG_ENABLED_ELSEWHERE % (source, PLUGIN_NAME))
+            continue
         if key not in KEYS:
             close = difflib.get_close_matches(key, KEYS, n=1)
             hint = " (did you mean '%s'?)" % close[0] if close else ""
@@ -205,12 +210,13 @@ def load(confdirs, setopts=None):
     settings = Settings()
     problems = []
     for path in config_files(confdirs):
+        main_file = os.path.basename(path) == PLUGIN_NAME + ".conf"
         if os.path.isdir(path):
             problems.append(MSG_UNREADABLE % (path, "is a directory"))
             continue
         text = _read_text(path, problems)
         if text is not None:
-            _apply(settings, path, _parse(text, path, problems), problems)
+            _apply(settings, path, _parse(text, path, problems), problems, main_file)
     if setopts:
         _apply(settings, "--setopt", {k.lower(): v for k, v in setopts.items()}, problems)
     return settings, problems

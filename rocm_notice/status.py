@@ -88,11 +88,12 @@ def text(status):
     return "\n".join(out)
 
 
-def check_object(code, actions):
-    """The ``dnf rocm check --json`` object."""
+def check_object(code, actions, error=""):
+    """The ``dnf rocm check --json`` object (``error`` says why, with status 3)."""
     return {
         "schema": SCHEMA,
         "status": code,
+        "error": clean(error),
         "crossings": [{"from": str(c.old_line), "to": str(c.new_line), "boundary": c.kind,
                        "downgrade": c.downgrade, "action": action,
                        "packages": sorted({clean(x.new.name) for x in c.changes})}

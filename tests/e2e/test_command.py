@@ -99,6 +99,10 @@ def test_check_exits_3_when_dnf_cannot_resolve_the_upgrade(sandbox):
     run = sandbox.dnf("rocm", "check")
     assert run.returncode == 3, run
     assert "rocm_notice: cannot tell what an upgrade would do" in run.stderr
+    as_json = sandbox.dnf("rocm", "check", "--json")
+    assert as_json.returncode == 3, as_json
+    data = json.loads(as_json.stdout)
+    assert data["status"] == 3 and "libnowhere.so.1" in data["error"]
 
 
 def test_allow_turns_a_blocked_upgrade_into_one_that_proceeds(sandbox):
@@ -236,3 +240,28 @@ def test_status_names_the_gpus_and_what_the_newest_line_means_for_them(sandbox, 
     assert data["gpus"] == ["gfx950"]
     assert data["gpu_notes"] == [
         "gfx950 is supported from ROCm 7.0: staying on 6.4 leaves it unsupported"]
+
+
+@pytest.mark.parametrize("args, wrong", [
+    (("lock", "--json"), "--json"),
+    (("status", "--versionlock"), "--versionlock"),
+    (("check", "7.1"), "7.1"),
+])
+def test_options_that_do_not_apply_are_refused_in_one_line(sandbox, args, wrong):
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    run = sandbox.dnf("rocm", *args)
+    assert run.returncode == 1, run
+    assert "Error: rocm_notice: %s does not apply to 'dnf rocm %s'" % (wrong, args[0]) \
+        in run.stderr
+    assert not (sandbox.confdir / "rocm_notice.d" / "90-dnf-rocm-lock.conf").exists()
+
+
+def test_a_versionlock_list_versionlock_cannot_read_is_named(sandbox, tmp_path):
+    locklist = with_versionlock(sandbox, tmp_path)
+    on_64(sandbox)
+    locklist.write_bytes(b"# caf\xe9 pins\n")          # Latin-1, not UTF-8
+    run = sandbox.dnf("rocm", "lock", "--versionlock", "--disableplugin=versionlock")
+    assert run.returncode == 0, run
+    assert "has bytes that are not UTF-8" in run.stderr
+    status = sandbox.dnf("rocm", "status", "--json", "--disableplugin=versionlock")
+    assert "has bytes that are not UTF-8" in json.loads(status.stdout)["versionlock"]["problem"]

@@ -361,3 +361,14 @@ def test_several_directories_are_read_in_order(tmp_path):
     main_file(second, "[main]\non_major = block\n")
     settings, _ = config.load([str(first), str(second)])
     assert settings.on_major == "block"
+
+
+def test_enabled_outside_the_main_file_is_named_and_ignored(tmp_path):
+    main_file(tmp_path, "[main]\nenabled = 1\n")
+    drop_in(tmp_path, "50-off.conf", "[main]\nenabled = 0\n")
+    settings, problems = load(tmp_path, {"enabled": "0"})
+    assert settings.enabled is True
+    assert len(problems) == 2
+    assert all("'enabled' is read by dnf from rocm_notice.conf only; ignored here" in p
+               for p in problems)
+    assert "50-off.conf" in problems[0] and "--setopt" in problems[1]

@@ -187,7 +187,8 @@ def crossing(kind, old, new, names):
 
 
 def test_check_with_nothing_pending():
-    assert status.check_object(0, []) == {"schema": 1, "status": 0, "crossings": []}
+    assert status.check_object(0, []) == {"schema": 1, "status": 0, "error": "",
+                                          "crossings": []}
     assert status.check_text(0, []) == "ROCm: no release line change pending"
 
 
@@ -199,7 +200,7 @@ def test_check_with_nothing_pending():
 def test_check_of_a_major_crossing_for_each_action(action, code, says):
     up = crossing(MAJOR, Line(6, 4), Line(7, 1), ["rocm-hip", "rocblas"])
     assert status.check_object(code, [(up, action)]) == {
-        "schema": 1, "status": code,
+        "schema": 1, "status": code, "error": "",
         "crossings": [{"from": "6.4", "to": "7.1", "boundary": "major", "downgrade": False,
                        "action": action, "packages": ["rocblas", "rocm-hip"]}]}
     assert status.check_text(code, [(up, action)]) == \
@@ -221,3 +222,9 @@ def test_check_object_marks_downgrades_and_cleans_package_names():
     assert found["crossings"][0]["downgrade"] is True
     assert found["crossings"][0]["packages"] == ["rocm-hip[2J"]
     json.dumps(found)
+
+
+def test_check_object_says_why_when_dnf_cannot_resolve():
+    found = status.check_object(3, [], "DepsolveError: nothing provides libnowhere.so.1\x1b[2J")
+    assert found["status"] == 3 and found["crossings"] == []
+    assert found["error"] == "DepsolveError: nothing provides libnowhere.so.1[2J"
