@@ -116,3 +116,14 @@ def test_upgrading_the_package_keeps_a_locally_modified_config(sandbox, built):
          "rocm-epel-notice"], env=sandbox.env, stdout=subprocess.PIPE, text=True).stdout
     assert release.startswith("2")
     assert conf.read_text() == modified
+
+
+def test_rpmlint_finds_no_error_or_warning(built):
+    srpm = next((built["1"].parents[2] / "SRPMS").glob("*.src.rpm"))
+    run = subprocess.run(
+        ["rpmlint", "-c", str(CHECKOUT / "packaging" / "rpmlint.toml"),
+         str(CHECKOUT / "rocm-epel-notice.spec"), str(srpm), str(built["1"])],
+        env=rpm_env(built["1"].parent / "home"), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert run.returncode == 0, run.stdout
+    assert "0 errors, 0 warnings" in run.stdout, run.stdout
