@@ -1,16 +1,15 @@
 """`dnf rocm`: status, check, lock/unlock (with the real versionlock plugin), allow."""
 
 import json
-import os
 
 import pytest
 
 from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
 from tests.harness.fixtures import fake_gpus
+from tests.harness.sandbox import with_versionlock
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
-VERSIONLOCK = "/usr/lib/python3/dist-packages/dnf-plugins/versionlock.py"
 FOREIGN_LIST = ("# site pins, kept by hand\r\n"
                 "zstd-tools-0:1.5.6-1.el10_1.*\r\n"
                 "garbage line that versionlock only logs\r\n"
@@ -24,22 +23,6 @@ def on_64(sandbox, conf="[main]\n", repos=None):
     before = sandbox.installed()
     sandbox.use_repos(**(repos or {"epel": stacks.epel_10_2()}))
     return before
-
-
-def with_versionlock(sandbox, tmp_path):
-    """The real versionlock plugin (Debian's dnf-plugins-core) loaded beside ours."""
-    if not os.path.exists(VERSIONLOCK):
-        pytest.fail("versionlock plugin missing at %s (dnf-plugins-core; run 'make check')"
-                    % VERSIONLOCK)
-    plugins = tmp_path / "versionlock-plugin"
-    plugins.mkdir()
-    (plugins / "versionlock.py").symlink_to(VERSIONLOCK)
-    sandbox.pluginpath.append(plugins)
-    locklist = sandbox.path / "versionlock.list"
-    locklist.write_text("")            # as its package ships it: versionlock needs the file
-    (sandbox.confdir / "versionlock.conf").write_text(
-        "[main]\nenabled = 1\nlocklist = %s\n" % locklist)
-    return locklist
 
 
 def test_status_json_reports_installed_and_available_lines_with_epel_minors(sandbox):

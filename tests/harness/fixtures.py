@@ -6,6 +6,7 @@ are cached by content, so a table costs a build once per cache.
 """
 
 import hashlib
+import re
 import os
 import shutil
 import subprocess
@@ -146,3 +147,52 @@ def fake_gpus(path, *versions):
         node.mkdir(parents=True)
         (node / "properties").write_text("cpu_cores_count 8\ngfx_target_version %d\n" % version)
     return path
+
+
+def forge_repo(pkgs, replacements, cache=CACHE):
+    """A repository of ``pkgs`` whose metadata a hostile mirror rewrote.
+
+    Each ``old -> new`` text replacement is applied to primary, filelists and other (XML
+    text, so ``new`` may hold character references such as ``&#x9b;``), and repomd.xml is
+    fixed to match, as a mirror serving such metadata would do. rpmbuild itself refuses
+    control characters in names; metadata is where they could come from.
+    """
+    import gzip
+    source = build_repo(pkgs, cache)
+    key = _digest(str(source), *("%s\x00%s" % item for item in sorted(replacements.items())))
+    forged = Path(cache) / "forged" / key
+    if (forged / "repodata" / "repomd.xml").exists():
+        return forged
+    staging = Path(tempfile.mkdtemp(prefix="forged-", dir=str(cache)))
+    for rpm in source.glob("*.rpm"):
+        shutil.copyfile(rpm, staging / rpm.name)
+    (staging / "repodata").mkdir()
+    repomd = (source / "repodata" / "repomd.xml").read_text()
+    for data in (source / "repodata").glob("*.xml.gz"):
+        text = gzip.decompress(data.read_bytes()).decode("utf-8")
+        for old, new in replacements.items():
+            text = text.replace(old, new)
+        opened = text.encode("utf-8")
+        packed = gzip.compress(opened, mtime=0)
+        kind = data.name.split("-", 1)[1]
+        digest = hashlib.sha256(packed).hexdigest()
+        (staging / "repodata" / ("%s-%s" % (digest, kind))).write_bytes(packed)
+        old_digest = data.name.split("-", 1)[0]
+        block_start = repomd.index("<checksum type=\"sha256\">%s" % old_digest)
+        block_end = repomd.index("</data>", block_start)
+        block = repomd[block_start:block_end]
+        fixed = re.sub(r"(<checksum type=\"sha256\">)[0-9a-f]+", r"\g<1>" + digest, block)
+        fixed = re.sub(r"(<open-checksum type=\"sha256\">)[0-9a-f]+",
+                       r"\g<1>" + hashlib.sha256(opened).hexdigest(), fixed)
+        fixed = fixed.replace(data.name, "%s-%s" % (digest, kind))
+        fixed = re.sub(r"<size>\d+</size>", "<size>%d</size>" % len(packed), fixed)
+        fixed = re.sub(r"<open-size>\d+</open-size>", "<open-size>%d</open-size>" % len(opened),
+                       fixed)
+        repomd = repomd[:block_start] + fixed + repomd[block_end:]
+    (staging / "repodata" / "repomd.xml").write_text(repomd)
+    forged.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(staging, forged)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+    return forged

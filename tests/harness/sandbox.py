@@ -6,6 +6,7 @@ the Fedora rpmdb location (Debian's rpm would otherwise use ``~/.rpmdb``). ``plu
 is always set, so the host's own dnf plugins never load.
 """
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,11 +68,12 @@ class Sandbox:
         (self.confdir / "rocm_notice.d" / name).write_text(text)
 
     def use_repos(self, **repos):
-        """Replace the enabled repositories: ``use_repos(epel=[Pkg, ...], other=[...])``."""
+        """Replace the enabled repositories: ``use_repos(epel=[Pkg, ...], other=[...])``;
+        a value may also be the path of a ready repository (see ``forge_repo``)."""
         for old in self.reposdir.glob("*.repo"):
             old.unlink()
         for repoid, pkgs in repos.items():
-            path = build_repo(pkgs)
+            path = pkgs if isinstance(pkgs, Path) else build_repo(pkgs)
             (self.reposdir / ("%s.repo" % repoid)).write_text(
                 "[%s]\nname=%s (test)\nbaseurl=file://%s\ngpgcheck=0\nenabled=1\n"
                 % (repoid, repoid, path))
@@ -145,3 +147,22 @@ def run_automatic(sandbox, timeout=300):
          sandbox.releasever, str(conf)], env=sandbox.run_env(), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
     return Run(["dnf-automatic", str(conf)], result.returncode, result.stdout, result.stderr)
+
+
+VERSIONLOCK = "/usr/lib/python3/dist-packages/dnf-plugins/versionlock.py"
+
+
+def with_versionlock(sandbox, tmp_path):
+    """The real versionlock plugin (Debian's dnf-plugins-core) loaded beside ours."""
+    if not os.path.exists(VERSIONLOCK):
+        raise AssertionError("versionlock plugin missing at %s "
+                             "(dnf-plugins-core; run 'make check')" % VERSIONLOCK)
+    plugins = tmp_path / "versionlock-plugin"
+    plugins.mkdir()
+    (plugins / "versionlock.py").symlink_to(VERSIONLOCK)
+    sandbox.pluginpath.append(plugins)
+    locklist = sandbox.path / "versionlock.list"
+    locklist.write_text("")            # as its package ships it: versionlock needs the file
+    (sandbox.confdir / "versionlock.conf").write_text(
+        "[main]\nenabled = 1\nlocklist = %s\n" % locklist)
+    return locklist

@@ -1,0 +1,180 @@
+"""Bad input and faults: each ends in one clear line and an unaffected transaction.
+
+Covers what a machine throws at the plugin: broken drop-ins, odd version strings,
+hostile repository metadata, concurrent writers; and that nothing of ours ever lands on
+stdout, whatever the mode.
+"""
+
+import json
+import subprocess
+
+import pytest
+
+from tests.e2e import stacks
+from tests.e2e.stacks import Pkg, so
+from tests.harness.fixtures import core_with_planted_bug, forge_repo
+from tests.harness.sandbox import with_versionlock
+
+ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
+
+
+def patch_pending(sandbox):
+    """6.4.1 installed, 6.4.2 offered: an upgrade the plugin must stay silent about."""
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"))
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.2"))
+
+
+def ours(run):
+    return [line for line in run.stderr.splitlines() if line.startswith("rocm_notice:")]
+
+
+# -- broken drop-ins: one line each, and the upgrade goes through -------------------------
+
+BAD_DROPINS = {
+    "unknown key": (b"[main]\non_mjaor = lock\n", "unknown key 'on_mjaor'"),
+    "bad value": (b"[main]\non_minor = sometimes\n", "on_minor = sometimes is not valid"),
+    "duplicate key": (b"[main]\non_major = warn\non_major = warn\n", "is set twice"),
+    "not UTF-8": (b"[main]\n# caf\xe9\non_major = warn\n", "is not valid UTF-8"),
+    "syntax error": (b"[main]\nthis is not a setting\n", "line 2 is not 'key = value'"),
+    "no section": (b"on_major = lock\n", "has no [main] section"),
+    "unknown section": (b"[main]\n[extra]\nkey = 1\n", "unknown section [extra]"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DROPINS))
+def test_a_broken_dropin_costs_one_line_and_nothing_else(sandbox, case):
+    content, says = BAD_DROPINS[case]
+    sandbox.write_conf("[main]\n")
+    patch_pending(sandbox)
+    (sandbox.confdir / "rocm_notice.d" / "50-broken.conf").write_bytes(content)
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "Traceback" not in run.stderr
+    assert len(ours(run)) == 1 and says in ours(run)[0], run
+    assert "50-broken.conf" in ours(run)[0]
+    assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
+
+
+@pytest.mark.parametrize("where", ["directory", "symlink loop"])
+def test_an_unreadable_dropin_costs_one_line(sandbox, where):
+    sandbox.write_conf("[main]\n")
+    patch_pending(sandbox)
+    path = sandbox.confdir / "rocm_notice.d" / "50-unreadable.conf"
+    if where == "directory":
+        path.mkdir()
+    else:
+        path.symlink_to(path.name)
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert len(ours(run)) == 1 and "cannot read" in ours(run)[0], run
+    assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
+
+
+# -- odd versions ---------------------------------------------------------------------------
+
+def test_odd_versions_never_break_a_transaction(sandbox):
+    sandbox.use_repos(epel=[Pkg("rocblas", "6.4.2", "1.el10_1"),
+                            Pkg("rocm-smi", "6.4.2", "1.el10_1"),
+                            Pkg("hipfft", "6.4.2", "1.el10_1"),
+                            Pkg("rocsparse", "6.4.2", "1.el10_1"),
+                            Pkg("hipcc", "19", "1.rocm6.4.2.el10_1")])
+    sandbox.install("rocblas", "rocm-smi", "hipfft", "rocsparse", "hipcc")
+    sandbox.use_repos(epel=[
+        Pkg("rocblas", "6.4.2^git20260101.abc1234", "1.el10_1"),     # snapshot: unknown
+        Pkg("rocm-smi", "7.1.1", "1.el10_2", epoch=1),                # epoch change
+        Pkg("hipfft", "99999999999.1.0", "1.el10_2"),                 # huge: unknown
+        Pkg("rocsparse", "6.4.3+really6.4.2", "1.el10_1"),            # '+': unknown
+        Pkg("hipcc", "20", "0.rocm7.2.0^git20260101.abc1234.el10_3")])  # pre-release
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "Traceback" not in run.stderr
+    notice = "\n".join(ours(run))
+    assert "6.4 \u2192 7.1 (major): 1 package" in notice       # rocm-smi, across the epoch
+    assert "6.4 \u2192 7.2 (major): 1 package" in notice       # hipcc's pre-release
+    assert "99999" not in notice
+    assert sandbox.installed()["hipfft"] == "99999999999.1.0-1.el10_2"
+
+
+# -- hostile repository metadata ----------------------------------------------------------
+
+def test_control_characters_from_repository_metadata_are_not_printed(sandbox):
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    # A consumer whose name, as the mirror serves it, carries a C1 CSI (U+009B): legal in
+    # XML, and a terminal escape. It replaces python3-torch built for 6.4.
+    consumer = Pkg("torchxx", "2.7.1", "1.el10_2", obsoletes=("python3-torch < 2.6",),
+                   requires=(so("libamdhip64.so.7"), so("librocblas.so.5")))
+    offered = [p for p in stacks.epel_10_2() if p.name != "python3-torch"] + [consumer]
+    sandbox.use_repos(epel=forge_repo(offered, {">torchxx<": ">torch&#x9b;2Jxx<",
+                                                "name=\"torchxx\"": "name=\"torch&#x9b;2Jxx\""}))
+    run = sandbox.dnf("--assumeno", "upgrade")
+    assert "torch\u009b2Jxx" in run.stdout          # dnf's own table shows it as it is
+    assert "\u009b" not in run.stderr, run
+    assert "Also moving to ROCm 7.1: torch2Jxx." in run.stderr
+    report = json.loads((sandbox.root / "var/lib/rocm-epel-notice/last.json").read_text())
+    assert report["consumers"] == ["torch2Jxx"]
+
+
+# -- concurrent writers -------------------------------------------------------------------
+
+def test_two_concurrent_locks_leave_a_valid_versionlock_list(sandbox, tmp_path):
+    locklist = with_versionlock(sandbox, tmp_path)
+    locklist.write_text("# site pins\nzstd-tools-0:1.5.6-1.el10_1.*\n")
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    runs = [subprocess.Popen(sandbox.dnf_args("rocm", "lock", "--versionlock"),
+                             env=sandbox.run_env(), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    results = [(r.wait(timeout=300), r.stderr.read()) for r in runs]
+    for code, err in results:
+        assert code == 0 and "Traceback" not in err, err
+    text = locklist.read_text()
+    assert text.startswith("# site pins\nzstd-tools-0:1.5.6-1.el10_1.*\n")
+    assert text.count("# rocm-epel-notice: begin") == 1
+    assert text.count("# rocm-epel-notice: end") == 1
+    assert "rocblas-0:6.4.*" in text
+
+
+# -- nothing of ours on stdout, in any mode -----------------------------------------------
+
+MODES = {
+    "warn": ("[main]\n", ("-y", "upgrade"), 0),
+    "warn, assumeno": ("[main]\n", ("--assumeno", "upgrade"), 1),
+    "lock": ("[main]\non_major = lock\n", ("-y", "upgrade"), 0),
+    "block": ("[main]\non_major = block\n", ("-y", "upgrade"), 1),
+    "bad config": ("[main]\non_major = never\nwhat = 1\n", ("-y", "upgrade"), 0),
+    "quiet": ("[main]\n", ("-q", "-y", "upgrade"), 0),
+    "report unwritable": ("[main]\n", ("-y", "upgrade"), 0),
+}
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_nothing_of_ours_on_stdout(sandbox, mode):
+    conf, args, code = MODES[mode]
+    sandbox.write_conf(conf)
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    if mode == "report unwritable":     # a file where the report directory should be
+        (sandbox.root / "var" / "lib" / "rocm-epel-notice").write_text("")
+    run = sandbox.dnf(*args)
+    assert run.returncode == code, run
+    if mode == "report unwritable":
+        assert "cannot write report" in run.stderr, run
+    assert "rocm_notice" not in run.stdout and "ROCm" not in run.stdout, run
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("policy", ["warn", "block"])
+def test_nothing_of_ours_on_stdout_when_the_plugin_has_a_bug(sandbox, tmp_path, policy):
+    sandbox.write_conf("[main]\non_major = %s\n" % policy)
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path))
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == (0 if policy == "warn" else 1), run
+    assert "rocm_notice" not in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
