@@ -1,7 +1,7 @@
 # rocm-epel-notice. Every target installs what it needs first (tools/ensure-deps).
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all check unit e2e demo deps clean
+.PHONY: all check unit e2e demo deps clean bench
 
 all: check
 
@@ -49,3 +49,8 @@ rpm: deps tarball
 
 rpmlint: rpm
 	rpmlint -c packaging/rpmlint.toml $(NAME).spec $(RPMTOP)/SRPMS/*.src.rpm $(RPMTOP)/RPMS/noarch/*.noarch.rpm
+
+# Benchmark (issue 6), not part of check: caches a 20,000-package sandbox in
+# .cache/bench, prints figures and PASS/FAIL, writes bench/RESULTS.md.
+bench: deps
+	$(PYTHON) bench/run.py $(BENCHFLAGS)

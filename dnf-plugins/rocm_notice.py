@@ -88,7 +88,9 @@ class RocmNotice(dnf.Plugin):
             logger.warning(MSG_INTERNAL, _describe(error))
 
     def resolved(self):
-        if self.settings is None or self.in_command or not self.base.transaction:
+        # No "not self.base.transaction" guard: dnf builds every item to answer it, and
+        # the walk below costs nothing on an empty transaction.
+        if self.settings is None or self.in_command:
             return
         try:
             self._check_transaction()
@@ -121,20 +123,36 @@ class RocmNotice(dnf.Plugin):
             self._catalog = Catalog.load(self.settings.include, self.settings.exclude)
         return self._catalog
 
-    def _transaction_items(self, catalog):
-        """The transaction's ROCm-related items as records (others are not looked at)."""
+    def _walk(self, catalog):
+        """One walk of the transaction: its ROCm-related items as records, and the
+        incoming packages (hawkey objects) split into ROCm-related and others."""
         from rocm_notice.records import IN, OUT, Item
-        items = []
+        items, incoming_rocm, incoming_other = [], [], []
         for tsi in self.base.transaction:
-            direction = IN if tsi.action in _IN_ACTIONS else (
-                OUT if tsi.action in _OUT_ACTIONS else None)
-            if direction and catalog.kind(tsi.pkg.name) is not None:
-                items.append(Item(direction, tsi.action_name, _record(tsi.pkg, details=True)))
-        return items
+            action = tsi.action
+            direction = IN if action in _IN_ACTIONS else (OUT if action in _OUT_ACTIONS else None)
+            if direction is None:
+                continue
+            pkg = tsi.pkg
+            if catalog.kind(pkg.name) is not None:
+                items.append(Item(direction, tsi.action_name, _record(pkg, details=True)))
+                if direction == IN:
+                    incoming_rocm.append(pkg)
+            elif direction == IN:
+                incoming_other.append(pkg)
+        return items, incoming_rocm, incoming_other
 
-    def _incoming_consumers(self, catalog):
-        return [_record(tsi.pkg, requires=True) for tsi in self.base.transaction
-                if tsi.action in _IN_ACTIONS and catalog.kind(tsi.pkg.name) is None]
+    def _consumers(self, incoming_rocm, incoming_other):
+        """Incoming packages of others with a requirement named by what the incoming ROCm
+        packages provide (the core then checks the sonames). Read here in Python: hawkey's
+        requires= filter scans the whole pool, 24 ms over 20,000 packages."""
+        from rocm_notice.records import provided_names
+        provided = provided_names(incoming_rocm)
+        found = []
+        for pkg in incoming_other:
+            if any(str(dep).split(" ", 1)[0] in provided for dep in pkg.requires):
+                found.append(_record(pkg, requires=True))
+        return found
 
     def _resolving(self):
         """Holds apply where dnf resolves (upgrade, install, distro-sync, dnf-automatic,
@@ -168,18 +186,19 @@ class RocmNotice(dnf.Plugin):
 
     def installed_stack(self, catalog, details=True):
         """Installed packages the catalog knows (ROCm, compat, AMD), as records."""
-        return [_record(pkg, details=details) for pkg in self.base.sack.query().installed()
-                .filter(name__glob=catalog.name_globs()) if catalog.kind(pkg.name) is not None]
+        return [_record(pkg, details=details)
+                for pkg in catalog.narrow(self.base.sack.query().installed())
+                if catalog.kind(pkg.name) is not None]
 
     def findings(self):
         """Findings for the resolved transaction (None when it has no ROCm package)."""
         catalog = self.catalog()
-        items = self._transaction_items(catalog)
+        items, incoming_rocm, incoming_other = self._walk(catalog)
         if not items:
             return None
         from rocm_notice import analysis
         return analysis.analyse(items, self.installed_stack(catalog), catalog,
-                                lambda: self._incoming_consumers(catalog))
+                                lambda: self._consumers(incoming_rocm, incoming_other))
 
     def _check_transaction(self):
         findings = self.findings()
@@ -325,8 +344,8 @@ class RocmCommand(dnf.cli.Command):
         plugin, settings = self.plugin, self.plugin.settings
         catalog = plugin.catalog()
         installed = plugin.installed_stack(catalog, details=False)
-        available = [_record(pkg) for pkg in self.base.sack.query().available()
-                     .filter(name__glob=catalog.name_globs()) if catalog.kind(pkg.name)]
+        available = [_record(pkg) for pkg in catalog.narrow(self.base.sack.query().available())
+                     if catalog.kind(pkg.name)]
         held = (hold.apply(self.base.sack, catalog, settings, hawkey.IGNORE_EXCLUDES)
                 if policy.has_lock(settings) else None)
         listed = None

@@ -6,12 +6,9 @@ and the report read. Nothing here prints, decides or touches dnf.
 
 import collections
 import re
-from dataclasses import dataclass, field
-from typing import Optional
-
 from rocm_notice import catalog as cat
 from rocm_notice import releases
-from rocm_notice.records import IN, OUT, Package
+from rocm_notice.records import IN, OUT, Fields
 
 # "libamdhip64.so.6()(64bit)", "libamdhip64.so.6(hip_4.2)(64bit)" -> "libamdhip64.so.6"
 _SONAME = re.compile(r"^(lib[^\s()]*\.so(?:\.[0-9][\w.]*)?)(?:\(|$)")
@@ -28,24 +25,17 @@ def _sonames(packages, attribute):
             for name in [soname(dep)] if name}
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(collections.namedtuple("Change", "old new old_release new_release")):
     """One ROCm package moving: ``old`` is None when it is newly installed."""
 
-    old: Optional[Package]
-    new: Package
-    old_release: releases.Release
-    new_release: releases.Release
+    __slots__ = ()
 
 
-@dataclass
-class Crossing:
-    """All changes of a transaction from one release line to another."""
+class Crossing(Fields):
+    """All changes of a transaction from one release line to another: ``kind`` is
+    releases.MAJOR or MINOR, the lines are releases.Line values."""
 
-    kind: str            # releases.MAJOR or releases.MINOR
-    old_line: releases.Line
-    new_line: releases.Line
-    changes: list = field(default_factory=list)
+    _defaults = {"kind": None, "old_line": None, "new_line": None, "changes": []}
 
     @property
     def downgrade(self):
@@ -69,15 +59,18 @@ class Crossing:
                 and releases.epel_minor(c.old.release) == releases.epel_minor(c.new.release)]
 
 
-@dataclass
-class Findings:
-    crossings: list = field(default_factory=list)
-    installed_lines: dict = field(default_factory=dict)  # Line -> package count, before
-    after_lines: dict = field(default_factory=dict)      # Line -> sorted names, after
-    lost_sonames: list = field(default_factory=list)
-    consumers: list = field(default_factory=list)        # non-ROCm packages built for the new line
-    foreign: list = field(default_factory=list)          # AMD-repository packages in the mix
-    unknown: list = field(default_factory=list)          # ROCm changes whose release is unreadable
+class Findings(Fields):
+    """What one transaction does to ROCm."""
+
+    _defaults = {
+        "crossings": [],
+        "installed_lines": {},   # Line -> package count, before
+        "after_lines": {},       # Line -> sorted names, after
+        "lost_sonames": [],
+        "consumers": [],         # non-ROCm packages built for the new line
+        "foreign": [],           # AMD-repository packages in the mix
+        "unknown": [],           # ROCm changes whose release is unreadable
+    }
 
     @property
     def mixed(self):

@@ -16,9 +16,11 @@ COMPAT = "compat"    # a parallel-installable <name>X.Y compat package: never a 
 AMD = "amd"          # AMD's own repository (a foreign stack beside EPEL's)
 
 DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "packages.ini")
+DEBUGINFO = "-debuginfo"          # rpm's own, after any subpackage: rocm-llvm-libs-debuginfo
+COMPAT_GLOB = "*[0-9].[0-9]*"     # every compat name has X.Y in it
 
 # "rocblas7.2", "rocm-hip7.2-devel": a base name, the line, an optional subpackage suffix.
-_COMPAT_NAME = re.compile(r"^(?P<base>.+?)(?P<major>\d{1,3})\.(?P<minor>\d{1,3})(?P<rest>-.+)?$")
+_COMPAT_NAME = r"^(?P<base>.+?)(?P<major>\d{1,3})\.(?P<minor>\d{1,3})(?P<rest>-.+)?$"
 
 
 def read_ini(path):
@@ -30,6 +32,25 @@ def read_ini(path):
     with open(path, encoding="utf-8") as data:
         parser.read_file(data)
     return parser
+
+
+def read_name_lists(path):
+    """{section: [names]} of a data file of bare names under [sections] ('#' comments).
+
+    The same format read_ini reads, parsed in a few lines: it is loaded in every dnf
+    run that touches a transaction, where configparser costs milliseconds.
+    """
+    sections, current = {}, None
+    with open(path, encoding="utf-8") as data:
+        for line in data:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("[") and line.endswith("]"):
+                current = sections.setdefault(line[1:-1].strip(), [])
+            elif current is not None:
+                current.append(line)
+    return sections
 
 
 class Catalog:
@@ -46,36 +67,58 @@ class Catalog:
         self.include = tuple(include)
         self.exclude = tuple(exclude)
         self._kinds = {}
+        self._query_names = None
+        self._exact = None
 
     @classmethod
     def load(cls, include=(), exclude=(), path=DATA_FILE):
-        data = read_ini(path)
+        data = read_name_lists(path)
 
         def names(section):
-            return list(data[section]) if data.has_section(section) else []
+            return data.get(section, [])
 
         return cls(names("rocm"), names("suffixes"), names("compilersupport"),
                    names("independent"), names("amd"), names("not-rocm"),
                    include, exclude)
 
-    def name_globs(self):
-        """Globs matching every name ``kind()`` may classify, so hawkey can narrow a query
-        before Python classifies the few names left: base names and their subpackages,
-        compat packages (<base>X.Y...), AMD's names and the admin's include globs."""
-        stems = set(self.rocm) | set(self.include)
-        return sorted(stems | {s + "-*" for s in self.rocm} | {s + "[0-9]*" for s in stems}
-                      | set(self.amd))
+    def query_names(self):
+        """(exact names, globs) that together select every name ``kind()`` may classify.
+
+        For hawkey: an exact-name filter is a hash lookup, while every glob is matched
+        against every package (211 globs over 20,000 packages cost 350 ms; exact names
+        0.2 ms). So: every base name, with or without one subpackage suffix and then
+        with or without ``-debuginfo``, and AMD's names, exactly; compat packages
+        (<base>X.Y...) and the admin's include globs as globs. Callers then classify the
+        few names found.
+        """
+        if self._query_names is None:
+            stems = ("",) + self.suffixes
+            names = list(self.amd)
+            for base in self.rocm:
+                for stem in stems:
+                    names += (base + stem, base + stem + DEBUGINFO)
+            self._query_names = (names, sorted(set(self.include)))
+        return self._query_names
+
+    def narrow(self, query, compat=True):
+        """``query`` (a hawkey Query, duck-typed) cut down to candidate ROCm names."""
+        exact, globs = self.query_names()
+        found = query.filter(name=exact)
+        globs = globs + [COMPAT_GLOB] if compat else globs
+        return found.union(query.filter(name__glob=globs)) if globs else found
 
     def base(self, name):
-        """The ROCm base name ``name`` is a subpackage of, or None."""
-        while name not in self.rocm:
-            for suffix in self.suffixes:
-                if name.endswith(suffix) and len(name) > len(suffix):
-                    name = name[:-len(suffix)]
-                    break
-            else:
-                return None
-        return name
+        """The ROCm base name of ``name``: the base itself, or base + one subpackage
+        suffix, either optionally followed by ``-debuginfo`` (the names query_names
+        lists)."""
+        if name.endswith(DEBUGINFO) and len(name) > len(DEBUGINFO):
+            name = name[:-len(DEBUGINFO)]
+        if name in self.rocm:
+            return name
+        for suffix in self.suffixes:
+            if name.endswith(suffix) and name[:-len(suffix)] in self.rocm:
+                return name[:-len(suffix)]
+        return None
 
     def compat_name(self, name, line):
         """The compat package that keeps ``name`` at ``line`` (rocm-hip-devel -> rocm-hip6.4-devel)."""
@@ -84,7 +127,7 @@ class Catalog:
 
     def compat_line(self, name):
         """The Line of a compat package (``rocblas7.2`` -> 7.2), or None."""
-        match = _COMPAT_NAME.match(name)
+        match = re.match(_COMPAT_NAME, name) if "." in name else None
         if not match:
             return None
         stem = match.group("base") + (match.group("rest") or "")
@@ -108,7 +151,9 @@ class Catalog:
             return None
         if name in self.amd:
             return AMD
-        if self.base(name) is not None or self._included(name):
+        if self._exact is None:      # every base with its suffixes: one set lookup a name
+            self._exact = set(self.query_names()[0]) - self.amd
+        if name in self._exact or self._included(name):
             return ROCM
         if self.compat_line(name) is not None:
             return COMPAT

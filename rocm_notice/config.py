@@ -10,12 +10,10 @@ every file adds to the list.
 """
 
 import configparser
-import difflib
 import glob
 import os
-from dataclasses import dataclass, field
-
 from rocm_notice import releases
+from rocm_notice.records import Fields
 
 PLUGIN_NAME = "rocm_notice"
 SECTION = "main"
@@ -38,16 +36,11 @@ MSG_ENABLED_ELSEWHERE = ("rocm_notice: %s: 'enabled' is read by dnf from %s.conf
 MSG_BAD_VALUE = "rocm_notice: %s: %s = %s is not valid (accepted: %s); keeping %s = %s"
 
 
-@dataclass
-class Settings:
-    enabled: bool = True
-    include: tuple = ()
-    exclude: tuple = ()
-    on_major: str = "warn"
-    on_minor: str = "warn"
-    allow: tuple = ()               # releases.Line values
-    report: str = DEFAULT_REPORT
-    origin: dict = field(default_factory=dict)   # key -> where its value came from
+class Settings(Fields):
+    """The merged settings; ``origin`` says which file (or --setopt) set each key."""
+
+    _defaults = {"enabled": True, "include": (), "exclude": (), "on_major": "warn",
+                 "on_minor": "warn", "allow": (), "report": DEFAULT_REPORT, "origin": {}}
 
     def action_for(self, kind):
         """The policy action for a boundary kind (releases.MAJOR or MINOR)."""
@@ -186,6 +179,7 @@ def _apply(settings, source, values, problems, main_file=False):
             problems.append(MSG_ENABLED_ELSEWHERE % (source, PLUGIN_NAME))
             continue
         if key not in KEYS:
+            import difflib    # only for typos: not worth its import on every run
             close = difflib.get_close_matches(key, KEYS, n=1)
             hint = " (did you mean '%s'?)" % close[0] if close else ""
             problems.append(MSG_UNKNOWN_KEY % (source, key, hint))

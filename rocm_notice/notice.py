@@ -5,9 +5,8 @@ that apply. Every string that came from a repository passes through ``clean()``.
 """
 
 import re
-from dataclasses import dataclass, field
-
 from rocm_notice import releases
+from rocm_notice.records import Fields
 
 SHOWN = 5   # names listed before "(+N more)"
 
@@ -54,19 +53,15 @@ def _count(n, word="package"):
     return "%d %s%s" % (n, word, "" if n == 1 else "s")
 
 
-@dataclass
-class Context:
-    """What the adapter knows about this run, beyond the findings."""
+class Context(Fields):
+    """What the adapter knows about this run, beyond the findings: ``notes`` maps a Line
+    to its release notes URL, ``compat`` an old Line to the compat packages offered,
+    ``gpu_notes`` says what the move means for this machine's GPUs."""
 
-    config_path: str = "/etc/dnf/plugins/rocm_notice.conf"
-    dropin_dir: str = "/etc/dnf/plugins/rocm_notice.d"
-    assumeyes: bool = False
-    releasever: str = ""
-    releasever_minor: str = ""
-    arrow: str = "\u2192"
-    notes: dict = field(default_factory=dict)        # Line -> release notes URL
-    compat: dict = field(default_factory=dict)       # old Line -> available compat names
-    gpu_notes: list = field(default_factory=list)    # what the move means for this machine's GPUs
+    _defaults = {"config_path": "/etc/dnf/plugins/rocm_notice.conf",
+                 "dropin_dir": "/etc/dnf/plugins/rocm_notice.d", "assumeyes": False,
+                 "releasever": "", "releasever_minor": "", "arrow": "\u2192",
+                 "notes": {}, "compat": {}, "gpu_notes": []}
 
 
 def _system(context):

@@ -6,25 +6,25 @@ string we cannot read yields ``None`` ("unknown"), which callers treat as "not a
 """
 
 import re
-from typing import NamedTuple
+from collections import namedtuple
+
+# collections.namedtuple rather than typing.NamedTuple: this module loads in every dnf
+# run, and importing typing alone costs more than the rest of the plugin's start.
 
 
-class Line(NamedTuple):
+class Line(namedtuple("Line", "major minor")):
     """A ROCm release line (major.minor): the unit of compatibility."""
 
-    major: int
-    minor: int
+    __slots__ = ()
 
     def __str__(self):
         return "%d.%d" % self
 
 
-class Release(NamedTuple):
+class Release(namedtuple("Release", "major minor patch", defaults=(0,))):
     """A ROCm release; compares as an integer tuple (7.11 > 7.2, 10.0 > 7.14)."""
 
-    major: int
-    minor: int
-    patch: int = 0
+    __slots__ = ()
 
     @property
     def line(self):
@@ -41,14 +41,16 @@ SAME = "same"
 
 # Field widths are bounded so that a huge number reads as "unknown", not as ROCm 99999.
 _FIELD = r"(\d{1,4})"
-_PLAIN_VERSION = re.compile(r"^%s\.%s(?:\.%s)?$" % (_FIELD, _FIELD, _FIELD))
+_PLAIN_VERSION = r"^%s\.%s(?:\.%s)?$" % (_FIELD, _FIELD, _FIELD)
 # rocm-compilersupport and pre-release builds carry the release inside Release:
 # "12.rocm7.1.1.el10_2", "0.rocm7.2.0^git20260101.abc1234.el10_3".
-_MARKER = re.compile(r"(?:^|[.^~+_-])rocm%s\.%s(?:\.%s)?(?!\.?\d)" % (_FIELD, _FIELD, _FIELD))
+_MARKER = r"(?:^|[.^~+_-])rocm%s\.%s(?:\.%s)?(?!\.?\d)" % (_FIELD, _FIELD, _FIELD)
 # AMD's repository appends the release as MMmmpp to a version of three fields or more:
 # "6.4.43484.60402" and "6.4.2.60402" are ROCm 6.4.2 ("7.1.99999" is not AMD's).
-_AMD_VERSION = re.compile(r"^\d{1,6}(?:\.\d{1,6}){2,3}\.(\d{5,6})$")
-_EPEL_MINOR = re.compile(r"\.el10_(\d{1,3})(?![\d])")
+_AMD_VERSION = r"^\d{1,6}(?:\.\d{1,6}){2,3}\.(\d{5,6})$"
+_EPEL_MINOR = r"\.el10_(\d{1,3})(?![\d])"
+# Patterns stay strings: re compiles (and caches) each on first use, so a dnf run that
+# meets no ROCm package never pays for compiling them.
 
 
 def _release(major, minor, patch):
@@ -57,19 +59,19 @@ def _release(major, minor, patch):
 
 def from_release_field(release):
     """The ``rocmX.Y[.Z]`` marker inside an RPM Release, or None."""
-    match = _MARKER.search(release or "")
+    match = re.search(_MARKER, release or "")
     return _release(*match.groups()) if match else None
 
 
 def from_version(version):
     """A plain ``X.Y[.Z]`` RPM Version read as a ROCm release, or None."""
-    match = _PLAIN_VERSION.match(version or "")
+    match = re.match(_PLAIN_VERSION, version or "")
     return _release(*match.groups()) if match else None
 
 
 def from_amd_version(version):
     """ROCm release encoded in the trailing MMmmpp field of AMD's versions, or None."""
-    match = _AMD_VERSION.match(version or "")
+    match = re.match(_AMD_VERSION, version or "")
     if not match:
         return None
     code = int(match.group(1))
@@ -97,7 +99,7 @@ def rocm_release(version, release, versioned=True):
 
 def epel_minor(release):
     """N of the ``.el10_N`` dist tag, or None (context only: unrebuilt packages keep theirs)."""
-    match = _EPEL_MINOR.search(release or "")
+    match = re.search(_EPEL_MINOR, release or "")
     return int(match.group(1)) if match else None
 
 

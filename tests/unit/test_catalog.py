@@ -45,8 +45,10 @@ def test_suffix_alone_is_not_a_package_of_the_stack():
     assert catalog.kind("-devel") is None
 
 
-def test_stacked_suffixes_reduce_to_the_base():
-    assert small().base("rocm-llvm-filesystem-devel") == "rocm-llvm"
+def test_one_suffix_then_debuginfo_reduce_to_the_base_and_no_deeper():
+    assert small().base("rocm-llvm-filesystem") == "rocm-llvm"
+    assert small().base("rocm-llvm-libs-debuginfo") == "rocm-llvm"
+    assert small().base("rocm-llvm-filesystem-devel") is None     # two subpackage suffixes
 
 
 def test_prefix_of_a_rocm_name_is_not_rocm():
@@ -186,14 +188,24 @@ def test_unrelated_package_with_amd_like_version_is_not_foreign(shipped):
     assert not shipped.is_foreign(Package("zstd", "1.5.5.60402", "1"))
 
 
-def test_name_globs_cover_every_name_the_catalog_classifies():
+def test_query_names_cover_every_name_the_catalog_classifies():
     import fnmatch
-    from rocm_notice.catalog import Catalog
+    from rocm_notice.catalog import COMPAT_GLOB, Catalog
     catalog = Catalog.load(include=["site-rocm-*"])
+    exact, globs = catalog.query_names()
     names = ["rocblas", "rocblas-devel", "rocm-clang-runtime-devel", "rocblas7.2",
              "rocm-hip7.2-devel", "hip-runtime-amd", "site-rocm-lib", "site-rocm-lib6.4",
-             "hipcc"]
-    globs = catalog.name_globs()
+             "hipcc", "rocm-llvm-libs-debuginfo", "rocblas-debuginfo"]
     for name in names:
         assert catalog.kind(name) is not None, name
-        assert any(fnmatch.fnmatchcase(name, g) for g in globs), name
+        assert name in exact or any(fnmatch.fnmatchcase(name, g)
+                                    for g in globs + [COMPAT_GLOB]), name
+
+
+def test_a_subpackage_suffix_then_debuginfo_is_as_deep_as_names_go():
+    from rocm_notice.catalog import Catalog
+    catalog = Catalog(["rocblas"], ["-devel", "-doc", "-static", "-debuginfo"])
+    assert catalog.kind("rocblas-devel") == "rocm"
+    assert catalog.kind("rocblas-devel-debuginfo") == "rocm"     # rpm's own, per subpackage
+    assert catalog.kind("rocblas-devel-static") is None          # no such Fedora package
+    assert catalog.base("rocblas-doc-debuginfo") == "rocblas"

@@ -124,3 +124,10 @@ def test_llvm_major_is_a_number_that_never_goes_down(lines):
 
 def test_missing_releases_file_means_nothing_known(tmp_path):
     assert known.load(str(tmp_path / "absent.ini")) == {}
+
+
+def test_the_quick_name_list_reader_agrees_with_configparser():
+    from rocm_notice import catalog
+    fast = catalog.read_name_lists(catalog.DATA_FILE)
+    slow = catalog.read_ini(catalog.DATA_FILE)
+    assert {s: list(slow[s]) for s in slow.sections()} == fast
