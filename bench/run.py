@@ -1,0 +1,585 @@
+"""`make bench`: what rocm_notice costs a real `dnf upgrade` on a 20,000-package sandbox.
+
+1. Builds (or reuses) the corpus of bench/corpus.py: ~20,000 available packages, ~1,000
+   installed, 60 of them ROCm 6.4 with the 7.1 line and rebuilt consumers available.
+2. Times real `/usr/bin/dnf --assumeno upgrade` (resolves, then exits 1) in every mode,
+   round-robin (each round runs every mode once, starting one mode later than the round
+   before), and reports the median wall time per mode and its ratio to the baseline
+   measured in the same rounds. Each mode runs in its own copy (cp -a) of a prepared
+   installroot with warm dnf caches; two untimed warm-up runs per mode come first (the
+   first fills the bytecode cache), and the output of every run is checked (exit status,
+   the notice/hold/block line, no traceback), so a mode cannot silently measure
+   something else.
+3. Runs dnf in-process (bench/timing_wrapper.py) to measure the plugin's own time per
+   hook; takes peak RSS from each dnf child (wait4); times the plugin module's import
+   on top of an imported dnf.
+4. Prints PASS/FAIL per target (exit status 0 either way: this is a measurement), and a
+   cProfile of the plugin's code in every mode that missed a target.
+5. Writes bench/RESULTS.md (unless --no-results).
+
+How a target is decided. Wall-clock times are of whole dnf runs (what a user waits
+for). Per round, ratio = mode / baseline of that same round; the wall overhead is the
+median of those ratios minus 1; the spread printed is their min..max. Noise is measured,
+not assumed: a second, identical baseline ("baseline-2") runs in every round, and the A/A
+noise is half the interquartile range of baseline-2 / baseline. An overhead target
+passes only when BOTH the wall overhead and the plugin's own in-process time (module
+import + __init__ + hooks, median of the in-process runs) divided by the baseline's
+median wall time are within the limit: the wall figure catches costs outside our hooks
+(and is what users see), the own time is free of noise and of what dnf skips after a
+block (a blocked run prints no transaction table, which hides the plugin's cost in the
+wall figure). The no-ROCm mode is compared with a plugin-disabled run on the same
+no-ROCm root ("norocm-baseline"). "lock no slower than versionlock" passes when the
+median of the per-round lock / versionlock ratios is <= 1 + max(1 %, A/A noise); both
+must produce the same transaction (checked and printed).
+
+All runs: bytecode caches on (PYTHONDONTWRITEBYTECODE unset) in a cache directory of
+their own (PYTHONPYCACHEPREFIX=.cache/bench/pycache), as on an installed system where
+the RPM ships .pyc files; nothing is written into the source tree.
+"""
+
+import argparse
+import json
+import os
+import platform
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CHECKOUT = HERE.parent
+sys.path.insert(0, str(CHECKOUT))
+sys.path.insert(0, str(HERE))
+
+import corpus as corpus_mod  # noqa: E402
+from tests.harness.sandbox import Sandbox  # noqa: E402
+
+PYTHON = "/usr/bin/python3"
+VERSIONLOCK = "/usr/lib/python3/dist-packages/dnf-plugins/versionlock.py"
+WRAPPER = HERE / "timing_wrapper.py"
+RESULTS = HERE / "RESULTS.md"
+WORK = corpus_mod.CACHE / "runs"
+PYCACHE = corpus_mod.CACHE / "pycache"
+PROFILES = corpus_mod.CACHE / "profiles"
+
+UPGRADE = ("--assumeno", "upgrade")
+WARN_CONF = "[main]\nenabled = 1\n"
+
+LIMIT_NO_ROCM = 0.02
+LIMIT_CROSSING = 0.05
+LIMIT_IMPORT = 0.020
+
+
+@dataclass
+class Mode:
+    name: str
+    what: str
+    root: str = "rocm"
+    conf: str = WARN_CONF
+    args: tuple = UPGRADE
+    ours: bool = True              # False: --disableplugin=rocm_notice
+    versionlock: bool = False
+    returncode: int = 1
+    stderr_has: str = "Operation aborted."
+    stdout_has: str = ""
+    quiet: bool = False            # no "rocm_notice" line expected on stderr
+    baseline: str = "baseline"
+
+
+MODES = [
+    Mode("baseline", "plugin disabled (--disableplugin=rocm_notice)", ours=False, quiet=True),
+    Mode("baseline-2", "the same again (A/A noise)", ours=False, quiet=True),
+    Mode("warn", "warn, crossing 6.4 -> 7.1 present",
+         stderr_has="rocm_notice: this transaction moves ROCm 6.4"),
+    Mode("lock", "on_major = lock", conf="[main]\non_major = lock\n",
+         stderr_has="rocm_notice: ROCm held at 6.4 by policy"),
+    Mode("block", "on_major = block", conf="[main]\non_major = block\n",
+         stderr_has="Error: rocm_notice: blocked by policy"),
+    Mode("versionlock", "stock versionlock holds the same set, ours disabled",
+         ours=False, versionlock=True, quiet=True),
+    Mode("norocm-baseline", "no ROCm installed, plugin disabled", root="norocm", ours=False,
+         quiet=True, baseline="norocm-baseline"),
+    Mode("norocm", "no ROCm installed, plugin on (warn)", root="norocm", quiet=True,
+         baseline="norocm-baseline"),
+    Mode("status", "dnf rocm status", args=("rocm", "status"), returncode=0,
+         stderr_has="", stdout_has="6.4: 60 packages"),
+    Mode("check", "dnf rocm check", args=("rocm", "check"), returncode=1,
+         stderr_has="", stdout_has="7.1"),
+]
+BY_NAME = {m.name: m for m in MODES}
+INPROC = ["baseline", "warn", "lock", "block", "versionlock", "norocm-baseline", "norocm",
+          "status", "check"]
+
+
+@dataclass
+class Result:
+    wall: float
+    cpu: float
+    maxrss_kb: int
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def transaction(self):
+        found = dict((k, int(n)) for k, n in
+                     re.findall(r"^(Install|Upgrade|Remove|Downgrade)\s+(\d+) Package",
+                                self.stdout, re.M))
+        return found
+
+
+@dataclass
+class Runner:
+    mode: Mode
+    sandbox: Sandbox
+    env: dict
+    results: list = field(default_factory=list)
+
+    def command(self):
+        args = list(self.mode.args)
+        if not self.mode.ours:
+            args.insert(0, "--disableplugin=rocm_notice")
+        return self.sandbox.dnf_args(*args)
+
+    def run(self, argv=None, log=None):
+        argv = argv or self.command()
+        out = self.sandbox.path / "stdout"
+        err = self.sandbox.path / "stderr"
+        with open(out, "w") as o, open(err, "w") as e:
+            start = time.perf_counter()
+            proc = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, stdout=o,
+                                    stderr=e)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        result = Result(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
+                        proc.returncode, out.read_text(), err.read_text())
+        if log is not None:
+            log.append(result)
+        return result
+
+    def check(self, result):
+        """Raise when a run did not do what the mode is about (measuring it would lie)."""
+        mode, problems = self.mode, []
+        if result.returncode != mode.returncode:
+            problems.append("exit %d, expected %d" % (result.returncode, mode.returncode))
+        if mode.stderr_has and mode.stderr_has not in result.stderr:
+            problems.append("stderr lacks %r" % mode.stderr_has)
+        if mode.stdout_has and mode.stdout_has not in result.stdout:
+            problems.append("stdout lacks %r" % mode.stdout_has)
+        stderr = "\n".join(line for line in result.stderr.splitlines()
+                            if not line.startswith("ROCM_BENCH_TIMES "))
+        if mode.quiet and "rocm_notice" in stderr:
+            problems.append("unexpected rocm_notice output")
+        if "Traceback" in result.stderr:
+            problems.append("a traceback")
+        if problems:
+            raise SystemExit("bench: mode %s: %s\n--- stdout (end)\n%s\n--- stderr (end)\n%s"
+                             % (mode.name, "; ".join(problems), result.stdout[-2000:],
+                                result.stderr[-3000:]))
+
+
+# -- set-up ------------------------------------------------------------------------------
+
+def bench_env(sandbox):
+    env = sandbox.run_env({"PYTHONPYCACHEPREFIX": str(PYCACHE)})
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def versionlock_list(corpus, path):
+    """The versionlock plugin's list, as 'dnf versionlock add' writes it, holding every
+    installed ROCm package and every consumer at its current version: the set our lock
+    holds (a consumer rebuilt for 7.1 would otherwise need the held 7.1 libraries, and
+    dnf with best=True would stop)."""
+    lines = ["# rocm-epel-notice benchmark: ROCm 6.4 and its consumers held"]
+    for pkg in corpus_mod.rocm_line(corpus_mod.OLD) + corpus_mod.consumers(corpus_mod.OLD):
+        lines.append("%s-0:%s-%s.*" % (pkg["name"], pkg["version"], pkg["release"]))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def prepare(corpus, modes):
+    if WORK.exists():
+        shutil.rmtree(WORK)
+    WORK.mkdir(parents=True)
+    PYCACHE.mkdir(parents=True, exist_ok=True)
+    runners = {}
+    for mode in modes:
+        path = WORK / mode.name
+        pluginpath = [CHECKOUT / "dnf-plugins"]
+        if mode.versionlock:
+            vl = path / "versionlock-plugin"
+            vl.mkdir(parents=True)
+            (vl / "versionlock.py").symlink_to(VERSIONLOCK)
+            pluginpath.append(vl)
+        sandbox = Sandbox(path, plugin_conf=mode.conf, pluginpath=pluginpath)
+        if mode.versionlock:
+            locklist = path / "versionlock.list"
+            versionlock_list(corpus, locklist)
+            (sandbox.confdir / "versionlock.conf").write_text(
+                "[main]\nenabled = 1\nlocklist = %s\n" % locklist)
+        shutil.rmtree(sandbox.root)
+        subprocess.run(["cp", "-a", str(corpus.root(mode.root)), str(sandbox.root)],
+                       check=True)
+        corpus.repo_files(sandbox.reposdir)
+        runners[mode.name] = Runner(mode, sandbox, bench_env(sandbox))
+    return runners
+
+
+# -- statistics --------------------------------------------------------------------------
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def quartiles(values):
+    if len(values) < 2:
+        return values[0], values[0]
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def paired(runners, name, against):
+    a = [r.wall for r in runners[name].results]
+    b = [r.wall for r in runners[against].results]
+    return [x / y for x, y in zip(a, b, strict=True)]
+
+
+# -- in-process measurements ---------------------------------------------------------------
+
+def inprocess(runner, profile=None):
+    argv = [PYTHON, str(WRAPPER)] + (["--profile", str(profile)] if profile else []) \
+        + ["--"] + runner.command()[1:]
+    result = runner.run(argv)
+    runner.check(result)
+    for line in result.stderr.splitlines():
+        if line.startswith("ROCM_BENCH_TIMES "):
+            return json.loads(line[len("ROCM_BENCH_TIMES "):])
+    raise SystemExit("bench: the timing wrapper printed no times for %s:\n%s"
+                     % (runner.mode.name, result.stderr[-3000:]))
+
+
+HOOK_LABELS = ["import:rocm_notice", "__init__", "config", "sack", "resolved", "command"]
+
+
+def own_time(times):
+    return sum(times.get(label, 0.0) for label in HOOK_LABELS)
+
+
+def import_time(runs, modules):
+    """Seconds to import dnf-plugins/rocm_notice.py with dnf's CLI already imported (what
+    our module adds when dnf loads it), and to import the core modules a run loads."""
+    script = r"""
+import importlib, importlib.util, json, sys, time
+import dnf, dnf.cli.main, dnf.plugin
+t = time.perf_counter()
+spec = importlib.util.spec_from_file_location("dnf.plugin.bench_rocm_notice", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+plugin = time.perf_counter() - t
+t = time.perf_counter()
+for name in sys.argv[2:]:
+    importlib.import_module(name)
+print(json.dumps({"plugin": plugin, "core": time.perf_counter() - t}))
+"""
+    env = dict(os.environ, PYTHONPATH=str(CHECKOUT), PYTHONPYCACHEPREFIX=str(PYCACHE))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    samples = []
+    for i in range(runs + 1):            # the first one (bytecode check) is not counted
+        out = subprocess.run([PYTHON, "-c", script, str(CHECKOUT / "dnf-plugins" /
+                                                         "rocm_notice.py")] + modules,
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, check=True)
+        if i:
+            samples.append(json.loads(out.stdout))
+    importtime = subprocess.run(
+        [PYTHON, "-X", "importtime", "-c", "import dnf.cli.main\nimport importlib.util, sys\n"
+         "s = importlib.util.spec_from_file_location('dnf.plugin.bench_rocm_notice', sys.argv[1])\n"
+         "s.loader.exec_module(importlib.util.module_from_spec(s))",
+         str(CHECKOUT / "dnf-plugins" / "rocm_notice.py")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True)
+    return ({"plugin": median([s["plugin"] for s in samples]),
+             "core": median([s["core"] for s in samples]),
+             "plugin_all": [s["plugin"] for s in samples]}, importtime.stderr)
+
+
+NOT_IMPORT_FRAMES = r"^(?!<frozen importlib|\{built-in method builtins\.(exec|__import__)\})"
+
+
+def profile_text(path, limit=15):
+    import io
+    text = []
+    for order in ("cumulative", "tottime"):
+        stream = io.StringIO()
+        stats = pstats.Stats(str(path), stream=stream)
+        stats.strip_dirs().sort_stats(order)
+        if order == "cumulative":     # our functions, not the import machinery's frames
+            stats.print_stats(NOT_IMPORT_FRAMES, limit)
+        else:
+            stats.print_stats(limit)
+        body = stream.getvalue()
+        body = body[body.index("   ncalls"):] if "   ncalls" in body else body
+        what = "top %d by %s%s" % (limit, order, " (import machinery frames left out)"
+                                    if order == "cumulative" else "")
+        text.append("%s:\n%s" % (what, body.rstrip()))
+    return "\n\n".join(text)
+
+
+# -- machine -----------------------------------------------------------------------------
+
+def machine():
+    def first(path, key):
+        try:
+            for line in open(path):
+                if line.startswith(key):
+                    return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return "?"
+    versions = subprocess.run(
+        [PYTHON, "-c", "import dnf.const, hawkey, rpm, sys; "
+         "print(dnf.const.VERSION, hawkey.VERSION, rpm.__version__, sys.version.split()[0])"],
+        stdout=subprocess.PIPE, text=True).stdout.split()
+    osname = "?"
+    try:
+        osname = dict(line.rstrip().split("=", 1) for line in open("/etc/os-release")
+                      if "=" in line).get("PRETTY_NAME", "?").strip('"')
+    except OSError:
+        pass
+    mem = first("/proc/meminfo", "MemTotal")
+    return {"date": subprocess.run(["date", "-u"], stdout=subprocess.PIPE,
+                                   text=True).stdout.strip(),
+            "nproc": os.cpu_count(), "cpu": first("/proc/cpuinfo", "model name"),
+            "memory": "%.1f GiB" % (int(mem.split()[0]) / 1048576) if mem != "?" else "?",
+            "os": osname, "kernel": platform.release(),
+            "dnf": versions[0], "libdnf": versions[1], "rpm": versions[2],
+            "python": versions[3]}
+
+
+# -- main --------------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=7, help="round-robin rounds (7)")
+    parser.add_argument("--inproc-runs", type=int, default=5,
+                        help="in-process runs per mode for the per-hook times (5)")
+    parser.add_argument("--import-runs", type=int, default=11,
+                        help="runs of the import measurement (11)")
+    parser.add_argument("--profile", action="store_true",
+                        help="print the cProfile of every plugin mode, not only failing ones")
+    parser.add_argument("--no-results", action="store_true",
+                        help="do not write bench/RESULTS.md")
+    opts = parser.parse_args()
+    out = []
+
+    def say(line=""):
+        print(line, flush=True)
+        out.append(line)
+
+    info = machine()
+    say("rocm-epel-notice benchmark, %s" % info["date"])
+    say("machine: %(nproc)s CPUs (%(cpu)s), %(memory)s, %(os)s, kernel %(kernel)s" % info)
+    say("dnf %(dnf)s, libdnf %(libdnf)s, rpm %(rpm)s, python %(python)s" % info)
+    start = time.monotonic()
+    corpus = corpus_mod.build(log=say)
+    c = corpus.info
+    build_line = ("corpus build: %.0f s (rpmbuild %.0f s, createrepo_c %.0f s, dnf install "
+                  "%.0f s)%s" % (c["build_seconds"], c["rpm_seconds"], c["createrepo_seconds"],
+                                 c["install_seconds"],
+                                 ", reused from the cache this run" if c.get("reused") else ""))
+    say(build_line)
+    corpus_line = ("corpus: %d available (%s), installed: %d with ROCm (60 ROCm 6.4 + 40 "
+                   "consumers), %d without" % (sum(c["available"].values()),
+                                              ", ".join("%s %d" % kv for kv in
+                                                        c["available"].items()),
+                                              c["installed"]["rocm"], c["installed"]["norocm"]))
+    say(corpus_line)
+
+    runners = prepare(corpus, MODES)
+    say("warm-up (two untimed runs per mode, outputs checked)...")
+    for runner in runners.values():
+        for _ in range(2):
+            result = runner.run()
+        runner.check(result)
+        runner.transaction = result.transaction
+
+    names = [m.name for m in MODES]
+    say("timing: %d rounds x %d modes, round-robin..." % (opts.rounds, len(names)))
+    for r in range(opts.rounds):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for name in order:
+            runner = runners[name]
+            runner.check(runner.run(log=runner.results))
+        print("  round %d/%d done (%.0f s)" % (r + 1, opts.rounds, time.monotonic() - start),
+              flush=True)
+
+    aa = paired(runners, "baseline-2", "baseline")
+    q1, q3 = quartiles(aa)
+    noise = (q3 - q1) / 2
+    say()
+    say("in-process: %d runs per mode through bench/timing_wrapper.py..." % opts.inproc_runs)
+    inproc = {}
+    for name in INPROC:
+        samples = [inprocess(runners[name]) for _ in range(opts.inproc_runs)]
+        labels = sorted({k for s in samples for k in s if k not in ("calls", "modules")})
+        inproc[name] = {k: median([s.get(k, 0.0) for s in samples]) for k in labels}
+        inproc[name]["own"] = median([own_time(s) for s in samples])
+        inproc[name]["modules"] = samples[-1].get("modules", [])
+    core_modules = sorted(set(inproc["warn"]["modules"]) - {"rocm_notice"})
+    imp, importtime = import_time(opts.import_runs, core_modules)
+
+    # -- the wall-clock table -----------------------------------------------------------
+    say()
+    say("Wall time of whole dnf runs (s), %d rounds; ratio = median of per-round mode/baseline"
+        % opts.rounds)
+    header = "%-16s %-52s %8s %15s %7s %15s %7s %8s %s" % (
+        "mode", "what", "median", "min..max", "ratio", "ratio min..max", "cpu s", "RSS MB",
+        "transaction")
+    say(header)
+    say("-" * len(header))
+    rows = {}
+    for mode in MODES:
+        runner = runners[mode.name]
+        walls = [r.wall for r in runner.results]
+        ratios = paired(runners, mode.name, mode.baseline)
+        rows[mode.name] = {"median": median(walls), "min": min(walls), "max": max(walls),
+                           "ratio": median(ratios), "rmin": min(ratios), "rmax": max(ratios),
+                           "cpu": median([r.cpu for r in runner.results]),
+                           "rss": median([r.maxrss_kb for r in runner.results]) / 1024}
+        row = rows[mode.name]
+        tx = ", ".join("%s %d" % kv for kv in sorted(runner.transaction.items())) or "-"
+        say("%-16s %-52s %8.3f %7.3f..%-6.3f %7.3f %7.3f..%-6.3f %7.3f %8.1f %s" % (
+            mode.name, mode.what, row["median"], row["min"], row["max"],
+            row["ratio"], row["rmin"], row["rmax"], row["cpu"], row["rss"], tx))
+    say("(ratio of the norocm modes: against norocm-baseline; of the others: against "
+        "baseline. A/A noise: baseline-2/baseline ratios %s, half-IQR %.1f %%)"
+        % (" ".join("%.3f" % x for x in aa), noise * 100))
+
+    # -- in-process table ---------------------------------------------------------------
+    say()
+    say("Plugin's own time in-process (ms, median of %d runs; dnf phases for reference)"
+        % opts.inproc_runs)
+    cols = ["import:rocm_notice", "__init__", "config", "sack", "resolved", "command", "own",
+            "dnf:fill_sack", "dnf:resolve", "dnf:main"]
+    head = "%-16s" % "mode" + "".join("%14s" % col.replace("import:rocm_notice", "import")
+                                      for col in cols) + "   own/baseline wall"
+    say(head)
+    say("-" * len(head))
+    for name in INPROC:
+        values = inproc[name]
+        ownshare = ("%.1f %%" % (100 * values["own"] / rows[BY_NAME[name].baseline]["median"])
+                    if BY_NAME[name].ours else "-")
+        say("%-16s" % name + "".join("%14.1f" % (1000 * values.get(col, 0.0)) for col in cols)
+            + "   " + ownshare)
+    say("(sack runs inside dnf:fill_sack, resolved inside dnf:resolve; own = import + "
+        "__init__ + config + sack + resolved + command;")
+    say(" check's command includes dnf's own resolve of the upgrade, so its 'own' is not "
+        "all overhead)")
+    say()
+    say("Peak RSS of the dnf process (median of the timed runs): baseline %.1f MB, warn %.1f MB"
+        " (%+.1f MB), lock %.1f MB, no ROCm %.1f MB vs %.1f MB"
+        % (rows["baseline"]["rss"], rows["warn"]["rss"],
+           rows["warn"]["rss"] - rows["baseline"]["rss"], rows["lock"]["rss"],
+           rows["norocm"]["rss"], rows["norocm-baseline"]["rss"]))
+    say("Import of dnf-plugins/rocm_notice.py with dnf already imported: median %.2f ms "
+        "(%d runs, %.2f..%.2f ms); the core modules a warn run imports on top (%d: %s): %.1f ms"
+        % (imp["plugin"] * 1000, len(imp["plugin_all"]), min(imp["plugin_all"]) * 1000,
+           max(imp["plugin_all"]) * 1000, len(core_modules),
+           ", ".join(m.split(".")[-1] for m in core_modules), imp["core"] * 1000))
+
+    # -- targets ------------------------------------------------------------------------
+    say()
+    say("Targets")
+    failed = []
+
+    def target(label, ok, detail, mode=None):
+        say("%s  %s: %s" % ("PASS" if ok else "FAIL", label, detail))
+        if not ok and mode:
+            failed.append(mode)
+
+    for name, limit in (("norocm", LIMIT_NO_ROCM), ("warn", LIMIT_CROSSING),
+                        ("lock", LIMIT_CROSSING), ("block", LIMIT_CROSSING)):
+        row = rows[name]
+        overhead = row["ratio"] - 1
+        base = BY_NAME[name].baseline
+        base_wall = rows[base]["median"]
+        own_share = inproc[name]["own"] / base_wall
+        target("overhead %s <= %d %%" % (name, limit * 100),
+               overhead <= limit and own_share <= limit,
+               "%+.1f %% of %s wall (per-round %+.1f..%+.1f %%; A/A noise +-%.1f %%); "
+               "plugin's own time %.1f ms = %.1f %%"
+               % (overhead * 100, base, (row["rmin"] - 1) * 100, (row["rmax"] - 1) * 100,
+                  noise * 100, inproc[name]["own"] * 1000, 100 * own_share), name)
+    lv = paired(runners, "lock", "versionlock")
+    tol = max(0.01, noise)
+    lock_tx, vl_tx = runners["lock"].transaction, runners["versionlock"].transaction
+    target("lock no slower than versionlock", median(lv) <= 1 + tol,
+           "lock/versionlock %.3f (per-round %.3f..%.3f; tolerance %.1f %%); medians "
+           "%.3f s vs %.3f s; same transaction: %s"
+           % (median(lv), min(lv), max(lv), tol * 100, rows["lock"]["median"],
+              rows["versionlock"]["median"], "yes" if lock_tx == vl_tx else
+              "NO (%s vs %s)" % (lock_tx, vl_tx)), "lock")
+    target("plugin import <= %d ms" % (LIMIT_IMPORT * 1000), imp["plugin"] <= LIMIT_IMPORT,
+           "%.2f ms" % (imp["plugin"] * 1000))
+
+    # -- profiles -----------------------------------------------------------------------
+    profiled = sorted(set(failed) | ({"warn", "lock", "block", "norocm"} if opts.profile
+                                     else set()), key=INPROC.index)
+    profiles = {}
+    if profiled:
+        PROFILES.mkdir(parents=True, exist_ok=True)
+        say()
+        say("cProfile of the plugin's code (its import and hooks only) in: %s"
+            % ", ".join(profiled))
+        for name in profiled:
+            path = PROFILES / ("%s.prof" % name)
+            inprocess(runners[name], profile=path)
+            profiles[name] = profile_text(path)
+            say()
+            say("== %s (%s)" % (name, path))
+            say(profiles[name])
+    if failed:
+        say()
+        say("hawkey queries the plugin runs, timed one by one (bench/querytimes.py; cProfile "
+            "books a query's C time as the own time of the function that iterates it):")
+        sandbox = runners["lock"].sandbox
+        queries = subprocess.run([PYTHON, str(HERE / "querytimes.py"), str(sandbox.path)],
+                                 env=dict(sandbox.env, PYTHONPATH=str(CHECKOUT)),
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)
+        for line in queries.stdout.rstrip().splitlines():
+            say(line)
+    say()
+    say("bench: done in %.0f s" % (time.monotonic() - start))
+    if not opts.no_results:
+        write_results(info, build_line, corpus_line, out, importtime)
+        print("bench: wrote %s" % RESULTS.relative_to(CHECKOUT))
+    return 0
+
+
+def write_results(info, build_line, corpus_line, out, importtime):
+    lines = out[3:]
+    ours = [l for l in importtime.splitlines() if "bench_rocm_notice" in l or
+            "rocm_notice" in l]
+    text = ["# rocm-epel-notice benchmark results", "",
+            "Written by `make bench` (`bench/run.py`); every figure below is from that run.",
+            "", "- date: %s" % info["date"],
+            "- machine: %(nproc)s CPUs, %(cpu)s, %(memory)s RAM; %(os)s, kernel %(kernel)s"
+            % info,
+            "- dnf %(dnf)s, libdnf %(libdnf)s, rpm %(rpm)s, python %(python)s" % info,
+            "- %s" % corpus_line, "- %s" % build_line, "",
+            "How to read it: see the docstring of `bench/run.py` (modes, pairing, noise, "
+            "targets).", "", "```"] + lines + ["```", ""]
+    if ours:
+        text += ["`python3 -X importtime` line of the plugin module (self us | cumulative us):",
+                 "", "```"] + ours + ["```", ""]
+    RESULTS.write_text("\n".join(text))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
