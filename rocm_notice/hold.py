@@ -2,11 +2,12 @@
 
 Runs before depsolving, on the hawkey sack the dnf glue hands in (duck-typed: nothing is
 imported from dnf here). It excludes available ROCm packages of held lines, packages
-that would obsolete a held package, and, transitively, available packages with a
-requirement that only excluded packages provide, so that dnf with ``best=True`` keeps
-the old line instead of failing with "filtered out by exclude filtering".
-Everything is hawkey queries; Python only looks at the (few) ROCm packages and at the
-packages that require what was just excluded.
+that would obsolete a held package, and, transitively, upgrade candidates of installed
+packages with a requirement that only excluded packages provide, so that dnf with
+``best=True`` keeps the old line instead of failing with "filtered out by exclude
+filtering". Python looks only at the (few) ROCm packages and at the upgrade candidates'
+requirements; bench/BEFORE-AFTER.md says why (hawkey's glob and requires= filters scan
+the whole pool).
 """
 
 from rocm_notice import analysis, policy
