@@ -68,7 +68,6 @@ class Catalog:
         self.exclude = tuple(exclude)
         self._kinds = {}
         self._query_names = None
-        self._exact = None
 
     @classmethod
     def load(cls, include=(), exclude=(), path=DATA_FILE):
@@ -136,7 +135,7 @@ class Catalog:
         return releases.Line(int(match.group("major")), int(match.group("minor")))
 
     def _included(self, name):
-        return any(fnmatch.fnmatchcase(name, glob) for glob in self.include)
+        return bool(self.include) and any(fnmatch.fnmatchcase(name, g) for g in self.include)
 
     def kind(self, name):
         """ROCM, COMPAT, AMD or None."""
@@ -147,13 +146,12 @@ class Catalog:
             return found
 
     def _classify(self, name):
-        if name in self.not_rocm or any(fnmatch.fnmatchcase(name, g) for g in self.exclude):
+        if name in self.not_rocm or (self.exclude and any(
+                fnmatch.fnmatchcase(name, g) for g in self.exclude)):
             return None
         if name in self.amd:
             return AMD
-        if self._exact is None:      # every base with its suffixes: one set lookup a name
-            self._exact = set(self.query_names()[0]) - self.amd
-        if name in self._exact or self._included(name):
+        if self.base(name) is not None or self._included(name):
             return ROCM
         if self.compat_line(name) is not None:
             return COMPAT
