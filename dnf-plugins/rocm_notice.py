@@ -161,11 +161,11 @@ class RocmNotice(dnf.Plugin):
 
     def _context(self, findings=None, catalog=None):
         from rocm_notice import config, known, notice
-        files = config.config_files(self.confdirs)
         facts = known.load() if findings else {}
+        confdir = self.confdirs[0] if self.confdirs else ""
         return notice.Context(
-            config_path=files[0] if files else "",
-            dropin_dir=(self.confdirs[0] + "/rocm_notice.d") if self.confdirs else "",
+            config_path=config.main_file(confdir) if confdir else "",
+            dropin_dir=config.dropin_dir(confdir) if confdir else "",
             assumeyes=bool(self.base.conf.assumeyes),
             releasever=getattr(self.base.conf, "releasever", "") or "",
             releasever_minor=getattr(self.base.conf, "releasever_minor", "") or "",
@@ -335,8 +335,8 @@ class RocmCommand(dnf.cli.Command):
         return line
 
     def _dropin(self, name):
-        from rocm_notice import dropins
-        return os.path.join(dropins.dropin_dir(self.plugin.confdirs[0]), name)
+        from rocm_notice import config
+        return os.path.join(config.dropin_dir(self.plugin.confdirs[0]), name)
 
     def _run_status(self):
         import hawkey

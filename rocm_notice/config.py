@@ -86,12 +86,20 @@ KEYS = {
 }
 
 
+def main_file(confdir):
+    return os.path.join(confdir, PLUGIN_NAME + ".conf")
+
+
+def dropin_dir(confdir):
+    return os.path.join(confdir, PLUGIN_NAME + ".d")
+
+
 def config_files(confdirs):
     """rocm_notice.conf and its drop-ins, in the order they are read."""
     files = []
     for directory in confdirs:
-        files.append(os.path.join(directory, PLUGIN_NAME + ".conf"))
-        files.extend(sorted(glob.glob(os.path.join(directory, PLUGIN_NAME + ".d", "*.conf"))))
+        files.append(main_file(directory))
+        files.extend(sorted(glob.glob(os.path.join(dropin_dir(directory), "*.conf"))))
     return files
 
 
@@ -204,13 +212,13 @@ def load(confdirs, setopts=None):
     settings = Settings()
     problems = []
     for path in config_files(confdirs):
-        main_file = os.path.basename(path) == PLUGIN_NAME + ".conf"
+        is_main = os.path.basename(path) == PLUGIN_NAME + ".conf"
         if os.path.isdir(path):
             problems.append(MSG_UNREADABLE % (path, "is a directory"))
             continue
         text = _read_text(path, problems)
         if text is not None:
-            _apply(settings, path, _parse(text, path, problems), problems, main_file)
+            _apply(settings, path, _parse(text, path, problems), problems, is_main)
     if setopts:
         _apply(settings, "--setopt", {k.lower(): v for k, v in setopts.items()}, problems)
     return settings, problems

@@ -35,10 +35,6 @@ class DropinError(Exception):
     """A drop-in that could not be changed; the message is one line for the user."""
 
 
-def dropin_dir(confdir):
-    return os.path.join(confdir, config.PLUGIN_NAME + ".d")
-
-
 def read(path):
     """The file's text, or None when it does not exist."""
     try:

@@ -13,11 +13,11 @@ MARKER = dropins.ALLOW_MARKER
 
 
 def allow_path(confdir):
-    return os.path.join(dropins.dropin_dir(str(confdir)), dropins.ALLOW_FILE)
+    return os.path.join(config.dropin_dir(str(confdir)), dropins.ALLOW_FILE)
 
 
 def lock_path(confdir):
-    return os.path.join(dropins.dropin_dir(str(confdir)), dropins.LOCK_FILE)
+    return os.path.join(config.dropin_dir(str(confdir)), dropins.LOCK_FILE)
 
 
 def put(path, data):
