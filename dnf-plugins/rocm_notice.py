@@ -126,21 +126,24 @@ class RocmNotice(dnf.Plugin):
     def _walk(self, catalog):
         """One walk of the transaction: its ROCm-related items as records, and the
         incoming packages (hawkey objects) split into ROCm-related and others."""
-        from rocm_notice.records import IN, OUT, Item
-        items, incoming_rocm, incoming_other = [], [], []
+        kind = catalog.kind
+        rocm, incoming_other = [], []
         for tsi in self.base.transaction:
             action = tsi.action
-            direction = IN if action in _IN_ACTIONS else (OUT if action in _OUT_ACTIONS else None)
-            if direction is None:
+            incoming = action in _IN_ACTIONS
+            if not incoming and action not in _OUT_ACTIONS:
                 continue
             pkg = tsi.pkg
-            if catalog.kind(pkg.name) is not None:
-                items.append(Item(direction, tsi.action_name, _record(pkg, details=True)))
-                if direction == IN:
-                    incoming_rocm.append(pkg)
-            elif direction == IN:
+            if kind(pkg.name) is not None:
+                rocm.append((incoming, tsi.action_name, pkg))
+            elif incoming:
                 incoming_other.append(pkg)
-        return items, incoming_rocm, incoming_other
+        if not rocm:        # the common case: the records module is not even imported
+            return [], [], incoming_other
+        from rocm_notice.records import IN, OUT, Item
+        items = [Item(IN if incoming else OUT, action_name, _record(pkg, details=True))
+                 for incoming, action_name, pkg in rocm]
+        return items, [pkg for incoming, _, pkg in rocm if incoming], incoming_other
 
     def _consumers(self, incoming_rocm, incoming_other):
         """Incoming packages of others with a requirement named by what the incoming ROCm
@@ -160,8 +163,11 @@ class RocmNotice(dnf.Plugin):
         return self.cli is None or bool(getattr(self.cli.demands, "resolving", False))
 
     def _context(self, findings=None, catalog=None):
-        from rocm_notice import config, known, notice
-        facts = known.load() if findings else {}
+        from rocm_notice import config, notice
+        facts = {}
+        if findings:                     # a hold or a block needs no release facts
+            from rocm_notice import known
+            facts = known.load()
         confdir = self.confdirs[0] if self.confdirs else ""
         return notice.Context(
             config_path=config.main_file(confdir) if confdir else "",
@@ -170,7 +176,7 @@ class RocmNotice(dnf.Plugin):
             releasever=getattr(self.base.conf, "releasever", "") or "",
             releasever_minor=getattr(self.base.conf, "releasever_minor", "") or "",
             arrow=_arrow(),
-            notes=known.notes_urls(facts),
+            notes=known.notes_urls(facts) if findings else {},
             compat=self._available_compat(findings, catalog) if findings else {},
             gpu_notes=_gpu_notes(findings, facts) if findings else [])
 

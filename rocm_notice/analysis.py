@@ -11,12 +11,13 @@ from rocm_notice import releases
 from rocm_notice.records import IN, OUT, Fields
 
 # "libamdhip64.so.6()(64bit)", "libamdhip64.so.6(hip_4.2)(64bit)" -> "libamdhip64.so.6"
-_SONAME = re.compile(r"^(lib[^\s()]*\.so(?:\.[0-9][\w.]*)?)(?:\(|$)")
+# A string, compiled (and cached by re) on first use, like the patterns in releases.
+_SONAME = r"^(lib[^\s()]*\.so(?:\.[0-9][\w.]*)?)(?:\(|$)"
 
 
 def soname(dependency):
     """The soname a Provides/Requires string names, or None for anything else."""
-    match = _SONAME.match(dependency)
+    match = re.match(_SONAME, dependency)
     return match.group(1) if match else None
 
 

@@ -17,7 +17,8 @@ DROPPED = "{gfx} is dropped in ROCm {line}: moving to {target} leaves it unsuppo
 
 # The kernel writes major*10000 + minor*100 + stepping in decimal; LLVM names have one
 # decimal digit for minor and one hex digit for stepping, so anything else is not a name.
-_TARGET_LINE = re.compile(r"^gfx_target_version[ \t]+(\d{1,7})[ \t]*$", re.ASCII | re.MULTILINE)
+# Compiled (and cached by re) on first use: most dnf runs read no GPU.
+_TARGET_LINE = r"(?am)^gfx_target_version[ \t]+(\d{1,7})[ \t]*$"
 
 
 def gfx_name(version):
@@ -32,7 +33,7 @@ def _node_target(path):
     """The gfx name of one topology node, or None (CPU node, unreadable, garbage)."""
     try:
         with open(path, encoding="ascii", errors="replace") as properties:
-            match = _TARGET_LINE.search(properties.read(1 << 16))
+            match = re.search(_TARGET_LINE, properties.read(1 << 16))
     except (OSError, ValueError):
         return None
     return gfx_name(int(match.group(1))) if match else None

@@ -11,7 +11,7 @@ from rocm_notice.records import Fields
 SHOWN = 5   # names listed before "(+N more)"
 
 # Control characters (C0, DEL, C1) would let a repository rewrite the user's terminal.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL = "[\x00-\x1f\x7f-\x9f]"     # compiled (and cached by re) on first use
 
 HEADING = "rocm_notice: this transaction moves ROCm %s"
 HEADING_FOREIGN = "rocm_notice: this transaction mixes ROCm stacks"
@@ -39,7 +39,7 @@ NOTES = "  Release notes for ROCm %s: %s"
 
 def clean(text):
     """A repository-provided string, safe to print."""
-    return _CONTROL.sub("", str(text))
+    return re.sub(_CONTROL, "", str(text))
 
 
 def names(items, shown=SHOWN):

@@ -59,7 +59,9 @@ def _release(major, minor, patch):
 
 def from_release_field(release):
     """The ``rocmX.Y[.Z]`` marker inside an RPM Release, or None."""
-    match = re.search(_MARKER, release or "")
+    if "rocm" not in (release or ""):      # most releases: no pattern to compile or run
+        return None
+    match = re.search(_MARKER, release)
     return _release(*match.groups()) if match else None
 
 
@@ -71,7 +73,9 @@ def from_version(version):
 
 def from_amd_version(version):
     """ROCm release encoded in the trailing MMmmpp field of AMD's versions, or None."""
-    match = re.match(_AMD_VERSION, version or "")
+    if (version or "").count(".") < 3:     # EPEL's X.Y.Z: not AMD's, no pattern needed
+        return None
+    match = re.match(_AMD_VERSION, version)
     if not match:
         return None
     code = int(match.group(1))
@@ -99,7 +103,9 @@ def rocm_release(version, release, versioned=True):
 
 def epel_minor(release):
     """N of the ``.el10_N`` dist tag, or None (context only: unrebuilt packages keep theirs)."""
-    match = re.search(_EPEL_MINOR, release or "")
+    if ".el10_" not in (release or ""):
+        return None
+    match = re.search(_EPEL_MINOR, release)
     return int(match.group(1)) if match else None
 
 

@@ -1,6 +1,8 @@
 """Which package names are ROCm, compat, AMD's, or none of ours."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rocm_notice.catalog import AMD, COMPAT, ROCM, Catalog
 from rocm_notice.records import Package
@@ -209,3 +211,27 @@ def test_a_subpackage_suffix_then_debuginfo_is_as_deep_as_names_go():
     assert catalog.kind("rocblas-devel-debuginfo") == "rocm"     # rpm's own, per subpackage
     assert catalog.kind("rocblas-devel-static") is None          # no such Fedora package
     assert catalog.base("rocblas-doc-debuginfo") == "rocblas"
+
+
+def test_a_suffix_without_a_dash_is_refused_not_misread():
+    with pytest.raises(ValueError, match="'devel' does not start with '-'"):
+        Catalog(["rocblas"], ["devel"])
+
+
+_PARTS = st.sampled_from(["rocm", "hip", "llvm", "devel", "libs", "filesystem", "blas",
+                          "debuginfo", "x", ""])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PARTS, min_size=1, max_size=5).map("-".join))
+def test_base_agrees_with_the_naming_rule_stated_plainly(name):
+    """base() splits at dashes for speed; the rule it implements, written the slow way:
+    a base, or a base plus the longest suffix that leaves a base, then -debuginfo."""
+    catalog = small(rocm=["rocm", "rocm-hip", "hip", "rocm-llvm", "blas-x"],
+                    suffixes=["-devel", "-libs", "-filesystem", "-hip-devel", "-x"])
+    stem = name[:-len("-debuginfo")] if name.endswith("-debuginfo") and name != "-debuginfo" \
+        else name
+    expected = stem if stem in catalog.rocm else next(
+        (stem[:-len(s)] for s in sorted(catalog.suffixes, key=len, reverse=True)
+         if stem.endswith(s) and stem[:-len(s)] in catalog.rocm), None)
+    assert catalog.base(name) == expected
