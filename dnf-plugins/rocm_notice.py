@@ -223,6 +223,8 @@ class RocmNotice(dnf.Plugin):
 
     def _report(self, decision, context, findings=None, blocked=()):
         """Record the decision for monitoring; a failure to write costs one line."""
+        if not self.settings.report:        # report = none
+            return
         from rocm_notice import report
         data = report.build(decision, context, getattr(self.cli, "cmdstring", "") or "",
                             findings, self._held, blocked)
@@ -361,9 +363,10 @@ class RocmCommand(dnf.cli.Command):
             problem = MSG_UNDECODABLE % path if locklist.undecodable(text) else ""
             listed = {"list": path, "entries": locklist.our_entries(text), "problem": problem}
         targets = gpu.read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")
-        report_path = report.path_in_root(settings.report, self.base.conf.installroot)
+        report_path = (report.path_in_root(settings.report, self.base.conf.installroot)
+                       if settings.report else "")
         data = status.build(installed, available, catalog, settings, held, listed, targets,
-                            known.load(), report_path if os.path.exists(report_path) else "")
+                            known.load(), report_path if report_path and os.path.exists(report_path) else "")
         self._print(data, status.text(data))
 
     def _run_check(self):

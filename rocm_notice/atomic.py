@@ -2,7 +2,9 @@
 
 A temp file in the same directory, flushed and fsynced, given the old file's mode (and
 owner, when run as root), renamed over the old one, then the directory fsynced. A crash
-or a full disk leaves the old file or the new one, never a torn one.
+or a full disk leaves the old file or the new one, never a torn one. Only a regular file
+is ever replaced: renaming over ``/dev/null`` (an admin's way to silence a file) or a
+FIFO would swap a device for a plain file, as root.
 """
 
 import os
@@ -31,6 +33,8 @@ def write(path, data, new_mode=NEW_FILE_MODE):
             old = os.stat(target)
         except FileNotFoundError:
             old = None
+        if old is not None and not stat.S_ISREG(old.st_mode):
+            raise WriteError("not a regular file", "looking at the old file")
         stage = "creating a temporary file in %s" % directory
         handle, temp = tempfile.mkstemp(prefix=".%s." % os.path.basename(target),
                                         suffix=".tmp", dir=directory)

@@ -70,7 +70,10 @@ def _parse_lines(value):
 
 
 def _parse_path(value):
+    """An absolute path, or "" for ``none`` (no report at all)."""
     value = value.strip()
+    if value.lower() == "none":
+        return ""
     return value if os.path.isabs(value) else None
 
 
@@ -82,7 +85,7 @@ KEYS = {
     "allow": (_parse_lines, "release lines such as 7.1, 7.2", True),
     "include": (_parse_globs, "package names or globs", True),
     "exclude": (_parse_globs, "package names or globs", True),
-    "report": (_parse_path, "an absolute path", False),
+    "report": (_parse_path, "an absolute path, or none", False),
 }
 
 
@@ -178,7 +181,7 @@ def _show(value):
         return ", ".join(str(v) for v in value) or "(empty)"
     if isinstance(value, bool):
         return "1" if value else "0"
-    return str(value)
+    return str(value) if value != "" else "none"
 
 
 def _apply(settings, source, values, problems, main_file=False):

@@ -84,7 +84,10 @@ def text(status):
             out.append("  " + lock["problem"])
     out.append("AMD GPUs: %s" % (", ".join(status["gpus"]) or "none found"))
     out += ["  " + note for note in status["gpu_notes"]]
-    out.append("Last report: %s" % (clean(status["report"]) or "none"))
+    if not policy["report"]:
+        out.append("Last report: none written (report = none)")
+    else:
+        out.append("Last report: %s" % (clean(status["report"]) or "none"))
     return "\n".join(out)
 
 

@@ -1,6 +1,8 @@
 """The JSON report: what monitoring reads after a notice, a hold or a block."""
 
 import json
+import os
+import stat
 
 from tests.e2e import stacks
 
@@ -78,3 +80,29 @@ def test_report_path_is_configurable(sandbox):
     assert run.returncode == 0, run
     data = json.loads((sandbox.root / "srv" / "monitoring" / "rocm.json").read_text())
     assert data["decision"] == "warn"
+
+
+def test_report_none_writes_nothing_and_status_says_so(sandbox):
+    on_64(sandbox, "[main]\nreport = none\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "rocm_notice: this transaction moves ROCm 6.4" in run.stderr
+    assert not sandbox.root.joinpath(*REPORT).exists()
+    assert not list(sandbox.root.joinpath("var", "lib").glob("rocm-epel-notice*"))
+    status = sandbox.dnf("rocm", "status")
+    assert "Last report: none written (report = none)" in status.stdout, status
+
+
+def test_a_report_path_naming_a_device_leaves_the_device_alone(sandbox):
+    """An admin's report = /dev/null: one line, and no plain file swapped in for it."""
+    on_64(sandbox, "[main]\nreport = /dev/rocm-null\n")
+    fifo = sandbox.root / "dev" / "rocm-null"
+    fifo.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(str(fifo))
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    lines = [l for l in run.stderr.splitlines() if "cannot write report" in l]
+    assert lines == ["rocm_notice: cannot write report %s: not a regular file "
+                     "(transaction not affected)" % fifo], run
+    assert stat.S_ISFIFO(os.stat(str(fifo)).st_mode)
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"

@@ -372,3 +372,18 @@ def test_enabled_outside_the_main_file_is_named_and_ignored(tmp_path):
     assert all("'enabled' is read by dnf from rocm_notice.conf only; ignored here" in p
                for p in problems)
     assert "50-off.conf" in problems[0] and "--setopt" in problems[1]
+
+
+@pytest.mark.parametrize("value", ["none", "None", " NONE "])
+def test_report_none_turns_the_report_off(tmp_path, value):
+    main_file(tmp_path, "[main]\nreport = %s\n" % value)
+    settings, problems = load(tmp_path)
+    assert problems == [] and settings.report == ""
+
+
+def test_a_bad_report_value_after_none_says_it_keeps_none(tmp_path):
+    main_file(tmp_path, "[main]\nreport = none\n")
+    drop_in(tmp_path, "10-x.conf", "[main]\nreport = here.json\n")
+    settings, problems = load(tmp_path)
+    assert settings.report == ""
+    assert problems[0].endswith("(accepted: an absolute path, or none); keeping report = none")

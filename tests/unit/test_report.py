@@ -59,3 +59,23 @@ def test_report_inside_installroot():
 def test_repository_strings_are_cleaned_in_the_report():
     data = report.build("warn", notice.Context(releasever="10\x1b[2J"), "dnf \x07upgrade")
     assert data["releasever"] == "10[2J" and data["command"] == "dnf upgrade"
+
+
+def test_a_path_that_is_not_a_regular_file_is_left_alone(tmp_path):
+    """report = /dev/null must not swap the device for a plain file (we run as root)."""
+    fifo = tmp_path / "null"
+    os.mkfifo(str(fifo))
+    problem = report.write(str(fifo), {"schema": 1})
+    assert problem == ("rocm_notice: cannot write report %s: not a regular file "
+                       "(transaction not affected)" % fifo)
+    assert os.path.exists(str(fifo)) and not os.path.isfile(str(fifo))
+    assert sorted(os.listdir(tmp_path)) == ["null"]
+
+
+def test_a_symlink_to_a_regular_file_is_followed_and_stays_a_link(tmp_path):
+    target = tmp_path / "real.json"
+    target.write_text("{}\n")
+    link = tmp_path / "last.json"
+    link.symlink_to(target)
+    assert report.write(str(link), {"schema": 1}) is None
+    assert link.is_symlink() and json.loads(target.read_text()) == {"schema": 1}
