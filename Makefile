@@ -52,5 +52,6 @@ rpmlint: rpm
 
 # Benchmark (issue 6), not part of check: caches a 20,000-package sandbox in
 # .cache/bench, prints figures and PASS/FAIL, writes bench/RESULTS.md.
-bench: deps
+bench:
+	@sh tools/ensure-deps --bench
 	$(PYTHON) bench/run.py $(BENCHFLAGS)

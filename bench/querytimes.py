@@ -5,9 +5,10 @@ query is first iterated or measured, so their time shows up as the *own* time of
 Python function that iterates it (``hold.apply``, ``installed_stack``). This script times
 those queries one by one on a run's installroot, best of 3, with no plugin loaded:
 
-    /usr/bin/python3 bench/querytimes.py RUN-SANDBOX-DIR
+    /usr/bin/python3 bench/querytimes.py RUN-SANDBOX-DIR [INSTALLROOT]
 
-(run with HOME=RUN-SANDBOX-DIR/home so that rpm reads the Fedora rpmdb location).
+(INSTALLROOT defaults to RUN-SANDBOX-DIR/root; run with HOME=RUN-SANDBOX-DIR/home so that
+rpm reads the Fedora rpmdb location).
 """
 
 import sys
@@ -18,7 +19,7 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(CHECKOUT))
 
 
-def main(sandbox):
+def main(sandbox, root=None):
     import dnf
     import dnf.conf
     import hawkey
@@ -27,10 +28,11 @@ def main(sandbox):
     from rocm_notice.catalog import Catalog
 
     sandbox = Path(sandbox).resolve()
+    root = Path(root).resolve() if root else sandbox / "root"
     conf = dnf.conf.Conf()
-    conf.installroot = str(sandbox / "root")
+    conf.installroot = str(root)
     conf.reposdir = [str(sandbox / "repos.d")]
-    conf.cachedir = str(sandbox / "root" / "var" / "cache" / "dnf")
+    conf.cachedir = str(root / "var" / "cache" / "dnf")
     conf.substitutions["releasever"] = "10"
     base = dnf.Base(conf)
     base.read_all_repos()
@@ -77,4 +79,4 @@ def main(sandbox):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -5,14 +5,20 @@
 2. Times real `/usr/bin/dnf --assumeno upgrade` (resolves, then exits 1) in every mode,
    round-robin (each round runs every mode once, starting one mode later than the round
    before), and reports the median wall time per mode and its ratio to the baseline
-   measured in the same rounds. Each mode runs in its own copy (cp -a) of a prepared
-   installroot with warm dnf caches; two untimed warm-up runs per mode come first (the
-   first fills the bytecode cache), and the output of every run is checked (exit status,
-   the notice/hold/block line, no traceback), so a mode cannot silently measure
-   something else.
+   measured in the same rounds. All modes run on ONE copy (cp -a) of the prepared
+   installroot with warm dnf caches (one of the ROCm root, one of the no-ROCm root):
+   --assumeno changes nothing in it but logs and our report, and two copies of the
+   same root measured 0.3 % apart, which would pass for overhead. Each mode has its own
+   configuration, plugin path and repo files. Two untimed warm-up runs per mode come
+   first (the first fills the bytecode cache), and the output of every run is checked
+   (exit status, the notice/hold/block line, no traceback), so a mode cannot silently
+   measure something else.
 3. Runs dnf in-process (bench/timing_wrapper.py) to measure the plugin's own time per
    hook; takes peak RSS from each dnf child (wait4); times the plugin module's import
-   on top of an imported dnf.
+   on top of an imported dnf; counts the instructions of one whole run of the modes
+   whose differences are small (valgrind's callgrind, fixed hash seed): a figure that
+   repeats within about 0.2 %, as a check on the wall-clock ratios, which move by
+   several per cent from run to run.
 4. Prints PASS/FAIL per target (exit status 0 either way: this is a measurement), and a
    cProfile of the plugin's code in every mode that missed a target.
 5. Writes bench/RESULTS.md (unless --no-results).
@@ -140,19 +146,22 @@ class Runner:
     env: dict
     results: list = field(default_factory=list)
 
-    def command(self):
+    def command(self, root=None):
         args = list(self.mode.args)
         if not self.mode.ours:
             args.insert(0, "--disableplugin=rocm_notice")
-        return self.sandbox.dnf_args(*args)
+        argv = self.sandbox.dnf_args(*args)
+        if root is not None:                  # another copy of the same installroot
+            argv[argv.index("--installroot") + 1] = str(root)
+        return argv
 
-    def run(self, argv=None, log=None):
+    def run(self, argv=None, log=None, env=None):
         argv = argv or self.command()
         out = self.sandbox.path / "stdout"
         err = self.sandbox.path / "stderr"
         with open(out, "w") as o, open(err, "w") as e:
             start = time.perf_counter()
-            proc = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, stdout=o,
+            proc = subprocess.Popen(argv, env=env or self.env, stdin=subprocess.DEVNULL, stdout=o,
                                     stderr=e)
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
@@ -208,6 +217,10 @@ def prepare(corpus, modes):
         shutil.rmtree(WORK)
     WORK.mkdir(parents=True)
     PYCACHE.mkdir(parents=True, exist_ok=True)
+    roots = {}
+    for which in sorted({mode.root for mode in modes}):      # one copy per corpus root
+        roots[which] = WORK / ("root-%s" % which)
+        subprocess.run(["cp", "-a", str(corpus.root(which)), str(roots[which])], check=True)
     runners = {}
     for mode in modes:
         path = WORK / mode.name
@@ -223,9 +236,8 @@ def prepare(corpus, modes):
             versionlock_list(corpus, locklist)
             (sandbox.confdir / "versionlock.conf").write_text(
                 "[main]\nenabled = 1\nlocklist = %s\n" % locklist)
-        shutil.rmtree(sandbox.root)
-        subprocess.run(["cp", "-a", str(corpus.root(mode.root)), str(sandbox.root)],
-                       check=True)
+        shutil.rmtree(sandbox.root)            # the empty one Sandbox made
+        sandbox.root = roots[mode.root]
         corpus.repo_files(sandbox.reposdir)
         runners[mode.name] = Runner(mode, sandbox, bench_env(sandbox))
     return runners
@@ -248,6 +260,65 @@ def paired(runners, name, against):
     a = [r.wall for r in runners[name].results]
     b = [r.wall for r in runners[against].results]
     return [x / y for x, y in zip(a, b, strict=True)]
+
+
+# -- instruction counts ------------------------------------------------------------------
+
+# Pairs whose difference is small against the wall-clock noise: counted under callgrind.
+COUNTED = ["baseline", "baseline-2", "warn", "versionlock", "lock", "norocm-baseline",
+           "norocm"]
+
+
+def count_instructions(runner, root):
+    """Instructions the whole dnf run executes in user space (callgrind's total), with a
+    fixed hash seed: the same run on the same root counts the same to a few thousand
+    instructions in three billion, where wall time moves by several per cent. Not time
+    (no I/O, no cache misses), but what our code adds to dnf's work, free of the
+    machine's noise."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="rocm-bench-cg-") as tmp:
+        log = os.path.join(tmp, "log")
+        argv = ["valgrind", "--tool=callgrind", "--log-file=%s" % log,
+                "--callgrind-out-file=%s" % os.path.join(tmp, "out"), PYTHON] \
+            + runner.command(root)
+        result = runner.run(argv, env=dict(runner.env, PYTHONHASHSEED="0"))
+        runner.check(result)
+        with open(log) as handle:
+            found = re.search(r"Collected : (\d+)", handle.read())
+    if not found:
+        raise SystemExit("bench: callgrind printed no instruction count for %s"
+                         % runner.mode.name)
+    return int(found.group(1))
+
+
+def instructions(corpus, runners, jobs):
+    """{mode: count}. ``jobs`` workers, each running its share of the modes one after the
+    other on copies of the roots of its own: two dnf runs at once on one root disturb
+    each other's counts (by up to 1 %: the metadata lock, the cache)."""
+    import threading
+    counts, errors = {}, []
+
+    def work(index, names):
+        roots = {}
+        for which in sorted({runners[n].mode.root for n in names}):
+            roots[which] = WORK / ("count-%d" % index) / ("root-%s" % which)
+            roots[which].parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["cp", "-a", str(corpus.root(which)), str(roots[which])],
+                           check=True)
+        try:
+            for name in names:
+                counts[name] = count_instructions(runners[name], roots[runners[name].mode.root])
+        except BaseException as error:      # SystemExit from a failed check, too
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(i, COUNTED[i::jobs])) for i in range(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return counts
 
 
 # -- in-process measurements ---------------------------------------------------------------
@@ -365,11 +436,13 @@ def machine():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=7, help="round-robin rounds (7)")
+    parser.add_argument("--rounds", type=int, default=15, help="round-robin rounds (15)")
     parser.add_argument("--inproc-runs", type=int, default=5,
                         help="in-process runs per mode for the per-hook times (5)")
     parser.add_argument("--import-runs", type=int, default=11,
                         help="runs of the import measurement (11)")
+    parser.add_argument("--no-instructions", action="store_true",
+                        help="skip the instruction counts under valgrind (about 2 minutes)")
     parser.add_argument("--profile", action="store_true",
                         help="print the cProfile of every plugin mode, not only failing ones")
     parser.add_argument("--no-results", action="store_true",
@@ -430,6 +503,15 @@ def main():
         inproc[name] = {k: median([s.get(k, 0.0) for s in samples]) for k in labels}
         inproc[name]["own"] = median([own_time(s) for s in samples])
         inproc[name]["modules"] = samples[-1].get("modules", [])
+    counts, counts_note = None, ""
+    if opts.no_instructions:
+        counts_note = "skipped (--no-instructions)"
+    elif not shutil.which("valgrind"):
+        counts_note = ("skipped: valgrind is not installed (apt-get install valgrind, or "
+                       "dnf install valgrind)")
+    else:
+        say("instruction counts: one run per mode under callgrind (%s)..." % ", ".join(COUNTED))
+        counts = instructions(corpus, runners, max(1, min(2, os.cpu_count() or 1)))
     core_modules = sorted(set(inproc["warn"]["modules"]) - {"rocm_notice"})
     imp, importtime = import_time(opts.import_runs, core_modules)
 
@@ -492,6 +574,27 @@ def main():
            max(imp["plugin_all"]) * 1000, len(core_modules),
            ", ".join(m.split(".")[-1] for m in core_modules), imp["core"] * 1000))
 
+    # -- instruction counts ---------------------------------------------------------------
+    say()
+    if counts is None:
+        say("Instruction counts: %s" % counts_note)
+    else:
+        say("Instructions executed by whole dnf runs (callgrind, user space, PYTHONHASHSEED=0,"
+            " one run each)")
+        against = {"baseline-2": "baseline", "warn": "baseline", "lock": "versionlock",
+                   "norocm": "norocm-baseline"}
+        for name in COUNTED:
+            other = against.get(name)
+            say("%-16s %15s%s" % (name, "{:,}".format(counts[name]),
+                                  "   %+.2f %% of %s" % (100.0 * (counts[name] / counts[other] - 1),
+                                                         other) if other else ""))
+        say("(baseline-2 against baseline is the repeatability of a count)")
+
+    def counted(name, other):
+        if counts is None:
+            return ""
+        return "; instructions %+.2f %%" % (100.0 * (counts[name] / counts[other] - 1))
+
     # -- targets ------------------------------------------------------------------------
     say()
     say("Targets")
@@ -512,18 +615,19 @@ def main():
         target("overhead %s <= %d %%" % (name, limit * 100),
                overhead <= limit and own_share <= limit,
                "%+.1f %% of %s wall (per-round %+.1f..%+.1f %%; A/A noise +-%.1f %%); "
-               "plugin's own time %.1f ms = %.1f %%"
+               "plugin's own time %.1f ms = %.1f %%%s"
                % (overhead * 100, base, (row["rmin"] - 1) * 100, (row["rmax"] - 1) * 100,
-                  noise * 100, inproc[name]["own"] * 1000, 100 * own_share), name)
+                  noise * 100, inproc[name]["own"] * 1000, 100 * own_share,
+                  counted(name, base) if name in COUNTED else ""), name)
     lv = paired(runners, "lock", "versionlock")
     tol = max(0.01, noise)
     lock_tx, vl_tx = runners["lock"].transaction, runners["versionlock"].transaction
     target("lock no slower than versionlock", median(lv) <= 1 + tol,
            "lock/versionlock %.3f (per-round %.3f..%.3f; tolerance %.1f %%); medians "
-           "%.3f s vs %.3f s; same transaction: %s"
+           "%.3f s vs %.3f s; same transaction: %s%s"
            % (median(lv), min(lv), max(lv), tol * 100, rows["lock"]["median"],
               rows["versionlock"]["median"], "yes" if lock_tx == vl_tx else
-              "NO (%s vs %s)" % (lock_tx, vl_tx)), "lock")
+              "NO (%s vs %s)" % (lock_tx, vl_tx), counted("lock", "versionlock")), "lock")
     target("plugin import <= %d ms" % (LIMIT_IMPORT * 1000), imp["plugin"] <= LIMIT_IMPORT,
            "%.2f ms" % (imp["plugin"] * 1000))
 
@@ -548,7 +652,8 @@ def main():
         say("hawkey queries the plugin runs, timed one by one (bench/querytimes.py; cProfile "
             "books a query's C time as the own time of the function that iterates it):")
         sandbox = runners["lock"].sandbox
-        queries = subprocess.run([PYTHON, str(HERE / "querytimes.py"), str(sandbox.path)],
+        queries = subprocess.run([PYTHON, str(HERE / "querytimes.py"), str(sandbox.path),
+                                  str(sandbox.root)],
                                  env=dict(sandbox.env, PYTHONPATH=str(CHECKOUT)),
                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True)
