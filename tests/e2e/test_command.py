@@ -248,3 +248,38 @@ def test_a_versionlock_list_versionlock_cannot_read_is_named(sandbox, tmp_path):
     assert "has bytes that are not UTF-8" in run.stderr
     status = sandbox.dnf("rocm", "status", "--json", "--disableplugin=versionlock")
     assert "has bytes that are not UTF-8" in json.loads(status.stdout)["versionlock"]["problem"]
+
+
+@pytest.fixture
+def shared_sandbox():
+    """A sandbox that another user can enter (pytest's tmp_path is root's alone)."""
+    import os
+    import shutil
+    import tempfile
+    from tests.harness.sandbox import Sandbox
+    path = tempfile.mkdtemp(prefix="rocm-notice-nonroot-")
+    os.chmod(path, 0o755)
+    try:
+        yield Sandbox(path)
+    finally:
+        shutil.rmtree(path)
+
+
+@pytest.mark.parametrize("args", [("lock",), ("lock", "--versionlock"), ("unlock",),
+                                  ("allow", "7.1"), ("disallow", "7.1")])
+def test_writing_subcommands_refuse_a_user_who_is_not_root(shared_sandbox, args):
+    import os
+    import subprocess
+    sandbox = shared_sandbox
+    on_64(sandbox)
+    tmp = sandbox.root / "var" / "tmp"       # dnf makes its own temp dir there first
+    tmp.mkdir(parents=True, exist_ok=True)
+    os.chmod(str(tmp), 0o1777)
+    files = sorted(p.name for p in sandbox.confdir.rglob("*"))
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    run = subprocess.run(nobody + sandbox.dnf_args("rocm", *args), env=sandbox.run_env(),
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run
+    assert run.stderr.strip() == ("Error: This command has to be run with superuser "
+                                  "privileges (under the root user on most systems)."), run
+    assert sorted(p.name for p in sandbox.confdir.rglob("*")) == files
