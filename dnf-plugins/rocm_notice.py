@@ -34,9 +34,10 @@ def _record(pkg, details=False, requires=False):
 
 
 def _gpu_notes(findings, facts):
-    """What the first upgrade crossing means for this machine's AMD GPUs (if known)."""
+    """What the first upgrade crossing (or, with none, the first downgrade) means for
+    this machine's AMD GPUs (if known)."""
     from rocm_notice import gpu
-    first = findings.leading_upgrade
+    first = findings.leading_upgrade or next(iter(findings.crossings), None)
     if first is None:
         return []
     targets = gpu.read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")

@@ -14,6 +14,7 @@ NODES = os.path.join("sys", "class", "kfd", "kfd", "topology", "nodes")
 
 ADDED = "{gfx} is supported from ROCm {line}: staying on {installed} leaves it unsupported"
 DROPPED = "{gfx} is dropped in ROCm {line}: moving to {target} leaves it unsupported"
+BACK = "{gfx} is supported from ROCm {line}: going back to {target} leaves it unsupported"
 
 # The kernel writes major*10000 + minor*100 + stepping in decimal; LLVM names have one
 # decimal digit for minor and one hex digit for stepping, so anything else is not a name.
@@ -57,22 +58,28 @@ def _targets(facts, key):
 def support_notes(targets, installed_line, target_line, known):
     """Short sentences on what moving installed_line -> target_line means for ``targets``.
 
-    Only lines strictly after the installed one and up to the target count: a target added
-    there stays unsupported if the machine stays; one dropped there loses support if it
-    moves. Lines missing from ``known``, or with empty keys, yield nothing (never a guess).
+    Upward, the lines strictly after the installed one and up to the target count: a
+    target added there stays unsupported if the machine stays; one dropped there loses
+    support if it moves. Downward (a downgrade, often a way back from a broken upgrade),
+    the lines after the target and up to the installed one: a target added there loses
+    support. Lines missing from ``known``, or with empty keys, yield nothing (never a
+    guess).
     """
     if installed_line is None or target_line is None:
         return []
     machine = sorted(set(targets or ()))
+    downward = target_line < installed_line
+    low, high = (target_line, installed_line) if downward else (installed_line, target_line)
     notes = []
     for line in sorted(known or {}):
-        if not installed_line < line <= target_line:
+        if not low < line <= high:
             continue
         facts = known[line] or {}
         added, dropped = _targets(facts, "gpu_added"), _targets(facts, "gpu_dropped")
         for gfx in machine:
             if gfx in added:
-                notes.append(ADDED.format(gfx=gfx, line=line, installed=installed_line))
-            if gfx in dropped:
+                notes.append((BACK if downward else ADDED).format(
+                    gfx=gfx, line=line, installed=installed_line, target=target_line))
+            if gfx in dropped and not downward:
                 notes.append(DROPPED.format(gfx=gfx, line=line, target=target_line))
     return notes

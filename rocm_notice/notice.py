@@ -98,7 +98,7 @@ def lines(findings, context):
     first = findings.leading_upgrade
     if first:
         out.append(REBUILD % (first.old_line, first.new_line))
-        out.extend(GPU % note for note in context.gpu_notes)
+    out.extend(GPU % note for note in context.gpu_notes)   # of the upgrade, or a downgrade
     if findings.consumers and first:
         out.append(CONSUMERS % (first.new_line, names(p.name for p in findings.consumers)))
     if findings.mixed and findings.crossings:

@@ -200,3 +200,17 @@ def test_no_gpu_means_no_gpu_line(sandbox, tmp_path):
     run = sandbox.dnf("-y", "upgrade", env={"ROCM_NOTICE_SYSFS_ROOT": str(tmp_path / "none")})
     assert run.returncode == 0, run
     assert "GPU" not in notice_of(run)
+
+
+def test_going_back_to_64_on_a_gpu_that_needs_70_says_so(sandbox, tmp_path):
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sysfs = fake_gpus(tmp_path / "machine", 90500)                # gfx950
+    run = sandbox.dnf("-y", "distro-sync", env={"ROCM_NOTICE_SYSFS_ROOT": str(sysfs)})
+    assert run.returncode == 0, run
+    notice = notice_of(run)
+    assert "7.1 \u2192 6.4 (major, downgrade)" in notice
+    assert ("This machine's GPU: gfx950 is supported from ROCm 7.0: going back to 6.4 "
+            "leaves it unsupported.") in notice
+    assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"

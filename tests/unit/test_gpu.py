@@ -155,3 +155,13 @@ def test_machine_without_gpu_gets_no_notes():
 def test_shipped_data_knows_gfx950_arrives_between_6_4_and_7_1():
     notes = gpu.support_notes(["gfx950", "gfx942"], Line(6, 4), Line(7, 1), known.load())
     assert notes == ["gfx950 is supported from ROCm 7.0: staying on 6.4 leaves it unsupported"]
+
+
+def test_going_back_below_the_line_that_added_a_target_warns():
+    notes = gpu.support_notes(["gfx950", "gfx941"], Line(7, 1), Line(6, 4), KNOWN)
+    assert notes == ["gfx950 is supported from ROCm 7.0: going back to 6.4 leaves it "
+                     "unsupported"]                  # gfx941 regains support: no note
+
+
+def test_going_back_to_the_line_that_added_a_target_keeps_it():
+    assert gpu.support_notes(["gfx950"], Line(7, 1), Line(7, 0), KNOWN) == []

@@ -259,3 +259,12 @@ def test_many_lost_sonames_are_shortened_in_the_notice():
 def test_package_count_in_heading_is_singular_for_one():
     heading = notice.lines(_crossing_findings(["rocblas"]), Context())[0]
     assert "1 package" in heading and "1 packages" not in heading
+
+
+def test_gpu_notes_are_shown_for_an_upgrade_and_for_a_downgrade(catalog):
+    note = "gfx950 is supported from ROCm 7.0: going back to 6.4 leaves it unsupported"
+    down = analysis.analyse(move(STACK_71, STACK_64, "downgrade", "downgraded"),
+                            STACK_71, catalog)
+    assert "  This machine's GPU: %s." % note in notice.lines(down, Context(gpu_notes=[note]))
+    up = analysis.analyse(move(STACK_64, STACK_71), STACK_64, catalog)
+    assert "  This machine's GPU: x." in notice.lines(up, Context(gpu_notes=["x"]))
