@@ -379,6 +379,30 @@ print(json.dumps({"plugin": plugin, "core": time.perf_counter() - t}))
              "plugin_all": [s["plugin"] for s in samples]}, importtime.stderr)
 
 
+def large_locklist(lines=100_000, runs=5):
+    """Milliseconds (best of ``runs``) to add our block to, and take it out of, a
+    versionlock list of ``lines`` admin lines: plain ones, and ones that carry our tag
+    (the slow path of the scan). A unit test checks the result on such a list."""
+    from rocm_notice import locklist
+    entries = ["rocblas-0:6.4.*", "hipcc-0:*-*rocm6.4.*.*"]
+    plain = "".join("pkg%d-0:1.%d-1.el10.*\n" % (i, i) for i in range(lines))
+    tagged = plain.replace("\n", " # rocm-epel-notice: x\n")
+    figures = {}
+    for label, text in (("plain", plain), ("tagged", tagged)):
+        best = {"add": float("inf"), "remove": float("inf")}
+        for _ in range(runs):
+            start = time.perf_counter()
+            locked = locklist.add_block(text, entries)
+            best["add"] = min(best["add"], time.perf_counter() - start)
+            start = time.perf_counter()
+            back = locklist.remove_block(locked)
+            best["remove"] = min(best["remove"], time.perf_counter() - start)
+            if back != text:
+                raise SystemExit("bench: the large lock list did not round-trip")
+        figures[label] = best
+    return figures
+
+
 NOT_IMPORT_FRAMES = r"^(?!<frozen importlib|\{built-in method builtins\.(exec|__import__)\})"
 
 
@@ -573,6 +597,11 @@ def main():
         % (imp["plugin"] * 1000, len(imp["plugin_all"]), min(imp["plugin_all"]) * 1000,
            max(imp["plugin_all"]) * 1000, len(core_modules),
            ", ".join(m.split(".")[-1] for m in core_modules), imp["core"] * 1000))
+
+    big = large_locklist()
+    say("A versionlock list of 100,000 admin lines: adding our block %.0f ms, taking it out "
+        "%.0f ms; with our tag in every admin line (the slow path): %.0f ms, %.0f ms"
+        % tuple(1000 * big[k][op] for k in ("plain", "tagged") for op in ("add", "remove")))
 
     # -- instruction counts ---------------------------------------------------------------
     say()
