@@ -178,3 +178,31 @@ def test_nothing_of_ours_on_stdout_when_the_plugin_has_a_bug(sandbox, tmp_path, 
     assert run.returncode == (0 if policy == "warn" else 1), run
     assert "rocm_notice" not in run.stdout
     assert "Traceback" not in run.stdout + run.stderr
+
+
+# -- a read-only report directory: a real read-only mount, not a stand-in -----------------
+
+def test_a_read_only_report_directory_costs_one_line_and_dnf_completes(sandbox):
+    """Root writes through a chmod'ed directory, so the directory is a read-only tmpfs
+    mounted in a mount namespace of this one dnf run (unshare -m)."""
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    directory = sandbox.root / "var" / "lib" / "rocm-epel-notice"
+    directory.mkdir(parents=True)
+    probe = subprocess.run(["unshare", "-m", "mount", "-t", "tmpfs", "-o", "ro", "tmpfs",
+                            str(directory)], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.fail("this test needs a private read-only mount (unshare -m, as root): %s"
+                    % probe.stderr.strip())
+    script = 'mount -t tmpfs -o ro tmpfs "$1" && shift && exec "$@"'
+    run = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(directory)]
+                         + sandbox.dnf_args("-y", "upgrade"), env=sandbox.run_env(),
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run
+    assert "Traceback" not in run.stderr
+    assert [line for line in ours(run) if "cannot write report" in line] == [
+        "rocm_notice: cannot write report %s/last.json: Read-only file system "
+        "(transaction not affected)" % directory], run
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+    assert list(directory.iterdir()) == []       # the real directory, under the mount
