@@ -180,11 +180,24 @@ def test_nothing_of_ours_on_stdout_when_the_plugin_has_a_bug(sandbox, tmp_path, 
     assert "Traceback" not in run.stdout + run.stderr
 
 
-# -- a read-only report directory: a real read-only mount, not a stand-in -----------------
+# -- a read-only or full report directory: real mounts, not stand-ins ----------------------
 
-def test_a_read_only_report_directory_costs_one_line_and_dnf_completes(sandbox):
-    """Root writes through a chmod'ed directory, so the directory is a read-only tmpfs
-    mounted in a mount namespace of this one dnf run (unshare -m)."""
+MOUNTS = {
+    # Root writes through a chmod'ed directory: a read-only mount stops it.
+    "read-only": ('mount -t tmpfs -o ro tmpfs "$1"', "Read-only file system"),
+    # A one-page tmpfs, filled up before dnf runs: the report's write meets ENOSPC.
+    "full": ('mount -t tmpfs -o size=4k tmpfs "$1" && '
+             '{ dd if=/dev/zero of="$1/filler" bs=1k count=64 2>/dev/null; true; }',
+             "No space left on device"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(MOUNTS))
+def test_a_report_directory_that_cannot_take_it_costs_one_line_and_dnf_completes(
+        sandbox, fault):
+    """The directory is a tmpfs mounted in a mount namespace of this one dnf run
+    (unshare -m), so the fault is the kernel's, not a simulation."""
+    mount, reason = MOUNTS[fault]
     sandbox.use_repos(epel=stacks.epel_10_1())
     sandbox.install(*ALL)
     sandbox.use_repos(epel=stacks.epel_10_2())
@@ -195,14 +208,19 @@ def test_a_read_only_report_directory_costs_one_line_and_dnf_completes(sandbox):
     if probe.returncode != 0:
         pytest.fail("this test needs a private read-only mount (unshare -m, as root): %s"
                     % probe.stderr.strip())
-    script = 'mount -t tmpfs -o ro tmpfs "$1" && shift && exec "$@"'
-    run = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(directory)]
+    # dnf runs under the mount; then what the mounted directory holds is listed.
+    listing = sandbox.path / "listing"
+    script = (mount + ' && dir="$1" && out="$2" && shift 2 && "$@"; rc=$?; '
+              'ls -A "$dir" > "$out"; exit $rc')
+    run = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(directory),
+                          str(listing)]
                          + sandbox.dnf_args("-y", "upgrade"), env=sandbox.run_env(),
                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run
     assert "Traceback" not in run.stderr
     assert [line for line in ours(run) if "cannot write report" in line] == [
-        "rocm_notice: cannot write report %s/last.json: Read-only file system "
-        "(transaction not affected)" % directory], run
+        "rocm_notice: cannot write report %s/last.json: %s "
+        "(transaction not affected)" % (directory, reason)], run
     assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
-    assert list(directory.iterdir()) == []       # the real directory, under the mount
+    left = listing.read_text().split()
+    assert left == (["filler"] if fault == "full" else []), left     # no temporary file
