@@ -72,35 +72,35 @@ def apply(sack, catalog, settings, ignore_excludes):
     # What an upgrade of the installed system can take (the available upgrades of
     # installed packages; obsoleters are handled above), each with its requirements
     # (as text, and as hawkey gave them), read once for every round below.
-    candidates = [(pkg, [(str(r), r) for r in pkg.requires])
-                  for pkg in sack.query().available().upgrades()]
+    upgrades = [(pkg, [(str(r), r) for r in pkg.requires])
+                for pkg in sack.query().available().upgrades()]
     while newly:
-        orphans = _orphans(sack, candidates, newly, ignore_excludes)
+        orphans = _orphans(sack, upgrades, newly, ignore_excludes)
         if not orphans:
             break
         hold.dependents.extend(_nevra(p) for p in orphans)
         gone = set(orphans)
-        candidates = [c for c in candidates if c[0] not in gone]
+        upgrades = [u for u in upgrades if u[0] not in gone]
         newly = sack.query().filter(pkg=orphans)
         sack.add_excludes(newly)
     hold.dependents.sort()
     return hold
 
 
-def _orphans(sack, candidates, excluded, ignore_excludes):
-    """The candidates (package, [(requirement text, requirement)]) with a requirement
+def _orphans(sack, upgrades, excluded, ignore_excludes):
+    """The upgrades (package, [(requirement text, requirement)]) with a requirement
     that only excluded packages provide.
 
     Read in Python: hawkey's own ``requires=`` filter scans every requirement in the
     pool, 24 ms a round over 20,000 packages (50 ms given a query), while the few hundred
-    candidates are read in about 1 ms. Only requirements named by what was just excluded
+    upgrades are read in about 1 ms. Only requirements named by what was just excluded
     can have lost their providers (and file requirements, which Provides do not list);
     each distinct one costs two queries, once a round.
     """
     provided = provided_names(excluded)
     verdicts = {}
     orphans = []
-    for pkg, requirements in candidates:
+    for pkg, requirements in upgrades:
         for text, requirement in requirements:
             if text.split(" ", 1)[0] not in provided and not text.startswith("/"):
                 continue
