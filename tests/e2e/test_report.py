@@ -91,6 +91,8 @@ def test_report_none_writes_nothing_and_status_says_so(sandbox):
     assert not list(sandbox.root.joinpath("var", "lib").glob("rocm-epel-notice*"))
     status = sandbox.dnf("rocm", "status")
     assert "Last report: none written (report = none)" in status.stdout, status
+    data = json.loads(sandbox.dnf("rocm", "status", "--json").stdout)
+    assert data["policy"]["report"] == "" and data["report"] == ""
 
 
 def test_a_report_path_naming_a_device_leaves_the_device_alone(sandbox):
