@@ -22,7 +22,6 @@ sys.path.insert(0, str(CHECKOUT))
 def main(sandbox, root=None):
     import dnf
     import dnf.conf
-    import hawkey
 
     from rocm_notice import config, hold
     from rocm_notice.catalog import Catalog
@@ -72,7 +71,7 @@ def main(sandbox, root=None):
     settings, _ = config.load([str(sandbox / "pluginconf")], {})
     settings.on_major = "lock"
     start = time.perf_counter()
-    held = hold.apply(sack, catalog, settings, hawkey.IGNORE_EXCLUDES)
+    held = hold.apply(sack, catalog, settings)
     print("%-78s %9.1f %7s" % ("hold.apply() as a whole (on_major = lock; once: it excludes)",
                                 (time.perf_counter() - start) * 1000,
                                 held.count if held else 0))

@@ -182,10 +182,8 @@ class RocmNotice(dnf.Plugin):
             gpu_notes=_gpu_notes(findings, facts) if findings else [])
 
     def _hold(self):
-        import hawkey
         from rocm_notice import hold, notice
-        held = hold.apply(self.base.sack, self.catalog(), self.settings,
-                          hawkey.IGNORE_EXCLUDES)
+        held = hold.apply(self.base.sack, self.catalog(), self.settings)
         if held is not None:
             self._held = held
             logger.warning(notice.hold_line(held))
@@ -348,14 +346,13 @@ class RocmCommand(dnf.cli.Command):
         return os.path.join(config.dropin_dir(self.plugin.confdirs[0]), name)
 
     def _run_status(self):
-        import hawkey
         from rocm_notice import gpu, hold, known, locklist, policy, report, status
         plugin, settings = self.plugin, self.plugin.settings
         catalog = plugin.catalog()
         installed = plugin.installed_stack(catalog, details=False)
         available = [_record(pkg) for pkg in catalog.narrow(self.base.sack.query().available())
                      if catalog.kind(pkg.name)]
-        held = (hold.apply(self.base.sack, catalog, settings, hawkey.IGNORE_EXCLUDES)
+        held = (hold.apply(self.base.sack, catalog, settings)
                 if policy.has_lock(settings) else None)
         listed = None
         path = locklist.configured_path(plugin.confdirs)

@@ -35,10 +35,12 @@ def _nevra(pkg):
     return _record(pkg).nevra
 
 
-def apply(sack, catalog, settings, ignore_excludes):
+def apply(sack, catalog, settings):
     """Exclude what the lock holds back and return a ``Hold`` (None if nothing held).
 
-    ``ignore_excludes`` is hawkey.IGNORE_EXCLUDES, passed in to keep hawkey out of here.
+    All or nothing: everything is worked out first and excluded in one call at the end,
+    so an error on the way (the dnf glue then fails open) leaves the sack untouched
+    rather than half held.
     """
     candidates = catalog.narrow(sack.query().installed(), compat=False)
     installed = [p for p in candidates if catalog.kind(p.name) in STACK]
@@ -67,37 +69,38 @@ def apply(sack, catalog, settings, ignore_excludes):
             held_ids.add(_nevra(pkg))
 
     hold = Hold(line, sorted(targets), sorted(keys), sorted(held_ids))
-    newly = sack.query().filter(pkg=held)
-    sack.add_excludes(newly)
+    excluded = newly = sack.query().filter(pkg=held)
     # What an upgrade of the installed system can take (the available upgrades of
     # installed packages; obsoleters are handled above), each with its requirements
     # (as text, and as hawkey gave them), read once for every round below.
     upgrades = [(pkg, [(str(r), r) for r in pkg.requires])
-                for pkg in sack.query().available().upgrades()]
+                for pkg in sack.query().available().upgrades().difference(excluded)]
     while newly:
-        orphans = _orphans(sack, upgrades, newly, ignore_excludes)
+        orphans = _orphans(sack, upgrades, newly, excluded)
         if not orphans:
             break
         hold.dependents.extend(_nevra(p) for p in orphans)
         gone = set(orphans)
         upgrades = [u for u in upgrades if u[0] not in gone]
         newly = sack.query().filter(pkg=orphans)
-        sack.add_excludes(newly)
+        excluded = excluded.union(newly)
     hold.dependents.sort()
+    sack.add_excludes(excluded)
     return hold
 
 
-def _orphans(sack, upgrades, excluded, ignore_excludes):
-    """The upgrades (package, [(requirement text, requirement)]) with a requirement
-    that only excluded packages provide.
+def _orphans(sack, upgrades, newly, excluded):
+    """The upgrades (package, [(requirement text, requirement)]) with a requirement that
+    had a provider and now has only ``excluded`` ones (what the hold made unsatisfiable;
+    a requirement that nothing provided before is dnf's business, not ours).
 
     Read in Python: hawkey's own ``requires=`` filter scans every requirement in the
     pool, 24 ms a round over 20,000 packages (50 ms given a query), while the few hundred
-    upgrades are read in about 1 ms. Only requirements named by what was just excluded
-    can have lost their providers (and file requirements, which Provides do not list);
-    each distinct one costs two queries, once a round.
+    upgrades are read in about 1 ms. Only requirements named by what was ``newly``
+    excluded can have lost their last provider (and file requirements, which Provides do
+    not list); each distinct one costs two queries, once a round.
     """
-    provided = provided_names(excluded)
+    provided = provided_names(newly)
     verdicts = {}
     orphans = []
     for pkg, requirements in upgrades:
@@ -105,9 +108,8 @@ def _orphans(sack, upgrades, excluded, ignore_excludes):
             if text.split(" ", 1)[0] not in provided and not text.startswith("/"):
                 continue
             if text not in verdicts:
-                verdicts[text] = (not sack.query().filter(provides=requirement)
-                                  and bool(sack.query(flags=ignore_excludes)
-                                           .filter(provides=requirement)))
+                providers = sack.query().filter(provides=requirement)
+                verdicts[text] = bool(providers) and not providers.difference(excluded)
             if verdicts[text]:
                 orphans.append(pkg)
                 break

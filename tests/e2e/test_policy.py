@@ -1,5 +1,7 @@
 """Site policy with real dnf (best=True, as on EL10): lock holds the line, block refuses."""
 
+import pytest
+
 from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
 from tests.harness.fixtures import core_with_planted_bug
@@ -199,6 +201,25 @@ def test_internal_error_under_block_fails_closed(sandbox, tmp_path):
     assert "could not evaluate ROCm policy: KeyError: 'planted bug'" in run.stderr
     assert "--disableplugin=rocm_notice" in run.stderr
     assert sandbox.installed() == before
+
+
+@pytest.mark.parametrize("where", [("hold", "apply"), ("hold", "_orphans")])
+def test_internal_error_in_the_hold_leaves_the_transaction_as_dnf_sees_it(sandbox, tmp_path,
+                                                                           where):
+    """Fail open under lock: a bug before or in the middle of working out the hold (the
+    closure runs after the ROCm packages are known) excludes nothing at all; a half-made
+    hold would keep rocblas and strand python3-torch."""
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, *where))
+    on_64(sandbox, "[main]\non_major = lock\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    ours = [line for line in run.stderr.splitlines() if line.startswith("rocm_notice:")]
+    assert ours[0] == ("rocm_notice: internal error: KeyError: 'planted bug' "
+                       "(transaction not affected)"), run
+    after = sandbox.installed()
+    assert after["rocblas"] == "7.1.1-1.el10_2"
+    assert after["python3-torch"] == "2.7.1-1.el10_2"
 
 
 # -- dnf-automatic ------------------------------------------------------------------

@@ -130,12 +130,14 @@ def _same_fs(a, b):
     return os.stat(a).st_dev == os.stat(b).st_dev
 
 
-def core_with_planted_bug(directory):
-    """A copy of the core whose analysis raises: how a plugin bug looks to dnf."""
+def core_with_planted_bug(directory, module="analysis", function="analyse"):
+    """A copy of the core in which ``module.function`` raises: how a plugin bug looks to
+    dnf (by default in the analysis, after resolving)."""
     broken = Path(directory) / "broken"
     shutil.copytree(CHECKOUT / "rocm_notice", broken / "rocm_notice")
-    with open(broken / "rocm_notice" / "analysis.py", "a") as source:
-        source.write("\n\ndef analyse(*args, **kwargs):\n    raise KeyError('planted bug')\n")
+    with open(broken / "rocm_notice" / ("%s.py" % module), "a") as source:
+        source.write("\n\ndef %s(*args, **kwargs):\n    raise KeyError('planted bug')\n"
+                     % function)
     return broken
 
 
