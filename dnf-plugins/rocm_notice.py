@@ -16,6 +16,7 @@ import dnf.transaction
 logger = logging.getLogger("dnf.plugin")
 
 MSG_INTERNAL = "rocm_notice: internal error: %s (transaction not affected)"
+MSG_REPORT_BUG = "rocm_notice: internal error: %s (report not written)"
 # Where the GPUs are read from: the machine's sysfs, not the installroot's.
 SYSFS_ROOT_ENV = "ROCM_NOTICE_SYSFS_ROOT"
 
@@ -183,11 +184,14 @@ class RocmNotice(dnf.Plugin):
 
     def _hold(self):
         from rocm_notice import hold, notice
-        held = hold.apply(self.base.sack, self.catalog(), self.settings)
-        if held is not None:
-            self._held = held
-            logger.warning(notice.hold_line(held))
-            self._report("hold", self._context())
+        held, excluded = hold.plan(self.base.sack, self.catalog(), self.settings)
+        if held is None:
+            return
+        line, context = notice.hold_line(held), self._context()
+        self.base.sack.add_excludes(excluded)     # the one change, once all else is ready
+        self._held = held
+        logger.warning(line)
+        self._report("hold", context)
 
     def installed_stack(self, catalog, details=True):
         """Installed packages the catalog knows (ROCm, compat, AMD), as records."""
@@ -221,14 +225,18 @@ class RocmNotice(dnf.Plugin):
         self._report("warn", context, findings)
 
     def _report(self, decision, context, findings=None, blocked=()):
-        """Record the decision for monitoring; a failure to write costs one line."""
+        """Record the decision for monitoring; a failure to write costs one line, and so
+        does a bug in here: the decision itself (a hold made, a block to raise) stands."""
         if not self.settings.report:        # report = none
             return
-        from rocm_notice import report
-        data = report.build(decision, context, getattr(self.cli, "cmdstring", "") or "",
-                            findings, self._held, blocked)
-        problem = report.write(report.path_in_root(self.settings.report,
-                                                   self.base.conf.installroot), data)
+        try:
+            from rocm_notice import report
+            data = report.build(decision, context, getattr(self.cli, "cmdstring", "") or "",
+                                findings, self._held, blocked)
+            problem = report.write(report.path_in_root(self.settings.report,
+                                                       self.base.conf.installroot), data)
+        except Exception as error:
+            problem = MSG_REPORT_BUG % _describe(error)
         if problem:
             logger.warning(problem)
 
@@ -352,7 +360,7 @@ class RocmCommand(dnf.cli.Command):
         installed = plugin.installed_stack(catalog, details=False)
         available = [_record(pkg) for pkg in catalog.narrow(self.base.sack.query().available())
                      if catalog.kind(pkg.name)]
-        held = (hold.apply(self.base.sack, catalog, settings)
+        held = (hold.plan(self.base.sack, catalog, settings)[0]    # shown, not applied
                 if policy.has_lock(settings) else None)
         listed = None
         path = locklist.configured_path(plugin.confdirs)

@@ -36,17 +36,25 @@ def _nevra(pkg):
 
 
 def apply(sack, catalog, settings):
-    """Exclude what the lock holds back and return a ``Hold`` (None if nothing held).
+    """Exclude what the lock holds back and return a ``Hold`` (None if nothing held)."""
+    held, excluded = plan(sack, catalog, settings)
+    if held is not None:
+        sack.add_excludes(excluded)
+    return held
 
-    All or nothing: everything is worked out first and excluded in one call at the end,
-    so an error on the way (the dnf glue then fails open) leaves the sack untouched
-    rather than half held.
+
+def plan(sack, catalog, settings):
+    """(``Hold``, hawkey query of what to exclude), or (None, None) if nothing is held.
+
+    Changes nothing: the caller excludes, in one call, once it has everything else it
+    needs, so that an error on the way (the dnf glue then fails open) leaves the sack
+    untouched rather than half held.
     """
     candidates = catalog.narrow(sack.query().installed(), compat=False)
     installed = [p for p in candidates if catalog.kind(p.name) in STACK]
     line = analysis.main_line([_record(p) for p in installed], catalog)
     if line is None:
-        return None        # no ROCm installed: fresh installs are free
+        return None, None   # no ROCm installed: fresh installs are free
 
     held, targets, keys = [], set(), set()
     for pkg in catalog.narrow(sack.query().available(), compat=False):
@@ -58,7 +66,7 @@ def apply(sack, catalog, settings):
             targets.add(release.line)
             keys.add("on_" + policy.crossing_kind(line, release))
     if not held:
-        return None
+        return None, None
 
     # Packages that would replace a held installed package, unless they belong to its line.
     held_ids = {_nevra(p) for p in held}
@@ -85,8 +93,7 @@ def apply(sack, catalog, settings):
         newly = sack.query().filter(pkg=orphans)
         excluded = excluded.union(newly)
     hold.dependents.sort()
-    sack.add_excludes(excluded)
-    return hold
+    return hold, excluded
 
 
 def _orphans(sack, upgrades, newly, excluded):

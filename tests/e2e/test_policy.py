@@ -203,12 +203,13 @@ def test_internal_error_under_block_fails_closed(sandbox, tmp_path):
     assert sandbox.installed() == before
 
 
-@pytest.mark.parametrize("where", [("hold", "apply"), ("hold", "_orphans")])
+@pytest.mark.parametrize("where", [("hold", "plan"), ("hold", "_orphans"),
+                                   ("notice", "hold_line")])
 def test_internal_error_in_the_hold_leaves_the_transaction_as_dnf_sees_it(sandbox, tmp_path,
                                                                            where):
     """Fail open under lock: a bug before or in the middle of working out the hold (the
-    closure runs after the ROCm packages are known) excludes nothing at all; a half-made
-    hold would keep rocblas and strand python3-torch."""
+    closure runs after the ROCm packages are known), or in its message, excludes nothing
+    at all; a half-made hold would keep rocblas and strand python3-torch."""
     sandbox.pythonpath = str(core_with_planted_bug(tmp_path, *where))
     on_64(sandbox, "[main]\non_major = lock\n")
     run = sandbox.dnf("-y", "upgrade")
@@ -220,6 +221,32 @@ def test_internal_error_in_the_hold_leaves_the_transaction_as_dnf_sees_it(sandbo
     after = sandbox.installed()
     assert after["rocblas"] == "7.1.1-1.el10_2"
     assert after["python3-torch"] == "2.7.1-1.el10_2"
+
+
+def test_internal_error_in_the_report_keeps_the_hold_and_says_so(sandbox, tmp_path):
+    """The report is for monitoring: a bug there costs one line, and the decision (here
+    the hold, already made) stands."""
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, "report", "build"))
+    before = on_64(sandbox, "[main]\non_major = lock\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    ours = [line for line in run.stderr.splitlines() if line.startswith("rocm_notice:")]
+    assert ours[0].startswith("rocm_notice: ROCm held at 6.4 by policy"), run
+    assert ours[1:] == ["rocm_notice: internal error: KeyError: 'planted bug' "
+                        "(report not written)"], run
+    assert rocm_of(sandbox.installed()) == rocm_of(before)
+
+
+def test_internal_error_in_the_report_does_not_lift_a_block(sandbox, tmp_path):
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, "report", "build"))
+    before = on_64(sandbox, "[main]\non_major = block\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 1, run
+    assert_clean(run)
+    assert "Error: rocm_notice: blocked by policy" in run.stderr, run
+    assert "(report not written)" in run.stderr
+    assert sandbox.installed() == before
 
 
 # -- dnf-automatic ------------------------------------------------------------------
