@@ -402,14 +402,17 @@ class RocmCommand(dnf.cli.Command):
         line = analysis.main_line(stack, catalog)
         if line is None:
             raise dnf.exceptions.Error(MSG_NO_ROCM)
+        listpath = None
+        if self.opts.versionlock:       # checked before anything is written
+            listpath = locklist.configured_path(self.plugin.confdirs)
+            if not listpath:
+                raise dnf.exceptions.Error(MSG_NO_VERSIONLOCK
+                                           % ", ".join(self.plugin.confdirs))
         path = self._dropin(dropins.LOCK_FILE)
         changed = dropins.write(path, dropins.LOCK_TEXT)
         print(MSG_LOCKED % (line, path, "written" if changed else "already in place"))
-        if not self.opts.versionlock:
-            return
-        listpath = locklist.configured_path(self.plugin.confdirs)
         if not listpath:
-            raise dnf.exceptions.Error(MSG_NO_VERSIONLOCK % ", ".join(self.plugin.confdirs))
+            return
         entries = locklist.entries_for({line: analysis.by_line(stack, catalog)[line]})
         note = "ROCm %s held by rocm-epel-notice" % (line,)
         old, new = locklist.update(listpath, lambda text: locklist.add_block(text, entries, note))

@@ -283,3 +283,13 @@ def test_writing_subcommands_refuse_a_user_who_is_not_root(shared_sandbox, args)
     assert run.stderr.strip() == ("Error: This command has to be run with superuser "
                                   "privileges (under the root user on most systems)."), run
     assert sorted(p.name for p in sandbox.confdir.rglob("*")) == files
+
+
+def test_lock_versionlock_without_a_versionlock_list_writes_nothing(sandbox):
+    on_64(sandbox)
+    run = sandbox.dnf("rocm", "lock", "--versionlock")
+    assert run.returncode == 1, run
+    assert ("Error: rocm_notice: --versionlock needs the versionlock plugin's "
+            "versionlock.conf with 'locklist =' in %s" % sandbox.confdir) in run.stderr, run
+    assert list((sandbox.confdir / "rocm_notice.d").iterdir()) == []
+    assert "ROCm held" not in run.stdout
