@@ -265,24 +265,52 @@ def shared_sandbox():
         shutil.rmtree(path)
 
 
-@pytest.mark.parametrize("args", [("lock",), ("lock", "--versionlock"), ("unlock",),
-                                  ("allow", "7.1"), ("disallow", "7.1")])
-def test_writing_subcommands_refuse_a_user_who_is_not_root(shared_sandbox, args):
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def as_nobody(sandbox, *args):
+    """``dnf ARGS`` in the sandbox as user nobody (the sandbox must be enterable)."""
     import os
     import subprocess
-    sandbox = shared_sandbox
-    on_64(sandbox)
     tmp = sandbox.root / "var" / "tmp"       # dnf makes its own temp dir there first
     tmp.mkdir(parents=True, exist_ok=True)
     os.chmod(str(tmp), 0o1777)
+    return subprocess.run(NOBODY + sandbox.dnf_args(*args), env=sandbox.run_env(),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.mark.parametrize("args", [("lock",), ("lock", "--versionlock"), ("unlock",),
+                                  ("allow", "7.1"), ("disallow", "7.1")])
+def test_writing_subcommands_refuse_a_user_who_is_not_root(shared_sandbox, args):
+    sandbox = shared_sandbox
+    on_64(sandbox)
     files = sorted(p.name for p in sandbox.confdir.rglob("*"))
-    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    run = subprocess.run(nobody + sandbox.dnf_args("rocm", *args), env=sandbox.run_env(),
-                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    run = as_nobody(sandbox, "rocm", *args)
     assert run.returncode == 1, run
     assert run.stderr.strip() == ("Error: This command has to be run with superuser "
                                   "privileges (under the root user on most systems)."), run
     assert sorted(p.name for p in sandbox.confdir.rglob("*")) == files
+
+
+def test_status_and_check_work_for_a_user_who_is_not_root(shared_sandbox):
+    import os
+    import shutil
+    from tests.harness.fixtures import build_repo
+    sandbox = shared_sandbox
+    on_64(sandbox)
+    repo = sandbox.path / "epel-10.2"          # a copy that nobody can read
+    shutil.copytree(str(build_repo(stacks.epel_10_2())), str(repo))
+    for directory in [repo] + [p for p in repo.rglob("*") if p.is_dir()]:
+        os.chmod(str(directory), 0o755)
+    sandbox.use_repos(epel=repo)
+    status = as_nobody(sandbox, "rocm", "status")
+    assert status.returncode == 0, status
+    assert "  6.4: 9 packages (EPEL 10.1)" in status.stdout, status
+    assert "  7.1: 9 packages (EPEL 10.2)" in status.stdout, status
+    check = as_nobody(sandbox, "rocm", "check")
+    assert check.returncode == 1, check            # a crossing, policy warn
+    assert "ROCm 6.4 \u2192 7.1 (major): 9 packages would move (warn)" in check.stdout, check
 
 
 def test_lock_versionlock_without_a_versionlock_list_writes_nothing(sandbox):
