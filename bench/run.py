@@ -17,9 +17,9 @@
    hook; takes peak RSS from each dnf child (wait4); times the plugin module's import
    on top of an imported dnf; counts the instructions of one whole run of the modes
    whose differences are small (valgrind's callgrind, fixed hash seed): a figure that
-   repeats within about 0.2 %, as a check on the wall-clock ratios, which move by
-   several per cent from run to run; times adding our block to, and removing it from, a
-   versionlock list of 100,000 lines.
+   repeats within a few hundredths of a per cent (baseline-2 shows it), as a check on
+   the wall-clock ratios, which move by several per cent from run to run; times adding
+   our block to, and removing it from, a versionlock list of 100,000 lines.
 4. Prints PASS/FAIL per target (exit status 0 either way: this is a measurement), and a
    cProfile of the plugin's code in every mode that missed a target.
 5. Writes bench/RESULTS.md (unless --no-results).
