@@ -321,3 +321,17 @@ def test_lock_versionlock_without_a_versionlock_list_writes_nothing(sandbox):
             "versionlock.conf with 'locklist =' in %s" % sandbox.confdir) in run.stderr, run
     assert list((sandbox.confdir / "rocm_notice.d").iterdir()) == []
     assert "ROCm held" not in run.stdout
+
+
+@pytest.mark.parametrize("args", [("lock",), ("unlock",), ("allow", "7.1"),
+                                  ("disallow", "7.1")])
+def test_writing_subcommands_need_no_repository(sandbox, args):
+    """An admin holds or approves a line on a machine whose mirror is down: nothing but
+    the installed packages and our files is read."""
+    on_64(sandbox)
+    (sandbox.reposdir / "down.repo").write_text(
+        "[down]\nname=unreachable mirror\nbaseurl=file:///nonexistent/rocm-notice-mirror\n"
+        "gpgcheck=0\nenabled=1\nskip_if_unavailable=0\n")
+    run = sandbox.dnf("rocm", *args)
+    assert run.returncode == 0, run
+    assert "nonexistent" not in run.stdout + run.stderr, run
