@@ -166,10 +166,11 @@ class RocmNotice(dnf.Plugin):
 
     def _context(self, findings=None, catalog=None):
         from rocm_notice import config, notice
-        facts = {}
+        facts, notes = {}, {}
         if findings:                     # a hold or a block needs no release facts
             from rocm_notice import known
             facts = known.load()
+            notes = known.notes_urls(facts)
         confdir = self.confdirs[0] if self.confdirs else ""
         return notice.Context(
             config_path=config.main_file(confdir) if confdir else "",
@@ -178,7 +179,7 @@ class RocmNotice(dnf.Plugin):
             releasever=getattr(self.base.conf, "releasever", "") or "",
             releasever_minor=getattr(self.base.conf, "releasever_minor", "") or "",
             arrow=_arrow(),
-            notes=known.notes_urls(facts) if findings else {},
+            notes=notes,
             compat=self._available_compat(findings, catalog) if findings else {},
             gpu_notes=_gpu_notes(findings, facts) if findings else [])
 
@@ -369,10 +370,10 @@ class RocmCommand(dnf.cli.Command):
             problem = MSG_UNDECODABLE % path if locklist.undecodable(text) else ""
             listed = {"list": path, "entries": locklist.our_entries(text), "problem": problem}
         targets = gpu.read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")
-        report_path = (report.path_in_root(settings.report, self.base.conf.installroot)
-                       if settings.report else "")
+        last = (report.path_in_root(settings.report, self.base.conf.installroot)
+                if settings.report else "")
         data = status.build(installed, available, catalog, settings, held, listed, targets,
-                            known.load(), report_path if report_path and os.path.exists(report_path) else "")
+                            known.load(), last if last and os.path.exists(last) else "")
         self._print(data, status.text(data))
 
     def _run_check(self):

@@ -1,13 +1,13 @@
 """What to exclude so that dnf keeps ROCm on the installed release line.
 
 Runs before depsolving, on the hawkey sack the dnf glue hands in (duck-typed: nothing is
-imported from dnf here). It excludes available ROCm packages of held lines, packages
+imported from dnf here). It works out the available ROCm packages of held lines, packages
 that would obsolete a held package, and, transitively, upgrade candidates of installed
-packages with a requirement that only excluded packages provide, so that dnf with
+packages with a requirement that only those packages provide, so that dnf with
 ``best=True`` keeps the old line instead of failing with "filtered out by exclude
-filtering". Python looks only at the (few) ROCm packages and at the upgrade candidates'
-requirements; bench/BEFORE-AFTER.md says why (hawkey's glob and requires= filters scan
-the whole pool).
+filtering"; the glue then excludes them all in one call. Python looks only at the (few)
+ROCm packages and at the upgrade candidates' requirements; bench/BEFORE-AFTER.md says
+why (hawkey's glob and requires= filters scan the whole pool).
 """
 
 from rocm_notice import analysis, policy
@@ -33,14 +33,6 @@ class Hold(Fields):
 
 def _nevra(pkg):
     return _record(pkg).nevra
-
-
-def apply(sack, catalog, settings):
-    """Exclude what the lock holds back and return a ``Hold`` (None if nothing held)."""
-    held, excluded = plan(sack, catalog, settings)
-    if held is not None:
-        sack.add_excludes(excluded)
-    return held
 
 
 def plan(sack, catalog, settings):
