@@ -8,7 +8,9 @@ transaction, so every hook fails open with one line.
 
 import logging
 import os
+import signal
 import sys
+import threading
 
 import dnf
 import dnf.transaction
@@ -17,11 +19,31 @@ logger = logging.getLogger("dnf.plugin")
 
 MSG_INTERNAL = "rocm_notice: internal error: %s (transaction not affected)"
 MSG_REPORT_BUG = "rocm_notice: internal error: %s (report not written)"
+MSG_INTERNAL_HELD = "rocm_notice: internal error: %s (ROCm held by policy all the same)"
 # Where the GPUs are read from: the machine's sysfs, not the installroot's.
 SYSFS_ROOT_ENV = "ROCM_NOTICE_SYSFS_ROOT"
 
 _OUT_ACTIONS = set(dnf.transaction.BACKWARD_ACTIONS) | {dnf.transaction.PKG_REINSTALLED}
 _IN_ACTIONS = set(dnf.transaction.FORWARD_ACTIONS)
+
+
+def _say(level, message, *args):
+    """Log one of our lines. A reader of stderr that has gone away (a dead logger, a
+    closed journal stream) must not kill dnf: dnf restores SIGPIPE's default action, so
+    the write would end the process mid-run. While we write, SIGPIPE is ignored and the
+    failed write is the logging handler's to swallow."""
+    if threading.current_thread() is not threading.main_thread():
+        logger.log(level, message, *args)
+        return
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    try:
+        logger.log(level, message, *args)
+    finally:
+        signal.signal(signal.SIGPIPE, previous)
+
+
+def _warn(message, *args):
+    _say(logging.WARNING, message, *args)
 
 
 def _describe(error):
@@ -64,6 +86,7 @@ class RocmNotice(dnf.Plugin):
         self.settings = None
         self._catalog = None
         self._held = None
+        self._hold_failed = ""
         self.in_command = False     # set by `dnf rocm`: our hooks then stay out of its way
         if cli is not None:         # registered here, so that enabled = 0 disables it too
             cli.register_command(type("RocmCommand", (RocmCommand,), {"plugin": self}))
@@ -74,7 +97,7 @@ class RocmNotice(dnf.Plugin):
         try:
             self._load_config()
         except Exception as error:  # never a traceback in the user's dnf run
-            logger.warning(MSG_INTERNAL, _describe(error))
+            _warn(MSG_INTERNAL, _describe(error))
 
     def sack(self):
         if self.settings is None or self.in_command or not self._resolving():
@@ -86,8 +109,9 @@ class RocmNotice(dnf.Plugin):
             self._hold()
         except dnf.exceptions.Error:
             raise
-        except Exception as error:  # a failed hold leaves the transaction as dnf sees it
-            logger.warning(MSG_INTERNAL, _describe(error))
+        except Exception as error:  # nothing is excluded; resolved() refuses what crosses
+            self._hold_failed = _describe(error)
+            _warn(MSG_INTERNAL, self._hold_failed)
 
     def resolved(self):
         # No "not self.base.transaction" guard: dnf builds every item to answer it, and
@@ -100,9 +124,11 @@ class RocmNotice(dnf.Plugin):
             raise
         except Exception as error:
             from rocm_notice import notice, policy
-            if policy.has_block(self.settings):   # the admin chose safety: fail closed
-                raise dnf.exceptions.Error(notice.FAIL_CLOSED % _describe(error))
-            logger.warning(MSG_INTERNAL, _describe(error))
+            strictest = policy.strictest(self.settings)
+            if strictest != policy.WARN:       # the admin chose safety: fail closed
+                raise dnf.exceptions.Error(notice.FAIL_CLOSED % (
+                    _describe(error), notice.keys_for(self.settings, (strictest,))))
+            _warn(MSG_INTERNAL, _describe(error))
 
     # -- helpers -------------------------------------------------------------------
 
@@ -117,7 +143,7 @@ class RocmNotice(dnf.Plugin):
         self.confdirs = list(self.base.conf.pluginconfpath)
         self.settings, problems = config.load(self.confdirs, self._setopts())
         for problem in problems:
-            logger.warning(problem)
+            _warn(problem)
 
     def catalog(self):
         if self._catalog is None:
@@ -129,7 +155,7 @@ class RocmNotice(dnf.Plugin):
         """One walk of the transaction: its ROCm-related items as records, and the
         incoming packages (hawkey objects) split into ROCm-related and others."""
         kind = catalog.kind
-        rocm, incoming_other = [], []
+        rocm, incoming_other, obsoleted = [], [], False
         for tsi in self.base.transaction:
             action = tsi.action
             incoming = action in _IN_ACTIONS
@@ -138,10 +164,15 @@ class RocmNotice(dnf.Plugin):
             pkg = tsi.pkg
             if kind(pkg.name) is not None:
                 rocm.append((incoming, tsi.action_name, pkg))
+                obsoleted = obsoleted or action == dnf.transaction.PKG_OBSOLETED
             elif incoming:
                 incoming_other.append(pkg)
-        if not rocm:        # the common case: the records module is not even imported
+        if not rocm:        # the common case: no record is even made
             return [], [], incoming_other
+        if obsoleted:       # whatever replaces a ROCm package takes its place
+            replacing = [pkg for pkg in incoming_other if pkg.obsoletes]
+            rocm += [(True, "obsolete", pkg) for pkg in replacing]
+            incoming_other = [pkg for pkg in incoming_other if not pkg.obsoletes]
         from rocm_notice.records import IN, OUT, Item
         items = [Item(IN if incoming else OUT, action_name, _record(pkg, details=True))
                  for incoming, action_name, pkg in rocm]
@@ -188,11 +219,15 @@ class RocmNotice(dnf.Plugin):
         held, excluded = hold.plan(self.base.sack, self.catalog(), self.settings)
         if held is None:
             return
-        line, context = notice.hold_line(held), self._context()
-        self.base.sack.add_excludes(excluded)     # the one change, once all else is ready
+        try:                # a bug in the message must not lift a lock: hold all the same
+            line, context = notice.hold_line(held), self._context()
+        except Exception as error:
+            line, context = MSG_INTERNAL_HELD % _describe(error), None
+        self.base.sack.add_excludes(excluded)     # the one change, once it is all worked out
         self._held = held
-        logger.warning(line)
-        self._report("hold", context)
+        _warn(line)
+        if context is not None:
+            self._report("hold", context)
 
     def installed_stack(self, catalog, details=True):
         """Installed packages the catalog knows (ROCm, compat, AMD), as records."""
@@ -212,18 +247,23 @@ class RocmNotice(dnf.Plugin):
 
     def _check_transaction(self):
         findings = self.findings()
-        if findings is None or not findings.notable:
+        if findings is None:
             return
-        from rocm_notice import notice, policy
+        from rocm_notice import analysis, notice, policy
         catalog = self.catalog()
-        blocked = policy.blocked(findings, self.settings)
-        if blocked:
+        line = analysis.main_line_of(findings)
+        refused = policy.refusal(findings, self.settings, line)
+        if refused is not None:
             context = self._context()
-            self._report("block", context, findings, blocked)
-            raise dnf.exceptions.Error(notice.block_message(blocked, context))
-        context = self._context(findings, catalog)
-        logger.warning("\n".join(notice.lines(findings, context)))
-        self._report("warn", context, findings)
+            self._report("block", context, findings, refused.crossings)
+            raise dnf.exceptions.Error(notice.refusal_message(
+                refused, context, self.settings, self._hold_failed))
+        if findings.notable:
+            context = self._context(findings, catalog)
+            _warn("\n".join(notice.lines(findings, context)))
+            self._report("warn", context, findings)
+        if findings.unknown:
+            _warn(notice.unknown_line(findings))
 
     def _report(self, decision, context, findings=None, blocked=()):
         """Record the decision for monitoring; a failure to write costs one line, and so
@@ -234,12 +274,11 @@ class RocmNotice(dnf.Plugin):
             from rocm_notice import report
             data = report.build(decision, context, getattr(self.cli, "cmdstring", "") or "",
                                 findings, self._held, blocked)
-            problem = report.write(report.path_in_root(self.settings.report,
-                                                       self.base.conf.installroot), data)
+            problem = report.write(self.settings.report, data, self.base.conf.installroot)
         except Exception as error:
             problem = MSG_REPORT_BUG % _describe(error)
         if problem:
-            logger.warning(problem)
+            _warn(problem)
 
     def _available_compat(self, findings, catalog):
         """{old line: compat package names the enabled repos offer for what moves}."""
@@ -275,6 +314,13 @@ MSG_VERSIONLOCKED = "versionlock entries for ROCm %s in %s: %d (%s)"
 MSG_UNDECODABLE = ("rocm_notice: %s has bytes that are not UTF-8: the versionlock plugin "
                    "cannot read it and applies no lock at all, ours included")
 MSG_UNLOCKED = "removed: %s"
+MSG_UNLOCK_PARTLY = "rocm_notice: removed %s; but %s"
+MSG_STILL_LOCKED = "ROCm is still held by other settings: %s"
+MSG_LOCK_OVERRIDDEN = ("rocm_notice: wrote %s, but ROCm is NOT held at %s: %s (read after it); "
+                       "edit that, then run 'dnf rocm status'")
+MSG_LOCK_STRICTER = "  (%s is read after it: a crossing is refused rather than held)"
+MSG_STILL_ALLOWED = ("rocm_notice: ROCm %s removed from %s, but %s is still approved in %s: "
+                     "edit that file")
 MSG_NOTHING_TO_UNLOCK = "nothing to unlock: no file or entries written by 'dnf rocm lock'"
 MSG_ALLOWED = "ROCm %s approved in %s (%s)"
 MSG_DISALLOWED = "ROCm %s no longer approved in %s"
@@ -354,8 +400,23 @@ class RocmCommand(dnf.cli.Command):
         from rocm_notice import config
         return os.path.join(config.dropin_dir(self.plugin.confdirs[0]), name)
 
+    def _versionlock_status(self):
+        """Our entries in the versionlock list, or None; a list we cannot read is one
+        line of the status, not a failed command."""
+        from rocm_notice import locklist
+        path = ""
+        try:
+            path = locklist.configured_path(self.plugin.confdirs)
+            if not path:
+                return None
+            text = locklist.read(path)
+        except locklist.LockListError as error:
+            return {"list": path, "entries": [], "problem": "rocm_notice: %s" % error}
+        problem = MSG_UNDECODABLE % path if locklist.undecodable(text) else ""
+        return {"list": path, "entries": locklist.our_entries(text), "problem": problem}
+
     def _run_status(self):
-        from rocm_notice import gpu, hold, known, locklist, policy, report, status
+        from rocm_notice import files, gpu, hold, known, policy, report, status
         plugin, settings = self.plugin, self.plugin.settings
         catalog = plugin.catalog()
         installed = plugin.installed_stack(catalog, details=False)
@@ -363,17 +424,13 @@ class RocmCommand(dnf.cli.Command):
                      if catalog.kind(pkg.name)]
         held = (hold.plan(self.base.sack, catalog, settings)[0]    # shown, not applied
                 if policy.has_lock(settings) else None)
-        listed = None
-        path = locklist.configured_path(plugin.confdirs)
-        if path:
-            text = locklist.read(path)
-            problem = MSG_UNDECODABLE % path if locklist.undecodable(text) else ""
-            listed = {"list": path, "entries": locklist.our_entries(text), "problem": problem}
+        listed = self._versionlock_status()
         targets = gpu.read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")
-        last = (report.path_in_root(settings.report, self.base.conf.installroot)
-                if settings.report else "")
+        root = self.base.conf.installroot
+        last = (report.path_in_root(settings.report, root)
+                if settings.report and files.exists(settings.report, root) else "")
         data = status.build(installed, available, catalog, settings, held, listed, targets,
-                            known.load(), last if last and os.path.exists(last) else "")
+                            known.load(), last)
         self._print(data, status.text(data))
 
     def _run_check(self):
@@ -391,8 +448,9 @@ class RocmCommand(dnf.cli.Command):
         from rocm_notice.analysis import Findings
         findings = self.plugin.findings() or Findings()
         code, actions = policy.check(findings, self.plugin.settings)
-        self._print(status.check_object(code, actions),
-                    status.check_text(code, actions, _arrow()))
+        why = policy.uncertain(findings, self.plugin.settings)
+        self._print(status.check_object(code, actions, why, findings.unknown),
+                    status.check_text(code, actions, _arrow(), why))
         self.cli.demands.success_exit_status = code
 
     def _run_lock(self):
@@ -409,8 +467,10 @@ class RocmCommand(dnf.cli.Command):
             if not listpath:
                 raise dnf.exceptions.Error(MSG_NO_VERSIONLOCK
                                            % ", ".join(self.plugin.confdirs))
+            locklist.read(listpath)
         path = self._dropin(dropins.LOCK_FILE)
         changed = dropins.write(path, dropins.LOCK_TEXT)
+        self._verify_lock(line, path)
         print(MSG_LOCKED % (line, path, "written" if changed else "already in place"))
         if not listpath:
             return
@@ -420,20 +480,58 @@ class RocmCommand(dnf.cli.Command):
         print(MSG_VERSIONLOCKED % (line, listpath, len(entries),
                                    "written" if new != old else "already in place"))
         if locklist.undecodable(new):
-            logger.warning(MSG_UNDECODABLE, listpath)
+            _warn(MSG_UNDECODABLE, listpath)
+
+    def _effective(self):
+        """The settings as the files now say them (after our write)."""
+        from rocm_notice import config
+        settings, _ = config.load(self.plugin.confdirs)
+        return settings
+
+    def _verify_lock(self, line, path):
+        """A lock that a later file overrides, or that an approval lets a newer line
+        through, is not a lock: say which file wins, and fail."""
+        from rocm_notice import policy
+        settings = self._effective()
+        weaker = ["%s = %s in %s" % (key, getattr(settings, key), settings.origin.get(key, "?"))
+                  for key in ("on_major", "on_minor") if getattr(settings, key) == policy.WARN]
+        through = ["ROCm %s is approved in %s" % (l, ", ".join(settings.allowed_in.get(l, ["?"])))
+                   for l in settings.allow if l > line]
+        if weaker or through:
+            raise dnf.exceptions.Error(MSG_LOCK_OVERRIDDEN % (
+                path, line, "; ".join(weaker + through)))
+        stricter = [key for key in ("on_major", "on_minor")
+                    if getattr(settings, key) == policy.BLOCK]
+        if stricter:
+            print(MSG_LOCK_STRICTER % ", ".join("%s = block in %s" % (key, settings.origin[key])
+                                                for key in stricter))
 
     def _run_unlock(self):
-        from rocm_notice import dropins, locklist
-        removed = []
+        from rocm_notice import dropins, files, locklist, policy
         path = self._dropin(dropins.LOCK_FILE)
+        text = dropins.read(path)                  # everything checked before any change
+        if text is not None and dropins.LOCK_MARKER not in text.splitlines():
+            raise dropins.DropinError(dropins.MSG_NOT_OURS % (path, "lock"))
+        listpath = locklist.configured_path(self.plugin.confdirs)
+        if listpath:
+            locklist.read(listpath)
+        removed = []
         if dropins.remove(path, dropins.LOCK_MARKER, "lock"):
             removed.append(path)
-        listpath = locklist.configured_path(self.plugin.confdirs)
-        if listpath and os.path.exists(listpath):
-            old, new = locklist.update(listpath, locklist.remove_block)
+        if listpath and files.exists(listpath):
+            try:
+                old, new = locklist.update(listpath, locklist.remove_block)
+            except locklist.LockListError as error:
+                raise dnf.exceptions.Error(MSG_UNLOCK_PARTLY % (
+                    ", ".join(removed) or "nothing", error))
             if new != old:
                 removed.append("our entries in %s" % listpath)
         print(MSG_UNLOCKED % ", ".join(removed) if removed else MSG_NOTHING_TO_UNLOCK)
+        settings = self._effective()
+        still = ["%s = lock in %s" % (key, settings.origin.get(key, "?"))
+                 for key in ("on_major", "on_minor") if getattr(settings, key) == policy.LOCK]
+        if still:
+            print(MSG_STILL_LOCKED % "; ".join(still))
 
     def _run_allow(self):
         from rocm_notice import dropins
@@ -456,4 +554,7 @@ class RocmCommand(dnf.cli.Command):
             print(MSG_NOT_ALLOWED_HERE % (line, hint))
             return
         dropins.write(path, dropins.with_allowed(text, [l for l in current if l != line]))
+        elsewhere = self._effective().allowed_in.get(line)
+        if elsewhere:
+            raise dnf.exceptions.Error(MSG_STILL_ALLOWED % (line, path, line, ", ".join(elsewhere)))
         print(MSG_DISALLOWED % (line, path))

@@ -110,23 +110,31 @@ def _main_line(counts):
     return max(counts, key=lambda line: (counts[line], line))
 
 
+def main_line_of(findings):
+    """The installed stack's line before the transaction (None when none is known)."""
+    return _main_line(findings.installed_lines)
+
+
 def main_line(packages, catalog):
     """The release line of an installed stack (None when no ROCm package is known)."""
     return _main_line(_line_counts(packages, catalog))
 
 
 def pair(items, catalog):
-    """(old or None, new) for every incoming ROCm package, plus the unpaired outgoing ones.
+    """(old or None, new) for every incoming ROCm package, and for every incoming package
+    that obsoletes an outgoing ROCm package (whatever its name: it takes that package's
+    place in the stack); plus the unpaired outgoing ones.
 
     Pairs by name (same arch first), then by the new package's Obsoletes.
     """
     tracked = (cat.ROCM, cat.AMD)
-    incoming = [i.package for i in items
-                if i.direction == IN and catalog.kind(i.package.name) in tracked]
     outgoing = collections.defaultdict(list)
     for item in items:
         if item.direction == OUT and catalog.kind(item.package.name) in tracked:
             outgoing[item.package.name].append(item.package)
+    incoming = [i.package for i in items if i.direction == IN and (
+        catalog.kind(i.package.name) in tracked
+        or any(o.split()[0] in outgoing for o in i.package.obsoletes))]
 
     def take(name, arch):
         candidates = outgoing.get(name)
@@ -139,7 +147,7 @@ def pair(items, catalog):
 
     pairs = []
     for new in incoming:
-        old = take(new.name, new.arch)
+        old = take(new.name, new.arch) if catalog.kind(new.name) in tracked else None
         for obsoleted in new.obsoletes:
             if old is not None:
                 break
@@ -149,34 +157,64 @@ def pair(items, catalog):
     return pairs, removed
 
 
+def _incoming_release(catalog, old, new):
+    """The ROCm release ``new`` brings, or None when it cannot be told.
+
+    A package outside the catalog that replaces a ROCm package (a renamed one) is read
+    as a ROCm-versioned package; a release below the line it replaces is no ROCm release
+    of it (``gpu-monitor 2.0`` obsoleting ``rocm-smi 6.4``), so it is unknown.
+    """
+    if catalog.kind(new.name) is not None:
+        return catalog.release_of(new)
+    found = releases.rocm_release(new.version, new.release)
+    old_release = catalog.release_of(old) if old is not None else None
+    if found is not None and old_release is not None and found.line < old_release.line:
+        return None
+    return found
+
+
+def _unreadable(catalog, package):
+    """True when ``package`` should carry a ROCm release and none can be read from it."""
+    return catalog.kind(package.name) is None or catalog.unreadable(package)
+
+
 def analyse(items, installed, catalog, incoming_requires=tuple):
     """Findings for one transaction.
 
-    ``items``: every transaction item (``records.Item``); ROCm ones carry provides and
-    obsoletes. ``installed``: the installed ROCm-related packages (any catalog kind), with
-    provides. ``incoming_requires``: called only when something crosses, returns the
-    incoming non-ROCm packages with their requires (consumers are found by soname).
+    ``items``: every transaction item (``records.Item``); ROCm ones, and incoming
+    packages that obsolete ROCm ones, carry provides and obsoletes. ``installed``: the
+    installed ROCm-related packages (any catalog kind), with provides.
+    ``incoming_requires``: called only when something crosses, returns the incoming
+    non-ROCm packages with their requires (consumers are found by soname).
+
+    ``unknown`` lists incoming packages whose release line cannot be read although they
+    should have one (or that replace a ROCm package), while the line they leave is known:
+    policy treats them as a crossing to an unknown line.
     """
     findings = Findings()
     before = _line_counts(installed, catalog)
     findings.installed_lines = dict(before)
     installed_main = _main_line(before)
 
-    pairs, _removed = pair(items, catalog)
     groups = {}
+    pairs, _removed = pair(items, catalog)
     for old, new in pairs:
-        new_release = catalog.release_of(new)
-        if old is not None:
-            old_release = catalog.release_of(old)
-        elif (installed_main is not None and new_release is not None
-              and new_release.line > installed_main):
-            # A package of a newer line installed beside the stack starts moving it; one of
-            # an older line is a package that lags a release, which Fedora does routinely.
+        new_release = _incoming_release(catalog, old, new)
+        old_release = catalog.release_of(old) if old is not None else None
+        if old_release is None:
+            if installed_main is None:
+                if old is not None and (new_release is not None or _unreadable(catalog, new)):
+                    findings.unknown.append(new)
+                continue
+            # A package joining the stack (a fresh install, or one whose old build had no
+            # readable release) moves it if it brings a newer line than the stack's.
+            # One of an older line is a package that lags a release, as Fedora's often do.
             old_release = releases.Release(*installed_main)
-        else:
-            continue
-        if old_release is None or new_release is None:
-            findings.unknown.append(new)
+            if new_release is not None and new_release.line <= installed_main:
+                continue
+        if new_release is None:
+            if _unreadable(catalog, new):
+                findings.unknown.append(new)
             continue
         kind = releases.boundary(old_release, new_release)
         if kind not in (releases.MAJOR, releases.MINOR):
@@ -188,8 +226,9 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
     findings.crossings = sorted(groups.values(), key=lambda c: (c.old_line, c.new_line))
 
     leaving = {i.package.nevra for i in items if i.direction == OUT}
-    arriving = [i.package for i in items
-                if i.direction == IN and catalog.kind(i.package.name) is not None]
+    replacing = {new.nevra for old, new in pairs if old is not None}
+    arriving = [i.package for i in items if i.direction == IN and (
+        catalog.kind(i.package.name) is not None or i.package.nevra in replacing)]
     after = [p for p in installed if p.nevra not in leaving] + arriving
     findings.after_lines = {line: sorted({p.name for p in found})
                             for line, found in sorted(by_line(after, catalog).items())}

@@ -178,6 +178,16 @@ class Catalog:
         versioned = self.base(package.name) not in self.independent
         return releases.rocm_release(package.version, package.release, versioned)
 
+    def unreadable(self, package):
+        """True for a stack package that should carry a ROCm release and does not: a
+        versioned name whose Version is not one, or a compiler-support build without the
+        ``rocmX.Y`` marker. Packages versioned on their own ([independent]) never are."""
+        kind = self.kind(package.name)
+        if kind not in (ROCM, AMD) or self.release_of(package) is not None:
+            return False
+        base = self.base(package.name)
+        return base not in self.independent or base in self.compilersupport
+
     def is_foreign(self, package):
         """True for packages from AMD's repository (its names, or its version format)."""
         kind = self.kind(package.name)

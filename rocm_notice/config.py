@@ -2,17 +2,22 @@
 
 We parse the files ourselves (dnf's parser only tells us ``enabled``) so that every
 problem can name its file, key and value. A problem never stops dnf and never loosens
-the policy: a bad value keeps what the earlier files (or the default) said.
+the policy: a bad value keeps what came before it (an earlier line of the same file, an
+earlier file, or the default).
 
-Files are read in order: ``rocm_notice.conf``, then ``rocm_notice.d/*.conf`` by name.
-Single-valued keys: the last file wins. List keys (``include``, ``exclude``, ``allow``):
-every file adds to the list.
+Files are read in order: ``rocm_notice.conf``, then ``rocm_notice.d/*.conf`` by name,
+through ``files`` (regular files only, non-blocking, at most 1 MiB each). Single-valued
+keys: the last valid value wins. List keys (``include``, ``exclude``, ``allow``): every
+file adds to the list.
+
+Anything we cannot read or parse is a *doubt* (``Settings.doubts``): the view of the
+policy may be incomplete. Under ``block`` or ``lock`` the glue then refuses a crossing
+rather than guess; under ``warn`` it is one line and dnf goes on.
 """
 
-import configparser
-import glob
 import os
-from rocm_notice import releases
+
+from rocm_notice import files, ini, releases
 from rocm_notice.records import Fields
 
 PLUGIN_NAME = "rocm_notice"
@@ -23,11 +28,11 @@ BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
 DEFAULT_REPORT = "/var/lib/rocm-epel-notice/last.json"
 
 # Every message starts with the plugin's name, so a user knows who speaks.
-MSG_UNREADABLE = "rocm_notice: cannot read %s: %s; using the other files"
+MSG_UNREADABLE = "rocm_notice: cannot read %s; using the other files"
 MSG_NOT_UTF8 = "rocm_notice: %s is not valid UTF-8 (byte %d); bad bytes replaced"
 MSG_SYNTAX = "rocm_notice: %s: %s; the rest of the file is used"
 MSG_NO_SECTION = "rocm_notice: %s has no [main] section; file ignored"
-MSG_DUPLICATE = "rocm_notice: %s: key '%s' is set twice in [%s]; the last value is used"
+MSG_DUPLICATE = "rocm_notice: %s: key '%s' is set twice in [%s]; the last valid value is used"
 MSG_DUPLICATE_SECTION = "rocm_notice: %s: section [%s] appears twice; its keys are merged, the last value is used"
 MSG_UNKNOWN_SECTION = "rocm_notice: %s: unknown section [%s] ignored (only [main] is read)"
 MSG_UNKNOWN_KEY = "rocm_notice: %s: unknown key '%s' ignored%s"
@@ -37,10 +42,13 @@ MSG_BAD_VALUE = "rocm_notice: %s: %s = %s is not valid (accepted: %s); keeping %
 
 
 class Settings(Fields):
-    """The merged settings; ``origin`` says which file (or --setopt) set each key."""
+    """The merged settings. ``origin`` says which file (or --setopt) set each key,
+    ``allowed_in`` which files approve each release line; ``problems`` has one line per
+    problem found, ``doubts`` those that could hide a setting (see the module's doc)."""
 
     _defaults = {"enabled": True, "include": (), "exclude": (), "on_major": "warn",
-                 "on_minor": "warn", "allow": (), "report": DEFAULT_REPORT, "origin": {}}
+                 "on_minor": "warn", "allow": (), "report": DEFAULT_REPORT, "origin": {},
+                 "allowed_in": {}, "problems": [], "doubts": []}
 
     def action_for(self, kind):
         """The policy action for a boundary kind (releases.MAJOR or MINOR)."""
@@ -97,23 +105,31 @@ def dropin_dir(confdir):
     return os.path.join(confdir, PLUGIN_NAME + ".d")
 
 
-def config_files(confdirs):
-    """rocm_notice.conf and its drop-ins, in the order they are read."""
-    files = []
+def config_files(confdirs, problems=None):
+    """rocm_notice.conf and its drop-ins, in the order they are read. A drop-in
+    directory that cannot be listed is a problem (appended to ``problems``)."""
+    found = []
     for directory in confdirs:
-        files.append(main_file(directory))
-        files.extend(sorted(glob.glob(os.path.join(dropin_dir(directory), "*.conf"))))
-    return files
+        found.append(main_file(directory))
+        dropins = dropin_dir(directory)
+        try:
+            names = files.list_names(dropins) or []
+        except files.FileProblem as problem:
+            if problems is not None:
+                problems.append(MSG_UNREADABLE % problem)
+            names = []
+        found.extend(os.path.join(dropins, name) for name in names
+                     if name.endswith(".conf") and not name.startswith("."))
+    return found
 
 
 def _read_text(path, problems):
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
+        raw = files.read_bytes(path, limit=files.CONFIG_LIMIT)
+    except files.FileProblem as problem:
+        problems.append(MSG_UNREADABLE % problem)
         return None
-    except OSError as error:
-        problems.append(MSG_UNREADABLE % (path, error.strerror or error))
+    if raw is None:
         return None
     try:
         return raw.decode("utf-8")
@@ -123,57 +139,34 @@ def _read_text(path, problems):
 
 
 def _parse(text, path, problems):
-    """A dict of [main]'s keys, keeping every line that parses."""
-    def parser(strict):
-        made = configparser.ConfigParser(
-            strict=strict, interpolation=None, default_section="\x00none",
-            comment_prefixes=("#", ";"), inline_comment_prefixes=None)
-        made.optionxform = str.lower
-        return made
-
-    parsed = parser(strict=True)
-    try:
-        parsed.read_string(text, source=path)
-    except (configparser.DuplicateOptionError, configparser.DuplicateSectionError) as error:
-        if isinstance(error, configparser.DuplicateOptionError):
-            problems.append(MSG_DUPLICATE % (path, error.option, error.section))
-        else:
-            problems.append(MSG_DUPLICATE_SECTION % (path, error.section))
-        parsed = parser(strict=False)
-        try:
-            parsed.read_string(text, source=path)
-        except configparser.Error as again:
-            problems.append(MSG_SYNTAX % (path, _first_line(again)))
-    except configparser.MissingSectionHeaderError:
-        problems.append(MSG_NO_SECTION % path)
-        return {}
-    except configparser.Error as error:
-        problems.append(MSG_SYNTAX % (path, _first_line(error)))
-    for section in parsed.sections():
-        if section != SECTION:
+    """[main]'s (key, value) pairs in file order, keeping every line that parses."""
+    parsed = ini.parse(text)
+    if not parsed.sections:
+        if parsed.entries or parsed.errors:
+            problems.append(MSG_NO_SECTION % path)
+        return []           # an empty or comment-only file says nothing: fine
+    if parsed.errors:
+        number, why, line = parsed.errors[0]
+        more = len(parsed.errors) - 1
+        problems.append(MSG_SYNTAX % (path, "line %d is %s: %s%s" % (
+            number, why, line, " (and %d more)" % more if more else "")))
+    seen = set()
+    for section in parsed.sections:
+        if section != SECTION and section not in seen:
             problems.append(MSG_UNKNOWN_SECTION % (path, section))
-    if not parsed.has_section(SECTION):
-        if not parsed.sections() and not _has_content(text):
-            return {}          # an empty or comment-only file says nothing: fine
+        elif section == SECTION and section in seen:
+            problems.append(MSG_DUPLICATE_SECTION % (path, section))
+        seen.add(section)
+    if SECTION not in seen:
         problems.append(MSG_NO_SECTION % path)
-        return {}
-    return dict(parsed.items(SECTION))
-
-
-def _has_content(text):
-    return any(line.strip() and not line.lstrip().startswith(("#", ";"))
-               for line in text.splitlines())
-
-
-def _first_line(error):
-    """One line for a parse error: the first offending line, with its number."""
-    if isinstance(error, configparser.ParsingError) and error.errors:
-        number, line = error.errors[0]
-        more = len(error.errors) - 1
-        return "line %d is not 'key = value': %s%s" % (
-            number, line.strip(), " (and %d more)" % more if more else "")
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+        return []
+    pairs = [(e.key, e.value) for e in parsed.entries if e.section == SECTION]
+    counted = {}
+    for key, _ in pairs:
+        counted[key] = counted.get(key, 0) + 1
+    for key in sorted(k for k, n in counted.items() if n > 1 and not KEYS.get(k, (0, 0, 1))[2]):
+        problems.append(MSG_DUPLICATE % (path, key, SECTION))
+    return pairs
 
 
 def _show(value):
@@ -185,7 +178,7 @@ def _show(value):
 
 
 def _apply(settings, source, values, problems, main_file=False):
-    for key, raw in values.items():
+    for key, raw in values:
         if key == "enabled" and not main_file:     # dnf decides that before we run
             problems.append(MSG_ENABLED_ELSEWHERE % (source, PLUGIN_NAME))
             continue
@@ -205,23 +198,30 @@ def _apply(settings, source, values, problems, main_file=False):
             merged = getattr(settings, key) + tuple(v for v in value
                                                    if v not in getattr(settings, key))
             setattr(settings, key, merged)
+            if key == "allow":
+                for line in value:
+                    settings.allowed_in.setdefault(line, []).append(source)
         else:
             setattr(settings, key, value)
         settings.origin[key] = source
+
+
+# Problems that cannot hide a setting: everything else we could not read or parse can.
+_NOT_DOUBTS = ("'enabled' is read by dnf from", "is set twice in",
+               "appears twice; its keys are merged")
 
 
 def load(confdirs, setopts=None):
     """(Settings, problems): the merged settings and one line per problem found."""
     settings = Settings()
     problems = []
-    for path in config_files(confdirs):
+    for path in config_files(confdirs, problems):
         is_main = os.path.basename(path) == PLUGIN_NAME + ".conf"
-        if os.path.isdir(path):
-            problems.append(MSG_UNREADABLE % (path, "is a directory"))
-            continue
         text = _read_text(path, problems)
         if text is not None:
             _apply(settings, path, _parse(text, path, problems), problems, is_main)
     if setopts:
-        _apply(settings, "--setopt", {k.lower(): v for k, v in setopts.items()}, problems)
+        _apply(settings, "--setopt", [(k.lower(), v) for k, v in setopts.items()], problems)
+    settings.problems = problems
+    settings.doubts = [p for p in problems if not any(mark in p for mark in _NOT_DOUBTS)]
     return settings, problems

@@ -2,13 +2,10 @@
 
 Each file carries a marker comment naming the command that owns it, so ``unlock`` and
 ``disallow`` touch only what the command wrote. Edits keep every other line byte for
-byte (an admin may comment on our file), are idempotent, and go through ``atomic``.
+byte (an admin may comment on our file), are idempotent, and go through ``files``.
 """
 
-import os
-import re
-
-from rocm_notice import atomic, config, releases
+from rocm_notice import config, files, ini, releases
 
 LOCK_FILE = "90-dnf-rocm-lock.conf"
 ALLOW_FILE = "80-dnf-rocm-allow.conf"
@@ -25,10 +22,8 @@ on_minor = lock
 
 MSG_NOT_OURS = ("%s was not written by 'dnf rocm %s' (no marker line); left alone: "
                 "edit it by hand")
-MSG_CANNOT_WRITE = "cannot write %s: %s"
-
-_ALLOW_LINE = re.compile(r"^[ \t]*allow[ \t]*[=:]", re.IGNORECASE)
-_SECTION = re.compile(r"^[ \t]*\[([^\]]*)\]")
+MSG_CANNOT_READ = "cannot read %s"
+MSG_CANNOT_WRITE = "cannot write %s"
 
 
 class DropinError(Exception):
@@ -38,12 +33,9 @@ class DropinError(Exception):
 def read(path):
     """The file's text, or None when it does not exist."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", "surrogateescape")
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise DropinError(MSG_CANNOT_WRITE % (path, error.strerror or error)) from None
+        return files.read_text(path, limit=files.CONFIG_LIMIT)
+    except files.FileProblem as problem:
+        raise DropinError(MSG_CANNOT_READ % problem) from None
 
 
 def write(path, text):
@@ -51,9 +43,9 @@ def write(path, text):
     if read(path) == text:
         return False
     try:
-        atomic.write(path, text.encode("utf-8", "surrogateescape"))
-    except atomic.WriteError as error:
-        raise DropinError(MSG_CANNOT_WRITE % (path, error)) from None
+        files.write(path, text.encode("utf-8", "surrogateescape"))
+    except files.FileProblem as problem:
+        raise DropinError(MSG_CANNOT_WRITE % problem) from None
     return True
 
 
@@ -65,17 +57,12 @@ def remove(path, marker, command):
     if marker not in text.splitlines():
         raise DropinError(MSG_NOT_OURS % (path, command))
     try:
-        os.unlink(path)
-    except OSError as error:
-        raise DropinError(MSG_CANNOT_WRITE % (path, error.strerror or error)) from None
-    return True
+        return files.remove(path)
+    except files.FileProblem as problem:
+        raise DropinError(MSG_CANNOT_WRITE % problem) from None
 
 
 # -- the allow file: one "allow =" line under [main], the rest untouched --------------------
-
-def _lines(text):
-    return text.splitlines(keepends=True)
-
 
 def _eol(text):
     """The file's line end, from its first line (a last line may have none)."""
@@ -83,60 +70,50 @@ def _eol(text):
     return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
 
 
-def _continues(line):
-    """An indented, non-blank line continues the previous value (as configparser reads)."""
-    return line[:1] in (" ", "\t") and line.strip() != ""
+def _allow_entries(parsed):
+    return [e for e in parsed.entries if e.section == config.SECTION and e.key == "allow"]
 
 
 def approved(text):
-    """The lines the allow file approves (its ``allow =`` line in [main])."""
-    section, value = None, None
-    for line in _lines(text or ""):
-        if value is not None:
-            if not _continues(line):
-                break
-            value += " " + line
-            continue
-        heading = _SECTION.match(line)
-        if heading:
-            section = heading.group(1).strip()
-        elif section == config.SECTION and _ALLOW_LINE.match(line):
-            value = line.split("=", 1)[1] if "=" in line else line.split(":", 1)[1]
+    """The lines the allow file approves (every ``allow =`` in [main], as config reads it)."""
+    words = " ".join(e.value for e in _allow_entries(ini.parse(text or "")))
     return [found for found in (releases.parse_line(word) for word in
-                                (value or "").replace(",", " ").split()) if found]
+                                words.replace(",", " ").split()) if found]
 
 
 def with_allowed(text, lines):
-    """``text`` (None: no file yet) with its ``allow =`` line saying exactly ``lines``."""
+    """``text`` (None: no file yet) with one ``allow =`` line in [main] saying exactly
+    ``lines``; every other line is kept byte for byte."""
     if text is None:
         text = ALLOW_MARKER + "\n[main]\n"
     if ALLOW_MARKER not in text.splitlines():
         raise DropinError(MSG_NOT_OURS % (ALLOW_FILE, "allow"))
     eol = _eol(text)
-    wanted = "allow = %s%s" % (", ".join(str(l) for l in sorted(set(lines))), eol)
-    out, section, done, replacing = [], None, False, False
-    for line in _lines(text):
-        if replacing and _continues(line):
-            continue            # the old value's continuation lines go with it
-        replacing = False
-        heading = _SECTION.match(line)
-        if heading:
-            if section == config.SECTION and not done:
-                out.append(wanted)
-                done = True
-            section = heading.group(1).strip()
-        elif section == config.SECTION and _ALLOW_LINE.match(line) and not done:
-            line_eol = "\r\n" if line.endswith("\r\n") else ("\n" if line.endswith("\n") else "")
-            out.append(wanted[:-len(eol)] + line_eol)
-            done = replacing = True
-            continue
-        out.append(line)
-    if not done:
-        if section != config.SECTION:
-            if out and not out[-1].endswith("\n"):
-                out.append(eol)
-            out.append("[main]" + eol)
-        elif out and not out[-1].endswith("\n"):
-            out.append(eol)
-        out.append(wanted)
-    return "".join(out)
+    wanted = "allow = %s" % ", ".join(str(l) for l in sorted(set(lines)))
+    rows = ini.lines(text)
+    parsed = ini.parse(text)
+    allows = _allow_entries(parsed)
+    if allows:
+        # The first allow entry (with its continuation lines) becomes the wanted line,
+        # keeping its line end; any later one in [main] goes.
+        dropped = {i for e in allows for i in range(e.first, e.last + 1)}
+        last = rows[allows[0].last]
+        ending = last[len(last.rstrip("\r\n")):]
+        out = []
+        for index, row in enumerate(rows):
+            if index == allows[0].first:
+                out.append(wanted + ending)
+            if index not in dropped:
+                out.append(row)
+        return "".join(out)
+    mains = [i for i, name in zip(parsed.headers, parsed.sections) if name == config.SECTION]
+    if not mains:
+        if rows and not rows[-1].endswith("\n"):
+            rows[-1] += eol
+        return "".join(rows) + "[main]" + eol + wanted + eol
+    after = [i for i in parsed.headers if i > mains[0]]
+    at = after[0] if after else len(rows)
+    before = rows[:at]
+    if before and not before[-1].endswith("\n"):
+        before[-1] += eol
+    return "".join(before) + wanted + eol + "".join(rows[at:])

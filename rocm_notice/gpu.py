@@ -10,6 +10,8 @@ found": the notice must never fail because of this room.
 import os
 import re
 
+from rocm_notice import files
+
 NODES = os.path.join("sys", "class", "kfd", "kfd", "topology", "nodes")
 
 ADDED = "{gfx} is supported from ROCm {line}: staying on {installed} leaves it unsupported"
@@ -30,24 +32,25 @@ def gfx_name(version):
     return "gfx%d%d%x" % (major, minor, stepping)
 
 
-def _node_target(path):
-    """The gfx name of one topology node, or None (CPU node, unreadable, garbage)."""
+def _node_target(path, root):
+    """The gfx name of one topology node, or None (CPU node, unreadable, garbage; a FIFO
+    or a device never blocks, see ``files``)."""
     try:
-        with open(path, encoding="ascii", errors="replace") as properties:
-            match = re.search(_TARGET_LINE, properties.read(1 << 16))
-    except (OSError, ValueError):
+        data = files.read_bytes(path, root, limit=files.SYSFS_LIMIT)
+    except (files.FileProblem, ValueError):
         return None
+    match = re.search(_TARGET_LINE, (data or b"").decode("ascii", "replace"))
     return gfx_name(int(match.group(1))) if match else None
 
 
 def read_targets(root="/"):
-    """Sorted, unique gfx names of the AMD GPUs under ``root`` (overridable for tests)."""
-    nodes = os.path.join(root, NODES)
+    """Sorted, unique gfx names of the AMD GPUs under ``root`` (overridable for tests);
+    links in the tree are followed inside ``root``."""
     try:
-        entries = os.listdir(nodes)
-    except (OSError, ValueError):
+        entries = files.list_names("/" + NODES, root) or []
+    except (files.FileProblem, ValueError):
         return []
-    names = (_node_target(os.path.join(nodes, entry, "properties")) for entry in entries)
+    names = (_node_target("/%s/%s/properties" % (NODES, entry), root) for entry in entries)
     return sorted({name for name in names if name})
 
 

@@ -10,7 +10,7 @@ ROCm packages and at the upgrade candidates' requirements; bench/BEFORE-AFTER.md
 why (hawkey's glob and requires= filters scan the whole pool).
 """
 
-from rocm_notice import analysis, policy
+from rocm_notice import analysis, policy, releases
 from rocm_notice import catalog as cat
 from rocm_notice.records import Fields, provided_names
 from rocm_notice.records import from_package as _record
@@ -21,10 +21,12 @@ STACK = (cat.ROCM, cat.AMD)
 
 class Hold(Fields):
     """What a lock holds back: the installed ``line`` kept, the ``targets`` lines held,
-    the setting ``keys`` that asked for it, the held ROCm NEVRAs and the ``dependents``
-    excluded because of them."""
+    the setting ``keys`` that asked for it, the held ROCm NEVRAs (``unreadable``: those of
+    them whose release line cannot be read) and the ``dependents`` excluded because of
+    them."""
 
-    _defaults = {"line": None, "targets": [], "keys": [], "rocm": [], "dependents": []}
+    _defaults = {"line": None, "targets": [], "keys": [], "rocm": [], "dependents": [],
+                 "unreadable": []}
 
     @property
     def count(self):
@@ -48,27 +50,51 @@ def plan(sack, catalog, settings):
     if line is None:
         return None, None   # no ROCm installed: fresh installs are free
 
-    held, targets, keys = [], set(), set()
-    for pkg in catalog.narrow(sack.query().available(), compat=False):
-        if catalog.kind(pkg.name) not in STACK:
-            continue
-        release = catalog.release_of(_record(pkg))
-        if policy.held(settings, line, release):
+    held, targets, keys, unreadable = [], set(), set(), []
+    doubt = policy.has_lock(settings)     # what cannot be read is held where a lock is set
+
+    def consider(pkg, release, record):
+        if release is None:
+            if doubt:
+                held.append(pkg)
+                unreadable.append(record.nevra)
+                keys.update("on_%s" % kind for kind in (releases.MAJOR, releases.MINOR)
+                            if settings.action_for(kind) == policy.LOCK)
+        elif policy.held(settings, line, release):
             held.append(pkg)
             targets.add(release.line)
             keys.add("on_" + policy.crossing_kind(line, release))
+
+    for pkg in catalog.narrow(sack.query().available(), compat=False):
+        if catalog.kind(pkg.name) not in STACK:
+            continue
+        record = _record(pkg)
+        release = catalog.release_of(record)
+        if release is not None or catalog.unreadable(record):
+            consider(pkg, release, record)
+
+    # Whatever would replace an installed stack package takes its place: held unless it
+    # belongs to the installed line (a renamed package of another or of no readable line).
+    held_ids = {_nevra(p) for p in held}
+    for pkg in sack.query().available().filter(obsoletes=candidates.filter(pkg=installed)):
+        record = _record(pkg)
+        if record.nevra in held_ids:
+            continue
+        if catalog.kind(pkg.name):
+            release = catalog.release_of(record)
+        else:   # a renamed package: read as ROCm-versioned; below the line is no release
+            release = releases.rocm_release(record.version, record.release)
+            if release is not None and release.line < line:
+                release = None
+        if release is None or release.line != line:
+            consider(pkg, release, record)
+            held_ids.add(record.nevra)
     if not held:
         return None, None
 
-    # Packages that would replace a held installed package, unless they belong to its line.
     held_ids = {_nevra(p) for p in held}
-    for pkg in sack.query().available().filter(obsoletes=candidates.filter(pkg=installed)):
-        release = catalog.release_of(_record(pkg)) if catalog.kind(pkg.name) else None
-        if _nevra(pkg) not in held_ids and (release is None or release.line != line):
-            held.append(pkg)
-            held_ids.add(_nevra(pkg))
-
-    hold = Hold(line, sorted(targets), sorted(keys), sorted(held_ids))
+    hold = Hold(line, sorted(targets), sorted(keys), sorted(held_ids),
+                unreadable=sorted(unreadable))
     excluded = newly = sack.query().filter(pkg=held)
     # What an upgrade of the installed system can take (the available upgrades of
     # installed packages; obsoleters are handled above), each with its requirements

@@ -27,13 +27,11 @@ Pure Python: no dnf import. Text is ``str`` decoded with ``surrogateescape`` so 
 round-trips.
 """
 
-import errno
-import fcntl
 import os
 import re
 
-from . import atomic
-from .releases import from_amd_version, from_release_field
+from . import files, ini
+from .releases import from_amd_version, from_release_field, from_version
 
 MARKER_BEGIN = "# rocm-epel-notice: begin (dnf rocm lock; removed by dnf rocm unlock)"
 MARKER_BEGIN_JOINED = ("# rocm-epel-notice: begin (dnf rocm lock; removed by dnf rocm unlock;"
@@ -43,10 +41,10 @@ _BEGINS = (MARKER_BEGIN, MARKER_BEGIN_JOINED)
 _MARKERS = _BEGINS + (MARKER_END,)
 _TAG = "# rocm-epel-notice: "          # cheap test: no tag in the text, no block
 
-NEW_FILE_MODE = 0o644                  # what versionlock itself gives the list
+NEW_FILE_MODE = files.NEW_FILE_MODE   # what versionlock itself gives the list
 
-CANNOT_READ = "cannot read the versionlock list %s: %s"
-CANNOT_WRITE = "cannot write the versionlock list %s: %s (%s)"
+CANNOT_READ = "cannot read the versionlock list %s"
+CANNOT_WRITE = "cannot write the versionlock list %s"
 
 # An entry is one versionlock pattern: no blanks or control characters inside, not a comment.
 _ENTRY = re.compile(r"!?[^\s#!]\S*\Z")
@@ -54,7 +52,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _RPM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*\Z")    # no glob or ':' in a name
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 _LINE = re.compile(r"(\d{1,4})\.(\d{1,4})\Z")
-_PLAIN_VERSION = re.compile(r"^\d+\.\d+(?:[.~^+]|$)")
 
 
 class LockListError(Exception):
@@ -221,7 +218,7 @@ def entry_for(package, line):
         if minor > 99:
             return []
         return ["%s*.%d%02d??" % (prefix, major, minor)]
-    if _PLAIN_VERSION.match(version):
+    if from_version(version):
         entries = ["%s%d.%d.*" % (prefix, major, minor)]
         if version == "%d.%d" % (major, minor):
             entries.append("%s%d.%d" % (prefix, major, minor))
@@ -249,50 +246,44 @@ def _one_line(value):
 
 
 def configured_path(confdirs):
-    """``locklist =`` from the versionlock plugin's own ``versionlock.conf``, or None."""
-    import configparser
+    """``locklist =`` from the versionlock plugin's own ``versionlock.conf``, or None.
+
+    A versionlock.conf we cannot read raises LockListError: the list it names is part of
+    what the command must show or change.
+    """
     for directory in confdirs:
-        parser = configparser.ConfigParser(interpolation=None)
+        path = os.path.join(directory, "versionlock.conf")
         try:
-            parser.read(os.path.join(directory, "versionlock.conf"), encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError):
-            continue
-        if parser.has_option("main", "locklist"):
-            return parser.get("main", "locklist").strip() or None
+            text = files.read_text(path, limit=files.CONFIG_LIMIT)
+        except files.FileProblem as problem:
+            raise LockListError("cannot read %s" % _one_line(problem)) from None
+        found = ini.parse(text or "").values("main", "locklist")
+        if found:
+            return found[-1].strip() or None
     return None
 
 
 def read(path):
     """The list's text ("" when the file does not exist); any byte round-trips."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", "surrogateescape")
-    except FileNotFoundError:
-        return ""
-    except OSError as error:
-        raise LockListError(CANNOT_READ % (_one_line(path), _one_line(
-            error.strerror or error))) from None
+        return files.read_text(path, limit=files.LIST_LIMIT) or ""
+    except files.FileProblem as problem:
+        raise LockListError(CANNOT_READ % _one_line(problem)) from None
 
 
 def write_atomic(path, text):
-    """Replace the file at ``path`` by ``text``, all or nothing.
-
-    Written to a temp file in the same directory, flushed and fsynced, given the old
-    file's mode (and owner, when run as root; 0644 for a new file), then renamed over the
-    old one and the directory fsynced. A symlink is followed, so the link stays a link. On
-    any OSError the old file is untouched, the temp file is gone, and LockListError says
-    what failed in one line.
-    """
+    """Replace the file at ``path`` by ``text``, all or nothing (see ``files.write``): a
+    symlink is followed, so the link stays a link; on any failure the old file is
+    untouched, no temporary file is left, and LockListError says what failed in one line."""
     try:
         data = text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError as error:
-        raise LockListError(CANNOT_WRITE % (_one_line(path), "text cannot be encoded",
-                                            _one_line(error.reason))) from None
+        raise LockListError(CANNOT_WRITE % _one_line("%s: text cannot be encoded (%s)" % (
+            path, error.reason))) from None
     try:
-        atomic.write(path, data, NEW_FILE_MODE)
-    except atomic.WriteError as error:
-        raise LockListError(CANNOT_WRITE % (_one_line(path), _one_line(error.reason),
-                                            _one_line(error.stage))) from None
+        files.write(path, data, new_mode=NEW_FILE_MODE)
+    except files.FileProblem as problem:
+        raise LockListError(CANNOT_WRITE % _one_line(problem)) from None
 
 
 def update(path, change):
@@ -303,23 +294,8 @@ def update(path, change):
     this lock (its ``add`` appends in place), so a line it adds while we rewrite can be
     lost; the list stays whole either way. Returns ``(old_text, new_text)``.
     """
-    directory = os.path.dirname(os.path.realpath(path))
     try:
-        descriptor = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError as error:
-        raise LockListError(CANNOT_WRITE % (_one_line(path), _one_line(
-            error.strerror or error), "opening %s" % _one_line(directory))) from None
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-        except OSError as error:
-            if error.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
-                raise LockListError(CANNOT_WRITE % (_one_line(path), _one_line(
-                    error.strerror or error), "locking %s" % _one_line(directory))) from None
-        old = read(path)
-        new = change(old)
-        if new != old:
-            write_atomic(path, new)
-        return old, new
-    finally:
-        os.close(descriptor)        # releases the flock
+        return files.locked_update(str(path), lambda old: change(old or ""),
+                                   limit=files.LIST_LIMIT)
+    except files.FileProblem as problem:
+        raise LockListError(CANNOT_WRITE % _one_line(problem)) from None

@@ -4,14 +4,17 @@ One notice per transaction: a heading that names the release lines, then only th
 that apply. Every string that came from a repository passes through ``clean()``.
 """
 
-import re
+import unicodedata
+
 from rocm_notice import releases
 from rocm_notice.records import Fields
 
 SHOWN = 5   # names listed before "(+N more)"
 
-# Control characters (C0, DEL, C1) would let a repository rewrite the user's terminal.
-_CONTROL = "[\x00-\x1f\x7f-\x9f]"     # compiled (and cached by re) on first use
+# Unicode categories a repository string never keeps: controls (C0, DEL, C1: terminal
+# escapes), format characters (bidirectional overrides such as U+202E, zero-width ones),
+# surrogates, private use and unassigned code points, and line/paragraph separators.
+_DROPPED = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
 
 HEADING = "rocm_notice: this transaction moves ROCm %s"
 HEADING_FOREIGN = "rocm_notice: this transaction mixes ROCm stacks"
@@ -38,8 +41,12 @@ NOTES = "  Release notes for ROCm %s: %s"
 
 
 def clean(text):
-    """A repository-provided string, safe to print."""
-    return re.sub(_CONTROL, "", str(text))
+    """A repository-provided string, safe to print: every control and format character
+    (and the other categories in ``_DROPPED``) removed."""
+    text = str(text)
+    if text.isascii() and text.isprintable():     # nearly every package name: no walk
+        return text
+    return "".join(c for c in text if unicodedata.category(c) not in _DROPPED)
 
 
 def names(items, shown=SHOWN):
@@ -134,20 +141,79 @@ def lines(findings, context):
     return out
 
 
-HOLD = ("rocm_notice: ROCm held at %s by policy (%s); %s available, %s held back "
+HOLD = ("rocm_notice: ROCm held at %s by policy (%s); %s available, %s held back%s "
         "(patch updates of %s still install); see 'dnf rocm status'")
+HOLD_UNREADABLE = " (%d whose release line cannot be read)"
 BLOCK = "rocm_notice: blocked by policy (%s): this transaction would move ROCm %s; nothing was changed."
 BLOCK_ALLOW = ("  To approve ROCm %s: run 'dnf rocm allow %s' (or add 'allow = %s' under "
                "[main] in a file in %s, for example %s), then run dnf again.")
 BLOCK_LOCK = "  To stay on %s and still take the other updates: set '%s = lock' instead."
 FAIL_CLOSED = ("rocm_notice: could not evaluate ROCm policy: %s; the transaction is blocked "
-               "because policy says block. To proceed anyway: dnf --disableplugin=rocm_notice ...")
+               "because policy says %s. To proceed anyway: dnf --disableplugin=rocm_notice ...")
+PROCEED = ("  To proceed anyway, for this one run: dnf --disableplugin=rocm_notice ... "
+           "(rocm_notice.py's file name).")
+ESCAPED = ("rocm_notice: policy holds ROCm at %s (%s), but this transaction would still move "
+           "it: %s; nothing was changed.")
+ESCAPED_WHY = ("  Excludes cannot hold back packages given as files on the command line, "
+               "nor any the hold could not exclude%s.")
+ESCAPED_ALLOW = "  To take ROCm %s: run 'dnf rocm allow %s', then run dnf again."
+UNKNOWN = ("rocm_notice: cannot tell which ROCm release line %s would bring (installed: %s); "
+           "policy says %s, so nothing was changed.")
+UNKNOWN_HOW = ("  If that build is one you accept, add its name to 'exclude =' in a file in %s "
+               "(it is then not treated as ROCm), or run dnf once without the plugin.")
+UNKNOWN_WARN = ("rocm_notice: cannot tell which ROCm release line %s would bring; "
+                "policy warn lets it through")
+DOUBT = ("rocm_notice: the ROCm policy could not be read completely (%s); this transaction "
+         "would move ROCm %s and policy says %s elsewhere, so nothing was changed.")
+DOUBT_HOW = "  Fix or remove that file (see the lines above), then run dnf again."
+
+
+def keys_for(settings, wanted):
+    return ", ".join("on_%s = %s" % (kind, settings.action_for(kind))
+                     for kind in (releases.MAJOR, releases.MINOR)
+                     if settings.action_for(kind) in wanted) or "block"
+
+
+def _package(record):
+    return "%s %s" % (clean(record.name), clean(record.evr))
+
+
+def refusal_message(refused, context, settings, why=""):
+    """The error that stops a transaction (see ``policy.refusal``): what, why, and how
+    to proceed, self-contained for a dnf-automatic log. ``why`` names a hold that failed."""
+    from rocm_notice import policy
+    arrow = context.arrow
+    if refused.reason == policy.BLOCK:
+        return block_message(refused.crossings, context)
+    moves = "; ".join(CROSSING % (c.old_line, arrow, c.new_line, c.kind, "",
+                                  _count(len(c.changes))) for c in refused.crossings)
+    if refused.reason == policy.HOLD:
+        out = [ESCAPED % (refused.line, keys_for(settings, ("lock",)), moves),
+               ESCAPED_WHY % ("" if not why else " (%s)" % why)]
+        for target in sorted({c.new_line for c in refused.crossings}):
+            out.append(ESCAPED_ALLOW % (target, target))
+        return "\n".join(out + [PROCEED])
+    if refused.reason == policy.UNKNOWN:
+        shown = names(sorted({_package(p) for p in refused.packages}), 3)
+        return "\n".join([UNKNOWN % (shown, refused.line or "unknown",
+                                      keys_for(settings, ("lock", "block"))),
+                          UNKNOWN_HOW % context.dropin_dir, PROCEED])
+    return "\n".join([DOUBT % (refused.doubts[0], moves, keys_for(settings, ("lock", "block"))),
+                      DOUBT_HOW, PROCEED])
+
+
+def unknown_line(findings):
+    """Under warn: the one line about packages whose release line cannot be read."""
+    return UNKNOWN_WARN % names(sorted({p.name for p in findings.unknown}), 3)
 
 
 def hold_line(hold, arrow="\u2192"):
     """The one line that reports an active hold on every run."""
+    unreadable = len(hold.unreadable)
     return HOLD % (hold.line, ", ".join("%s = lock" % key for key in hold.keys),
-                   ", ".join(str(t) for t in hold.targets), _count(hold.count),
+                   ", ".join([str(t) for t in hold.targets] + (["unknown lines"] if unreadable
+                                                                else [])),
+                   _count(hold.count), HOLD_UNREADABLE % unreadable if unreadable else "",
                    hold.line)
 
 

@@ -5,6 +5,7 @@ depsolving) and the block (after it), so both read the policy the same way.
 """
 
 from rocm_notice import releases
+from rocm_notice.records import Fields
 
 WARN = "warn"
 LOCK = "lock"
@@ -42,6 +43,59 @@ def blocked(findings, settings):
             if not c.downgrade and action(settings, c.kind, c.new_line) == BLOCK]
 
 
+def strictest(settings):
+    """The strictest action the settings name for any boundary kind."""
+    chosen = (settings.on_major, settings.on_minor)
+    return BLOCK if BLOCK in chosen else (LOCK if LOCK in chosen else WARN)
+
+
+def escaped(findings, line, settings):
+    """Upgrade crossings that a lock on ``line`` should have held and did not (packages
+    given as files on the command line, which excludes never hold, or a hold that failed).
+    """
+    if line is None:
+        return []
+    return [c for c in findings.crossings if not c.downgrade and c.new_line > line
+            and held(settings, line, releases.Release(*c.new_line))]
+
+
+class Refusal(Fields):
+    """Why a resolved transaction must not run: ``reason`` is BLOCK (an unapproved
+    crossing), HOLD (a crossing a lock did not hold), UNKNOWN (a ROCm package of a line
+    that cannot be read) or DOUBT (the policy could not be read completely); the
+    ``crossings`` or ``packages`` concerned, and the ``doubts``."""
+
+    _defaults = {"reason": None, "crossings": [], "packages": [], "doubts": [], "line": None}
+
+
+HOLD = "hold"
+UNKNOWN = "unknown"
+DOUBT = "doubt"
+
+
+def refusal(findings, settings, installed_line):
+    """The Refusal for a resolved transaction, or None when it may run.
+
+    Where the admin chose block or lock anywhere, doubt fails closed: a package whose
+    release line cannot be read, or a crossing seen while part of the configuration
+    could not be read, is refused rather than guessed about.
+    """
+    refused = blocked(findings, settings)
+    if refused:
+        return Refusal(BLOCK, crossings=refused)
+    missed = escaped(findings, installed_line, settings)
+    if missed:
+        return Refusal(HOLD, crossings=missed, line=installed_line)
+    if strictest(settings) == WARN:
+        return None
+    if findings.unknown:
+        return Refusal(UNKNOWN, packages=list(findings.unknown), line=installed_line)
+    moving = [c for c in findings.crossings if not c.downgrade]
+    if moving and settings.doubts:
+        return Refusal(DOUBT, crossings=moving, doubts=list(settings.doubts))
+    return None
+
+
 def has_block(settings):
     return BLOCK in (settings.on_major, settings.on_minor)
 
@@ -58,9 +112,32 @@ CHECK_UNKNOWN = 3
 
 
 def check(findings, settings):
-    """(exit status, [(crossing, action)]) for what an upgrade would do to ROCm."""
+    """(exit status, [(crossing, action)]) for what an upgrade would do to ROCm.
+
+    Status 3 (unknown) whenever the answer rests on doubt: part of the configuration
+    could not be read (a monitoring user who cannot read a 0600 drop-in must not report
+    "warn" where root's answer is "blocked"), or, under warn, a ROCm package of a line
+    that cannot be read is on offer (under lock or block it would be held or refused: 2).
+    ``uncertain()`` says why.
+    """
     actions = [(c, WARN if c.downgrade else action(settings, c.kind, c.new_line))
                for c in findings.crossings]
+    if settings.doubts:
+        return CHECK_UNKNOWN, actions
     if any(chosen in (LOCK, BLOCK) for _, chosen in actions):
         return CHECK_HELD, actions
+    if findings.unknown:
+        return (CHECK_UNKNOWN if strictest(settings) == WARN else CHECK_HELD), actions
     return (CHECK_WARN if actions else CHECK_NOTHING), actions
+
+
+def uncertain(findings, settings):
+    """Why ``check`` cannot give a sure answer, in one line ("" when it can)."""
+    if settings.doubts:
+        more = len(settings.doubts) - 1
+        return "the policy could not be read completely: %s%s" % (
+            settings.doubts[0], " (and %d more)" % more if more else "")
+    if findings.unknown and strictest(settings) == WARN:
+        return "the ROCm release line of %s cannot be read" % ", ".join(
+            sorted({p.name for p in findings.unknown}))
+    return ""

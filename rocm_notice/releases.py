@@ -1,7 +1,7 @@
 """The ROCm release and the EPEL minor of a package, from its version and release alone.
 
-Repository ids and ``releasever`` change under a machine's feet (DESIGN §1); the packages'
-own NEVRAs do not. Everything here is a pure function of strings and never raises: a
+Repository ids and ``releasever`` change under a machine's feet; the packages' own NEVRAs
+do not. Everything here is a pure function of strings and never raises: a
 string we cannot read yields ``None`` ("unknown"), which callers treat as "not a crossing".
 """
 
@@ -40,15 +40,19 @@ PATCH = "patch"
 SAME = "same"
 
 # Field widths are bounded so that a huge number reads as "unknown", not as ROCm 99999.
-_FIELD = r"(\d{1,4})"
-_PLAIN_VERSION = r"^%s\.%s(?:\.%s)?$" % (_FIELD, _FIELD, _FIELD)
+# ASCII digits only: "\d" would read "٧.١" (Arabic-Indic) or "７.１" (fullwidth) as 7.1,
+# an approval a grep for "7.1" never finds.
+_FIELD = r"([0-9]{1,4})"
+# The line is the first two fields; what follows a separator (a fourth field, Fedora's
+# "~rc1" pre-release and "^git..." snapshot markers, "+fix1", "_1") never hides it.
+_PLAIN_VERSION = r"^%s\.%s(?:\.%s)?(?=$|[.~^+_])" % (_FIELD, _FIELD, _FIELD)
 # rocm-compilersupport and pre-release builds carry the release inside Release:
 # "12.rocm7.1.1.el10_2", "0.rocm7.2.0^git20260101.abc1234.el10_3".
 _MARKER = r"(?:^|[.^~+_-])rocm%s\.%s(?:\.%s)?(?!\.?\d)" % (_FIELD, _FIELD, _FIELD)
 # AMD's repository appends the release as MMmmpp to a version of three fields or more:
 # "6.4.43484.60402" and "6.4.2.60402" are ROCm 6.4.2 ("7.1.99999" is not AMD's).
-_AMD_VERSION = r"^\d{1,6}(?:\.\d{1,6}){2,3}\.(\d{5,6})$"
-_EPEL_MINOR = r"\.el10_(\d{1,3})(?![\d])"
+_AMD_VERSION = r"^[0-9]{1,6}(?:\.[0-9]{1,6}){2,3}\.([0-9]{5,6})$"
+_EPEL_MINOR = r"\.el10_([0-9]{1,3})(?![0-9])"
 # Patterns stay strings: re compiles (and caches) each on first use, so a dnf run that
 # meets no ROCm package never pays for compiling them.
 
@@ -66,9 +70,13 @@ def from_release_field(release):
 
 
 def from_version(version):
-    """A plain ``X.Y[.Z]`` RPM Version read as a ROCm release, or None."""
+    """A plain ``X.Y[.Z]`` RPM Version read as a ROCm release, or None. Anything after
+    a separator is ignored: ``7.1.1~rc1``, ``7.1.1^git2026.abc``, ``7.1.1.1``, ``7.1.1+fix1``
+    and ``7.1.1_1`` are all 7.1.1 (the line is what compatibility hangs on)."""
     match = re.match(_PLAIN_VERSION, version or "")
-    return _release(*match.groups()) if match else None
+    if not match or match.group(1) == "0" * len(match.group(1)):    # no ROCm release is 0.x
+        return None
+    return _release(*match.groups())
 
 
 def from_amd_version(version):
@@ -122,5 +130,5 @@ def boundary(old, new):
 
 def parse_line(text):
     """``"7.1"`` -> Line(7, 1); None for anything else (used for config and commands)."""
-    match = re.match(r"^\s*%s\.%s\s*$" % (_FIELD, _FIELD), text or "")
+    match = re.match(r"^[ \t]*%s\.%s[ \t]*$" % (_FIELD, _FIELD), text or "")
     return Line(int(match.group(1)), int(match.group(2))) if match else None

@@ -8,8 +8,9 @@ consumer checks ``schema``.
 import datetime
 import json
 import os
+import re
 
-from rocm_notice import __version__, atomic, notice
+from rocm_notice import __version__, files, notice
 
 SCHEMA = 1
 WARN = "warn"
@@ -17,6 +18,21 @@ HOLD = "hold"
 BLOCK = "block"
 
 MSG_UNWRITABLE = "rocm_notice: cannot write report %s: %s (transaction not affected)"
+REDACTED = "***"
+
+# Option names whose values are secrets (dnf's password, proxy_password, sslclientkey,
+# a repo's "REPO.password", ...): "--setopt=KEY=VALUE", "--setopt KEY=VALUE" alike.
+_SECRET_KEY = r"[\w.*:-]*(?:password|passwd|passphrase|secret|token|sslclientkey|credential)[\w-]*"
+_SECRET_OPTION = r"(?i)(?<![^\s=])(%s)=(\S+)" % _SECRET_KEY
+# A URL's "user:password@" part (a --repofrompath or a baseurl given on the command line).
+_URL_PASSWORD = r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/@]*@"
+
+
+def redact(command):
+    """``command`` with the values of credential-like options and URL passwords replaced
+    by ``***``: the report is world-readable (0644)."""
+    command = re.sub(_SECRET_OPTION, r"\1=" + REDACTED, command)
+    return re.sub(_URL_PASSWORD, r"\g<1>" + REDACTED + "@", command)
 
 
 def _crossing(crossing):
@@ -39,7 +55,7 @@ def build(decision, context, command="", findings=None, hold=None, blocked=()):
         "schema": SCHEMA,
         "tool": "rocm-epel-notice %s" % __version__,
         "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": notice.clean(command).strip(),
+        "command": redact(notice.clean(command).strip()),
         "releasever": notice.clean(context.releasever),
         "releasever_minor": notice.clean(context.releasever_minor),
         "decision": decision,
@@ -67,22 +83,20 @@ def build(decision, context, command="", findings=None, hold=None, blocked=()):
 
 
 def path_in_root(path, installroot):
-    """Where the report goes: inside the installroot when dnf runs with one."""
+    """Where the report goes, as the user sees it: inside the installroot, if any."""
     root = installroot or "/"
     return os.path.join(root, path.lstrip("/")) if root != "/" else path
 
 
-def write(path, data):
-    """Write the report atomically (see ``atomic``).
+def write(path, data, installroot="/"):
+    """Write the report atomically at ``path`` inside ``installroot`` (see ``files``: a
+    link in the root never leads out of it).
 
     Returns None, or the one-line problem to show (the old report is then untouched).
     """
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     try:
-        os.makedirs(os.path.dirname(path) or ".", mode=0o755, exist_ok=True)
-        atomic.write(path, text.encode("utf-8"))
-    except OSError as error:
-        return MSG_UNWRITABLE % (path, error.strerror or error)
-    except atomic.WriteError as error:
-        return MSG_UNWRITABLE % (path, error.reason)
+        files.write(path, text.encode("utf-8"), root=installroot or "/", make_dirs=True)
+    except files.FileProblem as problem:
+        return MSG_UNWRITABLE % (problem.path, problem.reason)
     return None

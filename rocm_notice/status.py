@@ -42,6 +42,7 @@ def build(installed, available, catalog, settings, hold=None, versionlock=None,
             "exclude": list(settings.exclude),
             "report": settings.report,
             "set_in": dict(sorted(settings.origin.items())),
+            "problems": list(settings.doubts),
         },
         "hold": None if hold is None else {
             "line": str(hold.line), "targets": [str(t) for t in hold.targets],
@@ -69,6 +70,8 @@ def text(status):
                % (policy["on_major"], policy["on_minor"], ", ".join(policy["allow"]) or "none"))
     for key, source in policy["set_in"].items():
         out.append("  %s set in %s" % (key, clean(source)))
+    for problem in policy.get("problems", []):
+        out.append("  not read completely: %s" % clean(problem))
     hold = status["hold"]
     if hold:
         out.append("Held: %s at %s (%s); %d package%s held back" % (
@@ -91,12 +94,14 @@ def text(status):
     return "\n".join(out)
 
 
-def check_object(code, actions, error=""):
-    """The ``dnf rocm check --json`` object (``error`` says why, with status 3)."""
+def check_object(code, actions, error="", unknown=()):
+    """The ``dnf rocm check --json`` object (``error`` says why, with status 3;
+    ``unknown`` names incoming ROCm packages whose release line cannot be read)."""
     return {
         "schema": SCHEMA,
         "status": code,
         "error": clean(error),
+        "unknown": sorted({clean(p.name) for p in unknown}),
         "crossings": [{"from": str(c.old_line), "to": str(c.new_line), "boundary": c.kind,
                        "downgrade": c.downgrade, "action": action,
                        "packages": sorted({clean(x.new.name) for x in c.changes})}
@@ -104,11 +109,12 @@ def check_object(code, actions, error=""):
     }
 
 
-def check_text(code, actions, arrow="->"):
+def check_text(code, actions, arrow="->", why=""):
+    out = ["ROCm: cannot tell: %s" % clean(why)] if why else []
     if not actions:
-        return "ROCm: no release line change pending"
-    return "\n".join("ROCm %s %s %s (%s): %d package%s would %s" % (
+        return "\n".join(out or ["ROCm: no release line change pending"])
+    return "\n".join(out + ["ROCm %s %s %s (%s): %d package%s would %s" % (
         c.old_line, arrow, c.new_line, c.kind, len(c.changes),
         "" if len(c.changes) == 1 else "s",
         {"warn": "move (warn)", "lock": "be held (lock)", "block": "be blocked (block)"}[action])
-        for c, action in actions)
+        for c, action in actions])

@@ -203,24 +203,40 @@ def test_internal_error_under_block_fails_closed(sandbox, tmp_path):
     assert sandbox.installed() == before
 
 
-@pytest.mark.parametrize("where", [("hold", "plan"), ("hold", "_orphans"),
-                                   ("notice", "hold_line")])
-def test_internal_error_in_the_hold_leaves_the_transaction_as_dnf_sees_it(sandbox, tmp_path,
-                                                                           where):
-    """Fail open under lock: a bug before or in the middle of working out the hold (the
-    closure runs after the ROCm packages are known), or in its message, excludes nothing
-    at all; a half-made hold would keep rocblas and strand python3-torch."""
+@pytest.mark.parametrize("where", [("hold", "plan"), ("hold", "_orphans")])
+def test_internal_error_in_the_hold_fails_closed(sandbox, tmp_path, where):
+    """Fail closed under lock (issue 10): a bug before or in the middle of working out the
+    hold excludes nothing at all (a half-made hold would keep rocblas and strand
+    python3-torch), and then the crossing the lock was for is refused, with the reason
+    and the way out, rather than let through."""
     sandbox.pythonpath = str(core_with_planted_bug(tmp_path, *where))
-    on_64(sandbox, "[main]\non_major = lock\n")
+    before = on_64(sandbox, "[main]\non_major = lock\n")
     run = sandbox.dnf("-y", "upgrade")
-    assert run.returncode == 0, run
+    assert run.returncode == 1, run
     assert_clean(run)
     ours = [line for line in run.stderr.splitlines() if line.startswith("rocm_notice:")]
     assert ours[0] == ("rocm_notice: internal error: KeyError: 'planted bug' "
                        "(transaction not affected)"), run
+    assert ("Error: rocm_notice: policy holds ROCm at 6.4 (on_major = lock), but this "
+            "transaction would still move it: 6.4 \u2192 7.1 (major): 9 packages; nothing "
+            "was changed.") in run.stderr, run
+    assert "(KeyError: 'planted bug')" in run.stderr
+    assert "dnf --disableplugin=rocm_notice" in run.stderr
+    assert sandbox.installed() == before
+
+
+def test_internal_error_in_the_hold_message_still_holds(sandbox, tmp_path):
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, "notice", "hold_line"))
+    before = on_64(sandbox, "[main]\non_major = lock\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    ours = [line for line in run.stderr.splitlines() if line.startswith("rocm_notice:")]
+    assert ours == ["rocm_notice: internal error: KeyError: 'planted bug' "
+                    "(ROCm held by policy all the same)"], run
     after = sandbox.installed()
-    assert after["rocblas"] == "7.1.1-1.el10_2"
-    assert after["python3-torch"] == "2.7.1-1.el10_2"
+    assert rocm_of(after) == rocm_of(before)
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"
 
 
 def test_internal_error_in_the_report_keeps_the_hold_and_says_so(sandbox, tmp_path):

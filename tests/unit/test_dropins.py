@@ -267,7 +267,7 @@ def test_write_into_a_missing_directory_is_a_one_line_error(tmp_path):
 def test_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path, monkeypatch):
     path = put(str(tmp_path / "80-dnf-rocm-allow.conf"), "old\n")
 
-    def refuse(source, target):
+    def refuse(*args, **kwargs):
         raise OSError(30, "Read-only file system")
 
     monkeypatch.setattr(os, "replace", refuse)

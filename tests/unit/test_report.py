@@ -32,7 +32,7 @@ def test_crash_before_rename_keeps_the_old_report_and_no_temp_file(tmp_path, mon
     path = tmp_path / "last.json"
     path.write_text('{"schema": 1, "old": true}\n')
 
-    def crash(src, dst):
+    def crash(*args, **kwargs):
         raise OSError(errno.EIO, "simulated crash")
     monkeypatch.setattr(os, "replace", crash)
     problem = report.write(str(path), {"schema": 1, "new": True})

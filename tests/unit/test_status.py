@@ -81,7 +81,8 @@ def test_policy_says_which_file_set_each_key(built):
         "include": ["site-hip*"], "exclude": ["rocm-examples*"],
         "report": config.DEFAULT_REPORT,
         "set_in": {"on_major": "/etc/dnf/plugins/rocm_notice.d/90-site.conf",
-                   "on_minor": "/etc/dnf/plugins/rocm_notice.conf"}}
+                   "on_minor": "/etc/dnf/plugins/rocm_notice.conf"},
+        "problems": []}
     assert list(built["policy"]["set_in"]) == ["on_major", "on_minor"]
 
 
@@ -188,7 +189,7 @@ def crossing(kind, old, new, names):
 
 def test_check_with_nothing_pending():
     assert status.check_object(0, []) == {"schema": 1, "status": 0, "error": "",
-                                          "crossings": []}
+                                          "unknown": [], "crossings": []}
     assert status.check_text(0, []) == "ROCm: no release line change pending"
 
 
@@ -200,7 +201,7 @@ def test_check_with_nothing_pending():
 def test_check_of_a_major_crossing_for_each_action(action, code, says):
     up = crossing(MAJOR, Line(6, 4), Line(7, 1), ["rocm-hip", "rocblas"])
     assert status.check_object(code, [(up, action)]) == {
-        "schema": 1, "status": code, "error": "",
+        "schema": 1, "status": code, "error": "", "unknown": [],
         "crossings": [{"from": "6.4", "to": "7.1", "boundary": "major", "downgrade": False,
                        "action": action, "packages": ["rocblas", "rocm-hip"]}]}
     assert status.check_text(code, [(up, action)]) == \

@@ -1,0 +1,86 @@
+"""The one reader of ini text (our configuration, its drop-ins, versionlock.conf).
+
+It keeps what configparser drops and what we need to be safe and exact: every
+``key = value`` in file order, duplicates included (so a later *invalid* value cannot
+silently replace an earlier valid one), and the lines each entry spans (so ``dnf rocm
+allow`` can rewrite one value and keep every other byte). The syntax is configparser's
+as we used it before, and dnf's for these files: ``[section]`` headers, ``key = value`` or
+``key: value``, whole-line ``#`` and ``;`` comments, indented lines continuing a value; a
+UTF-8 byte order mark at the start is ignored (dnf's own parser ignores it too).
+"""
+
+from collections import namedtuple
+
+BOM = "\ufeff"
+COMMENTS = ("#", ";")
+
+
+class Entry(namedtuple("Entry", "section key value first last")):
+    """One setting: ``key`` lower-cased, ``value`` stripped (continuation lines joined with
+    newlines); ``first``/``last`` are the indexes (in ``lines()``) of the lines it spans."""
+
+    __slots__ = ()
+
+
+class Parsed(namedtuple("Parsed", "entries sections errors headers")):
+    """``entries`` in file order, the ``sections`` headers in order (repeats kept; their
+    line indexes in ``headers``), and
+    ``errors``: (line number from 1, what is wrong, line text) for every line that means
+    nothing."""
+
+    __slots__ = ()
+
+    def values(self, section, key):
+        return [e.value for e in self.entries if e.section == section and e.key == key]
+
+
+def lines(text):
+    """The text's lines with their ends; only ``\\n`` ends a line (as configparser and dnf
+    read files), so a stray ``\\r`` or form feed stays inside its line."""
+    parts = text.split("\n")
+    out = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
+def _strip_end(line):
+    return line.rstrip("\n").rstrip("\r")
+
+
+def parse(text):
+    """Parse ``text`` (a str) into a ``Parsed``; never raises."""
+    all_lines = lines(text)
+    entries, sections, errors, headers = [], [], [], []
+    section, open_entry = None, None
+    for index, raw in enumerate(all_lines):
+        line = _strip_end(raw)
+        if index == 0 and line.startswith(BOM):
+            line = line[len(BOM):]
+        stripped = line.strip()
+        if not stripped or stripped.startswith(COMMENTS):
+            open_entry = None
+            continue
+        if open_entry is not None and line[:1] in (" ", "\t"):
+            value = (open_entry.value + "\n" + stripped).strip("\n")
+            open_entry = open_entry._replace(value=value, last=index)
+            entries[-1] = open_entry
+            continue
+        open_entry = None
+        if stripped.startswith("["):
+            if stripped.endswith("]") and stripped[1:-1].strip():
+                section = stripped[1:-1].strip()
+                sections.append(section)
+                headers.append(index)
+            else:
+                errors.append((index + 1, "not a [section] header", stripped))
+            continue
+        cut = min((stripped.find(d) for d in "=:" if d in stripped), default=-1)
+        key = stripped[:cut].strip().lower() if cut > 0 else ""
+        if not key or section is None:
+            errors.append((index + 1, "outside any [section]" if key else
+                           "not 'key = value'", stripped))
+            continue
+        open_entry = Entry(section, key, stripped[cut + 1:].strip(), index, index)
+        entries.append(open_entry)
+    return Parsed(entries, sections, errors, headers)
