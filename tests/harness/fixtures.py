@@ -31,6 +31,7 @@ class Pkg:
     obsoletes: tuple = ()
     conflicts: tuple = ()
     summary: str = ""
+    symlinks: tuple = ()     # (path, target) pairs the package ships as symbolic links
 
     @property
     def nevra(self):
@@ -47,7 +48,14 @@ class Pkg:
         for tag, values in (("Provides", self.provides), ("Requires", self.requires),
                             ("Obsoletes", self.obsoletes), ("Conflicts", self.conflicts)):
             lines.extend("%s: %s" % (tag, value) for value in values)
-        lines += ["", "%description", "A package that only exists in tests.", "", "%files", ""]
+        lines += ["", "%description", "A package that only exists in tests.", ""]
+        if self.symlinks:
+            lines.append("%install")
+            for path, target in self.symlinks:
+                lines += ["mkdir -p %%{buildroot}%s" % os.path.dirname(path),
+                          "ln -s %s %%{buildroot}%s" % (target, path)]
+            lines.append("")
+        lines += ["%files"] + [path for path, _ in self.symlinks] + [""]
         return "\n".join(lines)
 
 
