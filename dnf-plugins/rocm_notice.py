@@ -11,6 +11,7 @@ import os
 import sys
 
 import dnf
+import dnf.cli          # API users (Ansible, scripts) load plugins before, or without, it
 import dnf.transaction
 
 logger = logging.getLogger("dnf.plugin")
