@@ -162,8 +162,14 @@ class RocmNotice(dnf.Plugin):
 
     def _resolving(self):
         """Holds apply where dnf resolves (upgrade, install, distro-sync, dnf-automatic,
-        API users), not to list or repoquery, which should show what exists."""
-        return self.cli is None or bool(getattr(self.cli.demands, "resolving", False))
+        API users) and where a command asks for plugins' filters (check-update), not to
+        list or repoquery, which should show what exists. As versionlock decides."""
+        if self.cli is None:
+            return True
+        filtering = getattr(self.cli.demands, "plugin_filtering_enabled", None)
+        if filtering is None:
+            filtering = getattr(self.cli.demands, "resolving", False)
+        return bool(filtering)
 
     def _context(self, findings=None, catalog=None):
         from rocm_notice import config, notice
