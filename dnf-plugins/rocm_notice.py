@@ -117,6 +117,7 @@ class RocmNotice(dnf.Plugin):
         from rocm_notice import config
         self.confdirs = list(self.base.conf.pluginconfpath)
         self.settings, problems = config.load(self.confdirs, self._setopts())
+        self.config_problems = problems
         for problem in problems:
             logger.warning(problem)
 
@@ -277,6 +278,9 @@ MSG_NO_ROCM = "rocm_notice: no ROCm package is installed: there is no release li
 MSG_NO_VERSIONLOCK = ("rocm_notice: --versionlock needs the versionlock plugin's "
                       "versionlock.conf with 'locklist =' in %s")
 MSG_UNRESOLVABLE = "rocm_notice: cannot tell what an upgrade would do: %s"
+MSG_REPOS_SKIPPED = "repositories that could not be read were skipped: %s"
+MSG_CONFIG_INCOMPLETE = "the policy could not be read in full: %s"
+MSG_CONFIG_UNREAD = "the plugin's configuration could not be read"
 MSG_LOCKED = "ROCm held at %s by %s (%s)"
 MSG_VERSIONLOCKED = "versionlock entries for ROCm %s in %s: %d (%s)"
 MSG_UNDECODABLE = ("rocm_notice: %s has bytes that are not UTF-8: the versionlock plugin "
@@ -287,6 +291,21 @@ MSG_ALLOWED = "ROCm %s approved in %s (%s)"
 MSG_DISALLOWED = "ROCm %s no longer approved in %s"
 MSG_NOT_ALLOWED_HERE = ("ROCm %s is not approved by 'dnf rocm allow'%s; nothing changed")
 MSG_APPROVED_ELSEWHERE = " (it is approved in %s: edit that file)"
+
+
+class _Unknown(Exception):
+    """`dnf rocm check` cannot tell what an upgrade would do (exit 3); str() says why."""
+
+
+def _incomplete(settings, problems):
+    """Why the view of the policy is incomplete ([] when it is not): the config loader's
+    own answer where it gives one, else the files it could not read."""
+    found = getattr(settings, "incomplete", None)
+    if found is None:
+        from rocm_notice import config
+        unreadable = config.MSG_UNREADABLE.split("%s", 1)[0]
+        found = [problem for problem in problems if problem.startswith(unreadable)]
+    return list(found)
 
 
 class RocmCommand(dnf.cli.Command):
@@ -320,7 +339,9 @@ class RocmCommand(dnf.cli.Command):
                 raise dnf.exceptions.Error(MSG_NOT_FOR % (shown, sub))
         self.plugin.in_command = True
         demands = self.cli.demands
-        if self.opts.subcommand in ("status", "check", "lock"):
+        if self.opts.subcommand == "check":
+            pass        # run() loads the sack itself, where a repository error is caught
+        elif self.opts.subcommand in ("status", "lock"):
             demands.sack_activation = True
             demands.available_repos = self.opts.subcommand != "lock"
         if self.opts.subcommand in WRITES:
@@ -330,6 +351,8 @@ class RocmCommand(dnf.cli.Command):
             self.cli.redirect_repo_progress()
 
     def run(self):
+        if self.opts.subcommand == "check":
+            return self._run_check()     # answers every failure itself: 3, never 1
         if self.plugin.settings is None:
             raise dnf.exceptions.Error(MSG_NO_CONFIG)
         from rocm_notice import dropins, locklist
@@ -384,23 +407,53 @@ class RocmCommand(dnf.cli.Command):
         self._print(data, status.text(data))
 
     def _run_check(self):
+        """Exit 0/1/2 as policy.check says; 3 (unknown) for every failure to evaluate:
+        no or incomplete configuration, a repository dnf could not read, a failed
+        resolve, a bug of ours. Under --json, always exactly one object."""
         from rocm_notice import policy, status
         try:
-            self.base.upgrade_all()
-            self.base.resolve()
+            code, actions = self._evaluate()
+        except _Unknown as unknown:
+            reason = str(unknown)
         except dnf.exceptions.Error as error:
-            logger.error(MSG_UNRESOLVABLE, _describe(error))
-            self.cli.demands.success_exit_status = policy.CHECK_UNKNOWN
-            if self.opts.json:
-                whole = "%s: %s" % (type(error).__name__, " ".join(str(error).split()))
-                self._print(status.check_object(policy.CHECK_UNKNOWN, [], whole), "")
+            reason = "%s: %s" % (type(error).__name__, " ".join(str(error).split()))
+        except Exception as error:   # a bug of ours is "could not tell" too
+            reason = "internal error: %s" % _describe(error)
+        else:
+            self._print(status.check_object(code, actions),
+                        status.check_text(code, actions, _arrow()))
+            self.cli.demands.success_exit_status = code
             return
+        logger.error(MSG_UNRESOLVABLE, reason)
+        self.cli.demands.success_exit_status = policy.CHECK_UNKNOWN
+        if self.opts.json:
+            self._print(status.check_object(policy.CHECK_UNKNOWN, [], reason), "")
+
+    def _evaluate(self):
+        from rocm_notice import policy
         from rocm_notice.analysis import Findings
+        settings = self.plugin.settings
+        if settings is None:
+            raise _Unknown(MSG_CONFIG_UNREAD)
+        incomplete = _incomplete(settings, getattr(self.plugin, "config_problems", []))
+        if incomplete:
+            raise _Unknown(MSG_CONFIG_INCOMPLETE % "; ".join(
+                reason[len("rocm_notice: "):] if reason.startswith("rocm_notice: ") else reason
+                for reason in incomplete))
+        self._fill_sack()
+        self.base.upgrade_all()
+        self.base.resolve()
         findings = self.plugin.findings() or Findings()
-        code, actions = policy.check(findings, self.plugin.settings)
-        self._print(status.check_object(code, actions),
-                    status.check_text(code, actions, _arrow()))
-        self.cli.demands.success_exit_status = code
+        return policy.check(findings, settings)
+
+    def _fill_sack(self):
+        """Load the metadata here, not through demands, so that dnf's repository errors
+        are ours to answer; a repository dnf skips (skip_if_unavailable) is one too."""
+        enabled = [repo.id for repo in self.base.repos.iter_enabled()]
+        self.base.fill_sack(load_system_repo="auto", load_available_repos=True)
+        skipped = [repoid for repoid in enabled if not self.base.repos[repoid].enabled]
+        if skipped:
+            raise _Unknown(MSG_REPOS_SKIPPED % ", ".join(skipped))
 
     def _run_lock(self):
         from rocm_notice import analysis, catalog as cat, dropins, locklist
