@@ -65,6 +65,7 @@ class RocmNotice(dnf.Plugin):
         self.settings = None
         self._catalog = None
         self._held = None
+        self._written = None        # (path, data) of the report this run wrote
         self.in_command = False     # set by `dnf rocm`: our hooks then stay out of its way
         if cli is not None:         # registered here, so that enabled = 0 disables it too
             cli.register_command(type("RocmCommand", (RocmCommand,), {"plugin": self}))
@@ -104,6 +105,19 @@ class RocmNotice(dnf.Plugin):
             if policy.has_block(self.settings):   # the admin chose safety: fail closed
                 raise dnf.exceptions.Error(notice.FAIL_CLOSED % _describe(error))
             logger.warning(MSG_INTERNAL, _describe(error))
+
+    def transaction(self):
+        """The rpm transaction completed: the report says so (``applied``)."""
+        if self._written is None or self.in_command:
+            return
+        try:
+            from rocm_notice import report
+            path, data = self._written
+            problem = report.write(path, report.applied(data))
+        except Exception as error:
+            problem = MSG_REPORT_BUG % _describe(error)
+        if problem:
+            logger.warning(problem)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -240,10 +254,12 @@ class RocmNotice(dnf.Plugin):
             return
         try:
             from rocm_notice import report
-            data = report.build(decision, context, getattr(self.cli, "cmdstring", "") or "",
-                                findings, self._held, blocked)
-            problem = report.write(report.path_in_root(self.settings.report,
-                                                       self.base.conf.installroot), data)
+            command = getattr(self.cli, "cmdstring", "") or ""
+            data = report.build(decision, context, command, findings, self._held, blocked)
+            report.describe_run(data, command, (getattr(sys, "argv", None) or [""])[0])
+            path = report.path_in_root(self.settings.report, self.base.conf.installroot)
+            problem = report.write(path, data)
+            self._written = None if problem else (path, data)
         except Exception as error:
             problem = MSG_REPORT_BUG % _describe(error)
         if problem:
