@@ -214,6 +214,7 @@ class RocmNotice(dnf.Plugin):
         self.base.sack.add_excludes(excluded)     # the one change, once all else is ready
         self._held = held
         logger.warning(line)
+        self._to_syslog(line)
         self._report("hold", context)
 
     def installed_stack(self, catalog, details=True):
@@ -242,10 +243,29 @@ class RocmNotice(dnf.Plugin):
         if blocked:
             context = self._context()
             self._report("block", context, findings, blocked)
-            raise dnf.exceptions.Error(notice.block_message(blocked, context))
+            message = notice.block_message(blocked, context)
+            self._to_syslog(message, error=True)
+            raise dnf.exceptions.Error(message)
         context = self._context(findings, catalog)
-        logger.warning("\n".join(notice.lines(findings, context)))
+        text = "\n".join(notice.lines(findings, context))
+        logger.warning(text)
+        self._to_syslog(text)
         self._report("warn", context, findings)
+
+    def _via_api(self):
+        """No dnf command line: Ansible's dnf module, dnf-automatic, a script."""
+        return not getattr(self.cli, "cmdstring", "")
+
+    def _to_syslog(self, text, error=False):
+        """Under the dnf API our lines would reach only dnf.log: send them to the system
+        log too. Never raises: this is an extra channel."""
+        if not self._via_api():
+            return
+        try:
+            from rocm_notice import journal
+            journal.send(text, journal.ERROR if error else journal.WARNING)
+        except Exception as failure:
+            logger.debug("rocm_notice: system log not written: %s", _describe(failure))
 
     def _report(self, decision, context, findings=None, blocked=()):
         """Record the decision for monitoring; a failure to write costs one line, and so

@@ -56,6 +56,7 @@ class Sandbox:
                                              else [pluginpath])]
         self.pythonpath = str(pythonpath)
         self.env = rpm_env(self.home)
+        self.syslog_socket = self.path / "syslog.sock"
         if plugin_conf is not None:
             self.write_conf(plugin_conf)
 
@@ -88,7 +89,10 @@ class Sandbox:
                 "--setopt=pluginconfpath=%s" % self.confdir] + list(args)
 
     def run_env(self, extra=None):
-        env = dict(self.env, PYTHONPATH=self.pythonpath)
+        # The system log the plugin writes to under the dnf API: the sandbox's own
+        # socket (nothing listens unless a test binds it), never the host's /dev/log.
+        env = dict(self.env, PYTHONPATH=self.pythonpath,
+                   ROCM_NOTICE_SYSLOG_SOCKET=str(self.syslog_socket))
         env.update(extra or {})
         return env
 
