@@ -456,7 +456,8 @@ class RocmCommand(dnf.cli.Command):
         except Exception as error:   # a bug of ours is "could not tell" too
             reason = "internal error: %s" % _describe(error)
         else:
-            self._print(status.check_object(code, actions),
+            self._print(status.check_object(code, actions,
+                                            allowed=self.plugin.settings.allow),
                         status.check_text(code, actions, _arrow()))
             self.cli.demands.success_exit_status = code
             return

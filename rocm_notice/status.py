@@ -91,14 +91,16 @@ def text(status):
     return "\n".join(out)
 
 
-def check_object(code, actions, error=""):
-    """The ``dnf rocm check --json`` object (``error`` says why, with status 3)."""
+def check_object(code, actions, error="", allowed=()):
+    """The ``dnf rocm check --json`` object (``error`` says why, with status 3).
+    ``approved``: the target line is in ``allow`` (so "warn" was chosen, not defaulted)."""
     return {
         "schema": SCHEMA,
         "status": code,
         "error": clean(error),
         "crossings": [{"from": str(c.old_line), "to": str(c.new_line), "boundary": c.kind,
                        "downgrade": c.downgrade, "action": action,
+                       "approved": c.new_line in allowed,
                        "packages": sorted({clean(x.new.name) for x in c.changes})}
                       for c, action in actions],
     }
