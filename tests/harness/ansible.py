@@ -68,11 +68,13 @@ def dnf_module(sandbox, check_mode=False, best=True, timeout=300, **extra):
         raise AssertionError("no module result in ansible's output:\n%s" % run)
 
 
-def playbook(sandbox, path, extra_vars, timeout=300):
-    """``ansible-playbook PATH -e EXTRA_VARS`` on localhost."""
-    command = [str(VENV / "bin" / "ansible-playbook"), "-i", str(sandbox.path / "inventory"),
+def playbook(sandbox, path, extra_vars, inventory=None, timeout=300):
+    """``ansible-playbook PATH -e EXTRA_VARS`` (on localhost, or on ``inventory``)."""
+    environment = env(sandbox)
+    command = [str(VENV / "bin" / "ansible-playbook"),
+               "-i", str(inventory or sandbox.path / "inventory"),
                str(path), "-e", json.dumps(extra_vars)]
-    result = subprocess.run(command, env=env(sandbox), stdin=subprocess.DEVNULL,
+    result = subprocess.run(command, env=environment, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             timeout=timeout, cwd=str(sandbox.path))
     return Run(["ansible-playbook", str(path)], result.returncode, result.stdout,
