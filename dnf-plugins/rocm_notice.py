@@ -365,11 +365,22 @@ class RocmCommand(dnf.cli.Command):
                             help="status and check: print one JSON object (\"schema\": 1)")
         parser.add_argument("--versionlock", action="store_true",
                             help="lock: also write entries into the versionlock plugin's list")
+        parser.add_argument("--save", metavar="FILE",
+                            help="check: also write the --json object to FILE (atomically)")
+        parser.add_argument("--metrics", metavar="DIR",
+                            help="check: also write Prometheus metrics to DIR/rocm_notice.prom "
+                                 "(node_exporter's textfile collector directory)")
+        parser.add_argument("--motd", metavar="FILE",
+                            help="check: keep FILE (e.g. /run/motd.d/rocm-epel-notice) as one "
+                                 "line while a crossing is pending, remove it otherwise")
 
     def configure(self):
         opts, sub = self.opts, self.opts.subcommand
         for given, meant_for, shown in ((opts.json, ("status", "check"), "--json"),
                                         (opts.versionlock, ("lock",), "--versionlock"),
+                                        (opts.save, ("check",), "--save"),
+                                        (opts.metrics, ("check",), "--metrics"),
+                                        (opts.motd, ("check",), "--motd"),
                                         (opts.release, ("allow", "disallow"), opts.release)):
             if given and sub not in meant_for:
                 raise dnf.exceptions.Error(MSG_NOT_FOR % (shown, sub))
@@ -456,15 +467,51 @@ class RocmCommand(dnf.cli.Command):
         except Exception as error:   # a bug of ours is "could not tell" too
             reason = "internal error: %s" % _describe(error)
         else:
-            self._print(status.check_object(code, actions,
-                                            allowed=self.plugin.settings.allow),
-                        status.check_text(code, actions, _arrow()))
+            data = status.check_object(code, actions, allowed=self.plugin.settings.allow)
+            self._print(data, status.check_text(code, actions, _arrow()))
             self.cli.demands.success_exit_status = code
+            self._publish(code, actions, data)
             return
         logger.error(MSG_UNRESOLVABLE, reason)
         self.cli.demands.success_exit_status = policy.CHECK_UNKNOWN
+        data = status.check_object(policy.CHECK_UNKNOWN, [], reason)
         if self.opts.json:
-            self._print(status.check_object(policy.CHECK_UNKNOWN, [], reason), "")
+            self._print(data, "")
+        self._publish(policy.CHECK_UNKNOWN, [], data)
+
+    def _publish(self, code, actions, data):
+        """--save, --metrics, --motd (what the daily timer leaves for monitoring and the
+        login banner): each a file written atomically; a failure costs one line and
+        leaves the exit status as the check found it."""
+        import time
+        from rocm_notice import metrics, motd, report
+        problems = []
+        try:
+            if self.opts.save:
+                problems.append(report.write(self.opts.save, data))
+            if self.opts.metrics:
+                allowed = self.plugin.settings.allow if self.plugin.settings else ()
+                problems.append(metrics.write(self.opts.metrics, metrics.text(
+                    code, actions, self._installed_line(), time.time(), allowed)))
+            if self.opts.motd:
+                problems.append(motd.update(self.opts.motd, code, actions))
+        except Exception as error:   # a bug of ours: one line, the answer stands
+            problems.append(MSG_COMMAND_BUG % _describe(error))
+        for problem in problems:
+            if problem:
+                logger.error(problem)
+
+    def _installed_line(self):
+        """The installed release line as text: "none" without ROCm, "unknown" when the
+        installed packages could not be read."""
+        from rocm_notice import analysis
+        try:
+            catalog = self.plugin.catalog()
+            line = analysis.main_line(self.plugin.installed_stack(catalog, details=False),
+                                      catalog)
+        except Exception:
+            return "unknown"
+        return str(line) if line is not None else "none"
 
     def _evaluate(self):
         from rocm_notice import policy
