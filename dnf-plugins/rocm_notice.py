@@ -345,7 +345,8 @@ def _incomplete(settings, problems):
 
 
 class RocmCommand(dnf.cli.Command):
-    """dnf rocm [status|check|lock|unlock|allow X.Y|disallow X.Y] [--json] [--versionlock]"""
+    """dnf rocm [status|check|lock|unlock|allow X.Y|disallow X.Y] [--json] [--versionlock]
+    [--save FILE] [--metrics DIR] [--motd FILE]"""
 
     aliases = ("rocm",)
     summary = "show, check, hold or approve ROCm release lines (rocm-epel-notice)"
