@@ -13,6 +13,7 @@ import sys
 import threading
 
 import dnf
+import dnf.cli          # API users (Ansible, scripts) load plugins before, or without, it
 import dnf.transaction
 
 logger = logging.getLogger("dnf.plugin")
@@ -87,6 +88,7 @@ class RocmNotice(dnf.Plugin):
         self._catalog = None
         self._held = None
         self._hold_failed = ""
+        self._written = None        # the report this run wrote (its data)
         self.in_command = False     # set by `dnf rocm`: our hooks then stay out of its way
         if cli is not None:         # registered here, so that enabled = 0 disables it too
             cli.register_command(type("RocmCommand", (RocmCommand,), {"plugin": self}))
@@ -129,6 +131,19 @@ class RocmNotice(dnf.Plugin):
                 raise dnf.exceptions.Error(notice.FAIL_CLOSED % (
                     _describe(error), notice.keys_for(self.settings, (strictest,))))
             _warn(MSG_INTERNAL, _describe(error))
+
+    def transaction(self):
+        """The rpm transaction completed: the report says so (``applied``)."""
+        if self._written is None or self.in_command:
+            return
+        try:
+            from rocm_notice import report
+            problem = report.write(self.settings.report, report.applied(self._written),
+                                   self.base.conf.installroot)
+        except Exception as error:
+            problem = MSG_REPORT_BUG % _describe(error)
+        if problem:
+            _warn(problem)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -192,8 +207,14 @@ class RocmNotice(dnf.Plugin):
 
     def _resolving(self):
         """Holds apply where dnf resolves (upgrade, install, distro-sync, dnf-automatic,
-        API users), not to list or repoquery, which should show what exists."""
-        return self.cli is None or bool(getattr(self.cli.demands, "resolving", False))
+        API users) and where a command asks for plugins' filters (check-update), not to
+        list or repoquery, which should show what exists. As versionlock decides."""
+        if self.cli is None:
+            return True
+        filtering = getattr(self.cli.demands, "plugin_filtering_enabled", None)
+        if filtering is None:
+            filtering = getattr(self.cli.demands, "resolving", False)
+        return bool(filtering)
 
     def _context(self, findings=None, catalog=None):
         from rocm_notice import config, notice
@@ -226,6 +247,7 @@ class RocmNotice(dnf.Plugin):
         self.base.sack.add_excludes(excluded)     # the one change, once it is all worked out
         self._held = held
         _warn(line)
+        self._to_syslog(line)
         if context is not None:
             self._report("hold", context)
 
@@ -256,14 +278,34 @@ class RocmNotice(dnf.Plugin):
         if refused is not None:
             context = self._context()
             self._report("block", context, findings, refused.crossings)
-            raise dnf.exceptions.Error(notice.refusal_message(
-                refused, context, self.settings, self._hold_failed))
+            message = notice.refusal_message(refused, context, self.settings, self._hold_failed)
+            self._to_syslog(message, error=True)
+            raise dnf.exceptions.Error(message)
         if findings.notable:
             context = self._context(findings, catalog)
-            _warn("\n".join(notice.lines(findings, context)))
+            text = "\n".join(notice.lines(findings, context))
+            _warn(text)
+            self._to_syslog(text)
             self._report("warn", context, findings)
         if findings.unknown:
-            _warn(notice.unknown_line(findings))
+            text = notice.unknown_line(findings)
+            _warn(text)
+            self._to_syslog(text)
+
+    def _via_api(self):
+        """No dnf command line: Ansible's dnf module, dnf-automatic, a script."""
+        return not getattr(self.cli, "cmdstring", "")
+
+    def _to_syslog(self, text, error=False):
+        """Under the dnf API our lines would reach only dnf.log: send them to the system
+        log too. Never raises: this is an extra channel."""
+        if not self._via_api():
+            return
+        try:
+            from rocm_notice import journal
+            journal.send(text, journal.ERROR if error else journal.WARNING)
+        except Exception as failure:
+            logger.debug("rocm_notice: system log not written: %s", _describe(failure))
 
     def _report(self, decision, context, findings=None, blocked=()):
         """Record the decision for monitoring; a failure to write costs one line, and so
@@ -272,9 +314,11 @@ class RocmNotice(dnf.Plugin):
             return
         try:
             from rocm_notice import report
-            data = report.build(decision, context, getattr(self.cli, "cmdstring", "") or "",
-                                findings, self._held, blocked)
+            command = getattr(self.cli, "cmdstring", "") or ""
+            data = report.build(decision, context, command, findings, self._held, blocked)
+            report.describe_run(data, command, (getattr(sys, "argv", None) or [""])[0])
             problem = report.write(self.settings.report, data, self.base.conf.installroot)
+            self._written = None if problem else data
         except Exception as error:
             problem = MSG_REPORT_BUG % _describe(error)
         if problem:
@@ -309,6 +353,9 @@ MSG_NO_ROCM = "rocm_notice: no ROCm package is installed: there is no release li
 MSG_NO_VERSIONLOCK = ("rocm_notice: --versionlock needs the versionlock plugin's "
                       "versionlock.conf with 'locklist =' in %s")
 MSG_UNRESOLVABLE = "rocm_notice: cannot tell what an upgrade would do: %s"
+MSG_REPOS_SKIPPED = "repositories that could not be read were skipped: %s"
+MSG_CONFIG_INCOMPLETE = "the policy could not be read in full: %s"
+MSG_CONFIG_UNREAD = "the plugin's configuration could not be read"
 MSG_LOCKED = "ROCm held at %s by %s (%s)"
 MSG_VERSIONLOCKED = "versionlock entries for ROCm %s in %s: %d (%s)"
 MSG_UNDECODABLE = ("rocm_notice: %s has bytes that are not UTF-8: the versionlock plugin "
@@ -328,8 +375,13 @@ MSG_NOT_ALLOWED_HERE = ("ROCm %s is not approved by 'dnf rocm allow'%s; nothing 
 MSG_APPROVED_ELSEWHERE = " (it is approved in %s: edit that file)"
 
 
+class _Unknown(Exception):
+    """`dnf rocm check` cannot tell what an upgrade would do (exit 3); str() says why."""
+
+
 class RocmCommand(dnf.cli.Command):
-    """dnf rocm [status|check|lock|unlock|allow X.Y|disallow X.Y] [--json] [--versionlock]"""
+    """dnf rocm [status|check|lock|unlock|allow X.Y|disallow X.Y] [--json] [--versionlock]
+    [--save FILE] [--metrics DIR] [--motd FILE]"""
 
     aliases = ("rocm",)
     summary = "show, check, hold or approve ROCm release lines (rocm-epel-notice)"
@@ -349,17 +401,30 @@ class RocmCommand(dnf.cli.Command):
                             help="status and check: print one JSON object (\"schema\": 1)")
         parser.add_argument("--versionlock", action="store_true",
                             help="lock: also write entries into the versionlock plugin's list")
+        parser.add_argument("--save", metavar="FILE",
+                            help="check: also write the --json object to FILE (atomically)")
+        parser.add_argument("--metrics", metavar="DIR",
+                            help="check: also write Prometheus metrics to DIR/rocm_notice.prom "
+                                 "(node_exporter's textfile collector directory)")
+        parser.add_argument("--motd", metavar="FILE",
+                            help="check: keep FILE (e.g. /run/motd.d/rocm-epel-notice) as one "
+                                 "line while a crossing is pending, remove it otherwise")
 
     def configure(self):
         opts, sub = self.opts, self.opts.subcommand
         for given, meant_for, shown in ((opts.json, ("status", "check"), "--json"),
                                         (opts.versionlock, ("lock",), "--versionlock"),
+                                        (opts.save, ("check",), "--save"),
+                                        (opts.metrics, ("check",), "--metrics"),
+                                        (opts.motd, ("check",), "--motd"),
                                         (opts.release, ("allow", "disallow"), opts.release)):
             if given and sub not in meant_for:
                 raise dnf.exceptions.Error(MSG_NOT_FOR % (shown, sub))
         self.plugin.in_command = True
         demands = self.cli.demands
-        if self.opts.subcommand in ("status", "check", "lock"):
+        if self.opts.subcommand == "check":
+            pass        # run() loads the sack itself, where a repository error is caught
+        elif self.opts.subcommand in ("status", "lock"):
             demands.sack_activation = True
             demands.available_repos = self.opts.subcommand != "lock"
         if self.opts.subcommand in WRITES:
@@ -369,6 +434,8 @@ class RocmCommand(dnf.cli.Command):
             self.cli.redirect_repo_progress()
 
     def run(self):
+        if self.opts.subcommand == "check":
+            return self._run_check()     # answers every failure itself: 3, never 1
         if self.plugin.settings is None:
             raise dnf.exceptions.Error(MSG_NO_CONFIG)
         from rocm_notice import dropins, locklist
@@ -434,24 +501,92 @@ class RocmCommand(dnf.cli.Command):
         self._print(data, status.text(data))
 
     def _run_check(self):
+        """Exit 0/1/2 as policy.check says; 3 (unknown) for every failure to evaluate:
+        no or incomplete configuration, a repository dnf could not read, a failed
+        resolve, a bug of ours. Under --json, always exactly one object."""
         from rocm_notice import policy, status
         try:
-            self.base.upgrade_all()
-            self.base.resolve()
+            code, actions, findings = self._evaluate()
+        except _Unknown as unknown:
+            reason = str(unknown)
         except dnf.exceptions.Error as error:
-            logger.error(MSG_UNRESOLVABLE, _describe(error))
-            self.cli.demands.success_exit_status = policy.CHECK_UNKNOWN
-            if self.opts.json:
-                whole = "%s: %s" % (type(error).__name__, " ".join(str(error).split()))
-                self._print(status.check_object(policy.CHECK_UNKNOWN, [], whole), "")
+            reason = "%s: %s" % (type(error).__name__, " ".join(str(error).split()))
+        except Exception as error:   # a bug of ours is "could not tell" too
+            reason = "internal error: %s" % _describe(error)
+        else:
+            why = policy.uncertain(findings, self.plugin.settings)
+            data = status.check_object(code, actions, why, findings.unknown,
+                                       allowed=self.plugin.settings.allow)
+            self._print(data, status.check_text(code, actions, _arrow(), why))
+            self.cli.demands.success_exit_status = code
+            self._publish(code, actions, data)
             return
+        logger.error(MSG_UNRESOLVABLE, reason)
+        self.cli.demands.success_exit_status = policy.CHECK_UNKNOWN
+        data = status.check_object(policy.CHECK_UNKNOWN, [], reason)
+        if self.opts.json:
+            self._print(data, "")
+        self._publish(policy.CHECK_UNKNOWN, [], data)
+
+    def _publish(self, code, actions, data):
+        """--save, --metrics, --motd (what the daily timer leaves for monitoring and the
+        login banner): each a file written atomically; a failure costs one line and
+        leaves the exit status as the check found it."""
+        import time
+        from rocm_notice import metrics, motd, report
+        problems = []
+        try:
+            if self.opts.save:
+                problems.append(report.write(self.opts.save, data))
+            if self.opts.metrics:
+                allowed = self.plugin.settings.allow if self.plugin.settings else ()
+                problems.append(metrics.write(self.opts.metrics, metrics.text(
+                    code, actions, self._installed_line(), time.time(), allowed)))
+            if self.opts.motd:
+                problems.append(motd.update(self.opts.motd, code, actions))
+        except Exception as error:   # a bug of ours: one line, the answer stands
+            problems.append(MSG_COMMAND_BUG % _describe(error))
+        for problem in problems:
+            if problem:
+                logger.error(problem)
+
+    def _installed_line(self):
+        """The installed release line as text: "none" without ROCm, "unknown" when the
+        installed packages could not be read."""
+        from rocm_notice import analysis
+        try:
+            catalog = self.plugin.catalog()
+            line = analysis.main_line(self.plugin.installed_stack(catalog, details=False),
+                                      catalog)
+        except Exception:
+            return "unknown"
+        return str(line) if line is not None else "none"
+
+    def _evaluate(self):
+        from rocm_notice import policy
         from rocm_notice.analysis import Findings
+        settings = self.plugin.settings
+        if settings is None:
+            raise _Unknown(MSG_CONFIG_UNREAD)
+        incomplete = settings.doubts       # what could hide a setting: "could not tell"
+        if incomplete:
+            raise _Unknown(MSG_CONFIG_INCOMPLETE % "; ".join(
+                reason[len("rocm_notice: "):] if reason.startswith("rocm_notice: ") else reason
+                for reason in incomplete))
+        self._fill_sack()
+        self.base.upgrade_all()
+        self.base.resolve()
         findings = self.plugin.findings() or Findings()
-        code, actions = policy.check(findings, self.plugin.settings)
-        why = policy.uncertain(findings, self.plugin.settings)
-        self._print(status.check_object(code, actions, why, findings.unknown),
-                    status.check_text(code, actions, _arrow(), why))
-        self.cli.demands.success_exit_status = code
+        return policy.check(findings, settings) + (findings,)
+
+    def _fill_sack(self):
+        """Load the metadata here, not through demands, so that dnf's repository errors
+        are ours to answer; a repository dnf skips (skip_if_unavailable) is one too."""
+        enabled = [repo.id for repo in self.base.repos.iter_enabled()]
+        self.base.fill_sack(load_system_repo="auto", load_available_repos=True)
+        skipped = [repoid for repoid in enabled if not self.base.repos[repoid].enabled]
+        if skipped:
+            raise _Unknown(MSG_REPOS_SKIPPED % ", ".join(skipped))
 
     def _run_lock(self):
         from rocm_notice import analysis, catalog as cat, dropins, locklist

@@ -12,7 +12,7 @@ import re
 
 from rocm_notice import __version__, files, notice
 
-SCHEMA = 1
+SCHEMA = 2        # 2: "applied", "via", "program", "applied_time" added
 WARN = "warn"
 HOLD = "hold"
 BLOCK = "block"
@@ -80,6 +80,34 @@ def build(decision, context, command="", findings=None, hold=None, blocked=()):
                         "keys": list(hold.keys), "count": hold.count,
                         "packages": [notice.clean(n) for n in hold.rocm + hold.dependents]}
     return data
+
+
+VIA_COMMAND = "dnf"       # the dnf command line (``command`` holds it)
+VIA_API = "api"           # a program using the dnf API: Ansible, dnf-automatic, a script
+
+
+def describe_run(data, command, program):
+    """Add what ran: ``via`` (the dnf command line, or the dnf API when there is no
+    command line), ``program`` (sys.argv[0]) and ``applied`` (False until the rpm
+    transaction completes: see ``applied``). Returns ``data``."""
+    data["via"] = VIA_COMMAND if command.strip() else VIA_API
+    data["program"] = notice.clean(program or "").strip()
+    data["applied"] = False
+    data["applied_time"] = None
+    return data
+
+
+def applied(data):
+    """The report once the transaction it describes was applied (dnf's ``transaction``
+    hook: after a successful rpm transaction, never after N, --assumeno, a test or check
+    run, or a block)."""
+    done = dict(data, applied=True)
+    done["applied_time"] = _now()
+    return done
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def path_in_root(path, installroot):

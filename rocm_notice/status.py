@@ -94,9 +94,10 @@ def text(status):
     return "\n".join(out)
 
 
-def check_object(code, actions, error="", unknown=()):
+def check_object(code, actions, error="", unknown=(), allowed=()):
     """The ``dnf rocm check --json`` object (``error`` says why, with status 3;
-    ``unknown`` names incoming ROCm packages whose release line cannot be read)."""
+    ``unknown`` names incoming ROCm packages whose release line cannot be read;
+    ``approved``: the target line is in ``allowed``, so "warn" was chosen, not defaulted)."""
     return {
         "schema": SCHEMA,
         "status": code,
@@ -104,6 +105,7 @@ def check_object(code, actions, error="", unknown=()):
         "unknown": sorted({clean(p.name) for p in unknown}),
         "crossings": [{"from": str(c.old_line), "to": str(c.new_line), "boundary": c.kind,
                        "downgrade": c.downgrade, "action": action,
+                       "approved": c.new_line in allowed,
                        "packages": sorted({clean(x.new.name) for x in c.changes})}
                       for c, action in actions],
     }

@@ -6,7 +6,7 @@ import pytest
 
 from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
-from tests.harness.fixtures import fake_gpus
+from tests.harness.fixtures import core_with_planted_bug, fake_gpus
 from tests.harness.sandbox import with_versionlock
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
@@ -86,6 +86,58 @@ def test_check_exits_3_when_dnf_cannot_resolve_the_upgrade(sandbox):
     assert as_json.returncode == 3, as_json
     data = json.loads(as_json.stdout)
     assert data["status"] == 3 and "libnowhere.so.1" in data["error"]
+
+
+def one_json_object(run):
+    """stdout holds exactly one JSON object and nothing else."""
+    decoder = json.JSONDecoder()
+    data, end = decoder.raw_decode(run.stdout.strip())
+    assert end == len(run.stdout.strip()), run
+    return data
+
+
+@pytest.mark.parametrize("baseurl", ["file:///nonexistent/rocm-notice-mirror",
+                                     "http://127.0.0.1:9/closed-port"])
+@pytest.mark.parametrize("skip", ["0", "1"])
+def test_check_exits_3_with_one_json_object_when_a_repository_cannot_be_read(
+        sandbox, baseurl, skip):
+    """Down is not 'nothing pending': skipped or failing, dnf could not tell."""
+    on_64(sandbox)
+    (sandbox.reposdir / "down.repo").write_text(
+        "[down]\nname=unreachable mirror\nbaseurl=%s\ngpgcheck=0\nenabled=1\n"
+        "skip_if_unavailable=%s\nretries=1\ntimeout=5\n" % (baseurl, skip))
+    run = sandbox.dnf("rocm", "check", "--json")
+    assert run.returncode == 3, run
+    data = one_json_object(run)
+    assert data["status"] == 3 and data["crossings"] == [], run
+    assert ("down" in data["error"]), run
+    assert "Traceback" not in run.stderr, run
+    text = sandbox.dnf("rocm", "check")
+    assert text.returncode == 3, text
+    assert "rocm_notice: cannot tell what an upgrade would do" in text.stderr, text
+
+
+def test_check_exits_3_when_a_config_file_cannot_be_read(sandbox):
+    on_64(sandbox, "[main]\non_major = block\n")
+    (sandbox.confdir / "rocm_notice.d" / "50-site.conf").mkdir()   # unreadable as a file
+    run = sandbox.dnf("rocm", "check", "--json")
+    assert run.returncode == 3, run
+    data = one_json_object(run)
+    assert data["status"] == 3, run
+    assert data["error"].startswith("the policy could not be read in full: cannot read "), run
+    assert "50-site.conf" in data["error"], run
+
+
+@pytest.mark.parametrize("where, said", [(("config", "load"), "could not be read"),
+                                         (("analysis", "analyse"), "internal error")])
+def test_check_exits_3_when_the_plugin_itself_fails(sandbox, tmp_path, where, said):
+    on_64(sandbox)
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, *where))
+    run = sandbox.dnf("rocm", "check", "--json")
+    assert run.returncode == 3, run
+    data = one_json_object(run)
+    assert data["status"] == 3 and said in data["error"], run
+    assert "Traceback" not in run.stderr, run
 
 
 def test_allow_turns_a_blocked_upgrade_into_one_that_proceeds(sandbox):

@@ -415,7 +415,8 @@ def test_check_by_a_user_who_cannot_read_the_policy_is_unknown(shared_box, hidde
     assert "Permission denied" in found["error"], found
     text = as_nobody(box, "rocm", "check")
     assert text.returncode == 3, text
-    assert "ROCm: cannot tell: the policy could not be read completely" in text.stdout, text
+    assert ("rocm_notice: cannot tell what an upgrade would do: the policy could not be read "
+            "in full: cannot read") in text.stderr, text
 
 
 # -- 10. commands that report what is true ----------------------------------------------

@@ -48,10 +48,12 @@ def payload(rpm_path):
 
 def providers(rpm_path):
     """Fakes for what the package requires (the sandbox is no real EL10): python3-dnf,
-    and the python(abi) that rpm generated from the Python that built it."""
+    the python(abi) that rpm generated from the Python that built it, and the /bin/sh of
+    the systemd scriptlets."""
     abi = tuple(r for r in _query(rpm_path, "--requires") if r.startswith("python(abi)"))
     return [Pkg("python3-dnf", "4.20.0", "1.el10", provides=abi),
-            Pkg("python3-dnf-plugin-versionlock", "4.7.0", "1.el10")]
+            Pkg("python3-dnf-plugin-versionlock", "4.7.0", "1.el10"),
+            Pkg("bash", "5.2.26", "1.el10", provides=("/bin/sh",))]
 
 
 def use_payload(sandbox, files):
@@ -63,7 +65,25 @@ def use_payload(sandbox, files):
     sandbox.confdir = sandbox.root / "etc" / "dnf" / "plugins"
 
 
+def give_shell(root):
+    """The host's dash as the root's /bin/sh, with the libraries it loads: rpm runs the
+    package's systemd scriptlets with /bin/sh inside the root, as on a real machine."""
+    import re
+    import shutil
+    dash = shutil.which("dash") or "/bin/sh"
+    needed = re.findall(r"(/\S+) \(0x", subprocess.run(["ldd", dash], stdout=subprocess.PIPE,
+                                                       text=True, check=True).stdout)
+    for path in [dash] + needed:
+        target = Path(str(root) + path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    (root / "bin").mkdir(exist_ok=True)
+    if not (root / "bin" / "sh").exists():
+        (root / "bin" / "sh").symlink_to(dash)
+
+
 def install_package(sandbox, rpm_path):
+    give_shell(sandbox.root)
     sandbox.use_repos(el10=providers(rpm_path))
     run = sandbox.dnf("-y", "install", str(rpm_path))
     assert run.returncode == 0, run
@@ -89,6 +109,19 @@ def test_file_list_has_plugin_core_config_dropin_dir_report_dir_and_man_page(bui
         assert path in files
     assert any(f.startswith("/usr/share/man/man8/dnf4-rocm.8") for f in files)
     assert any(f.startswith("/usr/share/man/man8/dnf-rocm.8") for f in files)
+    for unit in ("rocm-epel-notice-check.service", "rocm-epel-notice-check.timer"):
+        assert "/usr/lib/systemd/system/" + unit in files
+
+
+def test_scriptlets_run_with_a_shell_and_enable_nothing(sandbox, built):
+    """No systemctl in the root: the scriptlets skip quietly; install, upgrade and erase
+    all succeed, and the timer is nowhere enabled (it ships disabled)."""
+    install_package(sandbox, built["1"])
+    upgrade = sandbox.dnf("-y", "upgrade", str(built["2"]))
+    assert upgrade.returncode == 0 and "scriptlet" not in upgrade.stderr, upgrade
+    assert not list(sandbox.root.glob("etc/systemd/system/*.wants/rocm-epel-notice*"))
+    erase = sandbox.dnf("-y", "remove", "rocm-epel-notice")
+    assert erase.returncode == 0 and "scriptlet" not in erase.stderr, erase
 
 
 def test_installed_payload_prints_the_notice(sandbox, built):

@@ -106,6 +106,20 @@ def test_list_shows_held_packages_as_available(sandbox):
     assert "held" not in run.stderr
 
 
+def test_check_update_under_lock_lists_only_what_upgrade_would_take(sandbox):
+    on_64(sandbox, "[main]\non_major = lock\n")
+    listed = sandbox.dnf("check-update")
+    assert listed.returncode == 100, listed          # zstd-tools is still an update
+    names = {line.split()[0].rsplit(".", 1)[0] for line in listed.stdout.splitlines()
+             if line.split()[2:] == ["epel"]}
+    assert "ROCm held at 6.4 by policy" in listed.stderr, listed
+    before = sandbox.installed()
+    upgrade = sandbox.dnf("-y", "upgrade")
+    assert upgrade.returncode == 0, upgrade
+    after = sandbox.installed()
+    assert names == {n for n in after if after[n] != before[n]} == {"zstd-tools"}
+
+
 # -- block --------------------------------------------------------------------------
 
 def test_major_block_stops_everything_and_says_how_to_allow(sandbox):

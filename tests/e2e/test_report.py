@@ -4,7 +4,10 @@ import json
 import os
 import stat
 
+import pytest
+
 from tests.e2e import stacks
+from tests.harness.sandbox import run_api
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
 REPORT = ("var", "lib", "rocm-epel-notice", "last.json")
@@ -32,7 +35,7 @@ def test_warn_writes_a_versioned_report_inside_the_installroot(sandbox):
     run = sandbox.dnf("-y", "upgrade")
     assert run.returncode == 0, run
     data = report_of(sandbox)
-    assert data["schema"] == 1 and data["decision"] == "warn"
+    assert data["schema"] == 2 and data["decision"] == "warn"
     crossing = data["findings"][0]
     assert (crossing["from"], crossing["to"], crossing["boundary"]) == ("6.4", "7.1", "major")
     assert "rocblas" in crossing["packages"] and crossing["epel_to"] == ["10.2"]
@@ -108,3 +111,62 @@ def test_a_report_path_naming_a_device_leaves_the_device_alone(sandbox):
                      "(transaction not affected)" % fifo], run
     assert stat.S_ISFIFO(os.stat(str(fifo)).st_mode)
     assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+# -- what happened: applied or not, and through what --------------------------------
+
+def test_an_applied_upgrade_says_so_with_its_command_and_program(sandbox):
+    on_64(sandbox)
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    data = report_of(sandbox)
+    assert data["applied"] is True and data["applied_time"] >= data["time"]
+    assert data["via"] == "dnf" and data["program"] == "/usr/bin/dnf"
+    assert data["command"].endswith("-y upgrade"), data["command"]
+
+
+@pytest.mark.parametrize("args", [("--assumeno", "upgrade"),
+                                  ("-y", "--setopt=tsflags=test", "upgrade")],
+                         ids=["assumeno", "test"])
+def test_a_transaction_not_applied_is_reported_as_not_applied(sandbox, args):
+    on_64(sandbox)
+    before = sandbox.installed()
+    run = sandbox.dnf(*args)
+    assert sandbox.installed() == before, run
+    data = report_of(sandbox)
+    assert data["decision"] == "warn" and data["applied"] is False, run
+    assert data["applied_time"] is None
+
+
+def test_a_block_is_never_applied(sandbox):
+    on_64(sandbox, "[main]\non_major = block\n")
+    sandbox.dnf("-y", "upgrade")
+    data = report_of(sandbox)
+    assert data["decision"] == "block" and data["applied"] is False
+
+
+def test_a_hold_whose_other_updates_were_applied_says_applied(sandbox):
+    on_64(sandbox, "[main]\non_major = lock\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    data = report_of(sandbox)
+    assert data["decision"] == "hold" and data["applied"] is True
+
+
+def test_an_api_program_is_named_in_place_of_a_command_line(sandbox):
+    on_64(sandbox)
+    run = run_api(sandbox)
+    assert run.returncode == 0, run
+    data = report_of(sandbox)
+    assert data["via"] == "api" and data["command"] == ""
+    assert data["program"].endswith("/tests/harness/run_api.py")
+    assert data["applied"] is True
+
+
+def test_an_api_test_run_is_not_applied(sandbox):
+    on_64(sandbox)
+    run = run_api(sandbox, "--test")
+    assert run.returncode == 0, run
+    assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
+    data = report_of(sandbox)
+    assert data["via"] == "api" and data["applied"] is False

@@ -56,6 +56,7 @@ class Sandbox:
                                              else [pluginpath])]
         self.pythonpath = str(pythonpath)
         self.env = rpm_env(self.home)
+        self.syslog_socket = self.path / "syslog.sock"
         if plugin_conf is not None:
             self.write_conf(plugin_conf)
 
@@ -88,7 +89,10 @@ class Sandbox:
                 "--setopt=pluginconfpath=%s" % self.confdir] + list(args)
 
     def run_env(self, extra=None):
-        env = dict(self.env, PYTHONPATH=self.pythonpath)
+        # The system log the plugin writes to under the dnf API: the sandbox's own
+        # socket (nothing listens unless a test binds it), never the host's /dev/log.
+        env = dict(self.env, PYTHONPATH=self.pythonpath,
+                   ROCM_NOTICE_SYSLOG_SOCKET=str(self.syslog_socket))
         env.update(extra or {})
         return env
 
@@ -147,6 +151,24 @@ def run_automatic(sandbox, timeout=300):
          sandbox.releasever, str(conf)], env=sandbox.run_env(), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
     return Run(["dnf-automatic", str(conf)], result.returncode, result.stdout, result.stderr)
+
+
+def run_api(sandbox, *flags, timeout=300):
+    """A plain dnf API program (no ``dnf.cli``) upgrading ``sandbox`` (see run_api.py)."""
+    script = Path(__file__).with_name("run_api.py")
+    result = subprocess.run(
+        ["/usr/bin/python3", str(script), str(sandbox.path / "dnf.conf"), str(sandbox.root),
+         sandbox.releasever, str(sandbox.reposdir),
+         ",".join(str(p) for p in sandbox.pluginpath), str(sandbox.confdir)] + list(flags),
+        env=sandbox.run_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, timeout=timeout)
+    return Run(["run_api.py"] + list(flags), result.returncode, result.stdout, result.stderr)
+
+
+def dnf_log(sandbox):
+    """The installroot's dnf.log (where dnf's logging goes under the API), or ""."""
+    path = sandbox.root / "var" / "log" / "dnf.log"
+    return path.read_text(errors="replace") if path.exists() else ""
 
 
 VERSIONLOCK = "/usr/lib/python3/dist-packages/dnf-plugins/versionlock.py"

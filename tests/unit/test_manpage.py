@@ -183,8 +183,10 @@ def test_every_check_exit_status_is_documented(rst):
 
 def test_every_report_key_is_documented(rst):
     section = _section(rst, "REPORT")
-    data = report.build("warn", notice.Context(releasever="10", releasever_minor="2"))
-    assert data["schema"] == 1 and "currently **1**" in section
+    data = report.describe_run(
+        report.build("warn", notice.Context(releasever="10", releasever_minor="2")),
+        "", "/usr/bin/dnf")
+    assert data["schema"] == 2 and "currently **2**" in section
     for key in data:
         assert "**%s**" % key in section, "report key %s not documented" % key
 

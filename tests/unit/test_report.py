@@ -13,12 +13,35 @@ def context():
 
 def test_report_has_schema_and_every_key_even_when_empty():
     data = report.build("hold", context(), "dnf upgrade")
-    assert data["schema"] == report.SCHEMA == 1
+    assert data["schema"] == report.SCHEMA == 2
     for key in ("tool", "time", "command", "releasever", "releasever_minor", "decision",
                 "findings", "lost_sonames", "consumers", "after_lines", "foreign", "hold",
                 "blocked"):
         assert key in data
     assert data["releasever_minor"] == "2"
+
+
+def test_a_command_line_run_is_named_and_not_yet_applied():
+    data = report.describe_run(report.build("warn", context(), "dnf -y upgrade"),
+                               "dnf -y upgrade", "/usr/bin/dnf")
+    assert (data["via"], data["program"], data["command"]) == ("dnf", "/usr/bin/dnf",
+                                                               "dnf -y upgrade")
+    assert data["applied"] is False and data["applied_time"] is None
+
+
+def test_an_api_run_names_its_program():
+    data = report.describe_run(report.build("hold", context(), ""), "",
+                               "/root/.ansible/tmp/AnsiballZ_dnf.py\x1b[31m")
+    assert data["via"] == "api" and data["command"] == ""
+    assert data["program"] == "/root/.ansible/tmp/AnsiballZ_dnf.py[31m"   # no escape
+
+
+def test_applied_keeps_every_key_and_stamps_the_time():
+    data = report.describe_run(report.build("warn", context(), "dnf upgrade"),
+                               "dnf upgrade", "/usr/bin/dnf")
+    done = report.applied(data)
+    assert done["applied"] is True and done["applied_time"].endswith("+00:00")
+    assert set(done) == set(data) and data["applied"] is False    # the original untouched
 
 
 def test_write_then_read_back(tmp_path):

@@ -203,7 +203,8 @@ def test_check_of_a_major_crossing_for_each_action(action, code, says):
     assert status.check_object(code, [(up, action)]) == {
         "schema": 1, "status": code, "error": "", "unknown": [],
         "crossings": [{"from": "6.4", "to": "7.1", "boundary": "major", "downgrade": False,
-                       "action": action, "packages": ["rocblas", "rocm-hip"]}]}
+                       "action": action, "approved": False,
+                       "packages": ["rocblas", "rocm-hip"]}]}
     assert status.check_text(code, [(up, action)]) == \
         "ROCm 6.4 -> 7.1 (major): 2 packages " + says
 
@@ -215,6 +216,14 @@ def test_check_text_one_line_per_crossing_and_singular_package():
     assert shown.splitlines() == [
         "ROCm 7.1 \u2192 7.0 (minor): 1 package would move (warn)",
         "ROCm 7.1 \u2192 8.0 (major): 2 packages would be blocked (block)"]
+
+
+def test_check_object_tells_an_approved_line_from_a_default_warn():
+    up = crossing(MAJOR, Line(6, 4), Line(7, 1), ["rocblas"])
+    assert status.check_object(1, [(up, "warn")], allowed=(Line(7, 1),))[
+        "crossings"][0]["approved"] is True
+    assert status.check_object(1, [(up, "warn")], allowed=(Line(7, 2),))[
+        "crossings"][0]["approved"] is False
 
 
 def test_check_object_marks_downgrades_and_cleans_package_names():
