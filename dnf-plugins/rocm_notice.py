@@ -136,7 +136,7 @@ class RocmNotice(dnf.Plugin):
             if not incoming and action not in _OUT_ACTIONS:
                 continue
             pkg = tsi.pkg
-            if kind(pkg.name) is not None:
+            if kind(pkg.name, pkg.sourcerpm) is not None:
                 rocm.append((incoming, tsi.action_name, pkg))
             elif incoming:
                 incoming_other.append(pkg)
@@ -198,7 +198,7 @@ class RocmNotice(dnf.Plugin):
         """Installed packages the catalog knows (ROCm, compat, AMD), as records."""
         return [_record(pkg, details=details)
                 for pkg in catalog.narrow(self.base.sack.query().installed())
-                if catalog.kind(pkg.name) is not None]
+                if catalog.kind(pkg.name, pkg.sourcerpm) is not None]
 
     def findings(self):
         """Findings for the resolved transaction (None when it has no ROCm package)."""
@@ -358,9 +358,10 @@ class RocmCommand(dnf.cli.Command):
         from rocm_notice import gpu, hold, known, locklist, policy, report, status
         plugin, settings = self.plugin, self.plugin.settings
         catalog = plugin.catalog()
+        catalog.learn(self.base.sack.query().installed())   # every installed source, once
         installed = plugin.installed_stack(catalog, details=False)
         available = [_record(pkg) for pkg in catalog.narrow(self.base.sack.query().available())
-                     if catalog.kind(pkg.name)]
+                     if catalog.kind(pkg.name, pkg.sourcerpm)]
         held = (hold.plan(self.base.sack, catalog, settings)[0]    # shown, not applied
                 if policy.has_lock(settings) else None)
         listed = None
@@ -399,7 +400,7 @@ class RocmCommand(dnf.cli.Command):
         from rocm_notice import analysis, catalog as cat, dropins, locklist
         catalog = self.plugin.catalog()
         stack = [p for p in self.plugin.installed_stack(catalog, details=False)
-                 if catalog.kind(p.name) in (cat.ROCM, cat.AMD)]
+                 if catalog.kind_of(p) in (cat.ROCM, cat.AMD)]
         line = analysis.main_line(stack, catalog)
         if line is None:
             raise dnf.exceptions.Error(MSG_NO_ROCM)

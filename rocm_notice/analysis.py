@@ -92,7 +92,7 @@ def by_line(packages, catalog):
     """{Line: [packages]} for the stack's packages (compat and unknown releases left out)."""
     lines = collections.defaultdict(list)
     for package in packages:
-        if catalog.kind(package.name) in (cat.ROCM, cat.AMD):
+        if catalog.kind_of(package) in (cat.ROCM, cat.AMD):
             found = catalog.release_of(package)
             if found:
                 lines[found.line].append(package)
@@ -122,10 +122,10 @@ def pair(items, catalog):
     """
     tracked = (cat.ROCM, cat.AMD)
     incoming = [i.package for i in items
-                if i.direction == IN and catalog.kind(i.package.name) in tracked]
+                if i.direction == IN and catalog.kind_of(i.package) in tracked]
     outgoing = collections.defaultdict(list)
     for item in items:
-        if item.direction == OUT and catalog.kind(item.package.name) in tracked:
+        if item.direction == OUT and catalog.kind_of(item.package) in tracked:
             outgoing[item.package.name].append(item.package)
 
     def take(name, arch):
@@ -166,14 +166,14 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
     groups = {}
     for old, new in pairs:
         new_release = catalog.release_of(new)
-        if old is not None:
-            old_release = catalog.release_of(old)
-        elif (installed_main is not None and new_release is not None
-              and new_release.line > installed_main):
-            # A package of a newer line installed beside the stack starts moving it; one of
+        old_release = catalog.release_of(old) if old is not None else None
+        if (old_release is None and installed_main is not None and new_release is not None
+                and new_release.line > installed_main):
+            # A package of a newer line installed beside the stack starts moving it, and so
+            # does one whose old build carried no release (aqlprofile 0.0^git...); one of
             # an older line is a package that lags a release, which Fedora does routinely.
             old_release = releases.Release(*installed_main)
-        else:
+        elif old is None:
             continue
         if old_release is None or new_release is None:
             findings.unknown.append(new)
@@ -189,7 +189,7 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
 
     leaving = {i.package.nevra for i in items if i.direction == OUT}
     arriving = [i.package for i in items
-                if i.direction == IN and catalog.kind(i.package.name) is not None]
+                if i.direction == IN and catalog.kind_of(i.package) is not None]
     after = [p for p in installed if p.nevra not in leaving] + arriving
     findings.after_lines = {line: sorted({p.name for p in found})
                             for line, found in sorted(by_line(after, catalog).items())}
@@ -199,7 +199,7 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
         return findings
 
     outgoing = [i.package for i in items
-                if i.direction == OUT and catalog.kind(i.package.name) is not None]
+                if i.direction == OUT and catalog.kind_of(i.package) is not None]
     findings.lost_sonames = sorted(_sonames(outgoing, "provides") - _sonames(after, "provides"))
     new_sonames = _sonames(arriving, "provides") - _sonames(installed, "provides")
     findings.consumers = sorted(
@@ -211,6 +211,6 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
 def _foreign(installed, arriving, after, catalog):
     """AMD-repository packages, when the transaction mixes them with EPEL's ROCm."""
     foreign = [p for p in after if catalog.is_foreign(p)]
-    native = [p for p in after if catalog.kind(p.name) == cat.ROCM and not catalog.is_foreign(p)]
-    touched = any(catalog.kind(p.name) in (cat.ROCM, cat.AMD) for p in arriving)
+    native = [p for p in after if catalog.kind_of(p) == cat.ROCM and not catalog.is_foreign(p)]
+    touched = any(catalog.kind_of(p) in (cat.ROCM, cat.AMD) for p in arriving)
     return sorted(foreign, key=lambda p: p.name) if foreign and native and touched else []

@@ -43,14 +43,21 @@ def plan(sack, catalog, settings):
     untouched rather than half held.
     """
     candidates = catalog.narrow(sack.query().installed(), compat=False)
-    installed = [p for p in candidates if catalog.kind(p.name) in STACK]
+    installed = [p for p in candidates if catalog.kind(p.name, p.sourcerpm) in STACK]
     line = analysis.main_line([_record(p) for p in installed], catalog)
     if line is None:
         return None, None   # no ROCm installed: fresh installs are free
 
+    # The available upgrades of installed packages, read once: those built from a ROCm
+    # source under a name the data does not list (a new subpackage) are held like the
+    # rest; the others are examined for dependents below.
+    upgradable = list(sack.query().available().upgrades())
+    listed = list(catalog.narrow(sack.query().available(), compat=False))
+    seen = set(listed)
     held, targets, keys = [], set(), set()
-    for pkg in catalog.narrow(sack.query().available(), compat=False):
-        if catalog.kind(pkg.name) not in STACK:
+    for pkg in listed + [u for u in upgradable if u not in seen
+                         and catalog.kind(u.name, u.sourcerpm) in STACK]:
+        if catalog.kind(pkg.name, pkg.sourcerpm) not in STACK:
             continue
         release = catalog.release_of(_record(pkg))
         if policy.held(settings, line, release):
@@ -63,18 +70,20 @@ def plan(sack, catalog, settings):
     # Packages that would replace a held installed package, unless they belong to its line.
     held_ids = {_nevra(p) for p in held}
     for pkg in sack.query().available().filter(obsoletes=candidates.filter(pkg=installed)):
-        release = catalog.release_of(_record(pkg)) if catalog.kind(pkg.name) else None
+        release = (catalog.release_of(_record(pkg))
+                   if catalog.kind(pkg.name, pkg.sourcerpm) else None)
         if _nevra(pkg) not in held_ids and (release is None or release.line != line):
             held.append(pkg)
             held_ids.add(_nevra(pkg))
 
     hold = Hold(line, sorted(targets), sorted(keys), sorted(held_ids))
     excluded = newly = sack.query().filter(pkg=held)
-    # What an upgrade of the installed system can take (the available upgrades of
-    # installed packages; obsoleters are handled above), each with its requirements
-    # (as text, and as hawkey gave them), read once for every round below.
+    # What an upgrade of the installed system can take (obsoleters are handled above),
+    # each with its requirements (as text, and as hawkey gave them), read once for every
+    # round below.
+    taken = set(held)
     upgrades = [(pkg, [(str(r), r) for r in pkg.requires])
-                for pkg in sack.query().available().upgrades().difference(excluded)]
+                for pkg in upgradable if pkg not in taken]
     while newly:
         orphans = _orphans(sack, upgrades, newly, excluded)
         if not orphans:
