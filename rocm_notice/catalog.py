@@ -144,7 +144,8 @@ class Catalog:
             return name
         if "-gfx" in name:      # rocblas-gfx950-devel: as rocblas-devel, once
             plain = re.sub(_GFX_SEGMENT, "", name, count=1)
-            return self.base(plain) if plain != name and "-gfx" not in plain else None
+            if plain != name:
+                return None if "-gfx" in plain else self.base(plain)
         # Every suffix starts with "-" (tests/unit/test_data.py): try each "-" in the
         # name, shortest base first, which is the longest suffix first. Two set lookups
         # a dash, where trying every suffix cost ten string comparisons a name.
@@ -188,11 +189,19 @@ class Catalog:
             found = self._kinds[name] = self._classify(name)
         if not sourcerpm or found is _EXCLUDED or found == AMD:
             return found or None
-        try:
-            by_source = self._srpm_kinds[sourcerpm]
-        except KeyError:
-            by_source = self._srpm_kinds[sourcerpm] = self.source_kind(source_name(sourcerpm))
+        by_source = self.built_from(sourcerpm)
+        if by_source is None:       # most packages: not built from a ROCm source
+            return found
         return self._with_source(name, found, by_source)
+
+    def built_from(self, sourcerpm):
+        """``source_kind`` of a source RPM file name (memoised): a cheap first test for
+        packages whose name the data does not list."""
+        try:
+            return self._srpm_kinds[sourcerpm]
+        except KeyError:
+            found = self._srpm_kinds[sourcerpm] = self.source_kind(source_name(sourcerpm))
+            return found
 
     def kind_of(self, package):
         """``kind`` of a record (``records.Package``), from its name and its source."""

@@ -55,8 +55,8 @@ def plan(sack, catalog, settings):
     listed = list(catalog.narrow(sack.query().available(), compat=False))
     seen = set(listed)
     held, targets, keys = [], set(), set()
-    for pkg in listed + [u for u in upgradable if u not in seen
-                         and catalog.kind(u.name, u.sourcerpm) in STACK]:
+    for pkg in listed + [u for u in upgradable if catalog.built_from(u.sourcerpm)
+                         and u not in seen and catalog.kind(u.name, u.sourcerpm) in STACK]:
         if catalog.kind(pkg.name, pkg.sourcerpm) not in STACK:
             continue
         release = catalog.release_of(_record(pkg))
