@@ -177,7 +177,7 @@ class RocmNotice(dnf.Plugin):
             if not incoming and action not in _OUT_ACTIONS:
                 continue
             pkg = tsi.pkg
-            if kind(pkg.name) is not None:
+            if kind(pkg.name, pkg.sourcerpm) is not None:
                 rocm.append((incoming, tsi.action_name, pkg))
                 obsoleted = obsoleted or action == dnf.transaction.PKG_OBSOLETED
             elif incoming:
@@ -255,7 +255,7 @@ class RocmNotice(dnf.Plugin):
         """Installed packages the catalog knows (ROCm, compat, AMD), as records."""
         return [_record(pkg, details=details)
                 for pkg in catalog.narrow(self.base.sack.query().installed())
-                if catalog.kind(pkg.name) is not None]
+                if catalog.kind(pkg.name, pkg.sourcerpm) is not None]
 
     def findings(self):
         """Findings for the resolved transaction (None when it has no ROCm package)."""
@@ -486,9 +486,10 @@ class RocmCommand(dnf.cli.Command):
         from rocm_notice import files, gpu, hold, known, policy, report, status
         plugin, settings = self.plugin, self.plugin.settings
         catalog = plugin.catalog()
+        catalog.learn(self.base.sack.query().installed())   # every installed source, once
         installed = plugin.installed_stack(catalog, details=False)
         available = [_record(pkg) for pkg in catalog.narrow(self.base.sack.query().available())
-                     if catalog.kind(pkg.name)]
+                     if catalog.kind(pkg.name, pkg.sourcerpm)]
         held = (hold.plan(self.base.sack, catalog, settings)[0]    # shown, not applied
                 if policy.has_lock(settings) else None)
         listed = self._versionlock_status()
@@ -591,8 +592,9 @@ class RocmCommand(dnf.cli.Command):
     def _run_lock(self):
         from rocm_notice import analysis, catalog as cat, dropins, locklist
         catalog = self.plugin.catalog()
+        catalog.learn(self.base.sack.query().installed())   # new subpackages get entries too
         stack = [p for p in self.plugin.installed_stack(catalog, details=False)
-                 if catalog.kind(p.name) in (cat.ROCM, cat.AMD)]
+                 if catalog.kind_of(p) in (cat.ROCM, cat.AMD)]
         line = analysis.main_line(stack, catalog)
         if line is None:
             raise dnf.exceptions.Error(MSG_NO_ROCM)

@@ -92,7 +92,7 @@ def by_line(packages, catalog):
     """{Line: [packages]} for the stack's packages (compat and unknown releases left out)."""
     lines = collections.defaultdict(list)
     for package in packages:
-        if catalog.kind(package.name) in (cat.ROCM, cat.AMD):
+        if catalog.kind_of(package) in (cat.ROCM, cat.AMD):
             found = catalog.release_of(package)
             if found:
                 lines[found.line].append(package)
@@ -130,10 +130,10 @@ def pair(items, catalog):
     tracked = (cat.ROCM, cat.AMD)
     outgoing = collections.defaultdict(list)
     for item in items:
-        if item.direction == OUT and catalog.kind(item.package.name) in tracked:
+        if item.direction == OUT and catalog.kind_of(item.package) in tracked:
             outgoing[item.package.name].append(item.package)
     incoming = [i.package for i in items if i.direction == IN and (
-        catalog.kind(i.package.name) in tracked
+        catalog.kind_of(i.package) in tracked
         or any(o.split()[0] in outgoing for o in i.package.obsoletes))]
 
     def take(name, arch):
@@ -147,7 +147,7 @@ def pair(items, catalog):
 
     pairs = []
     for new in incoming:
-        old = take(new.name, new.arch) if catalog.kind(new.name) in tracked else None
+        old = take(new.name, new.arch) if catalog.kind_of(new) in tracked else None
         for obsoleted in new.obsoletes:
             if old is not None:
                 break
@@ -164,7 +164,7 @@ def _incoming_release(catalog, old, new):
     as a ROCm-versioned package; a release below the line it replaces is no ROCm release
     of it (``gpu-monitor 2.0`` obsoleting ``rocm-smi 6.4``), so it is unknown.
     """
-    if catalog.kind(new.name) is not None:
+    if catalog.kind_of(new) is not None:
         return catalog.release_of(new)
     found = releases.rocm_release(new.version, new.release)
     old_release = catalog.release_of(old) if old is not None else None
@@ -175,7 +175,7 @@ def _incoming_release(catalog, old, new):
 
 def _unreadable(catalog, package):
     """True when ``package`` should carry a ROCm release and none can be read from it."""
-    return catalog.kind(package.name) is None or catalog.unreadable(package)
+    return catalog.kind_of(package) is None or catalog.unreadable(package)
 
 
 def analyse(items, installed, catalog, incoming_requires=tuple):
@@ -228,7 +228,7 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
     leaving = {i.package.nevra for i in items if i.direction == OUT}
     replacing = {new.nevra for old, new in pairs if old is not None}
     arriving = [i.package for i in items if i.direction == IN and (
-        catalog.kind(i.package.name) is not None or i.package.nevra in replacing)]
+        catalog.kind_of(i.package) is not None or i.package.nevra in replacing)]
     after = [p for p in installed if p.nevra not in leaving] + arriving
     findings.after_lines = {line: sorted({p.name for p in found})
                             for line, found in sorted(by_line(after, catalog).items())}
@@ -238,7 +238,7 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
         return findings
 
     outgoing = [i.package for i in items
-                if i.direction == OUT and catalog.kind(i.package.name) is not None]
+                if i.direction == OUT and catalog.kind_of(i.package) is not None]
     findings.lost_sonames = sorted(_sonames(outgoing, "provides") - _sonames(after, "provides"))
     new_sonames = _sonames(arriving, "provides") - _sonames(installed, "provides")
     findings.consumers = sorted(
@@ -250,6 +250,6 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
 def _foreign(installed, arriving, after, catalog):
     """AMD-repository packages, when the transaction mixes them with EPEL's ROCm."""
     foreign = [p for p in after if catalog.is_foreign(p)]
-    native = [p for p in after if catalog.kind(p.name) == cat.ROCM and not catalog.is_foreign(p)]
-    touched = any(catalog.kind(p.name) in (cat.ROCM, cat.AMD) for p in arriving)
+    native = [p for p in after if catalog.kind_of(p) == cat.ROCM and not catalog.is_foreign(p)]
+    touched = any(catalog.kind_of(p) in (cat.ROCM, cat.AMD) for p in arriving)
     return sorted(foreign, key=lambda p: p.name) if foreign and native and touched else []

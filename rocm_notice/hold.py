@@ -45,11 +45,17 @@ def plan(sack, catalog, settings):
     untouched rather than half held.
     """
     candidates = catalog.narrow(sack.query().installed(), compat=False)
-    installed = [p for p in candidates if catalog.kind(p.name) in STACK]
+    installed = [p for p in candidates if catalog.kind(p.name, p.sourcerpm) in STACK]
     line = analysis.main_line([_record(p) for p in installed], catalog)
     if line is None:
         return None, None   # no ROCm installed: fresh installs are free
 
+    # The available upgrades of installed packages, read once: those built from a ROCm
+    # source under a name the data does not list (a new subpackage) are held like the
+    # rest; the others are examined for dependents below.
+    upgradable = list(sack.query().available().upgrades())
+    listed = list(catalog.narrow(sack.query().available(), compat=False))
+    seen = set(listed)
     held, targets, keys, unreadable = [], set(), set(), []
     doubt = policy.has_lock(settings)     # what cannot be read is held where a lock is set
 
@@ -65,8 +71,9 @@ def plan(sack, catalog, settings):
             targets.add(release.line)
             keys.add("on_" + policy.crossing_kind(line, release))
 
-    for pkg in catalog.narrow(sack.query().available(), compat=False):
-        if catalog.kind(pkg.name) not in STACK:
+    for pkg in listed + [u for u in upgradable if catalog.built_from(u.sourcerpm)
+                         and u not in seen and catalog.kind(u.name, u.sourcerpm) in STACK]:
+        if catalog.kind(pkg.name, pkg.sourcerpm) not in STACK:
             continue
         record = _record(pkg)
         release = catalog.release_of(record)
@@ -80,7 +87,7 @@ def plan(sack, catalog, settings):
         record = _record(pkg)
         if record.nevra in held_ids:
             continue
-        if catalog.kind(pkg.name):
+        if catalog.kind(pkg.name, pkg.sourcerpm):
             release = catalog.release_of(record)
         else:   # a renamed package: read as ROCm-versioned; below the line is no release
             release = releases.rocm_release(record.version, record.release)
@@ -96,11 +103,12 @@ def plan(sack, catalog, settings):
     hold = Hold(line, sorted(targets), sorted(keys), sorted(held_ids),
                 unreadable=sorted(unreadable))
     excluded = newly = sack.query().filter(pkg=held)
-    # What an upgrade of the installed system can take (the available upgrades of
-    # installed packages; obsoleters are handled above), each with its requirements
-    # (as text, and as hawkey gave them), read once for every round below.
+    # What an upgrade of the installed system can take (obsoleters are handled above),
+    # each with its requirements (as text, and as hawkey gave them), read once for every
+    # round below.
+    taken = set(held)
     upgrades = [(pkg, [(str(r), r) for r in pkg.requires])
-                for pkg in sack.query().available().upgrades().difference(excluded)]
+                for pkg in upgradable if pkg not in taken]
     while newly:
         orphans = _orphans(sack, upgrades, newly, excluded)
         if not orphans:

@@ -49,9 +49,12 @@ class Fields:
 
 
 class Package(namedtuple("Package", "name version release epoch arch repoid provides "
-                                    "requires obsoletes",
-                         defaults=(0, "noarch", "", (), (), ()))):
-    """One RPM, identified by its NEVRA, plus the metadata the analysis needs."""
+                                    "requires obsoletes source",
+                         defaults=(0, "noarch", "", (), (), (), None))):
+    """One RPM, identified by its NEVRA, plus the metadata the analysis needs.
+
+    ``source``: the name of the source package it was built from (``rocclr`` for
+    rocm-hip; debuginfo packages share it), or None when unknown."""
 
     __slots__ = ()
 
@@ -85,6 +88,7 @@ def from_package(pkg, details=False, requires=False):
     return Package(
         name=pkg.name, epoch=pkg.epoch or 0, version=pkg.version, release=pkg.release,
         arch=pkg.arch, repoid=getattr(pkg, "reponame", "") or "",
+        source=source_name(getattr(pkg, "sourcerpm", None)),
         provides=tuple(str(d) for d in pkg.provides) if details else (),
         obsoletes=tuple(str(d) for d in pkg.obsoletes) if details else (),
         requires=tuple(str(d) for d in pkg.requires) if requires else ())
@@ -95,3 +99,17 @@ def provided_names(pkgs):
     gives ``rocm-hip``, a soname gives itself. Used to read only requirements that could
     be about these packages."""
     return {str(dep).split(" ", 1)[0] for pkg in pkgs for dep in pkg.provides}
+
+
+def source_name(sourcerpm):
+    """``rocblas-7.1.1-6.el10_2.src.rpm`` -> ``rocblas``; None for None or "" (an
+    installed package without one, such as gpg-pubkey) or anything else unreadable.
+    Name-version-release: version and release hold no dash, the name may."""
+    if not sourcerpm:
+        return None
+    for suffix in (".src.rpm", ".nosrc.rpm"):
+        if sourcerpm.endswith(suffix):
+            sourcerpm = sourcerpm[:-len(suffix)]
+            break
+    parts = sourcerpm.rsplit("-", 2)
+    return parts[0] if len(parts) == 3 and parts[0] and parts[1] and parts[2] else None

@@ -31,6 +31,7 @@ class Pkg:
     obsoletes: tuple = ()
     conflicts: tuple = ()
     summary: str = ""
+    source: str = ""     # the source package (SOURCERPM): built as "%package -n name" of it
     symlinks: tuple = ()     # (path, target) pairs the package ships as symbolic links
 
     @property
@@ -39,23 +40,31 @@ class Pkg:
         return "%s-%s%s-%s.%s" % (self.name, epoch, self.version, self.release, self.arch)
 
     def spec(self):
-        lines = ["Name: %s" % self.name, "Version: %s" % self.version,
-                 "Release: %s" % self.release, "License: MIT",
-                 "Summary: %s" % (self.summary or "fake %s for rocm-epel-notice tests" % self.name),
+        """The spec: Name is the package's own, or with ``source`` the source's, and the
+        package a ``%package -n`` of it (rpmbuild takes SOURCERPM from the spec's Name;
+        a main package without %files is not built)."""
+        sub = self.source not in ("", self.name)
+        summary = "Summary: %s" % (self.summary or "fake %s for rocm-epel-notice tests" % self.name)
+        lines = ["Name: %s" % (self.source or self.name), "Version: %s" % self.version,
+                 "Release: %s" % self.release, "License: MIT", summary,
                  "BuildArch: %s" % self.arch]
         if self.epoch:
             lines.append("Epoch: %d" % self.epoch)
+        if sub:
+            lines += ["", "%description", "A source package that only exists in tests.", "",
+                      "%%package -n %s" % self.name, summary]
         for tag, values in (("Provides", self.provides), ("Requires", self.requires),
                             ("Obsoletes", self.obsoletes), ("Conflicts", self.conflicts)):
             lines.extend("%s: %s" % (tag, value) for value in values)
-        lines += ["", "%description", "A package that only exists in tests.", ""]
+        sub = " -n %s" % self.name if sub else ""
+        lines += ["", "%description" + sub, "A package that only exists in tests.", ""]
         if self.symlinks:
             lines.append("%install")
             for path, target in self.symlinks:
                 lines += ["mkdir -p %%{buildroot}%s" % os.path.dirname(path),
                           "ln -s %s %%{buildroot}%s" % (target, path)]
             lines.append("")
-        lines += ["%files"] + [path for path, _ in self.symlinks] + [""]
+        lines += ["%files" + sub] + [path for path, _ in self.symlinks] + [""]
         return "\n".join(lines)
 
 

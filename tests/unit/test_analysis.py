@@ -326,3 +326,33 @@ def test_unreadable_old_release_is_unknown_not_a_crossing(catalog):
 ])
 def test_soname_from_dependency_strings(dependency, expected):
     assert analysis.soname(dependency) == expected
+
+
+# -- source packages and builds without a release -------------------------------------------
+
+def test_a_new_subpackage_of_a_rocm_source_crosses_with_the_stack(catalog):
+    old = installed(pkg("hip-samples", "6.4.2", "3.el10_1"))._replace(source="rocclr")
+    new = pkg("hip-samples", "7.1.1", "1.el10_2")._replace(source="rocclr")
+    findings = analysis.analyse(major_upgrade() + upgrade(old, new), STACK_64 + [old], catalog,
+                                lambda: [])
+    (crossing,) = findings.crossings
+    assert "hip-samples" in {c.new.name for c in crossing.changes}
+    assert findings.installed_lines == {Line(6, 4): 4}
+
+
+def test_a_build_without_a_release_moving_to_the_new_line_counts_with_the_stack(catalog):
+    """aqlprofile's 0.0^git build (6.4 era) -> 7.1.0: it moves from the installed line."""
+    old = installed(pkg("aqlprofile", "0.0^git20250526.eebb229", "3.el10_1"))
+    new = pkg("aqlprofile", "7.1.0", "1.el10_2")
+    findings = analysis.analyse(major_upgrade() + upgrade(old, new), STACK_64 + [old], catalog,
+                                lambda: [])
+    (crossing,) = findings.crossings
+    assert "aqlprofile" in {c.new.name for c in crossing.changes}
+    assert findings.unknown == []
+
+
+def test_a_build_without_a_release_alone_is_unknown_not_a_crossing(catalog):
+    old = installed(pkg("rccl-tests", "git20250101.abc1234", "1.el10_1"))
+    new = pkg("rccl-tests", "git20251018.abc1234", "1.el10_2")
+    findings = analysis.analyse(upgrade(old, new), STACK_64 + [old], catalog, never_called)
+    assert findings.crossings == [] and findings.unknown == [new]

@@ -160,9 +160,18 @@ def test_release_of_compilersupport_ignores_llvm_major_without_marker(shipped):
     assert shipped.release_of(Package("rocm-device-libs", "19.1", "1.el10_1")) is None
 
 
-def test_release_of_independent_package_ignores_its_version(shipped):
-    assert shipped.release_of(Package("aqlprofile", "0.0^git20250526.eebb229", "1.el10")) is None
-    assert shipped.release_of(Package("aqlprofile", "7.0.1", "1.el10_2")) is None
+def test_release_of_independent_package_ignores_its_version():
+    catalog = small()
+    assert catalog.release_of(Package("aqlprofile", "7.0.1", "1.el10_2")) is None
+
+
+def test_a_version_that_is_no_rocm_release_is_unknown_per_build(shipped):
+    # aqlprofile's first Fedora builds, then its ROCm-versioned ones; rccl-tests' snapshots.
+    early = Package("aqlprofile", "0.0^git20250526.eebb229", "1.el10", source="aqlprofile")
+    later = Package("aqlprofile", "7.1.0", "1.el10_2", source="aqlprofile")
+    assert shipped.release_of(early) is None
+    assert shipped.release_of(later) == Release(7, 1, 0)
+    assert shipped.release_of(Package("rccl-tests", "git20251018.abc1234", "1.el10_2")) is None
 
 
 def test_release_of_amd_package(shipped):
@@ -235,3 +244,109 @@ def test_base_agrees_with_the_naming_rule_stated_plainly(name):
         (stem[:-len(s)] for s in sorted(catalog.suffixes, key=len, reverse=True)
          if stem.endswith(s) and stem[:-len(s)] in catalog.rocm), None)
     assert catalog.base(name) == expected
+
+
+# -- source packages -------------------------------------------------------------------------
+
+def srpm(source, evr="7.1.1-6.el10_2"):
+    return "%s-%s.src.rpm" % (source, evr)
+
+
+def test_a_new_subpackage_of_a_rocm_source_is_rocm(shipped):
+    assert shipped.kind("rocblas-gfx1250-extras") is None
+    assert shipped.kind("rocblas-gfx1250-extras", srpm("rocblas")) == ROCM
+    assert shipped.kind("python3-newthing", srpm("rocm-stinkytofu")) == ROCM
+
+
+def test_rocm_hip_comes_from_rocclr(shipped):
+    assert shipped.kind("rocm-hip-newsub", srpm("rocclr", "7.1.1-2.el10_2")) == ROCM
+    record = Package("rocm-hip-newsub", "7.1.1", "2.el10_2", source="rocclr")
+    assert shipped.kind_of(record) == ROCM
+    assert shipped.release_of(record) == Release(7, 1, 1)
+
+
+def test_a_retired_source_still_makes_rocm(shipped):
+    assert shipped.kind("hsakmt-newsub", srpm("hsakmt", "1.0.6-48.rocm6.2.0.el10")) == ROCM
+
+
+def test_a_compat_source_makes_any_of_its_packages_compat(shipped):
+    # rocm-runtime7.2 builds kfdtest under its plain name (bcond kfdtest).
+    assert shipped.kind("kfdtest") == ROCM
+    assert shipped.kind("kfdtest", srpm("rocm-runtime", "7.2.0-1.el10_3")) == ROCM
+    assert shipped.kind("kfdtest", srpm("rocm-runtime7.2", "7.2.0-1.el10_4")) == COMPAT
+    record = Package("kfdtest", "7.2.0", "1.el10_4", source="rocm-runtime7.2")
+    assert shipped.kind_of(record) == COMPAT
+    assert shipped.release_of(record) == Release(7, 2, 0)
+    assert shipped.kind("rocblas7.2-newsub", srpm("rocblas7.2")) == COMPAT
+
+
+def test_a_compilersupport_subpackage_reads_its_release_from_release(shipped):
+    record = Package("rocm-llvm-newtool", "22", "13.rocm7.2.1.el10_3",
+                     source="rocm-compilersupport")
+    assert shipped.kind_of(record) == ROCM
+    assert shipped.release_of(record) == Release(7, 2, 1)
+    assert shipped.release_of(record._replace(release="13.el10_3")) is None   # LLVM 22 is no ROCm
+
+
+def test_other_sources_change_nothing(shipped):
+    assert shipped.kind("python3-torch", srpm("python-torch", "2.9.1-1.el10_2")) is None
+    assert shipped.kind("zstd", srpm("zstd", "1.5.7-1.el10_2")) is None
+    assert shipped.kind("rocblas", srpm("rocblas-fork")) == ROCM      # the name decides
+    assert shipped.kind("python3.12-numpy", srpm("numpy3.12")) is None
+    assert shipped.source_kind("rocmx") is None
+    assert shipped.source_kind("rocblas7") is None
+
+
+def test_exclude_wins_over_the_source():
+    catalog = Catalog.load(exclude=["rocm-examples*"])
+    assert catalog.kind("rocm-examples-extra", srpm("rocm-examples")) is None
+    assert Catalog.load().kind("rocm-epel-notice", srpm("rocm")) is None       # not-rocm
+
+
+def test_amd_names_stay_amd_whatever_their_source(shipped):
+    assert shipped.kind("hip-runtime-amd", srpm("rocclr")) == AMD
+
+
+def test_narrow_finds_names_seen_through_their_source():
+    catalog = Catalog.load()
+
+    class Query:
+        def __init__(self):
+            self.asked = []
+
+        def filter(self, name=None, name__glob=None):
+            self.asked.append(list(name or name__glob))
+            return self
+
+        def union(self, other):
+            return self
+
+    before = Query()
+    catalog.narrow(before)
+    assert "rocblas-newsub" not in before.asked[0]
+    catalog.kind("rocblas-newsub", srpm("rocblas"))
+    after = Query()
+    catalog.narrow(after)
+    assert "rocblas-newsub" in after.asked[0]
+
+
+def test_learn_classifies_a_whole_query():
+    from collections import namedtuple
+    Pkg = namedtuple("Pkg", "name sourcerpm")
+    catalog = Catalog.load()
+    catalog.learn([Pkg("rocm-newsub", srpm("rocm-core")), Pkg("zstd", srpm("zstd")),
+                   Pkg("gpg-pubkey", None)])
+    assert catalog._by_source == {"rocm-newsub"}
+
+
+@pytest.mark.parametrize("name", ["rocblas-gfx950", "rocblas-gfx950-devel",
+                                  "rocsparse-gfx950-test-debuginfo", "hipblas-gfx1100",
+                                  "miopen-gfx1103"])
+def test_per_gpu_subpackages_are_rocm_by_name(shipped, name):
+    assert shipped.kind(name) == ROCM
+
+
+def test_a_gfx_segment_is_taken_once_and_only_after_a_base(shipped):
+    assert shipped.kind("rocblas-gfx950-gfx1100") is None
+    assert shipped.kind("gfx950-devel") is None
+    assert shipped.kind("rocblas-gfxzzz") is None

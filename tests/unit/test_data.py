@@ -25,7 +25,8 @@ def names(data, section):
 
 
 def test_packages_file_parses_with_the_expected_sections(packages):
-    for section in ("rocm", "suffixes", "compilersupport", "independent", "amd", "not-rocm"):
+    for section in ("rocm", "suffixes", "compilersupport", "independent", "amd", "not-rocm",
+                    "sources"):
         assert packages.has_section(section), section
     assert len(names(packages, "rocm")) > 40
 
@@ -70,7 +71,7 @@ def test_suffixes_start_with_a_dash(packages):
 
 def test_names_are_bare_rpm_names(packages):
     allowed = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
-    for section in ("rocm", "compilersupport", "independent", "amd", "not-rocm"):
+    for section in ("rocm", "compilersupport", "independent", "amd", "not-rocm", "sources"):
         bad = [n for n in names(packages, section) if not allowed.match(n)
                or packages[section][n] is not None]
         assert bad == [], section
@@ -131,3 +132,10 @@ def test_the_quick_name_list_reader_agrees_with_configparser():
     fast = catalog.read_name_lists(catalog.DATA_FILE)
     slow = catalog.read_ini(catalog.DATA_FILE)
     assert {s: list(slow[s]) for s in slow.sections()} == fast
+
+
+def test_no_source_package_looks_like_a_compat_one(packages):
+    """<source>X.Y is a compat source by pattern: no listed source may match it."""
+    shipped = catalog.Catalog.load()
+    assert [s for s in names(packages, "sources") if shipped.compat_line(s)] == []
+    assert len(names(packages, "sources")) >= 60
