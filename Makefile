@@ -32,7 +32,7 @@ RPMTOP ?= $(CURDIR)/build/rpm
 # BuildRequires check (they name Fedora packages). On Fedora/EL neither happens.
 # Recursive (=): rpm is asked only when a recipe runs, after tools/ensure-deps.
 RPMDEBIAN = $(shell [ -n "$$(rpm --eval '%{?python3_sitelib}')" ] || \
-    echo "--load=packaging/debian-python.macros --nodeps")
+    echo "--load=packaging/debian-python.macros --define '_debian_pyproject $(CURDIR)/packaging/debian-pyproject.py' --nodeps")
 RPMBUILD = rpmbuild --define '_topdir $(RPMTOP)' $(RPMDEBIAN) $(RPMFLAGS)
 
 .PHONY: tarball srpm rpm rpmlint
