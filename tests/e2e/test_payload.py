@@ -202,6 +202,13 @@ def test_file_list_has_plugin_core_dist_info_config_dropin_dir_report_dir_and_ma
     assert any(f.startswith("/usr/share/man/man8/dnf-rocm.8") for f in files)
 
 
+def test_the_readme_the_shipped_config_points_to_is_in_the_package(built):
+    conf = (CHECKOUT / "etc" / "dnf" / "plugins" / "rocm_notice.conf").read_text()
+    named = re.search(r"(/usr/share/doc/\S+/README\.md)", conf)
+    assert named, "the config names no README"
+    assert named.group(1) in payload(built["new"])
+
+
 def test_package_replaces_the_old_name_and_requires_a_versioned_dnf(built):
     evr = _query(built["new"], "--qf", "%{VERSION}-%{RELEASE}")[0]
     assert "%s = %s" % (OLD_NAME, evr) in _query(built["new"], "--provides")
