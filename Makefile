@@ -30,14 +30,17 @@ VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' rocm_notice/__init__.
 RPMTOP ?= $(CURDIR)/build/rpm
 # Debian's rpm has none of Fedora's Python macros: supply them, and skip the
 # BuildRequires check (they name Fedora packages). On Fedora/EL neither happens.
-RPMDEBIAN := $(shell [ -n "$$(rpm --eval '%{?python3_sitelib}')" ] || echo --load=packaging/debian-python.macros --nodeps)
+# Recursive (=): rpm is asked only when a recipe runs, after tools/ensure-deps.
+RPMDEBIAN = $(shell [ -n "$$(rpm --eval '%{?python3_sitelib}')" ] || \
+    echo "--load=packaging/debian-python.macros --define '_debian_pyproject $(CURDIR)/packaging/debian-pyproject.py' --nodeps")
 RPMBUILD = rpmbuild --define '_topdir $(RPMTOP)' $(RPMDEBIAN) $(RPMFLAGS)
 
 .PHONY: tarball srpm rpm rpmlint
 
+# Only what git tracks (commit or 'git add' a new file before building).
 tarball:
 	@mkdir -p $(RPMTOP)/SOURCES
-	git ls-files -z --cached --others --exclude-standard | tar --null -T - --transform 's,^,$(NAME)-$(VERSION)/,' \
+	git ls-files -z --cached | tar --null -T - --transform 's,^,$(NAME)-$(VERSION)/,' \
 	    -czf $(RPMTOP)/SOURCES/$(NAME)-$(VERSION).tar.gz
 
 srpm: tarball

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 CHECKOUT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(CHECKOUT))
+# Last, so that an installed rocm_notice named by PYTHONPATH (the buildroot, in the
+# spec's %check) is the one under test; 'tests' itself is found here.
+if str(CHECKOUT) not in sys.path:
+    sys.path.append(str(CHECKOUT))
 
 REQUIRED = {"/usr/bin/dnf": "dnf", "rpmbuild": "rpm", "createrepo_c": "createrepo-c"}
 

@@ -101,8 +101,9 @@ def test_amd_repository_names_are_amd(shipped, name):
     assert shipped.kind(name) == AMD
 
 
-def test_this_plugin_is_not_rocm(shipped):
-    assert shipped.kind("rocm-epel-notice") is None
+@pytest.mark.parametrize("name", ["python3-dnf-plugin-rocm-epel-notice", "rocm-epel-notice"])
+def test_this_plugin_is_not_rocm(shipped, name):
+    assert shipped.kind(name) is None
 
 
 @pytest.mark.parametrize("name", ["python3-torch", "zstd", "magma", "kernel", "half-devel"])

@@ -1,12 +1,19 @@
-"""The spec and the Python package must agree on what they ship."""
+"""The spec, pyproject.toml and the Python package must agree on what they ship.
 
+The spec's %check runs these tests with PYTHONPATH naming the buildroot: there, the
+imported rocm_notice is the packaged one, and the tests below compare it with the source.
+"""
+
+import os
 import re
+import tomllib
 from pathlib import Path
 
 import rocm_notice
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 SPEC = (CHECKOUT / "rocm-epel-notice.spec").read_text()
+PYPROJECT = tomllib.loads((CHECKOUT / "pyproject.toml").read_text())
 
 
 def spec_tag(tag):
@@ -19,16 +26,49 @@ def test_spec_version_is_the_python_package_version():
     assert spec_tag("Version") == rocm_notice.__version__
 
 
-def test_changelog_starts_with_this_version():
+def test_changelog_starts_with_this_version_and_release():
+    release = re.search(r"^%\{!\?baserelease: %global baserelease (\d+)\}", SPEC, re.M)
+    assert release, "no default baserelease in the spec"
     entry = SPEC.split("%changelog", 1)[1].strip().splitlines()[0]
-    assert entry.endswith("- %s-1" % rocm_notice.__version__), entry
+    assert entry.endswith("- %s-%s" % (rocm_notice.__version__, release.group(1))), entry
 
 
-def test_spec_ships_every_data_file_the_core_reads():
-    setup = (CHECKOUT / "setup.py").read_text()
-    assert '"data/*.ini"' in setup
-    for data in (CHECKOUT / "rocm_notice" / "data").iterdir():
-        assert data.suffix == ".ini", "setup.py's package_data would miss %s" % data.name
+def test_changelog_addresses_are_no_placeholders():
+    for entry in re.findall(r"^\* .*$", SPEC.split("%changelog", 1)[1], re.M):
+        assert "example." not in entry and "localhost" not in entry, entry
+
+
+def test_pyproject_ships_every_module_and_data_file_of_the_source():
+    setuptools = PYPROJECT["tool"]["setuptools"]
+    source = CHECKOUT / "rocm_notice"
+    packages = {".".join(p.relative_to(CHECKOUT).parts) for p in [source] + sorted(
+        d for d in source.rglob("*") if d.is_dir() and d.name != "__pycache__")}
+    assert set(setuptools["packages"]) == packages
+    for data in (source / "data").iterdir():
+        assert data.suffix == ".ini", "package-data would miss %s" % data.name
+    assert setuptools["package-data"]["rocm_notice.data"] == ["*.ini"]
+
+
+def test_the_imported_package_has_every_module_and_data_file_of_the_source():
+    """Under the spec's %check the imported package is the buildroot's: a module or data
+    file missing from the package fails the build here."""
+    source = CHECKOUT / "rocm_notice"
+    imported = Path(rocm_notice.__file__).parent
+    wanted = sorted(p.relative_to(source) for p in source.rglob("*")
+                    if p.is_file() and "__pycache__" not in p.parts)
+    missing = [str(p) for p in wanted if not (imported / p).is_file()]
+    assert not missing, "not in %s: %s" % (imported, ", ".join(missing))
+
+
+def test_the_package_under_test_is_the_one_pythonpath_names():
+    """With PYTHONPATH naming a directory that holds rocm_notice (the buildroot, in
+    %check), that copy is the one imported, not the source tree beside the tests."""
+    holders = [Path(entry) for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+               if entry and (Path(entry) / "rocm_notice" / "__init__.py").is_file()]
+    if holders:
+        assert Path(rocm_notice.__file__).parent.parent.resolve() == holders[0].resolve()
+    else:
+        assert Path(rocm_notice.__file__).parent.resolve() == (CHECKOUT / "rocm_notice").resolve()
 
 
 def test_check_section_has_the_tools_the_unit_tests_run():
