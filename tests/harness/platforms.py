@@ -3,9 +3,11 @@
 EL10 runs dnf 4.20, libdnf 0.73, rpm 4.19 and Python 3.12. The host (Debian 12) has dnf
 4.14, libdnf 0.69, rpm 4.18 and Python 3.11; a Debian 13 root (``roots.debian_root``)
 has dnf 4.23, libdnf 0.74, rpm 4.20 and Python 3.13, on either side of EL10. ``make
-check`` runs the whole suite (unit and end-to-end) on both, one after the other, and fails
-if either fails; the summary at the end names each platform and its result. The root is
-built (once, then cached) in the background while the host's run goes on.
+check`` runs the whole suite (unit and end-to-end) on both and fails if either fails; the
+summary at the end names each platform and its result. The host's run is shown as it
+goes; the root is built (once, then cached) and its run made at the same time, on the
+other core (the runs are mostly one dnf process at a time), and its output is shown when
+the host's is done.
 
 usage: python3 -m tests.harness.platforms [--platform NAME]... [PYTEST ARGS...]
 NAME: host, debian13 (default: all). PYTEST ARGS default to ``tests``.
@@ -16,7 +18,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
 
 from tests.harness import roots
@@ -45,8 +49,9 @@ class Host:
     def prepare(self):
         return None
 
-    def run(self, pytest_args):
-        return subprocess.run([PYTHON] + PYTEST + pytest_args, cwd=CHECKOUT).returncode
+    def run(self, pytest_args, output=None):
+        return subprocess.run([PYTHON] + PYTEST + pytest_args, cwd=CHECKOUT, stdout=output,
+                              stderr=output and subprocess.STDOUT).returncode
 
 
 class DebianRoot:
@@ -78,13 +83,14 @@ class DebianRoot:
                 binds.append(str(Path(shared).resolve()))
         return binds
 
-    def run(self, pytest_args):
+    def run(self, pytest_args, output=None):
         env = dict(roots.ENV)
         if os.environ.get("ROCM_NOTICE_FIXTURE_CACHE"):
             env["ROCM_NOTICE_FIXTURE_CACHE"] = str(
                 Path(os.environ["ROCM_NOTICE_FIXTURE_CACHE"]).resolve())
         return roots.run_in_root(self.root or self.prepare(), [PYTHON] + PYTEST + pytest_args,
-                                 binds=self.binds(), cwd=str(CHECKOUT), env=env).returncode
+                                 binds=self.binds(), cwd=str(CHECKOUT), env=env, stdout=output,
+                                 stderr=output and subprocess.STDOUT).returncode
 
 
 PLATFORMS = {"host": Host(),
@@ -92,17 +98,46 @@ PLATFORMS = {"host": Host(),
 
 
 class Background(threading.Thread):
-    """Builds a root while another platform's tests run."""
+    """One platform's whole run (building its root first, if need be) into a log file,
+    while another platform's tests run in the foreground."""
 
-    def __init__(self, platform):
+    def __init__(self, platform, pytest_args):
         super().__init__(daemon=True)
-        self.platform, self.error = platform, None
+        self.platform, self.pytest_args = platform, pytest_args
+        self.log = tempfile.TemporaryFile("w+")
+        self.outcome = None
 
     def run(self):
         try:
             self.platform.prepare()
+            self.outcome = _outcome(self.platform.run(self.pytest_args, output=self.log))
         except roots.RootError as error:
-            self.error = error
+            self.log.write("cannot test on %s: %s\n" % (self.platform.title, error))
+            self.outcome = "FAILED: no run (see above)"
+        except Exception as error:          # say it, rather than lose it in a thread
+            self.log.write("cannot test on %s: %r\n" % (self.platform.title, error))
+            self.outcome = "FAILED: no run (see above)"
+        finally:
+            self.log.flush()
+
+    def follow(self):
+        """Print the log so far, then what comes, until the run is over."""
+        position = 0
+        while True:
+            done = not self.is_alive()
+            with open("/proc/self/fd/%d" % self.log.fileno()) as reader:
+                reader.seek(position)
+                text = reader.read()
+                position = reader.tell()
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            if done:
+                return self.outcome
+            time.sleep(0.5)
+
+
+def _outcome(returncode):
+    return "passed" if returncode == 0 else "FAILED (pytest exit %s)" % returncode
 
 
 def _banner(text):
@@ -124,27 +159,19 @@ def main(argv):
         return 2
     platforms = [PLATFORMS[name] for name in (chosen or list(PLATFORMS))]
     pytest_args = pytest_args or ["tests"]
-    builds = {}
-    for platform in platforms[1:]:
-        builds[platform.name] = Background(platform)
-        builds[platform.name].start()
-    results = []
-    for platform in platforms:
-        _banner("tests on %s" % platform.title)
-        build = builds.get(platform.name)
-        if build:
-            build.join()
-        if build and build.error:
-            print("cannot test on %s: %s" % (platform.title, build.error), flush=True)
-            results.append((platform, "FAILED: its root could not be built (see above)"))
-            continue
-        try:
-            returncode = platform.run(pytest_args)
-        except roots.RootError as error:
-            print("cannot test on %s: %s" % (platform.title, error), flush=True)
-            returncode = "no run"
-        results.append((platform, "passed" if returncode == 0
-                        else "FAILED (pytest exit %s)" % returncode))
+    first, others = platforms[0], [Background(p, pytest_args) for p in platforms[1:]]
+    for background in others:
+        background.start()
+    _banner("tests on %s%s" % (first.title, " (%s at the same time, shown after)" % ", ".join(
+        b.platform.title for b in others) if others else ""))
+    try:
+        results = [(first, _outcome(first.run(pytest_args)))]
+    except roots.RootError as error:
+        print("cannot test on %s: %s" % (first.title, error), flush=True)
+        results = [(first, "FAILED: no run (see above)")]
+    for background in others:
+        _banner("tests on %s" % background.platform.title)
+        results.append((background.platform, background.follow()))
     _banner("summary")
     for platform, outcome in results:
         print("  %-26s %s" % (platform.title + ":", outcome))
