@@ -1,7 +1,9 @@
 """The root builder and runner of the test harness (tests/harness/roots.py), which other
 test platforms and front ends build on: cached per request, built once under concurrency,
 clear failures, and no mount left behind. mmdebstrap is replaced by a stand-in here (a
-real build needs the network and a minute; 'make check' does one for the Debian 13 run)."""
+real build needs the network and a minute; 'make check' does one for the Debian 13 run).
+With the end-to-end tests, not the unit tests: it needs root, unshare, mount and chroot,
+which the spec's %check (the unit tests, in a build system) has not."""
 
 import os
 import subprocess
