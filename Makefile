@@ -8,8 +8,11 @@ all: check
 deps:
 	@sh tools/ensure-deps
 
+# The whole suite on every test platform: the host's dnf, then Debian 13's (dnf 4.23) in a
+# cached root (tests/harness/platforms.py). PLATFORMS=host (or debian13) runs one.
+PLATFORMS ?=
 check: deps
-	$(PYTHON) -m pytest -q -ra -p no:cacheprovider tests
+	$(PYTHON) -m tests.harness.platforms $(PLATFORMS:%=--platform %) tests
 
 unit: deps
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/unit
@@ -30,9 +33,12 @@ VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' rocm_notice/__init__.
 RPMTOP ?= $(CURDIR)/build/rpm
 # Debian's rpm has none of Fedora's Python macros: supply them, and skip the
 # BuildRequires check (they name Fedora packages). On Fedora/EL neither happens.
-# Recursive (=): rpm is asked only when a recipe runs, after tools/ensure-deps.
-RPMDEBIAN = $(shell [ -n "$$(rpm --eval '%{?python3_sitelib}')" ] || \
-    echo "--load=packaging/debian-python.macros --define '_debian_pyproject $(CURDIR)/packaging/debian-pyproject.py' --nodeps")
+# Each macro of packaging/debian-python.macros becomes a --define: rpm 4.20 (Debian 13)
+# forgets macros loaded with --load by the time it parses the spec. Recursive (=): rpm is
+# asked only when a recipe runs, after tools/ensure-deps.
+RPMDEBIAN = $(shell [ -n "$$(rpm --eval '%{?python3_sitelib}')" ] || { echo --nodeps \
+    "--define '_debian_pyproject $(CURDIR)/packaging/debian-pyproject.py'"; \
+    sed -n "/^%/{s/'/'\\\\''/g;s/^%\([^ ]*\) \(.*\)$$/--define '\1 \2'/p;}" packaging/debian-python.macros; })
 RPMBUILD = rpmbuild --define '_topdir $(RPMTOP)' $(RPMDEBIAN) $(RPMFLAGS)
 
 .PHONY: tarball srpm rpm rpmlint

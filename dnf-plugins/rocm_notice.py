@@ -229,7 +229,8 @@ class RocmNotice(dnf.Plugin):
             dropin_dir=config.dropin_dir(confdir) if confdir else "",
             assumeyes=bool(self.base.conf.assumeyes),
             releasever=getattr(self.base.conf, "releasever", "") or "",
-            releasever_minor=getattr(self.base.conf, "releasever_minor", "") or "",
+            releasever_minor=(getattr(self.base.conf, "releasever_minor", None)  # RHEL 10, 4.23
+                              or self.base.conf.substitutions.get("releasever_minor") or ""),
             arrow=_arrow(),
             notes=notes,
             compat=self._available_compat(findings, catalog) if findings else {},

@@ -30,3 +30,35 @@ def sandbox(tmp_path):
                     "(run 'make check', which installs them)" % ", ".join(missing))
     from tests.harness.sandbox import Sandbox
     return Sandbox(tmp_path / "sandbox")
+
+
+def _platform():
+    """What these tests ran on: the OS and the versions of the parts under test."""
+    import platform
+    parts = []
+    try:
+        parts.append(Path("/etc/os-release").read_text().split('PRETTY_NAME="', 1)[1]
+                     .split('"', 1)[0])
+    except (OSError, IndexError):
+        parts.append(platform.platform())
+    for label, module, attribute in (("dnf", "dnf.const", "VERSION"),
+                                     ("libdnf", "hawkey", "VERSION"),
+                                     ("rpm", "rpm", "__version__")):
+        try:
+            version = getattr(__import__(module, fromlist=["_"]), attribute)
+        except (ImportError, AttributeError):
+            version = "missing"
+        parts.append("%s %s" % (label, version))
+    parts.append("Python %s" % platform.python_version())
+    return ", ".join(parts)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name the platform next to the result: 'make check' runs the suite on several."""
+    terminalreporter.write_line("platform: %s" % _platform())
+
+
+def pytest_configure(config):
+    """SWIG's bindings (libdnf, rpm) warn at import under Python 3.13; not ours to fix."""
+    config.addinivalue_line(
+        "filterwarnings", "ignore:builtin type .* has no __module__ attribute:DeprecationWarning")

@@ -1,4 +1,4 @@
-"""Real ansible-core (pinned, from PyPI, in .cache/venv) runs ``ansible.builtin.dnf``
+"""Real ansible-core (pinned, from PyPI, in .cache/venv-X.Y) runs ``ansible.builtin.dnf``
 (``use_backend: dnf4``, ``state: latest``, ``name: '*'``) against installroots: the
 plugin under the dnf API as fleets meet it, and doc/ansible.md's recipe as written."""
 

@@ -170,3 +170,32 @@ def test_an_api_test_run_is_not_applied(sandbox):
     assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
     data = report_of(sandbox)
     assert data["via"] == "api" and data["applied"] is False
+
+def releasever_minor_2():
+    """(dnf arguments, environment) that give this dnf releasever_minor 2, as it really
+    accepts it: RHEL 10's dnf and upstream 4.23 (Debian 13) have ``--releasever-minor``
+    and ``conf.releasever_minor``, and reset the variable from ``--releasever 10``; older
+    dnf (Debian 12's 4.14, upstream 4.18-4.22) has only the variable, from
+    ``DNF_VAR_releasever_minor`` (or a vars file), in ``conf.substitutions``."""
+    import dnf.conf
+    if hasattr(dnf.conf.Conf, "releasever_minor"):
+        return ["--releasever-minor", "2"], {}
+    return [], {"DNF_VAR_releasever_minor": "2"}
+
+
+def test_releasever_minor_is_shown_in_the_notice_and_the_report(sandbox):
+    on_64(sandbox)
+    args, env = releasever_minor_2()
+    run = sandbox.dnf("-y", "upgrade", *args, env=env)
+    assert run.returncode == 0, run
+    assert "this system: releasever 10.2." in run.stderr, run
+    data = report_of(sandbox)
+    assert (data["releasever"], data["releasever_minor"]) == ("10", "2")
+
+
+def test_without_releasever_minor_the_notice_shows_the_major_alone(sandbox):
+    on_64(sandbox)
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "this system: releasever 10." in run.stderr, run
+    assert report_of(sandbox)["releasever_minor"] == ""

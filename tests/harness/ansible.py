@@ -9,12 +9,14 @@ the sandbox's repos in [main].
 """
 
 import json
+import sys
 import subprocess
 
 from tests.harness.fixtures import CHECKOUT
 from tests.harness.sandbox import DNF_CONF, Run
 
-VENV = CHECKOUT / ".cache" / "venv"
+# One per Python version (tools/ensure-deps): each test platform has its own.
+VENV = CHECKOUT / ".cache" / ("venv-%d.%d" % sys.version_info[:2])
 INVENTORY = "localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n"
 
 

@@ -5,6 +5,7 @@ RPM repository with ``rpmbuild --nodeps`` and ``createrepo_c``. Built RPMs and r
 are cached by content, so a table costs a build once per cache.
 """
 
+import functools
 import hashlib
 import re
 import os
@@ -72,6 +73,21 @@ def _digest(*parts):
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:20]
 
 
+@functools.lru_cache(maxsize=None)
+def _tools():
+    """The versions of rpmbuild and createrepo_c, part of every cache key: each test
+    platform (the host, the Debian 13 root) builds its fixtures with its own tools."""
+    versions = []
+    for tool in ("rpmbuild", "createrepo_c"):
+        try:
+            versions.append(subprocess.run([tool, "--version"], stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                           text=True).stdout.strip())
+        except OSError:
+            versions.append("%s missing" % tool)
+    return "\n".join(versions)
+
+
 def rpm_env(home):
     """Environment for rpm tools: a HOME whose macros keep everything off the host."""
     home = Path(home)
@@ -94,7 +110,7 @@ def _run(command, env):
 def build_rpm(pkg, cache=CACHE):
     """The path of a built RPM for ``pkg`` (built once, then taken from the cache)."""
     spec = pkg.spec()
-    target = Path(cache) / "rpms" / _digest(str(SPEC_FORMAT), spec) / (pkg.nevra + ".rpm")
+    target = Path(cache) / "rpms" / _digest(str(SPEC_FORMAT), _tools(), spec) / (pkg.nevra + ".rpm")
     if target.exists():
         return target
     work = Path(tempfile.mkdtemp(prefix="rpmbuild-", dir=str(Path(cache).parent)
@@ -116,10 +132,13 @@ def build_rpm(pkg, cache=CACHE):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def build_repo(pkgs, cache=CACHE):
-    """A directory holding an RPM repository of exactly ``pkgs`` (cached by content)."""
+def build_repo(pkgs, cache=CACHE, gzip=False):
+    """A directory holding an RPM repository of exactly ``pkgs`` (cached by content).
+    Metadata is compressed as the platform's createrepo_c does by default (gzip before
+    1.0, zstd from 1.0), or with gzip if ``gzip``."""
     pkgs = sorted(set(pkgs), key=lambda p: p.nevra)
-    key = _digest(str(SPEC_FORMAT), *(p.spec() for p in pkgs))
+    key = _digest(str(SPEC_FORMAT), _tools(), *(p.spec() for p in pkgs))
+    key += "-gz" if gzip else ""
     repo = Path(cache) / "repos" / key
     if (repo / "repodata" / "repomd.xml").exists():
         return repo
@@ -130,7 +149,8 @@ def build_repo(pkgs, cache=CACHE):
             rpm = build_rpm(pkg, cache)
             os.link(rpm, staging / rpm.name) if _same_fs(rpm, staging) \
                 else shutil.copyfile(rpm, staging / rpm.name)
-        _run(["createrepo_c", "--quiet", "--no-database", str(staging)], rpm_env(staging / ".home"))
+        _run(["createrepo_c", "--quiet", "--no-database", str(staging)]
+             + (["--general-compress-type=gz"] if gzip else []), rpm_env(staging / ".home"))
         shutil.rmtree(staging / ".home", ignore_errors=True)
         repo.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -177,7 +197,7 @@ def forge_repo(pkgs, replacements, cache=CACHE):
     control characters in names; metadata is where they could come from.
     """
     import gzip
-    source = build_repo(pkgs, cache)
+    source = build_repo(pkgs, cache, gzip=True)      # Python reads gzip, not zstd
     key = _digest(str(source), *("%s\x00%s" % item for item in sorted(replacements.items())))
     forged = Path(cache) / "forged" / key
     if (forged / "repodata" / "repomd.xml").exists():

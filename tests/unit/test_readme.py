@@ -1,16 +1,12 @@
-"""The README's install lists are the ones tools/ensure-deps installs."""
+"""The README's install lists are the ones tools/ensure-deps installs (and the Debian 13
+test root gets)."""
 
 import re
 from pathlib import Path
 
+from tests.harness.platforms import ensure_deps_list
+
 CHECKOUT = Path(__file__).resolve().parents[2]
-
-
-def ensure_deps_list(variable):
-    text = (CHECKOUT / "tools" / "ensure-deps").read_text()
-    found = re.search(r'^%s="([^"]*)"' % variable, text, re.M)
-    assert found, "tools/ensure-deps has no %s" % variable
-    return found.group(1).replace("$EXTRA", "").split()
 
 
 def readme_list(opening):

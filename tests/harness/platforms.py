@@ -1,0 +1,188 @@
+"""Run the test suite on every test platform: the host's dnf, and Debian 13's in a root.
+
+EL10 runs dnf 4.20, libdnf 0.73, rpm 4.19 and Python 3.12. The host (Debian 12) has dnf
+4.14, libdnf 0.69, rpm 4.18 and Python 3.11; a Debian 13 root (``roots.debian_root``)
+has dnf 4.23, libdnf 0.74, rpm 4.20 and Python 3.13, on either side of EL10. ``make
+check`` runs the whole suite (unit and end-to-end) on both and fails if either fails; the
+summary at the end names each platform and its result. The host's run is shown as it
+goes; the root is built (once, then cached) and its run made at the same time, on the
+other core (the runs are mostly one dnf process at a time), and its output is shown when
+the host's is done.
+
+usage: python3 -m tests.harness.platforms [--platform NAME]... [PYTEST ARGS...]
+NAME: host, debian13 (default: all). PYTEST ARGS default to ``tests``.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from tests.harness import roots
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+PYTHON = "/usr/bin/python3"
+PYTEST = ["-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider"]
+# Besides what tools/ensure-deps installs: make and git, which 'make rpm' (test_payload)
+# uses, and mount, for the test that mounts a full or read-only report directory.
+ROOT_EXTRAS = ["make", "git", "mount"]
+
+
+def ensure_deps_list(variable):
+    """A package list of tools/ensure-deps (``DEBIAN_PKGS``, ``FEDORA_PKGS``), without
+    the optional extras."""
+    text = (CHECKOUT / "tools" / "ensure-deps").read_text()
+    found = re.search(r'^%s="([^"]*)"' % variable, text, re.M)
+    if not found:
+        raise ValueError("tools/ensure-deps has no %s" % variable)
+    return found.group(1).replace("$EXTRA", "").split()
+
+
+class Host:
+    name, title = "host", "this machine"
+
+    def prepare(self):
+        return None
+
+    def run(self, pytest_args, output=None):
+        return subprocess.run([PYTHON] + PYTEST + pytest_args, cwd=CHECKOUT, stdout=output,
+                              stderr=output and subprocess.STDOUT).returncode
+
+
+class DebianRoot:
+    """A Debian release in a cached root, with the same packages ensure-deps installs."""
+
+    def __init__(self, name, suite, title):
+        self.name, self.suite, self.title = name, suite, title
+        self.packages = ensure_deps_list("DEBIAN_PKGS") + ROOT_EXTRAS
+        self.root = None
+
+    def prepare(self):
+        self.root = roots.debian_root(self.suite, self.packages)
+        return self.root
+
+    def binds(self):
+        """The checkout at its own path, and what tests reach outside it: the git
+        directory of a worktree (read-only; 'make rpm' lists files with git) and a shared
+        fixture cache."""
+        binds = [str(CHECKOUT)]
+        common = shutil.which("git") and subprocess.run(
+            ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=CHECKOUT,
+            text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
+        if common and not Path(common).is_relative_to(CHECKOUT):
+            binds.append((common, common, "ro"))
+        shared = os.environ.get("ROCM_NOTICE_FIXTURE_CACHE")
+        if shared:
+            Path(shared).mkdir(parents=True, exist_ok=True)
+            if not Path(shared).resolve().is_relative_to(CHECKOUT):
+                binds.append(str(Path(shared).resolve()))
+        return binds
+
+    def run(self, pytest_args, output=None):
+        env = dict(roots.ENV)
+        if os.environ.get("ROCM_NOTICE_FIXTURE_CACHE"):
+            env["ROCM_NOTICE_FIXTURE_CACHE"] = str(
+                Path(os.environ["ROCM_NOTICE_FIXTURE_CACHE"]).resolve())
+        root = self.root or self.prepare()
+        # What the packages do not bring (the tests' PyPI venv, for this root's Python).
+        for step in (["sh", "tools/ensure-deps"], [PYTHON] + PYTEST + pytest_args):
+            code = roots.run_in_root(root, step, binds=self.binds(), cwd=str(CHECKOUT),
+                                     env=env, stdout=output,
+                                     stderr=output and subprocess.STDOUT).returncode
+            if code:
+                return code
+        return 0
+
+
+PLATFORMS = {"host": Host(),
+             "debian13": DebianRoot("debian13", "trixie", "Debian 13 root (trixie)")}
+
+
+class Background(threading.Thread):
+    """One platform's whole run (building its root first, if need be) into a log file,
+    while another platform's tests run in the foreground."""
+
+    def __init__(self, platform, pytest_args):
+        super().__init__(daemon=True)
+        self.platform, self.pytest_args = platform, pytest_args
+        self.log = tempfile.TemporaryFile("w+")
+        self.outcome = None
+
+    def run(self):
+        try:
+            self.platform.prepare()
+            self.outcome = _outcome(self.platform.run(self.pytest_args, output=self.log))
+        except roots.RootError as error:
+            self.log.write("cannot test on %s: %s\n" % (self.platform.title, error))
+            self.outcome = "FAILED: no run (see above)"
+        except Exception as error:          # say it, rather than lose it in a thread
+            self.log.write("cannot test on %s: %r\n" % (self.platform.title, error))
+            self.outcome = "FAILED: no run (see above)"
+        finally:
+            self.log.flush()
+
+    def follow(self):
+        """Print the log so far, then what comes, until the run is over."""
+        position = 0
+        while True:
+            done = not self.is_alive()
+            with open("/proc/self/fd/%d" % self.log.fileno()) as reader:
+                reader.seek(position)
+                text = reader.read()
+                position = reader.tell()
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            if done:
+                return self.outcome
+            time.sleep(0.5)
+
+
+def _outcome(returncode):
+    return "passed" if returncode == 0 else "FAILED (pytest exit %s)" % returncode
+
+
+def _banner(text):
+    print("\n==== %s ====" % text, flush=True)
+
+
+def main(argv):
+    chosen, pytest_args = [], []
+    while argv:
+        arg = argv.pop(0)
+        if arg == "--platform" and argv:
+            chosen.append(argv.pop(0))
+        else:
+            pytest_args.append(arg)
+    unknown = [name for name in chosen if name not in PLATFORMS]
+    if unknown:
+        print("unknown platform %s; known: %s" % (", ".join(unknown), ", ".join(PLATFORMS)),
+              file=sys.stderr)
+        return 2
+    platforms = [PLATFORMS[name] for name in (chosen or list(PLATFORMS))]
+    pytest_args = pytest_args or ["tests"]
+    first, others = platforms[0], [Background(p, pytest_args) for p in platforms[1:]]
+    for background in others:
+        background.start()
+    _banner("tests on %s%s" % (first.title, " (%s at the same time, shown after)" % ", ".join(
+        b.platform.title for b in others) if others else ""))
+    try:
+        results = [(first, _outcome(first.run(pytest_args)))]
+    except roots.RootError as error:
+        print("cannot test on %s: %s" % (first.title, error), flush=True)
+        results = [(first, "FAILED: no run (see above)")]
+    for background in others:
+        _banner("tests on %s" % background.platform.title)
+        results.append((background.platform, background.follow()))
+    _banner("summary")
+    for platform, outcome in results:
+        print("  %-26s %s" % (platform.title + ":", outcome))
+    return 0 if all(outcome == "passed" for _, outcome in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
