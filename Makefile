@@ -1,20 +1,20 @@
 # rocm-epel-notice. Every target installs what it needs first (tools/ensure-deps).
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all check unit e2e demo deps clean bench
+.PHONY: all check unit e2e demo deps clean bench libdnf-plugin
 
 all: check
 
 deps:
 	@sh tools/ensure-deps
 
-check: deps
+check: deps libdnf-plugin
 	$(PYTHON) -m pytest -q -ra -p no:cacheprovider tests
 
 unit: deps
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/unit
 
-e2e: deps
+e2e: deps libdnf-plugin
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
 demo: deps
@@ -23,6 +23,21 @@ demo: deps
 clean:
 	rm -rf .cache build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# -- the libdnf plugin (issue 14): PackageKit and microdnf ---------------------------
+# build/libdnf-plugin/rocm_notice.so runs the helper at LIBDNF_HELPER (installed there
+# by the RPM); tests point it elsewhere with ROCM_NOTICE_HELPER.
+CXX ?= g++
+LIBDNF_HELPER ?= /usr/libexec/rocm-epel-notice/libdnf-helper
+LIBDNF_PLUGIN := build/libdnf-plugin/rocm_notice.so
+
+libdnf-plugin: deps $(LIBDNF_PLUGIN)
+
+$(LIBDNF_PLUGIN): libdnf-plugin/rocm_notice.cpp
+	@mkdir -p $(@D)
+	$(CXX) -std=c++14 -O2 -g -Wall -Wextra -fPIC -shared $(CXXFLAGS) \
+	    $$(pkg-config --cflags libdnf) '-DROCM_NOTICE_HELPER="$(LIBDNF_HELPER)"' \
+	    -o $@ $< -Wl,--as-needed $$(pkg-config --libs libdnf) -lgobject-2.0 $(LDFLAGS)
 
 # -- packaging (issue 5) -------------------------------------------------------------
 NAME := rocm-epel-notice
