@@ -400,6 +400,7 @@ struct _PluginHandle {
     std::string base_excludes;      // excludepkgs as the configuration set it
     bool have_base = false;
     int fail_closed = -1;           // -1: the helper has not said yet
+    bool told = false;              // the helper's failure is said once per context
 };
 
 namespace {
@@ -459,7 +460,9 @@ void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
             g_free(text);
             throw Refusal(message);
         }
-        fprintf(stderr, MSG_HELPER, answer.problem.c_str());
+        if (!handle->told)
+            fprintf(stderr, MSG_HELPER, answer.problem.c_str());
+        handle->told = true;
         return;
     }
     if (answer.has_excludes)

@@ -1,16 +1,19 @@
 /* Drive libdnf's C API the way PackageKit's dnf backend (and microdnf) do, for the
  * end-to-end tests of the libdnf plugin.
  *
- *   libdnf_driver ROOT REPOSDIR CACHEDIR PLUGINSDIR [--best] ACTION [NAME...]
+ *   libdnf_driver ROOT REPOSDIR CACHEDIR PLUGINSDIR [--best] [--between CMD] ACTION [NAME...]
  *
  * ACTION: upgrade-all (microdnf upgrade), update-packages (PackageKit's "Update All":
  * every available upgrade, each asked for by package, as its get-updates lists them) or
  * install NAME... A DnfContext with that install root, repo dir, cache and plugins dir;
  * setup; the goal; --best: depsolve with DNF_FORCE_BEST first (EL10's best=True); run.
  * Prints "run: TRUE" or "run: FALSE: <message>" on stdout, exits 0 or 1 (2: bad use or a
- * set-up failure, the message on stdout). */
+ * set-up failure, the message on stdout). --between CMD runs CMD (a shell command) after
+ * the context's setup and before the sack loads: how a test changes the repositories
+ * under a long-running front end such as packagekitd. */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libdnf/dnf-context.h>
@@ -52,6 +55,11 @@ int main(int argc, char **argv)
     gboolean best = strcmp(argv[arg], "--best") == 0;
     if (best)
         arg++;
+    const char *between = NULL;
+    if (arg + 1 < argc && strcmp(argv[arg], "--between") == 0) {
+        between = argv[arg + 1];
+        arg += 2;
+    }
     if (arg >= argc) {
         printf("usage: no ACTION\n");
         return 2;
@@ -73,6 +81,10 @@ int main(int argc, char **argv)
     dnf_context_set_plugins_dir(context, argv[4]);
     if (!dnf_context_setup(context, NULL, &error))
         return fail("dnf_context_setup", error);
+    if (between && system(between) != 0) {
+        printf("setup: FALSE: %s failed\n", between);
+        return 2;
+    }
 
     gboolean ok = TRUE;
     if (strcmp(action, "upgrade-all") == 0) {
