@@ -243,7 +243,8 @@ class Run:
         if self.request["hook"] == "conf":
             return self.hold()
         items = [_item(i) for i in self.request.get("items") or ()]
-        found = engine.findings(items, self.installed() if items else [], self.catalog)
+        rocm, _ = engine.split(items, self.catalog)     # the rpmdb is read only for ROCm
+        found = engine.findings(items, self.installed() if rocm else [], self.catalog)
         decision = engine.transaction(found, self.settings, self.context, self.command)
         if decision.kind == engine.BLOCK and engine.missed(found, self.settings):
             self.hold()             # so that the next attempt holds what slipped past
