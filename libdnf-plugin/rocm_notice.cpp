@@ -482,12 +482,14 @@ const PluginInfo *pluginGetInfo(void)
 
 PluginHandle *pluginInitHandle(int version, PluginMode mode, DnfPluginInitData *initData)
 {
+    // An inactive handle rather than none: libdnf stops initialising the plugins that
+    // follow ours when one returns nullptr.
+    auto handle = new PluginHandle;
     if (version != 1 || mode != PLUGIN_MODE_CONTEXT) {
         fprintf(stderr, "rocm_notice: libdnf plugin API %d, mode %d not supported; "
                         "plugin inactive\n", version, (int)mode);
-        return nullptr;
+        return handle;
     }
-    auto handle = new PluginHandle;
     handle->context = pluginGetContext(initData);
     return handle;
 }
@@ -501,7 +503,7 @@ int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookDat
                DnfPluginError *error)
 {
     (void)error;
-    if (!handle)
+    if (!handle || !handle->context)
         return 1;
     try {
         if (id == PLUGIN_HOOK_ID_CONTEXT_CONF) {

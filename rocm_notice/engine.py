@@ -61,10 +61,11 @@ def findings(items, installed, catalog, incoming_other=()):
 
 
 def hold(sack, catalog, settings, context, command=""):
-    """The lock's hold before depsolving (a HOLD decision, or silence)."""
+    """The lock's hold before depsolving (a HOLD decision, or silence). ``sack()`` gives
+    the sack, called only when policy locks something (loading one costs time)."""
     if not policy.has_lock(settings):
         return Decision()
-    held, excluded = holds.plan(sack, catalog, settings)
+    held, excluded = holds.plan(sack(), catalog, settings)
     if held is None:
         return Decision()
     return Decision(kind=HOLD, lines=[notice.hold_line(held)], hold=held, excluded=excluded,

@@ -229,7 +229,7 @@ class Run:
         """The hold as excludepkgs patterns (exact NEVRAs, so nothing else matches)."""
         from rocm_notice import engine
         from rocm_notice.records import from_package
-        decision = engine.hold(self.sacks.get(True), self.catalog, self.settings,
+        decision = engine.hold(lambda: self.sacks.get(True), self.catalog, self.settings,
                                self.context(), self.command)
         excluded = decision.excluded or []
         self.answer.excludes = sorted({from_package(p).nevra for p in excluded})
@@ -287,8 +287,11 @@ def answer(request_stream):
 
 def main():
     reply = answer(sys.stdin.buffer)
-    sys.stdout.write(reply.text())
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(reply.text())
+        sys.stdout.flush()
+    except OSError:         # the plugin is gone (killed, timed out): nobody to tell
+        return 1
     return 0
 
 

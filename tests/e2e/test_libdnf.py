@@ -8,7 +8,7 @@ The same fixture repos, the same policy files and the same messages as the dnf 4
 from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
 from tests.harness.fixtures import build_repo, core_with_planted_bug
-from tests.harness.libdnf import Libdnf
+from tests.harness.libdnf_c import Libdnf
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
 ROCM = stacks.ROCM_NAMES + ["python3-torch"]

@@ -80,8 +80,11 @@ def test_report_none_means_no_report_data():
     assert decision.kind == engine.WARN and decision.report is None
 
 
-def test_hold_without_a_lock_policy_never_looks_at_the_sack():
-    assert engine.hold(None, CATALOG, settings(on_major="block"), context()) == engine.Decision()
+def test_hold_without_a_lock_policy_never_loads_a_sack():
+    def no_sack():
+        raise AssertionError("a sack was loaded")
+    assert engine.hold(no_sack, CATALOG, settings(on_major="block"), context()) \
+        == engine.Decision()
 
 
 def test_a_failure_is_one_line_under_warn_and_lock_and_a_refusal_under_block():
