@@ -242,6 +242,9 @@ class Run:
             return None
         if self.request["hook"] == "conf":
             return self.hold()
+        from rocm_notice import policy
+        if not policy.has_lock(self.settings):
+            self.answer.excludes = []   # a lock lifted since set-up: hold nothing more
         items = [_item(i) for i in self.request.get("items") or ()]
         rocm, _ = engine.split(items, self.catalog)     # the rpmdb is read only for ROCm
         found = engine.findings(items, self.installed() if rocm else [], self.catalog)

@@ -144,6 +144,7 @@ def test_pre_transaction_blocks_from_the_goal_records_alone(tmp_path):
     refusal = [l.split("\t", 1)[1] for l in lines if l.startswith("refuse\t")]
     assert refusal[0].startswith("rocm_notice: blocked by policy (on_major = block): this "
                                  "transaction would move ROCm 6.4"), lines
+    assert "excludes\t0" in lines      # no lock (any more): the plugin holds nothing
 
 
 def test_enabled_0_makes_the_helper_say_nothing(tmp_path):
