@@ -99,7 +99,8 @@ def transaction(found, settings, context_for, command=""):
                     report=_report(settings, WARN, context, command, found))
 
 
-def missed_message(crossings, arrow="\u2192"):
+def missed_message(crossings):
+    """The refusal of crossings a lock did not hold, with how to proceed."""
     first = crossings[0]
     keys = ", ".join(sorted({"on_%s = lock" % c.kind for c in crossings}))
     targets = sorted({c.new_line for c in crossings})
@@ -115,11 +116,6 @@ def failed(error, settings):
     if settings is not None and policy.has_block(settings):
         return Decision(kind=BLOCK, error=notice.FAIL_CLOSED % error)
     return Decision(lines=[MSG_INTERNAL % error])
-
-
-def stack(packages, catalog):
-    """The installed packages the catalog knows (ROCm, compat, AMD)."""
-    return [p for p in packages if catalog.kind(p.name) is not None]
 
 
 def _report(settings, decision, context, command, found=None, blocked=(), hold=None):
