@@ -1,7 +1,7 @@
 # rocm-epel-notice. Every target installs what it needs first (tools/ensure-deps).
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all check unit e2e demo deps clean bench
+.PHONY: all check unit e2e demo deps clean bench libdnf-plugin
 
 all: check
 
@@ -11,13 +11,13 @@ deps:
 # The whole suite on every test platform: the host's dnf, then Debian 13's (dnf 4.23) in a
 # cached root (tests/harness/platforms.py). PLATFORMS=host (or debian13) runs one.
 PLATFORMS ?=
-check: deps
+check: deps libdnf-plugin
 	$(PYTHON) -m tests.harness.platforms $(PLATFORMS:%=--platform %) tests
 
 unit: deps
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/unit
 
-e2e: deps
+e2e: deps libdnf-plugin
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
 demo: deps
@@ -26,6 +26,24 @@ demo: deps
 clean:
 	rm -rf .cache build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# -- the libdnf plugin (issue 14): PackageKit and microdnf ---------------------------
+# build/libdnf-plugin/rocm_notice.so runs the helper at LIBDNF_HELPER (installed there
+# by the RPM); tests point it elsewhere with ROCM_NOTICE_HELPER.
+CXX ?= g++
+LIBDNF_HELPER ?= /usr/libexec/rocm-epel-notice/libdnf-helper
+# One build per libdnf version (the Debian 13 root shares this checkout): the tests use
+# build/libdnf-plugin/libdnf-VERSION/rocm_notice.so; the spec builds
+# build/libdnf-plugin/rocm_notice.so. The version is asked only once deps has run.
+
+libdnf-plugin: deps
+	@$(MAKE) -s build/libdnf-plugin/libdnf-$$(pkg-config --modversion libdnf)/rocm_notice.so
+
+%/rocm_notice.so: libdnf-plugin/rocm_notice.cpp
+	@mkdir -p $(@D)
+	$(CXX) -std=c++14 -O2 -g -Wall -Wextra -fPIC -shared $(CXXFLAGS) \
+	    $$(pkg-config --cflags libdnf) '-DROCM_NOTICE_HELPER="$(LIBDNF_HELPER)"' \
+	    -o $@ $< -Wl,--as-needed $$(pkg-config --libs libdnf) -lgobject-2.0 $(LDFLAGS)
 
 # -- packaging (issue 5) -------------------------------------------------------------
 NAME := rocm-epel-notice
@@ -51,13 +69,25 @@ tarball:
 
 srpm: tarball
 	$(RPMBUILD) -bs $(NAME).spec
+	$(RPMBUILD) -bs $(PLUGIN_SPEC)
+
+# The libdnf plugin is arch-specific: a spec of its own (rpm builds no arch subpackage
+# of a noarch package), from the same tarball.
+PLUGIN_SPEC := libdnf-plugin/libdnf-plugin-$(NAME).spec
+ARCH = $(shell rpm --eval '%{_arch}' 2>/dev/null)
 
 rpm: deps tarball
 	$(RPMBUILD) -ba $(NAME).spec
-	@ls $(RPMTOP)/SRPMS/*.src.rpm $(RPMTOP)/RPMS/noarch/*.noarch.rpm
+	$(RPMBUILD) -ba $(PLUGIN_SPEC)
+	@ls $(RPMTOP)/SRPMS/*.src.rpm $(RPMTOP)/RPMS/noarch/*.noarch.rpm $(RPMTOP)/RPMS/$(ARCH)/*.rpm
 
+# One run per source package: given both source RPMs at once, rpmlint reports
+# "multiple-specfiles" for the first.
 rpmlint: rpm
-	rpmlint -c packaging/rpmlint.toml $(NAME).spec $(RPMTOP)/SRPMS/*.src.rpm $(RPMTOP)/RPMS/noarch/*.noarch.rpm
+	rpmlint -c packaging/rpmlint.toml $(NAME).spec $(RPMTOP)/SRPMS/$(NAME)-$(VERSION)-*.src.rpm \
+	    $(RPMTOP)/RPMS/noarch/*.noarch.rpm
+	rpmlint -c packaging/rpmlint.toml $(PLUGIN_SPEC) $(RPMTOP)/SRPMS/libdnf-plugin-*.src.rpm \
+	    $(RPMTOP)/RPMS/$(ARCH)/*.rpm
 
 # Benchmark (issue 6), not part of check: caches a 20,000-package sandbox in
 # .cache/bench, prints figures and PASS/FAIL, writes bench/RESULTS.md.

@@ -32,6 +32,7 @@ FOREIGN = ("  AMD-repository packages sit beside EPEL's ROCm (%s): mixing the tw
            "unsupported; keep one of them.")
 CONTINUE_ASK = "  To continue: answer y."
 CONTINUE_YES = "  dnf was told to proceed (-y): the change is applied now."
+CONTINUE_NOW = "  %s applies the change now (it asks nothing after this point)."
 STAY = ("  To stay on %s: answer N, set '%s = lock' in %s (patch updates of %s still "
         "install), then run dnf again.")
 STAY_NEXT = ("  To hold ROCm on its installed line at the next crossing: set '%s = lock' "
@@ -63,12 +64,13 @@ def _count(n, word="package"):
 class Context(Fields):
     """What the adapter knows about this run, beyond the findings: ``notes`` maps a Line
     to its release notes URL, ``compat`` an old Line to the compat packages offered,
-    ``gpu_notes`` says what the move means for this machine's GPUs."""
+    ``gpu_notes`` says what the move means for this machine's GPUs; ``front_end``
+    names a program that applies the change without a prompt (PackageKit, microdnf)."""
 
     _defaults = {"config_path": "/etc/dnf/plugins/rocm_notice.conf",
                  "dropin_dir": "/etc/dnf/plugins/rocm_notice.d", "assumeyes": False,
                  "releasever": "", "releasever_minor": "", "arrow": "\u2192",
-                 "notes": {}, "compat": {}, "gpu_notes": []}
+                 "notes": {}, "compat": {}, "gpu_notes": [], "front_end": ""}
 
 
 def _system(context):
@@ -126,7 +128,10 @@ def lines(findings, context):
         out.append(FOREIGN % names(sorted({p.name for p in findings.foreign})))
 
     if first:
-        out.append(CONTINUE_YES if context.assumeyes else CONTINUE_ASK)
+        if context.front_end:
+            out.append(CONTINUE_NOW % clean(context.front_end))
+        else:
+            out.append(CONTINUE_YES if context.assumeyes else CONTINUE_ASK)
         if context.assumeyes:    # applied in this run: a lock now would hold the new line
             out.append(STAY_NEXT % ("on_" + first.kind, context.config_path))
         else:

@@ -189,9 +189,55 @@ def test_srpm_and_rpm_are_named_for_the_version(built):
     release = re.search(r"-%s-(\d+)\.noarch\.rpm$" % re.escape(rocm_notice.__version__),
                         built["new"].name)
     assert built["new"].name.startswith(NAME + "-") and release, built["new"].name
-    srpms = list((built["new"].parents[2] / "SRPMS").glob("*.src.rpm"))
-    assert [s.name for s in srpms] == ["rocm-epel-notice-%s-%s.src.rpm" % (
-        rocm_notice.__version__, release.group(1))]
+    srpms = sorted((built["new"].parents[2] / "SRPMS").glob("*.src.rpm"))
+    assert [s.name for s in srpms] == [
+        "libdnf-plugin-rocm-epel-notice-%s-1.src.rpm" % rocm_notice.__version__,
+        "rocm-epel-notice-%s-%s.src.rpm" % (rocm_notice.__version__, release.group(1))]
+
+
+def libdnf_plugin_rpm(built):
+    found = [p for p in built["new"].parents[1].glob("*/libdnf-plugin-rocm-epel-notice-*.rpm")
+             if "debug" not in p.name]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_libdnf_plugin_package_is_arch_specific_and_ships_plugin_and_helper(built):
+    import rocm_notice
+    rpm_path = libdnf_plugin_rpm(built)
+    arch = subprocess.run(["rpm", "--eval", "%{_arch}"], stdout=subprocess.PIPE,
+                          text=True, check=True).stdout.strip()
+    assert rpm_path.name == "libdnf-plugin-rocm-epel-notice-%s-1.%s.rpm" % (
+        rocm_notice.__version__, arch)
+    files = payload(rpm_path)
+    assert "/usr/lib64/libdnf/plugins/rocm_notice.so" in files
+    assert "/usr/libexec/rocm-epel-notice/libdnf-helper" in files
+    requires = _query(rpm_path, "--requires")
+    assert "rocm-epel-notice = %s" % rocm_notice.__version__ in requires
+    assert "python3-hawkey" in requires
+
+
+def test_the_packaged_libdnf_plugin_blocks_through_libdnf(built, sandbox, tmp_path):
+    """The .so and helper from the RPM's payload (the core from the checkout), driven
+    through libdnf's C API: the packaged plugin refuses a blocked crossing."""
+    from tests.harness.libdnf_c import Libdnf
+    unpacked = tmp_path / "payload"
+    unpacked.mkdir()
+    subprocess.run("rpm2cpio %s | cpio -idm --quiet" % libdnf_plugin_rpm(built), shell=True,
+                   cwd=unpacked, check=True)
+    libdnf = Libdnf(sandbox, helper=unpacked / "usr/libexec/rocm-epel-notice/libdnf-helper")
+    (libdnf.plugins / "rocm_notice.so").unlink()
+    (libdnf.plugins / "rocm_notice.so").symlink_to(
+        unpacked / "usr/lib64/libdnf/plugins/rocm_notice.so")
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    before = sandbox.installed()
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    libdnf.write_conf("[main]\non_major = block\n")
+    result = libdnf.run("upgrade-all")
+    assert result.returncode == 1, result
+    assert result.stdout.startswith("run: FALSE: rocm_notice: blocked by policy"), result
+    assert sandbox.installed() == before
 
 
 def test_make_rpm_runs_the_unit_tests_against_the_buildroot(built):

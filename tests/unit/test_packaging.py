@@ -84,3 +84,28 @@ def test_check_section_has_the_tools_the_unit_tests_run():
                           "".join(p.read_text() for p in (CHECKOUT / "tests" / "unit").glob("*.py"))))
     assert used <= set(needs), "a unit test runs %s: add it here and to the spec" % (
         used - set(needs))
+
+
+PLUGIN_SPEC = (CHECKOUT / "libdnf-plugin" / "libdnf-plugin-rocm-epel-notice.spec").read_text()
+
+
+def test_libdnf_plugin_spec_has_the_same_version_and_installs_what_the_checkout_has():
+    version = re.search(r"^Version:\s*(\S+)", PLUGIN_SPEC, re.M).group(1)
+    assert version == rocm_notice.__version__
+    entry = PLUGIN_SPEC.split("%changelog", 1)[1].strip().splitlines()[0]
+    assert entry.endswith("- %s-1" % version), entry
+    assert "%make_build build/libdnf-plugin/rocm_notice.so" in PLUGIN_SPEC
+    # ... which the Makefile's pattern rule builds (as it builds the tests' per-libdnf ones)
+    assert "%/rocm_notice.so: libdnf-plugin/rocm_notice.cpp" in (CHECKOUT / "Makefile").read_text()
+    for source in re.findall(r"^install -Dpm \d+ (libdnf-plugin/\S+)", PLUGIN_SPEC, re.M):
+        assert (CHECKOUT / source).exists(), source
+
+
+def test_libdnf_plugin_runs_the_helper_where_its_package_installs_it():
+    makefile = (CHECKOUT / "Makefile").read_text()
+    default = re.search(r"^LIBDNF_HELPER \?= (\S+)", makefile, re.M).group(1)
+    source = (CHECKOUT / "libdnf-plugin" / "rocm_notice.cpp").read_text()
+    assert '#define ROCM_NOTICE_HELPER "%s"' % default in source
+    assert default == "/usr/libexec/rocm-epel-notice/libdnf-helper"
+    assert "LIBDNF_HELPER=%{_libexecdir}/%{srcname}/libdnf-helper" in PLUGIN_SPEC
+    assert "%{buildroot}%{_libexecdir}/%{srcname}/libdnf-helper" in PLUGIN_SPEC

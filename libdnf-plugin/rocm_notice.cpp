@@ -1,0 +1,534 @@
+// rocm_notice: the libdnf plugin (PackageKit, microdnf) of rocm-epel-notice.
+//
+// A thin front door: at the CONF hook (end of dnf_context_setup) and at PRE_TRANSACTION
+// (after the user said yes and the packages were downloaded, before rpm runs) it hands
+// the context to the Python helper (rocm_notice/libdnf_helper.py; protocol version 1 in
+// PROTOCOL.md) and does what the answer says: print its lines on stderr, keep the
+// excludepkgs patterns it gives (a lock's hold), and refuse the transaction by throwing a
+// libdnf::Error, which libdnf turns into a GError (returning 0 from the hook would make
+// dnf_context_run report success with nothing installed). Nothing is decided here.
+//
+// When the helper cannot answer (missing, crashed, silent): one line, and the transaction
+// goes on -- unless policy says block (as the helper said earlier, or, when it never
+// answered, as the configuration files say), then it is refused.
+
+#include <libdnf/dnf-conf.h>
+#include <libdnf/dnf-context.h>
+#include <libdnf/dnf-goal.h>
+#include <libdnf/dnf-package.h>
+#include <libdnf/dnf-reldep-list.h>
+#include <libdnf/dnf-reldep.h>
+#include <libdnf/dnf-repo.h>
+#include <libdnf/dnf-state.h>
+#include <libdnf/hy-goal.h>
+#include <libdnf/hy-package.h>
+#include <libdnf/plugin/plugin.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#ifndef ROCM_NOTICE_HELPER
+#define ROCM_NOTICE_HELPER "/usr/libexec/rocm-epel-notice/libdnf-helper"
+#endif
+
+// libdnf's own error class (libdnf/error.hpp, not installed by libdnf-devel): the one
+// that libdnf's C functions turn into a GError (CATCH_TO_GERROR catches libdnf::Error and
+// libdnf::Goal::Error only; any other exception, a plain std::runtime_error included,
+// ends in std::terminate). Declared here exactly as libdnf declares it.
+namespace libdnf {
+class Error : public std::runtime_error {
+public:
+    using runtime_error::runtime_error;
+};
+}  // namespace libdnf
+
+extern char **environ;
+extern char *program_invocation_short_name;
+
+namespace {
+
+const int PROTOCOL = 1;
+const int HELPER_SECONDS = 300;     // a big repository takes seconds to parse; never hang
+const char *MAGIC = "rocm-notice-libdnf";
+const char *MSG_HELPER = "rocm_notice: internal error: %s (transaction not affected)\n";
+const char *MSG_FAIL_CLOSED =
+    "rocm_notice: could not evaluate ROCm policy: %s; the transaction is blocked because "
+    "policy says lock or block. To proceed anyway: set on_major and on_minor to warn in %s, "
+    "or remove the rocm_notice plugin from libdnf's plugin directory.";
+
+const PluginInfo INFO = {"rocm_notice", "1"};
+
+// The refusal: dnf_transaction_commit turns it into its GError (DNF_ERROR_INTERNAL_ERROR
+// with our message), so dnf_context_run and PackageKit fail with it.
+struct Refusal : libdnf::Error {
+    explicit Refusal(const std::string &message) : libdnf::Error(message) {}
+};
+
+struct Answer {
+    bool ok = false;
+    int fail_closed = -1;               // -1: not said
+    std::vector<std::string> messages;
+    bool has_excludes = false;
+    std::vector<std::string> excludes;
+    std::string refuse;
+    std::string problem;                // why there is no answer
+};
+
+// -- the request: JSON ------------------------------------------------------------------
+
+void json_string(std::string &out, const char *text)
+{
+    out += '"';
+    for (const unsigned char *c = (const unsigned char *)(text ? text : ""); *c; ++c) {
+        if (*c == '"' || *c == '\\') {
+            out += '\\';
+            out += (char)*c;
+        } else if (*c < 0x20) {
+            char escaped[8];
+            snprintf(escaped, sizeof escaped, "\\u%04x", *c);
+            out += escaped;
+        } else {
+            out += (char)*c;
+        }
+    }
+    out += '"';
+}
+
+void json_key(std::string &out, const char *key, const char *value)
+{
+    json_string(out, key);
+    out += ':';
+    json_string(out, value);
+    out += ',';
+}
+
+void json_deps(std::string &out, const char *key, DnfReldepList *deps)
+{
+    json_string(out, key);
+    out += ":[";
+    int count = deps ? dnf_reldep_list_count(deps) : 0;
+    for (int i = 0; i < count; ++i) {
+        DnfReldep *dep = dnf_reldep_list_index(deps, i);
+        if (i)
+            out += ',';
+        json_string(out, dnf_reldep_to_string(dep));
+        dnf_reldep_free(dep);
+    }
+    out += ']';
+    if (deps)
+        dnf_reldep_list_free(deps);
+}
+
+void json_package(std::string &out, DnfPackage *pkg, const char *direction, const char *action)
+{
+    out += '{';
+    json_key(out, "direction", direction);
+    json_key(out, "action", action);
+    json_key(out, "name", dnf_package_get_name(pkg));
+    out += "\"epoch\":" + std::to_string(dnf_package_get_epoch(pkg)) + ',';
+    json_key(out, "version", dnf_package_get_version(pkg));
+    json_key(out, "release", dnf_package_get_release(pkg));
+    json_key(out, "arch", dnf_package_get_arch(pkg));
+    json_key(out, "repoid", dnf_package_get_reponame(pkg));
+    json_deps(out, "provides", dnf_package_get_provides(pkg));
+    out += ',';
+    json_deps(out, "obsoletes", dnf_package_get_obsoletes(pkg));
+    if (strcmp(direction, "in") == 0) {     // for consumers of a new line
+        out += ',';
+        json_deps(out, "requires", dnf_package_get_requires(pkg));
+    }
+    out += '}';
+}
+
+// The goal's packages: what comes in, and what leaves (replaced, obsoleted, removed).
+void json_items(std::string &out, HyGoal goal)
+{
+    static const struct { int info; const char *in; const char *out; } KINDS[] = {
+        {DNF_PACKAGE_INFO_INSTALL, "install", "obsoleted"},
+        {DNF_PACKAGE_INFO_UPDATE, "upgrade", "upgraded"},
+        {DNF_PACKAGE_INFO_DOWNGRADE, "downgrade", "downgraded"},
+        {DNF_PACKAGE_INFO_REINSTALL, "reinstall", "reinstalled"},
+    };
+    std::set<std::string> leaving;
+    bool first = true;
+    auto add = [&](DnfPackage *pkg, const char *direction, const char *action) {
+        if (strcmp(direction, "out") == 0 &&
+            !leaving.insert(dnf_package_get_nevra(pkg)).second)
+            return;
+        if (!first)
+            out += ',';
+        first = false;
+        json_package(out, pkg, direction, action);
+    };
+    out += "\"items\":[";
+    for (const auto &kind : KINDS) {
+        g_autoptr(GPtrArray) pkgs = dnf_goal_get_packages(goal, kind.info, -1);
+        for (guint i = 0; pkgs && i < pkgs->len; ++i) {
+            auto pkg = static_cast<DnfPackage *>(g_ptr_array_index(pkgs, i));
+            add(pkg, "in", kind.in);
+            g_autoptr(GPtrArray) old = hy_goal_list_obsoleted_by_package(goal, pkg);
+            for (guint j = 0; old && j < old->len; ++j) {
+                auto gone = static_cast<DnfPackage *>(g_ptr_array_index(old, j));
+                bool same = g_strcmp0(dnf_package_get_name(gone), dnf_package_get_name(pkg)) == 0;
+                add(gone, "out", same ? kind.out : "obsoleted");
+            }
+        }
+    }
+    static const struct { int info; const char *action; } GONE[] = {
+        {DNF_PACKAGE_INFO_OBSOLETE, "obsoleted"}, {DNF_PACKAGE_INFO_REMOVE, "remove"}};
+    for (const auto &kind : GONE) {
+        g_autoptr(GPtrArray) pkgs = dnf_goal_get_packages(goal, kind.info, -1);
+        for (guint i = 0; pkgs && i < pkgs->len; ++i)
+            add(static_cast<DnfPackage *>(g_ptr_array_index(pkgs, i)), "out", kind.action);
+    }
+    out += "],";
+}
+
+// The enabled repositories' cached metadata, as libdnf reads it (check: no download).
+void json_repos(std::string &out, DnfContext *context, bool check)
+{
+    out += "\"repos\":[";
+    GPtrArray *repos = dnf_context_get_repos(context);
+    bool first = true;
+    for (guint i = 0; repos && i < repos->len; ++i) {
+        auto repo = static_cast<DnfRepo *>(g_ptr_array_index(repos, i));
+        if (!(dnf_repo_get_enabled(repo) & DNF_REPO_ENABLED_PACKAGES))
+            continue;
+        if (check) {
+            g_autoptr(DnfState) state = dnf_state_new();
+            g_autoptr(GError) error = nullptr;
+            if (!dnf_repo_check(repo, G_MAXUINT, state, &error))
+                continue;       // nothing cached yet: PRE_TRANSACTION catches what slips
+        }
+        const char *primary = dnf_repo_get_filename_md(repo, "primary");
+        if (!primary)
+            continue;
+        out += first ? "{" : ",{";
+        first = false;
+        g_autofree gchar *repomd = g_build_filename(dnf_repo_get_location(repo), "repodata",
+                                                    "repomd.xml", NULL);
+        json_key(out, "repomd", repomd);
+        json_key(out, "primary", primary);
+        const char *filelists = dnf_repo_get_filename_md(repo, "filelists");
+        json_key(out, "filelists", filelists ? filelists : "");
+        json_string(out, "id");
+        out += ':';
+        json_string(out, dnf_repo_get_id(repo));
+        out += '}';
+    }
+    out += "],";
+}
+
+// -- the helper: one request in, one answer out ------------------------------------------
+
+Answer parse(const std::string &text)
+{
+    Answer answer;
+    size_t start = 0;
+    bool header = false;
+    while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos)
+            break;      // a last line without its newline: cut off
+        std::string line = text.substr(start, end - start);
+        start = end + 1;
+        size_t tab = line.find('\t');
+        std::string key = line.substr(0, tab);
+        std::string value = tab == std::string::npos ? "" : line.substr(tab + 1);
+        if (!header) {
+            header = key == MAGIC && value == std::to_string(PROTOCOL);
+            if (!header)
+                break;
+        } else if (key == "end") {
+            answer.ok = true;
+            return answer;
+        } else if (key == "fail_closed") {
+            answer.fail_closed = value == "1";
+        } else if (key == "message") {
+            answer.messages.push_back(value);
+        } else if (key == "excludes") {
+            answer.has_excludes = true;
+        } else if (key == "exclude") {
+            answer.excludes.push_back(value);
+        } else if (key == "refuse") {
+            answer.refuse += (answer.refuse.empty() ? "" : "\n") + value;
+        }
+    }
+    answer.problem = header ? "the helper's answer was cut off"
+                            : "the helper did not answer (protocol " + std::to_string(PROTOCOL) + ")";
+    return answer;
+}
+
+Answer ask(const std::string &request)
+{
+    const char *env = getenv("ROCM_NOTICE_HELPER");
+    std::string helper = env && *env ? env : ROCM_NOTICE_HELPER;
+    Answer none;
+    int fds[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+        none.problem = std::string("socketpair: ") + strerror(errno);
+        return none;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 0);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    char *argv[] = {const_cast<char *>(helper.c_str()), nullptr};
+    pid_t pid;
+    int rc = posix_spawn(&pid, helper.c_str(), &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        none.problem = "cannot run " + helper + ": " + strerror(rc);
+        return none;
+    }
+    // Write the request and read the answer together, with a deadline: a helper that
+    // dies early gives EPIPE here (MSG_NOSIGNAL: no SIGPIPE for the front end).
+    std::string reply;
+    size_t sent = 0;
+    time_t deadline = time(nullptr) + HELPER_SECONDS;
+    bool timed_out = false;
+    for (;;) {
+        struct pollfd pfd = {fds[0], (short)(POLLIN | (sent < request.size() ? POLLOUT : 0)), 0};
+        int left = (int)(deadline - time(nullptr));
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        int ready = poll(&pfd, 1, left * 1000);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0) {
+            timed_out = ready == 0;
+            break;
+        }
+        if ((pfd.revents & POLLOUT) && sent < request.size()) {
+            ssize_t n = send(fds[0], request.data() + sent, request.size() - sent,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0)
+                sent += (size_t)n;
+            if (n < 0 && errno != EAGAIN && errno != EINTR)
+                sent = request.size();      // the helper is gone; read what it said
+            if (sent == request.size())
+                shutdown(fds[0], SHUT_WR);
+        }
+        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+            char buffer[65536];
+            ssize_t n = recv(fds[0], buffer, sizeof buffer, MSG_DONTWAIT);
+            if (n > 0)
+                reply.append(buffer, (size_t)n);
+            else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+                break;
+        }
+    }
+    close(fds[0]);
+    if (timed_out)
+        kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    Answer answer = parse(reply);
+    if (timed_out)
+        answer.problem = "the helper took longer than " + std::to_string(HELPER_SECONDS) + " s";
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        answer.problem = helper + (WIFSIGNALED(status) ? " was killed by signal " + std::to_string(WTERMSIG(status))
+                                                       : " failed (exit " + std::to_string(WEXITSTATUS(status)) + ")");
+    if (!answer.problem.empty())
+        answer.ok = false;
+    return answer;
+}
+
+// -- the plugin ---------------------------------------------------------------------------
+
+// When the helper never answered: does any configuration file say block? (A crude
+// reading, on purpose: any such line fails closed, even one a later file overrides.)
+// Whether on_major or on_minor says lock or block anywhere: the admin chose safety, so
+// a helper that never answered refuses (as the dnf 4 plugin fails closed).
+bool config_says_safety(const std::string &confdir)
+{
+    std::vector<std::string> files = {confdir + "/rocm_notice.conf"};
+    std::string dropins = confdir + "/rocm_notice.d";
+    if (GDir *dir = g_dir_open(dropins.c_str(), 0, nullptr)) {
+        while (const char *name = g_dir_read_name(dir))
+            if (g_str_has_suffix(name, ".conf"))
+                files.push_back(dropins + "/" + name);
+        g_dir_close(dir);
+    }
+    for (const auto &file : files) {
+        gchar *text = nullptr;
+        if (!g_file_get_contents(file.c_str(), &text, nullptr, nullptr))
+            continue;
+        gchar **lines = g_strsplit(text, "\n", -1);
+        bool found = false;
+        for (gchar **line = lines; *line && !found; ++line) {
+            gchar *flat = g_ascii_strdown(*line, -1);
+            gchar **parts = g_strsplit(flat, "=", 2);
+            if (parts[0] && parts[1]) {
+                g_strstrip(parts[0]);
+                g_strstrip(parts[1]);
+                found = (!strcmp(parts[0], "on_major") || !strcmp(parts[0], "on_minor")) &&
+                        (!strcmp(parts[1], "block") || !strcmp(parts[1], "lock"));
+            }
+            g_strfreev(parts);
+            g_free(flat);
+        }
+        g_strfreev(lines);
+        g_free(text);
+        if (found)
+            return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+struct _PluginHandle {
+    DnfContext *context = nullptr;
+    std::string confdir;
+    std::string base_excludes;      // excludepkgs as the configuration set it
+    bool have_base = false;
+    int fail_closed = -1;           // -1: the helper has not said yet
+    bool told = false;              // the helper's failure is said once per context
+};
+
+namespace {
+
+std::string request_for(PluginHandle *handle, const char *hook, HyGoal goal)
+{
+    const char *root = dnf_context_get_install_root(handle->context);
+    const char *releasever = dnf_context_get_release_ver(handle->context);
+    std::string out = "{\"protocol\":" + std::to_string(PROTOCOL) + ',';
+    json_key(out, "hook", hook);
+    json_key(out, "installroot", root ? root : "/");
+    json_key(out, "confdir", handle->confdir.c_str());
+    json_key(out, "releasever", releasever ? releasever : "");
+    json_key(out, "program", program_invocation_short_name);
+    json_repos(out, handle->context, goal == nullptr);
+    if (goal)
+        json_items(out, goal);
+    out += "\"end\":true}";
+    return out;
+}
+
+void set_excludes(PluginHandle *handle, const std::vector<std::string> &ours)
+{
+    if (!handle->have_base) {
+        enum DnfConfPriority priority;
+        g_autoptr(GError) error = nullptr;
+        gchar *value = dnf_conf_main_get_option("excludepkgs", &priority, &error);
+        handle->base_excludes = value ? value : "";
+        handle->have_base = value != nullptr;
+        g_free(value);
+        if (!handle->have_base)
+            throw std::runtime_error(error ? error->message : "cannot read excludepkgs");
+    }
+    std::string value = handle->base_excludes;
+    for (const auto &pattern : ours)
+        value += (value.empty() ? "" : ",") + pattern;
+    g_autoptr(GError) error = nullptr;
+    if (!dnf_conf_main_set_option("excludepkgs", DNF_CONF_RUNTIME, value.c_str(), &error))
+        throw std::runtime_error(error ? error->message : "cannot set excludepkgs");
+}
+
+// Ask the helper about this hook and carry out its answer.
+void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
+{
+    Answer answer = ask(request_for(handle, hook, goal));
+    for (const auto &line : answer.messages)
+        fprintf(stderr, "%s\n", line.c_str());
+    if (answer.fail_closed >= 0)
+        handle->fail_closed = answer.fail_closed;
+    if (!answer.ok) {
+        if (handle->fail_closed < 0)
+            handle->fail_closed = config_says_safety(handle->confdir);
+        if (goal && handle->fail_closed == 1) {
+            char *text = g_strdup_printf(MSG_FAIL_CLOSED, answer.problem.c_str(),
+                                         (handle->confdir + "/rocm_notice.conf").c_str());
+            std::string message = text;
+            g_free(text);
+            throw Refusal(message);
+        }
+        if (!handle->told)
+            fprintf(stderr, MSG_HELPER, answer.problem.c_str());
+        handle->told = true;
+        return;
+    }
+    if (answer.has_excludes)
+        set_excludes(handle, answer.excludes);
+    if (!answer.refuse.empty())
+        throw Refusal(answer.refuse);
+}
+
+}  // namespace
+
+extern "C" {
+
+const PluginInfo *pluginGetInfo(void)
+{
+    return &INFO;
+}
+
+PluginHandle *pluginInitHandle(int version, PluginMode mode, DnfPluginInitData *initData)
+{
+    // An inactive handle rather than none: libdnf stops initialising the plugins that
+    // follow ours when one returns nullptr.
+    auto handle = new PluginHandle;
+    if (version != 1 || mode != PLUGIN_MODE_CONTEXT) {
+        fprintf(stderr, "rocm_notice: libdnf plugin API %d, mode %d not supported; "
+                        "plugin inactive\n", version, (int)mode);
+        return handle;
+    }
+    handle->context = pluginGetContext(initData);
+    return handle;
+}
+
+void pluginFreeHandle(PluginHandle *handle)
+{
+    delete handle;
+}
+
+int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookData,
+               DnfPluginError *error)
+{
+    (void)error;
+    if (!handle || !handle->context)
+        return 1;
+    try {
+        if (id == PLUGIN_HOOK_ID_CONTEXT_CONF) {
+            const char *dir = getenv("ROCM_NOTICE_CONFDIR");
+            const char *root = dnf_context_get_install_root(handle->context);
+            handle->confdir = dir && *dir ? dir
+                : std::string(root && strcmp(root, "/") ? root : "") + "/etc/dnf/plugins";
+            run_hook(handle, "conf", nullptr);
+        } else if (id == PLUGIN_HOOK_ID_CONTEXT_PRE_TRANSACTION) {
+            HyGoal goal = hookContextTransactionGetGoal(hookData);
+            if (goal)
+                run_hook(handle, "pre_transaction", goal);
+        }
+    } catch (const Refusal &) {
+        throw;      // the one exception that must reach libdnf
+    } catch (const std::exception &problem) {
+        if (id == PLUGIN_HOOK_ID_CONTEXT_PRE_TRANSACTION && handle->fail_closed == 1)
+            throw Refusal(std::string("rocm_notice: could not evaluate ROCm policy: ") +
+                          problem.what() + "; the transaction is blocked because policy "
+                          "says block.");
+        fprintf(stderr, MSG_HELPER, problem.what());
+    }
+    return 1;       // never 0: libdnf would then skip the transaction and report success
+}
+
+}  // extern "C"

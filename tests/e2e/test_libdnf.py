@@ -1,0 +1,266 @@
+"""The libdnf plugin, driven through libdnf's C API as PackageKit and microdnf drive it.
+
+A DnfContext with the sandbox's install root, repos, cache and our plugin's directory;
+setup; the goal (update all, PackageKit's per-package update, or install by name); run.
+The same fixture repos, the same policy files and the same messages as the dnf 4 tests.
+"""
+
+from tests.e2e import stacks
+from tests.e2e.stacks import Pkg
+from tests.harness.fixtures import build_repo, core_with_planted_bug
+from tests.harness.libdnf_c import Libdnf
+
+ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
+ROCM = stacks.ROCM_NAMES + ["python3-torch"]
+HOLD_LINE = ("rocm_notice: ROCm held at 6.4 by policy (on_major = lock); 7.1 available, "
+             "10 packages held back (patch updates of 6.4 still install); "
+             "see 'dnf rocm status'")
+
+
+def on_64(sandbox, conf, names=ALL, repos=None):
+    """ROCm 6.4 installed (by dnf, from EPEL 10.1); EPEL 10.2 offered; ``conf`` in force."""
+    libdnf = Libdnf(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*names)
+    sandbox.use_repos(epel=repos or stacks.epel_10_2())
+    libdnf.write_conf(conf)
+    return libdnf, sandbox.installed()
+
+
+def rocm_of(installed):
+    return {n: v for n, v in installed.items() if n in ROCM}
+
+
+def ours(result):
+    """Our lines on stderr."""
+    return [l for l in result.stderr.splitlines() if "rocm_notice" in l]
+
+
+def assert_clean(result):
+    """No traceback, and nothing of ours on stdout (the driver prints only its result
+    there, which carries libdnf's error)."""
+    assert "Traceback" not in result.stdout + result.stderr, result
+    assert result.stdout.startswith("run: "), result
+
+
+# -- nothing to say ---------------------------------------------------------------------
+
+def test_without_rocm_installed_an_upgrade_is_untouched_and_silent(sandbox):
+    libdnf, before = on_64(sandbox, "[main]\non_major = block\non_minor = block\n",
+                           names=["zstd-tools"])
+    result = libdnf.run("upgrade-all")
+    assert result.ok, result
+    assert result.stderr == "", result
+    assert sandbox.installed()["zstd-tools"] == "1.5.7-1.el10_2"
+    assert libdnf.report() is None
+
+
+def test_a_fresh_rocm_install_is_silent_even_under_block(sandbox):
+    libdnf, _ = on_64(sandbox, "[main]\non_major = block\non_minor = block\n",
+                      names=["zstd-tools"])
+    result = libdnf.run("install", "rocm-hip")
+    assert result.ok, result
+    assert result.stderr == "", result
+    assert sandbox.installed()["rocm-hip"] == "7.1.1-1.el10_2"
+
+
+# -- warn -------------------------------------------------------------------------------
+
+def test_warn_shows_the_notice_on_stderr_and_the_upgrade_goes_on(sandbox):
+    libdnf, _ = on_64(sandbox, "[main]\n")
+    result = libdnf.run("upgrade-all")
+    assert result.ok, result
+    assert_clean(result)
+    assert result.stderr.startswith(
+        "rocm_notice: this transaction moves ROCm 6.4 \u2192 7.1 (major): 9 packages\n"), result
+    assert "  Libraries that go away: libamdhip64.so.6, libhipblas.so.2, librocblas.so.4." \
+        in result.stderr
+    assert "  Also moving to ROCm 7.1: python3-torch." in result.stderr
+    assert "  libdnf_driver applies the change now (it asks nothing after this point)." \
+        in result.stderr
+    assert "  To keep 6.4 beside 7.1 instead: dnf install rocblas6.4 rocm-hip6.4" \
+        in result.stderr
+    assert result.stderr.count("rocm_notice:") == 1      # one notice per transaction
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+    report = libdnf.report()
+    assert report["decision"] == "warn"
+    assert report["command"] == "libdnf_driver (libdnf)"
+    assert [(f["from"], f["to"]) for f in report["findings"]] == [("6.4", "7.1")]
+
+
+def test_a_patch_update_is_silent(sandbox):
+    patch = Pkg("rocm-smi", "6.4.3", "1.el10_1", provides=(stacks.so("librocm_smi64.so.7"),))
+    libdnf, _ = on_64(sandbox, "[main]\non_major = block\n",
+                      repos=stacks.epel_10_1() + [patch])
+    result = libdnf.run("upgrade-all")
+    assert result.ok, result
+    assert result.stderr == "", result
+    assert sandbox.installed()["rocm-smi"] == "6.4.3-1.el10_1"
+
+
+# -- lock -------------------------------------------------------------------------------
+
+PATCH_64 = Pkg("rocm-smi", "6.4.3", "1.el10_1", provides=(stacks.so("librocm_smi64.so.7"),))
+
+
+def test_lock_holds_the_line_with_best_while_its_patch_update_installs(sandbox):
+    libdnf, before = on_64(sandbox, "[main]\non_major = lock\n",
+                           repos=stacks.epel_10_2() + [PATCH_64])
+    result = libdnf.run("--best", "upgrade-all")
+    assert result.ok, result
+    assert_clean(result)
+    assert ours(result) == [HOLD_LINE], result
+    after = sandbox.installed()
+    assert after["rocm-smi"] == "6.4.3-1.el10_1"          # the patch of the held line
+    expected = dict(rocm_of(before), **{"rocm-smi": "6.4.3-1.el10_1"})
+    assert rocm_of(after) == expected
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"        # the rest of the update
+    assert libdnf.report()["decision"] == "hold"
+
+
+def test_lock_holds_when_updated_package_by_package_as_packagekit_does(sandbox):
+    libdnf, before = on_64(sandbox, "[main]\non_major = lock\n")
+    result = libdnf.run("update-packages")
+    assert result.ok, result
+    assert ours(result) == [HOLD_LINE], result
+    after = sandbox.installed()
+    assert rocm_of(after) == rocm_of(before)
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"
+
+
+def test_a_crossing_the_hold_did_not_cover_is_refused_and_held_on_the_next_run(sandbox):
+    """The repositories change after the context was set up (packagekitd runs for
+    hours): the hold, worked out at set-up, misses the new line, so the lock refuses."""
+    libdnf, before = on_64(sandbox, "[main]\non_major = lock\n")
+    link = sandbox.path / "epel-now"
+    link.symlink_to(build_repo(stacks.epel_10_1()))
+    (sandbox.reposdir / "epel.repo").write_text(
+        "[epel]\nname=epel\nbaseurl=file://%s\ngpgcheck=0\nenabled=1\n" % link)
+    swap = "ln -sfn %s %s" % (build_repo(stacks.epel_10_2()), link)
+    result = libdnf.run("--between", swap, "upgrade-all")
+    assert result.returncode == 1, result
+    assert result.stdout.startswith(
+        "run: FALSE: rocm_notice: ROCm is held at 6.4 by policy (on_major = lock), but this "
+        "transaction would move it to 7.1"), result
+    assert "Nothing was changed." in result.stdout
+    assert sandbox.installed() == before
+    assert libdnf.report()["decision"] == "block"
+    again = libdnf.run("upgrade-all")
+    assert again.ok, again
+    assert ours(again) == [HOLD_LINE], again
+    assert rocm_of(sandbox.installed()) == rocm_of(before)
+
+
+# -- block ------------------------------------------------------------------------------
+
+def test_block_makes_dnf_context_run_fail_with_our_message_and_changes_nothing(sandbox):
+    """The guard against libdnf ever turning our refusal into a silent "success"
+    (returning TRUE with nothing installed, as a hook returning 0 does)."""
+    libdnf, before = on_64(sandbox, "[main]\non_major = block\n")
+    result = libdnf.run("upgrade-all")
+    assert result.returncode == 1, result
+    assert result.stdout.startswith(
+        "run: FALSE: rocm_notice: blocked by policy (on_major = block): this transaction "
+        "would move ROCm 6.4 \u2192 7.1 (major): 9 packages; nothing was changed.\n"), result
+    assert "To approve ROCm 7.1: run 'dnf rocm allow 7.1'" in result.stdout
+    assert_clean(result)
+    assert sandbox.installed() == before            # zstd-tools included
+    assert libdnf.report()["blocked"] == [{"from": "6.4", "to": "7.1", "boundary": "major"}]
+
+
+def test_block_refuses_packagekit_style_updates_too(sandbox):
+    libdnf, before = on_64(sandbox, "[main]\non_major = block\n")
+    result = libdnf.run("update-packages")
+    assert result.returncode == 1, result
+    assert "rocm_notice: blocked by policy (on_major = block)" in result.stdout
+    assert sandbox.installed() == before
+
+
+def test_block_with_the_line_allowed_lets_it_through_with_the_notice(sandbox):
+    libdnf, _ = on_64(sandbox, "[main]\non_major = block\n")
+    libdnf.write_dropin("80-dnf-rocm-allow.conf", "[main]\nallow = 7.1\n")
+    result = libdnf.run("upgrade-all")
+    assert result.ok, result
+    assert "this transaction moves ROCm 6.4 \u2192 7.1 (major)" in result.stderr
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+# -- when the helper fails ----------------------------------------------------------------
+
+def missing(sandbox):
+    return Libdnf(sandbox, helper=sandbox.path / "no-such-helper")
+
+
+def crashing(sandbox):
+    script = sandbox.path / "crashing-helper"
+    script.write_text("#!/bin/sh\ncat >/dev/null\nkill -9 $$\n")
+    script.chmod(0o755)
+    return Libdnf(sandbox, helper=script)
+
+
+def test_a_missing_helper_fails_open_under_warn_with_one_line(sandbox):
+    _, before = on_64(sandbox, "[main]\n")
+    result = missing(sandbox).run("upgrade-all")
+    assert result.ok, result
+    assert ours(result) == ["rocm_notice: internal error: cannot run %s: No such file or "
+                            "directory (transaction not affected)"
+                            % (sandbox.path / "no-such-helper")], result
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_a_crashing_helper_fails_closed_under_lock(sandbox):
+    """Issue 10: a lock either holds or says why it cannot; a helper that never answers
+    cannot hold, so the transaction is refused (as the dnf 4 plugin fails closed)."""
+    _, before = on_64(sandbox, "[main]\non_major = lock\n")
+    result = crashing(sandbox).run("upgrade-all")
+    assert result.returncode == 1, result
+    assert "was killed by signal 9" in result.stdout, result
+    assert "the transaction is blocked because policy says lock or block" in result.stdout
+    assert sandbox.installed() == before
+
+
+def test_a_missing_helper_fails_closed_under_block(sandbox):
+    _, before = on_64(sandbox, "[main]\n")
+    libdnf = missing(sandbox)
+    libdnf.write_dropin("50-site.conf", "[main]\non_minor = block\n")
+    result = libdnf.run("upgrade-all")
+    assert result.returncode == 1, result
+    assert result.stdout.startswith("run: FALSE: rocm_notice: could not evaluate ROCm "
+                                    "policy: cannot run "), result
+    assert "the transaction is blocked because policy says lock or block" in result.stdout
+    assert sandbox.installed() == before
+
+
+def test_a_crashing_helper_fails_closed_under_block(sandbox):
+    _, before = on_64(sandbox, "[main]\non_major = block\n")
+    result = crashing(sandbox).run("upgrade-all")
+    assert result.returncode == 1, result
+    assert "could not evaluate ROCm policy" in result.stdout, result
+    assert sandbox.installed() == before
+
+
+def test_a_bug_in_the_core_fails_open_under_warn_and_closed_under_block(sandbox, tmp_path):
+    _, before = on_64(sandbox, "[main]\non_major = block\n")
+    libdnf = Libdnf(sandbox)
+    libdnf.pythonpath = str(core_with_planted_bug(tmp_path))
+    blocked = libdnf.run("upgrade-all")
+    assert blocked.returncode == 1, blocked
+    assert blocked.stdout.startswith("run: FALSE: rocm_notice: could not evaluate ROCm "
+                                     "policy: KeyError: 'planted bug'"), blocked
+    assert "Traceback" not in blocked.stdout + blocked.stderr
+    assert sandbox.installed() == before
+    libdnf.write_conf("[main]\n")
+    warned = libdnf.run("upgrade-all")
+    assert warned.ok, warned
+    assert ours(warned) == ["rocm_notice: internal error: KeyError: 'planted bug' "
+                            "(transaction not affected)"], warned
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_the_refusal_reaches_libdnf_as_an_error_not_a_crash(sandbox):
+    """libdnf turns only libdnf::Error into a GError; anything else thrown from a hook
+    aborts the front end (packagekitd would crash). The driver must exit 1, not die."""
+    libdnf, _ = on_64(sandbox, "[main]\non_major = block\n")
+    result = libdnf.run("upgrade-all")
+    assert result.returncode == 1, result       # not -6 (SIGABRT from std::terminate)
+    assert "terminate called" not in result.stderr, result

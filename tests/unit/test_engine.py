@@ -1,0 +1,155 @@
+"""The decision engine every front end shares, and the libdnf helper's protocol."""
+
+import io
+import json
+
+from rocm_notice import config, engine, libdnf_helper, notice
+from rocm_notice.catalog import Catalog
+from rocm_notice.records import IN, OUT, Item, Package
+
+CATALOG = Catalog.load()
+
+
+def settings(**values):
+    made = config.Settings()
+    for key, value in values.items():
+        setattr(made, key, value)
+    return made
+
+
+def upgrade(name, old, new, old_release="1.el10_1", new_release="1.el10_2"):
+    return [Item(OUT, "upgraded", Package(name, old, old_release)),
+            Item(IN, "upgrade", Package(name, new, new_release))]
+
+
+def installed():
+    return [Package("rocblas", "6.4.2", "1.el10_1"), Package("rocm-hip", "6.4.2", "1.el10_1")]
+
+
+def major_move():
+    items = upgrade("rocblas", "6.4.2", "7.1.1") + upgrade("rocm-hip", "6.4.2", "7.1.1")
+    return engine.findings(items, installed(), CATALOG)
+
+
+def context(found=None):
+    return notice.Context(arrow="->", front_end="microdnf" if found else "")
+
+
+def test_a_transaction_without_rocm_has_no_findings_and_no_decision():
+    items = upgrade("zstd-tools", "1.5.6", "1.5.7")
+    assert engine.findings(items, installed(), CATALOG) is None
+    assert engine.transaction(None, settings(on_major="block"), context) == engine.Decision()
+
+
+def test_warn_gives_the_notice_and_a_warn_report():
+    decision = engine.transaction(major_move(), settings(), context, "microdnf (libdnf)")
+    assert decision.kind == engine.WARN and decision.error == ""
+    assert decision.lines[0].startswith("rocm_notice: this transaction moves ROCm 6.4 -> 7.1")
+    assert "  microdnf applies the change now (it asks nothing after this point)." \
+        in decision.lines[0].splitlines()
+    assert decision.report["decision"] == "warn"
+    assert decision.report["command"] == "microdnf (libdnf)"
+
+
+def test_block_gives_the_block_message_as_the_error():
+    chosen = settings(on_major="block")
+    decision = engine.transaction(major_move(), chosen, context)
+    assert decision.kind == engine.BLOCK and decision.lines == []
+    blocked = [c for c in major_move().crossings]
+    assert decision.error == notice.block_message(blocked, context())
+    assert decision.report["blocked"] == [{"from": "6.4", "to": "7.1", "boundary": "major"}]
+
+
+def test_a_crossing_into_a_locked_line_is_refused_after_depsolving():
+    decision = engine.transaction(major_move(), settings(on_major="lock"), context)
+    assert decision.kind == engine.BLOCK
+    assert decision.error.startswith(
+        "rocm_notice: ROCm is held at 6.4 by policy (on_major = lock), but this transaction "
+        "would move it to 7.1")
+    assert "  To move to ROCm 7.1 instead: run 'dnf rocm allow 7.1'" in decision.error
+
+
+def test_an_approved_line_is_announced_under_block_and_lock():
+    for action in ("block", "lock"):
+        chosen = settings(on_major=action, allow=(major_move().crossings[0].new_line,))
+        assert engine.transaction(major_move(), chosen, context).kind == engine.WARN
+
+
+def test_report_none_means_no_report_data():
+    decision = engine.transaction(major_move(), settings(report=""), context)
+    assert decision.kind == engine.WARN and decision.report is None
+
+
+def test_hold_without_a_lock_policy_never_loads_a_sack():
+    def no_sack():
+        raise AssertionError("a sack was loaded")
+    assert engine.hold(no_sack, CATALOG, settings(on_major="block"), context()) \
+        == engine.Decision()
+
+
+def test_a_failure_is_one_line_under_warn_and_a_refusal_under_lock_and_block():
+    assert engine.failed("KeyError: x", settings()).lines == [
+        "rocm_notice: internal error: KeyError: x (transaction not affected)"]
+    for key, action in (("on_major", "lock"), ("on_minor", "block")):
+        refused = engine.failed("KeyError: x", settings(**{key: action}))
+        assert refused.kind == engine.BLOCK
+        assert refused.error == notice.FAIL_CLOSED % ("KeyError: x", "%s = %s" % (key, action))
+    assert engine.failed("no settings", None).error == ""
+
+
+# -- the helper's protocol ----------------------------------------------------------------
+
+def ask(request, raw=None):
+    data = raw if raw is not None else json.dumps(request).encode()
+    return libdnf_helper.answer(io.BytesIO(data)).text().splitlines()
+
+
+def test_an_answer_is_framed_and_its_values_are_single_clean_lines():
+    reply = libdnf_helper.Answer()
+    reply.fail_closed = True
+    reply.messages = ["first\nsecond\x1b[31m"]
+    reply.excludes = ["rocblas-7.1.1-1.el10_2.noarch"]
+    reply.refuse = "no\nway"
+    assert reply.text().splitlines() == [
+        "rocm-notice-libdnf\t1", "fail_closed\t1", "message\tfirst", "message\tsecond[31m",
+        "excludes\t1", "exclude\trocblas-7.1.1-1.el10_2.noarch", "refuse\tno", "refuse\tway",
+        "end"]
+
+
+def test_a_bad_request_is_one_line_and_no_policy_claim():
+    for raw in (b"not json", b'{"protocol": 2, "hook": "conf"}',
+                b'{"protocol": 1, "hook": "later"}', b"[]"):
+        lines = ask(None, raw)
+        assert lines[0] == "rocm-notice-libdnf\t1" and lines[-1] == "end"
+        assert len(lines) == 3 and lines[1].startswith(
+            "message\trocm_notice: internal error: RequestError: bad request"), lines
+
+
+def test_conf_reports_the_policy_and_config_problems_and_clears_excludes(tmp_path):
+    (tmp_path / "rocm_notice.conf").write_text("[main]\non_major = block\non_minr = lock\n")
+    lines = ask({"protocol": 1, "hook": "conf", "confdir": str(tmp_path),
+                 "installroot": str(tmp_path / "root")})
+    assert lines[1] == "fail_closed\t1"
+    assert any("unknown key 'on_minr' ignored (did you mean 'on_minor'?)" in l for l in lines)
+    assert lines[-2:] == ["excludes\t0", "end"]
+
+
+def test_pre_transaction_blocks_from_the_goal_records_alone(tmp_path):
+    (tmp_path / "rocm_notice.conf").write_text("[main]\non_major = block\nreport = none\n")
+    items = [{"direction": item.direction, "action": item.action, "name": item.package.name,
+              "version": item.package.version, "release": item.package.release,
+              "epoch": 0, "arch": "noarch", "provides": [], "obsoletes": []}
+             for item in upgrade("rocblas", "6.4.2", "7.1.1")]
+    lines = ask({"protocol": 1, "hook": "pre_transaction", "confdir": str(tmp_path),
+                 "installroot": str(tmp_path / "no-root"), "items": items})
+    refusal = [l.split("\t", 1)[1] for l in lines if l.startswith("refuse\t")]
+    assert refusal[0].startswith("rocm_notice: blocked by policy (on_major = block): this "
+                                 "transaction would move ROCm 6.4"), lines
+    assert "excludes\t0" in lines      # no lock (any more): the plugin holds nothing
+
+
+def test_enabled_0_makes_the_helper_say_nothing(tmp_path):
+    (tmp_path / "rocm_notice.conf").write_text("[main]\nenabled = 0\non_major = block\n")
+    lines = ask({"protocol": 1, "hook": "pre_transaction", "confdir": str(tmp_path),
+                 "items": []})
+    assert lines == ["rocm-notice-libdnf\t1", "fail_closed\t0", "excludes\t0", "end"]
