@@ -36,8 +36,9 @@ LIBDNF_HELPER ?= /usr/libexec/rocm-epel-notice/libdnf-helper
 # build/libdnf-plugin/libdnf-VERSION/rocm_notice.so; the spec builds
 # build/libdnf-plugin/rocm_notice.so. The version is asked only once deps has run.
 
+# (plain "make", not $(MAKE): "make -n check" must not run pkg-config before deps has.)
 libdnf-plugin: deps
-	@$(MAKE) -s build/libdnf-plugin/libdnf-$$(pkg-config --modversion libdnf)/rocm_notice.so
+	@make -s build/libdnf-plugin/libdnf-$$(pkg-config --modversion libdnf)/rocm_notice.so
 
 %/rocm_notice.so: libdnf-plugin/rocm_notice.cpp
 	@mkdir -p $(@D)

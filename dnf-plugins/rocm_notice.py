@@ -28,11 +28,26 @@ _OUT_ACTIONS = set(dnf.transaction.BACKWARD_ACTIONS) | {dnf.transaction.PKG_REIN
 _IN_ACTIONS = set(dnf.transaction.FORWARD_ACTIONS)
 
 
+def _stderr_gone():
+    """True when standard error is a pipe whose reader has gone (poll says POLLERR)."""
+    try:
+        import select
+        poller = select.poll()
+        poller.register(sys.stderr.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 def _say(level, message, *args):
     """Log one of our lines. A reader of stderr that has gone away (a dead logger, a
     closed journal stream) must not kill dnf: dnf restores SIGPIPE's default action, so
-    the write would end the process mid-run. While we write, SIGPIPE is ignored and the
-    failed write is the logging handler's to swallow."""
+    the write would end the process mid-run, and a failed write left in the stream's
+    buffer would end it at dnf's next write. So the line then goes to dnf.log only (at
+    debug level, which dnf does not show), and while we write SIGPIPE is ignored."""
+    if _stderr_gone():
+        logger.debug(message, *args)
+        return
     if threading.current_thread() is not threading.main_thread():
         logger.log(level, message, *args)
         return
@@ -48,6 +63,9 @@ def _warn(message, *args):
 
 
 def _describe(error):
+    """One line for the user about ``error``; its traceback goes to dnf.log at debug level
+    (never to the terminal), so a bug report can carry more than that one line."""
+    logger.debug("rocm_notice: traceback of %s", type(error).__name__, exc_info=error)
     text = str(error).strip().splitlines()
     return "%s: %s" % (type(error).__name__, text[0]) if text else type(error).__name__
 

@@ -106,9 +106,13 @@ def save_files(args):
         top = parts[0]
         if top.endswith(".dist-info"):
             info = Path(args.buildroot + sitelib) / top
-            if not (info / parts[-1]).exists():
+            if not info.joinpath(*parts[1:]).exists():
                 continue
-            if len(parts) == 2 and parts[1] in _license_files(info):
+            # Older setuptools put a License-File beside METADATA; newer ones (metadata
+            # 2.4, Debian 13's) in dist-info/licenses/.
+            inside = "/".join(parts[1:])
+            named = _license_files(info)
+            if inside in named or (parts[1] == "licenses" and "/".join(parts[2:]) in named):
                 lines.add("%%license %s" % path)
                 licensed = True
             else:

@@ -79,9 +79,12 @@ def build_old_package(cache=CACHE):
         command = ["rpmbuild", "-bb", "--quiet", "--nocheck", "--define", "_topdir %s" % work]
         if not _fedora_python_macros():
             macros = _git("show", "%s:packaging/debian-python.macros" % OLD_COMMIT,
-                          check=True).stdout
-            (work / "old.macros").write_bytes(macros)
-            command += ["--load=%s" % (work / "old.macros"), "--nodeps"]
+                          check=True).stdout.decode()
+            # One --define a macro, as the Makefile does: rpm 4.20 drops --load'ed ones.
+            for line in macros.splitlines():
+                if line.startswith("%") and " " in line:
+                    command += ["--define", line[1:]]
+            command += ["--nodeps"]
         run = subprocess.run(command + [str(work / "old.spec")], cwd=work,
                              env=rpm_env(work / "home"), stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

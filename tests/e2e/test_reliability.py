@@ -224,3 +224,20 @@ def test_a_report_directory_that_cannot_take_it_costs_one_line_and_dnf_completes
     assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
     left = listing.read_text().split()
     assert left == (["filler"] if fault == "full" else []), left     # no temporary file
+
+
+def test_a_plugin_bug_leaves_its_traceback_in_dnf_log_not_on_the_terminal(sandbox, tmp_path):
+    """A bug report carries more than the one line: dnf.log has the traceback (debug)."""
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path))
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "Traceback" not in run.stdout + run.stderr, run
+    assert ours(run) == ["rocm_notice: internal error: KeyError: 'planted bug' "
+                         "(transaction not affected)"], run
+    log = (sandbox.root / "var" / "log" / "dnf.log").read_text()
+    assert "rocm_notice: traceback of KeyError" in log, log[-3000:]
+    assert "Traceback (most recent call last)" in log
+    assert "in analyse" in log and "KeyError: 'planted bug'" in log

@@ -89,7 +89,9 @@ class DebianRoot:
             env["ROCM_NOTICE_FIXTURE_CACHE"] = str(
                 Path(os.environ["ROCM_NOTICE_FIXTURE_CACHE"]).resolve())
         root = self.root or self.prepare()
-        # What the packages do not bring (the tests' PyPI venv, for this root's Python).
+        # What the packages do not bring: the tests' PyPI venv, for this root's Python,
+        # from wheels the host downloads (the root may not reach PyPI as the host does).
+        env["ROCM_NOTICE_WHEELS"] = self.wheels(root, output)
         for step in (["sh", "tools/ensure-deps"], [PYTHON] + PYTEST + pytest_args):
             code = roots.run_in_root(root, step, binds=self.binds(), cwd=str(CHECKOUT),
                                      env=env, stdout=output,
@@ -97,6 +99,30 @@ class DebianRoot:
             if code:
                 return code
         return 0
+
+
+    def wheels(self, root, output=None):
+        """A directory of the wheels of tests/requirements-venv.txt for this root's Python
+        (downloaded here, with the host's pip and its configuration; cached by the list)."""
+        version = roots.run_in_root(
+            root, [PYTHON, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            stdout=subprocess.PIPE, text=True).stdout.strip()
+        requirements = CHECKOUT / "tests" / "requirements-venv.txt"
+        target = CHECKOUT / ".cache" / ("wheels-" + version)
+        stamp = target / "requirements.txt"
+        if not (stamp.exists() and stamp.read_text() == requirements.read_text()):
+            shutil.rmtree(target, ignore_errors=True)
+            machine = os.uname().machine
+            subprocess.run(
+                [PYTHON, "-m", "pip", "download", "-q", "--disable-pip-version-check",
+                 "--only-binary=:all:", "--implementation", "cp", "--python-version", version,
+                 "--platform", "manylinux2014_" + machine,
+                 "--platform", "manylinux_2_17_" + machine,
+                 "--platform", "manylinux_2_28_" + machine, "--platform", "any",
+                 "-d", str(target), "-r", str(requirements)],
+                stdout=output, stderr=output and subprocess.STDOUT, check=True)
+            shutil.copyfile(requirements, stamp)
+        return str(target)
 
 
 PLATFORMS = {"host": Host(),
