@@ -133,6 +133,9 @@ class Sack:
         repos = self.base.get_repo_sack()
         repos.create_repos_from_system_configuration()
         repos.load_repos()
+        # What is offered, not what dnf5's versionlock.toml lets through: a hold worked
+        # out behind it would miss the consumers of what it hides.
+        self.base.get_rpm_package_sack().clear_versionlock_excludes()
 
     def query(self):
         import libdnf5

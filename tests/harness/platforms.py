@@ -34,7 +34,7 @@ ROOT_EXTRAS = ["make", "git", "mount"]
 # Tests whose package manager is not the platform's dnf 4 but one of their own in a root
 # of its own (dnf5 in Debian unstable, tests/harness/dnf5.py): they run once, from the
 # host, and never again inside another platform's root.
-HOST_ONLY = ["tests/e2e/test_dnf5.py"]
+HOST_ONLY = ["tests/e2e/test_dnf5.py", "tests/e2e/test_dnf5_command.py"]
 
 
 def ensure_deps_list(variable):
