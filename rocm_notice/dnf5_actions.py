@@ -34,6 +34,7 @@ ACTIONS = {"I": "install", "U": "upgrade", "D": "downgrade", "R": "reinstall",
 FIELDS = ["name", "epoch", "version", "release", "arch", "repo_id", "action", "direction"]
 CONFDIR_ENV = "ROCM_NOTICE_CONFDIR"
 NESTED_ENV = "ROCM_NOTICE_DNF5_NESTED"
+DNF4_COMMAND, DNF5_COMMAND = "'dnf rocm ", "'rocm-notice "
 
 MSG_USAGE = "usage: rocm-notice-dnf5 repos_configured|goal_resolved (run by dnf5's actions plugin)"
 MSG_HOLD_FAILED = ("rocm_notice: internal error: %s (nothing held; the transaction is "
@@ -156,11 +157,16 @@ def _describe(error):
     return libdnf_helper._describe(error)
 
 
+def for_dnf5(text):
+    """The core's messages name dnf 4's command; on dnf5 the same one is rocm-notice."""
+    from rocm_notice.notice import clean
+    return clean(text.replace(DNF4_COMMAND, DNF5_COMMAND))
+
+
 def run_hook(hook, channel):
     """Work through one hook: messages on stderr, the hold or a stop through ``channel``.
     Returns the exit status (0: dnf5 goes on unless we asked it to stop)."""
     from rocm_notice import engine
-    from rocm_notice.notice import clean
     answer = libdnf_helper.Answer()
     run = None
     refuse = ""
@@ -183,11 +189,12 @@ def run_hook(hook, channel):
             refuse = failed.error
     for message in answer.messages:
         for line in message.split("\n"):
-            print(clean(line), file=sys.stderr)
+            print(for_dnf5(line), file=sys.stderr)
     if refuse:
-        print("\n".join(clean(line) for line in refuse.split("\n")), file=sys.stderr)
+        lines = [for_dnf5(line) for line in refuse.split("\n")]
+        print("\n".join(lines), file=sys.stderr)
         try:
-            channel.stop(refuse.split("\n", 1)[0])
+            channel.stop(lines[0])
         except (OSError, ValueError):
             return 1            # raise_error=1: a failed action stops dnf5 too
     sys.stderr.flush()
