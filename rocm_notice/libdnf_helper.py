@@ -236,6 +236,10 @@ class Run:
         self.answer.excludes = sorted({from_package(p).nevra for p in excluded})
         return decision
 
+    def items(self):
+        """The goal's packages as ``records.Item`` (the dnf5 adapter reads its own)."""
+        return [_item(i) for i in self.request.get("items") or ()]
+
     def decide(self):
         from rocm_notice import engine
         if not self.settings.enabled:
@@ -246,7 +250,7 @@ class Run:
         from rocm_notice import policy
         if not policy.has_lock(self.settings):
             self.answer.excludes = []   # a lock lifted since set-up: hold nothing more
-        items = [_item(i) for i in self.request.get("items") or ()]
+        items = self.items()
         rocm, _ = engine.split(items, self.catalog)     # the rpmdb is read only for ROCm
         found = engine.findings(items, self.installed() if rocm else [], self.catalog)
         decision = engine.transaction(found, self.settings, self.context, self.command)

@@ -31,6 +31,10 @@ PYTEST = ["-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider"]
 # Besides what tools/ensure-deps installs: make and git, which 'make rpm' (test_payload)
 # uses, and mount, for the test that mounts a full or read-only report directory.
 ROOT_EXTRAS = ["make", "git", "mount"]
+# Tests whose package manager is not the platform's dnf 4 but one of their own in a root
+# of its own (dnf5 in Debian unstable, tests/harness/dnf5.py): they run once, from the
+# host, and never again inside another platform's root.
+HOST_ONLY = ["tests/e2e/test_dnf5.py", "tests/e2e/test_dnf5_command.py"]
 
 
 def ensure_deps_list(variable):
@@ -92,7 +96,8 @@ class DebianRoot:
         # What the packages do not bring: the tests' PyPI venv, for this root's Python,
         # from wheels the host downloads (the root may not reach PyPI as the host does).
         env["ROCM_NOTICE_WHEELS"] = self.wheels(root, output)
-        for step in (["sh", "tools/ensure-deps"], [PYTHON] + PYTEST + pytest_args):
+        skip_here = ["--ignore=%s" % path for path in HOST_ONLY]
+        for step in (["sh", "tools/ensure-deps"], [PYTHON] + PYTEST + skip_here + pytest_args):
             code = roots.run_in_root(root, step, binds=self.binds(), cwd=str(CHECKOUT),
                                      env=env, stdout=output,
                                      stderr=output and subprocess.STDOUT).returncode

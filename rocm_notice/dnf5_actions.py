@@ -1,0 +1,216 @@
+"""dnf5's front door: the program dnf5's actions plugin runs (``mode=json``).
+
+dnf5 loads no dnf 4 plugins. Its actions plugin (man libdnf5-actions) runs this program
+at two hooks, as ``dnf5-plugin/rocm_notice.actions`` says, and talks to it in JSON
+requests on our stdout and replies on our stdin:
+
+- ``repos_configured`` (before any metadata is loaded): under a lock policy, the hold --
+  the NEVRAs ``hold.plan`` works out -- is added to dnf5's ``excludepkgs``, so the solver
+  keeps the installed line while patch updates go on;
+- ``goal_resolved`` (before the transaction table and the prompt): the transaction's
+  packages become records, the engine decides, its lines go to stderr (which dnf5 leaves
+  on the terminal) and a refusal becomes a ``stop`` request: dnf5 exits 1 with nothing
+  changed.
+
+dnf5 hands over no provides, requires or source packages: they are read from a second,
+read-only libdnf5 sack on the same system (``dnf5_sack``). Everything else -- settings,
+catalog, hold, decision, notice, report -- is the libdnf helper's ``Run`` and the engine,
+so dnf 4, libdnf and dnf5 decide alike from the same files
+(``<installroot>/etc/dnf/plugins/rocm_notice.conf`` and ``rocm_notice.d/``).
+A failure is one line and the transaction goes on, except under lock or block at
+``goal_resolved``, where it is refused (``engine.failed``); never a traceback.
+"""
+
+import json
+import os
+import sys
+
+from rocm_notice import libdnf_helper
+
+HOOKS = {"repos_configured": "conf", "goal_resolved": "pre_transaction"}
+# dnf5's action letters (trans_packages): what came in, and how.
+ACTIONS = {"I": "install", "U": "upgrade", "D": "downgrade", "R": "reinstall",
+           "E": "remove", "O": "replaced"}
+FIELDS = ["name", "epoch", "version", "release", "arch", "repo_id", "action", "direction"]
+CONFDIR_ENV = "ROCM_NOTICE_CONFDIR"
+NESTED_ENV = "ROCM_NOTICE_DNF5_NESTED"
+DNF4_COMMAND, DNF5_COMMAND = "'dnf rocm ", "'rocm-notice "
+
+MSG_USAGE = "usage: rocm-notice-dnf5 repos_configured|goal_resolved (run by dnf5's actions plugin)"
+MSG_HOLD_FAILED = ("rocm_notice: internal error: %s (nothing held; the transaction is "
+                   "still checked before it runs)")
+MSG_CHANNEL = "dnf5's actions plugin answered %s to %s: %s"
+
+
+class ChannelError(RuntimeError):
+    pass
+
+
+class Channel:
+    """The actions plugin's JSON channel: one request a line out, one reply a line in."""
+
+    def __init__(self, requests=None, replies=None):
+        self.requests = requests or sys.stdout
+        self.replies = replies or sys.stdin
+
+    def ask(self, op, domain, args):
+        self.requests.write(json.dumps({"op": op, "domain": domain, "args": args}) + "\n")
+        self.requests.flush()
+        line = self.replies.readline()
+        if not line:
+            raise ChannelError(MSG_CHANNEL % ("nothing", op, domain))
+        reply = json.loads(line)
+        if reply.get("status") != "OK":
+            raise ChannelError(MSG_CHANNEL % (reply.get("status"), op + " " + domain,
+                                              reply.get("message", "")))
+        return reply.get("return") or {}
+
+    def conf(self, key):
+        values = self.ask("get", "conf", {"key": key}).get("keys_val") or []
+        return values[0].get("value", "") if values else ""
+
+    def var(self, name):
+        values = self.ask("get", "vars", {"name": name}).get("vars") or []
+        return values[0].get("value", "") if values else ""
+
+    def set_conf(self, key, value):
+        self.ask("set", "conf", {"key": key, "value": value})
+
+    def stop(self, message):
+        """Make dnf5 stop with ``message`` (the plugin raises; no reply comes)."""
+        self.requests.write(json.dumps({"op": "stop", "domain": "",
+                                        "args": {"message": message}}) + "\n")
+        self.requests.flush()
+
+
+def _split_list(value):
+    return [v for v in value.replace(",", " ").split() if v]
+
+
+class Sacks:
+    """``libdnf_helper.Sacks``' interface over one lazily opened ``dnf5_sack.Sack``."""
+
+    def __init__(self, channel, installroot):
+        self.channel, self.installroot = channel, installroot
+        self._sack = None
+
+    def get(self, with_repos=True):
+        if self._sack is None:
+            from rocm_notice.dnf5_sack import Sack
+            ask = self.channel.conf
+            variables = {v: self.channel.var(v) for v in ("releasever", "basearch", "arch")}
+            self._sack = Sack(self.installroot, ask("config_file_path"),
+                              _split_list(ask("reposdir")), ask("cachedir"),
+                              {k: v for k, v in variables.items() if v})
+        return self._sack
+
+    def close(self):
+        self._sack = None
+
+
+class Run(libdnf_helper.Run):
+    """The libdnf helper's run, with dnf5's packages, prompt and name."""
+
+    def __init__(self, request, answer, channel):
+        self.channel = channel
+        self.assumeyes = channel.conf("assumeyes") in ("1", "true", "True")
+        super().__init__(request, answer)
+        self.sacks = Sacks(channel, self.installroot)
+
+    @property
+    def command(self):
+        return "dnf5"
+
+    def context(self, found=None):
+        context = super().context(found)
+        context.assumeyes = self.assumeyes      # dnf5 asks after goal_resolved
+        context.front_end = ""
+        return context
+
+    def items(self):
+        from rocm_notice.records import IN, OUT, Item, Package, from_package
+        wanted = self.channel.ask("get", "trans_packages", {"output": FIELDS})
+        items = []
+        for data in wanted.get("trans_packages") or ():
+            incoming = data.get("direction") == "IN"
+            record = Package(name=data["name"], version=data["version"],
+                             release=data["release"], epoch=int(data.get("epoch") or 0),
+                             arch=data.get("arch", ""), repoid=data.get("repo_id", ""))
+            found = self.sacks.get().find(record.nevra, installed=not incoming,
+                                          repoid=record.repoid)
+            if found is not None:       # a package file on the command line is not
+                record = from_package(found, details=True, requires=incoming)
+            items.append(Item(IN if incoming else OUT,
+                              ACTIONS.get(data.get("action"), "other"), record))
+        return items
+
+
+def _request(channel, hook):
+    installroot = channel.conf("installroot") or "/"
+    confdir = os.environ.get(CONFDIR_ENV) or os.path.join(installroot, "etc/dnf/plugins")
+    return {"protocol": libdnf_helper.PROTOCOL, "hook": HOOKS[hook],
+            "installroot": installroot, "confdir": confdir,
+            "releasever": channel.var("releasever"), "program": "dnf5"}
+
+
+def _describe(error):
+    return libdnf_helper._describe(error)
+
+
+def for_dnf5(text):
+    """The core's messages name dnf 4's command; on dnf5 the same one is rocm-notice."""
+    from rocm_notice.notice import clean
+    return clean(text.replace(DNF4_COMMAND, DNF5_COMMAND))
+
+
+def run_hook(hook, channel):
+    """Work through one hook: messages on stderr, the hold or a stop through ``channel``.
+    Returns the exit status (0: dnf5 goes on unless we asked it to stop)."""
+    from rocm_notice import engine
+    answer = libdnf_helper.Answer()
+    run = None
+    refuse = ""
+    try:
+        run = Run(_request(channel, hook), answer, channel)
+        decision = run.decide()
+        if decision is not None:
+            answer.messages.extend(decision.lines)
+            refuse = decision.error
+            run.write_report(decision)
+        if hook == "repos_configured" and answer.excludes:
+            current = _split_list(channel.conf("excludepkgs"))
+            channel.set_conf("excludepkgs", ",".join(current + answer.excludes))
+    except Exception as error:
+        if hook == "repos_configured":      # goal_resolved is the gate: it still checks
+            answer.messages.append(MSG_HOLD_FAILED % _describe(error))
+        else:
+            failed = engine.failed(_describe(error), run.settings if run else None)
+            answer.messages.extend(failed.lines)
+            refuse = failed.error
+    for message in answer.messages:
+        for line in message.split("\n"):
+            print(for_dnf5(line), file=sys.stderr)
+    if refuse:
+        lines = [for_dnf5(line) for line in refuse.split("\n")]
+        print("\n".join(lines), file=sys.stderr)
+        try:
+            channel.stop(lines[0])
+        except (OSError, ValueError):
+            return 1            # raise_error=1: a failed action stops dnf5 too
+    sys.stderr.flush()
+    return 0
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or argv[0] not in HOOKS:
+        print(MSG_USAGE, file=sys.stderr)
+        return 2
+    if os.environ.get(NESTED_ENV):      # run by our own sack's Base: never recurse
+        return 0
+    os.environ[NESTED_ENV] = "1"
+    return run_hook(argv[0], Channel())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""dnf5's lock list, ``/etc/dnf/versionlock.toml``: our entries in, our entries out.
+
+dnf5 (man dnf5-versionlock) reads ``version = "1.0"`` and ``[[packages]]`` tables, each a
+``name`` (a glob), an optional ``comment`` and ``[[packages.conditions]]`` (``key`` epoch,
+evr or arch; ``comparator``; ``value``), and keeps only the packages some entry of their
+name allows. ``rocm-notice lock --versionlock`` adds one entry per installed ROCm package
+of the held line, each marked by its ``comment`` (``dnf5 versionlock add`` keeps comments
+when it rewrites the file, while TOML ``#`` comments do not survive it);
+``rocm-notice unlock`` removes exactly the marked tables. Everything else in the file --
+the admin's entries, their ``#`` comments, their layout -- stays byte for byte: ours are
+appended as text and cut out as text (a file without a final newline gets one), and the
+result is parsed back to check that the admin's entries came through unchanged before
+anything is written.
+
+Entries hold a release *line*: ``evr >= E:X.Y`` and ``evr < E:X.(Y+1)`` for a package
+versioned with ROCm; for one whose Version is its own and whose Release names the line
+(rocm-compilersupport: ``19-1.rocm6.4.2``), its installed Version's first number:
+``evr >= E:19`` and ``evr < E:20``. AMD's MMmmpp versions get no entry (no range of evr
+holds them); the drop-in's hold still covers them.
+"""
+
+import re
+
+from rocm_notice import files
+from rocm_notice.releases import from_amd_version, from_release_field, from_version
+
+PATH = "/etc/dnf/versionlock.toml"
+MARK = "rocm-epel-notice"
+COMMENT = MARK + ": ROCm %s held by 'rocm-notice lock'; 'rocm-notice unlock' removes it"
+HEADER = 'version = "1.0"\n'
+_TABLE = re.compile(r"^\s*\[\[\s*packages\s*\]\]\s*(#.*)?$")
+_OURS = re.compile(r'^\s*comment\s*=\s*"%s[:"]' % re.escape(MARK))
+_NAME = re.compile(r"^[A-Za-z0-9._+-]+$")
+
+
+class VersionlockError(Exception):
+    """The file cannot be read, parsed or written; the message is one line."""
+
+
+def _quote(text):
+    return '"%s"' % str(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def entry_for(package, line):
+    """{name, comment, conditions: [(key, comparator, value)]} holding ``package`` on
+    ``line`` (a ``releases.Line``), or None when no evr range can (see the module doc)."""
+    if not _NAME.match(package.name or ""):
+        return None
+    epoch = int(getattr(package, "epoch", 0) or 0)
+    if from_release_field(package.release or ""):
+        first = re.match(r"\d+", package.version or "")
+        if not first:
+            return None
+        low, high = first.group(0), str(int(first.group(0)) + 1)
+    elif from_amd_version(package.version) or not from_version(package.version):
+        return None
+    else:
+        low, high = "%d.%d" % tuple(line), "%d.%d" % (line[0], line[1] + 1)
+    return {"name": package.name, "comment": COMMENT % (line,),
+            "conditions": [("evr", ">=", "%d:%s" % (epoch, low)),
+                           ("evr", "<", "%d:%s" % (epoch, high))]}
+
+
+def render(entries):
+    out = []
+    for entry in entries:
+        out += ["", "[[packages]]", "name = %s" % _quote(entry["name"]),
+                "comment = %s" % _quote(entry["comment"])]
+        for key, comparator, value in entry["conditions"]:
+            out += ["[[packages.conditions]]", "key = %s" % _quote(key),
+                    "comparator = %s" % _quote(comparator), "value = %s" % _quote(value)]
+    return "\n".join(out) + "\n" if out else ""
+
+
+def _parse(text):
+    import tomllib
+    try:
+        data = tomllib.loads(text) if text.strip() else {}
+    except tomllib.TOMLDecodeError as error:
+        raise VersionlockError("%s is not valid TOML (%s): left alone" % (PATH, error)) \
+            from None
+    packages = data.get("packages", [])
+    if not isinstance(packages, list):
+        raise VersionlockError("%s: 'packages' is not a list of tables: left alone" % PATH)
+    return data, packages
+
+
+def ours(entry):
+    return str(entry.get("comment", "")).startswith(MARK)
+
+
+def our_entries(text):
+    """Our entries in ``text`` (the names), for status."""
+    return sorted(p.get("name", "") for p in _parse(text)[1] if ours(p))
+
+
+def remove_ours(text):
+    """``text`` without our ``[[packages]]`` tables; every other byte kept."""
+    lines = text.splitlines(True)
+    starts = [i for i, l in enumerate(lines) if _TABLE.match(l)] + [len(lines)]
+    keep = lines[:starts[0]]
+    for start, end in zip(starts, starts[1:]):
+        table = lines[start:end]
+        if not any(_OURS.match(l) for l in table):
+            keep += table
+            continue
+        last = max(i for i, l in enumerate(table) if l.strip() and not l.lstrip().startswith("#"))
+        if keep and keep[-1].strip() == "" and start > 0:
+            keep.pop()          # the blank line render() put before it
+        keep += table[last + 1:]    # comments that belong to the next table
+    return "".join(keep)
+
+
+def with_entries(text, entries):
+    """``text`` with our entries replaced by ``entries``, checked by parsing it back."""
+    _, before = _parse(text)
+    new = remove_ours(text)
+    if not new.strip():
+        new = HEADER
+    elif "version" not in _parse(new)[0]:
+        new = HEADER + new
+    if entries:
+        new = new + ("" if new.endswith("\n") else "\n") + render(entries).lstrip("\n")
+    data, after = _parse(new)
+    if [p for p in after if not ours(p)] != [p for p in before if not ours(p)]:
+        raise VersionlockError("%s: could not change our entries without touching the "
+                               "others: left alone" % PATH)
+    return new
+
+
+def read(path=PATH):
+    try:
+        return files.read_text(path, limit=files.LIST_LIMIT) or ""
+    except files.FileProblem as problem:
+        raise VersionlockError("cannot read %s" % problem) from None
+
+
+def update(path, entries):
+    """Write ``entries`` as ours (``[]``: remove ours) atomically; (old, new) text."""
+    def change(old):
+        if not entries and (old is None or not our_entries(old)):
+            return old          # nothing of ours: no file made, none rewritten
+        return with_entries(old or "", entries)
+    try:
+        return files.locked_update(str(path), change, limit=files.LIST_LIMIT)
+    except files.FileProblem as problem:
+        raise VersionlockError("cannot write %s" % problem) from None

@@ -1,0 +1,172 @@
+"""dnf5 through its actions plugin: real dnf5 5.4 (Debian unstable's, in a cached root).
+
+The shipped ``dnf5-plugin/rocm_notice.actions`` runs ``rocm-notice-dnf5`` at
+repos_configured (the lock's hold) and goal_resolved (the notice, or a stop); the same
+fixture repos, the same policy files (inside the installroot) and the same messages as
+the dnf 4 and libdnf tests.
+"""
+
+import json
+
+import pytest
+
+from tests.e2e import stacks
+from tests.e2e.stacks import Pkg
+from tests.harness.dnf5 import Dnf5Sandbox
+from tests.harness.fixtures import core_with_planted_bug
+
+ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
+ROCM = stacks.ROCM_NAMES + ["python3-torch"]
+PATCH_64 = Pkg("rocm-smi", "6.4.3", "1.el10_1", provides=(stacks.so("librocm_smi64.so.7"),))
+HOLD_LINE = ("rocm_notice: ROCm held at 6.4 by policy (on_major = lock); 7.1 available, "
+             "10 packages held back (patch updates of 6.4 still install); "
+             "see 'rocm-notice status'")        # dnf 4's 'dnf rocm', for dnf5
+STOP = "Action calls for stop: "
+
+
+@pytest.fixture
+def dnf5(tmp_path):
+    return Dnf5Sandbox(tmp_path / "dnf5")
+
+
+def on_64(sandbox, conf, names=ALL, repos=None):
+    """ROCm 6.4 installed by dnf5 from EPEL 10.1; EPEL 10.2 offered; ``conf`` in force."""
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*names)
+    sandbox.use_repos(epel=repos or stacks.epel_10_2())
+    sandbox.write_conf(conf)
+    return sandbox.installed()
+
+
+def ours(run):
+    return [l for l in run.stderr.splitlines() if "rocm_notice" in l]
+
+
+def report(sandbox):
+    path = sandbox.root / "var" / "lib" / "rocm-epel-notice" / "last.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def assert_clean(run):
+    assert "Traceback" not in run.stdout + run.stderr, run
+    assert "rocm_notice" not in run.stdout, run       # messages go to stderr only
+
+
+def test_without_rocm_installed_an_upgrade_is_silent_even_under_block(dnf5):
+    on_64(dnf5, "[main]\non_major = block\non_minor = block\n", names=["zstd-tools"])
+    run = dnf5.dnf5("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert ours(run) == [], run
+    assert_clean(run)
+    assert dnf5.installed()["zstd-tools"] == "1.5.7-1.el10_2"
+
+
+def test_warn_shows_the_notice_on_stderr_before_the_prompt(dnf5):
+    before = on_64(dnf5, "[main]\n")
+    asked = dnf5.dnf5("upgrade", stdin="n\n", merge=True)
+    notice = asked.stdout.index("rocm_notice: this transaction moves ROCm 6.4 \u2192 7.1 "
+                                "(major): 9 packages\n")
+    assert notice < asked.stdout.index("Is this ok [y/N]"), asked
+    assert "  To continue: answer y." in asked.stdout
+    assert "  Also moving to ROCm 7.1: python3-torch." in asked.stdout
+    assert dnf5.installed() == before                     # answered N
+    run = dnf5.dnf5("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    assert run.stderr.count("rocm_notice:") == 1, run
+    assert "  dnf was told to proceed (-y): the change is applied now." in run.stderr
+    assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
+    assert report(dnf5)["decision"] == "warn"
+    assert report(dnf5)["command"] == "dnf5"
+
+
+def test_lock_holds_the_line_while_its_patch_update_installs(dnf5):
+    before = on_64(dnf5, "[main]\non_major = lock\n", repos=stacks.epel_10_2() + [PATCH_64])
+    run = dnf5.dnf5("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    assert ours(run) == [HOLD_LINE], run
+    after = dnf5.installed()
+    expected = {n: v for n, v in before.items() if n in ROCM}
+    expected["rocm-smi"] = "6.4.3-1.el10_1"               # the patch of the held line
+    assert {n: v for n, v in after.items() if n in ROCM} == expected
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"        # the rest of the update
+    assert report(dnf5)["decision"] == "hold"
+
+
+def test_lock_refuses_a_crossing_when_excludes_are_disabled(dnf5):
+    """goal_resolved refuses what the hold could not keep out (here: excludes switched
+    off on the command line)."""
+    before = on_64(dnf5, "[main]\non_major = lock\n")
+    run = dnf5.dnf5("-y", "--setopt=disable_excludes=*", "upgrade")
+    assert run.returncode == 1, run
+    assert_clean(run)
+    assert STOP + "rocm_notice: ROCm is held at 6.4 by policy (on_major = lock), but this " \
+        "transaction would move it to 7.1" in run.stderr, run
+    assert dnf5.installed() == before
+
+
+def test_block_exits_non_zero_with_our_message_and_changes_nothing(dnf5):
+    before = on_64(dnf5, "[main]\non_major = block\n")
+    run = dnf5.dnf5("-y", "upgrade")
+    assert run.returncode == 1, run
+    assert_clean(run)
+    first = ("rocm_notice: blocked by policy (on_major = block): this transaction would "
+             "move ROCm 6.4 \u2192 7.1 (major): 9 packages; nothing was changed.")
+    assert run.stderr.count(first) == 2, run              # our message, then dnf5's error
+    assert STOP + first in run.stderr
+    assert "  To approve ROCm 7.1: run 'rocm-notice allow 7.1'" in run.stderr
+    assert dnf5.installed() == before
+    assert report(dnf5)["decision"] == "block"
+
+
+def test_block_with_the_line_allowed_lets_it_through_with_the_notice(dnf5):
+    on_64(dnf5, "[main]\non_major = block\n")
+    dnf5.write_dropin("allow.conf", "[main]\nallow = 7.1\n")
+    run = dnf5.dnf5("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    assert ("rocm_notice: this transaction moves ROCm 6.4 \u2192 7.1 (major): 9 packages"
+            in ours(run)), run
+    assert dnf5.installed()["rocm-hip"] == "7.1.1-1.el10_2"
+
+
+def test_a_bug_in_the_core_fails_open_under_warn_and_closed_under_block(tmp_path):
+    dnf5 = Dnf5Sandbox(tmp_path / "dnf5", pythonpath=core_with_planted_bug(tmp_path))
+    before = on_64(dnf5, "[main]\non_major = block\n")
+    blocked = dnf5.dnf5("-y", "upgrade")
+    assert blocked.returncode == 1, blocked
+    assert_clean(blocked)
+    assert STOP + "rocm_notice: could not evaluate ROCm policy: KeyError: 'planted bug'" \
+        in blocked.stderr, blocked
+    assert dnf5.installed() == before
+    dnf5.write_conf("[main]\n")
+    warned = dnf5.dnf5("-y", "upgrade")
+    assert warned.returncode == 0, warned
+    assert ours(warned) == ["rocm_notice: internal error: KeyError: 'planted bug' "
+                            "(transaction not affected)"], warned
+    assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_an_adapter_that_cannot_load_fails_open_under_warn_and_closed_under_lock(tmp_path):
+    empty = tmp_path / "no-core"
+    empty.mkdir()
+    dnf5 = Dnf5Sandbox(tmp_path / "dnf5", pythonpath=empty)
+    dnf5.use_repos(epel=stacks.epel_10_1())
+    dnf5.install(*ALL)                  # warn: each hook says one line, dnf5 goes on
+    before = dnf5.installed()
+    dnf5.use_repos(epel=stacks.epel_10_2())
+    dnf5.write_conf("[main]\non_major = lock\n")
+    locked = dnf5.dnf5("-y", "upgrade")
+    assert locked.returncode == 1, locked
+    assert_clean(locked)
+    assert STOP + "rocm_notice: refused: the ROCm policy (%s) says lock or block" % (
+        dnf5.confdir / "rocm_notice.conf") in locked.stderr, locked
+    assert "No module named 'rocm_notice'" in locked.stderr
+    assert dnf5.installed() == before
+    dnf5.write_conf("[main]\n")
+    warned = dnf5.dnf5("-y", "upgrade")
+    assert warned.returncode == 0, warned
+    assert ours(warned) == ["rocm_notice: internal error: cannot load rocm_notice "
+                            "(ModuleNotFoundError: No module named 'rocm_notice')"] * 2
+    assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"

@@ -1,0 +1,78 @@
+"""dnf5's versionlock.toml: our entries in and out, the admin's text byte for byte."""
+
+import tomllib
+
+import pytest
+
+from rocm_notice import versionlock_toml as vl
+from rocm_notice.records import Package
+from rocm_notice.releases import Line
+
+LINE = Line(6, 4)
+ADMIN = """version = "1.0"
+
+# keep bash
+[[packages]]
+name = "bash"   # trailing comment
+[[packages.conditions]]
+key = "evr"
+comparator = "="
+value = "0:5.2.15-5.fc39"
+"""
+
+
+def ours():
+    return [vl.entry_for(Package("rocblas", "6.4.2", "1.el10_1"), LINE),
+            vl.entry_for(Package("hipcc", "19", "1.rocm6.4.2.el10_1", epoch=1), LINE)]
+
+
+def test_entries_hold_the_line_by_version_or_by_the_version_its_release_names():
+    rocblas, hipcc = ours()
+    assert rocblas["conditions"] == [("evr", ">=", "0:6.4"), ("evr", "<", "0:6.5")]
+    assert hipcc["conditions"] == [("evr", ">=", "1:19"), ("evr", "<", "1:20")]
+    assert rocblas["comment"].startswith(vl.MARK)
+
+
+def test_amd_versions_and_odd_names_get_no_entry():
+    assert vl.entry_for(Package("rocblas", "4.4.0.60400", "1"), LINE) is None
+    assert vl.entry_for(Package("bad name", "6.4.2", "1"), LINE) is None
+
+
+@pytest.mark.parametrize("admin", [ADMIN, "", 'version = "1.0"\n', ADMIN.rstrip("\n"),
+                                   ADMIN + "\n\n# a comment at the end\n"])
+def test_adding_then_removing_gives_the_admins_file_back(admin):
+    added = vl.with_entries(admin, ours())
+    assert added.startswith(admin)
+    parsed = tomllib.loads(added)
+    assert [p["name"] for p in parsed["packages"] if vl.ours(p)] == ["rocblas", "hipcc"]
+    assert vl.our_entries(added) == ["hipcc", "rocblas"]
+    removed = vl.with_entries(added, [])
+    if not admin.strip():
+        admin = 'version = "1.0"\n'        # we made the file: its header stays
+    elif not admin.endswith("\n"):
+        admin += "\n"                       # the one byte added: a final newline
+    assert removed == admin
+
+
+def test_entries_the_admin_added_after_ours_stay_with_their_comments():
+    later = vl.with_entries(ADMIN, ours()) + '\n# keep zsh\n[[packages]]\nname = "zsh"\n'
+    assert vl.with_entries(later, []) == ADMIN + '\n# keep zsh\n[[packages]]\nname = "zsh"\n'
+
+
+def test_locking_again_replaces_our_entries_only():
+    once = vl.with_entries(ADMIN, ours())
+    assert vl.with_entries(once, ours()) == once
+
+
+def test_a_file_that_is_not_toml_is_left_alone():
+    with pytest.raises(vl.VersionlockError, match="not valid TOML"):
+        vl.with_entries("version = \n[[", ours())
+
+
+def test_update_creates_no_file_when_there_is_nothing_to_remove(tmp_path):
+    path = tmp_path / "versionlock.toml"
+    assert vl.update(path, []) == (None, None)
+    assert not path.exists()
+    vl.update(path, ours())
+    vl.update(path, [])
+    assert path.read_text() == 'version = "1.0"\n'
