@@ -212,7 +212,7 @@ def unknown_line(findings):
     return UNKNOWN_WARN % names(sorted({p.name for p in findings.unknown}), 3)
 
 
-def hold_line(hold, arrow="\u2192"):
+def hold_line(hold):
     """The one line that reports an active hold on every run."""
     unreadable = len(hold.unreadable)
     return HOLD % (hold.line, ", ".join("%s = lock" % key for key in hold.keys),

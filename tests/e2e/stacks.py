@@ -1,6 +1,7 @@
 """Fake EPEL 10 ROCm stacks, as tables: what a repository of each EPEL minor offers.
 
-Names, versions and sonames follow Fedora's real packages (DESIGN §1): most packages are
+Names, versions and sonames follow Fedora's real packages (the README's "How it tells
+ROCm releases apart"; tests/e2e/real_epel.py has the real ones): most packages are
 versioned with the ROCm release, the rocm-compilersupport family carries it in Release,
 sonames move with the major (libamdhip64.so.6 -> .so.7, librocblas.so.4 -> .so.5).
 """

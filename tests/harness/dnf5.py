@@ -1,7 +1,7 @@
 """Real dnf5 (Debian unstable's, 5.4.x) in a cached root, with our actions file loaded.
 
 The root is ``roots.debian_root`` with dnf5, its actions and Python plugin loader and
-the libdnf5 Python bindings (DESIGN §8), built on first use (about a minute) and cached.
+the libdnf5 Python bindings (the shared design notes, section 8), built on first use (about a minute) and cached.
 A ``Dnf5Sandbox`` is a host directory bound into that root at the same path: dnf5 runs
 there with ``--installroot`` on it, the same fixture repositories (``build_repo``, bound
 read-only) and the policy files inside the installroot, where the adapter reads them.
@@ -19,7 +19,7 @@ from tests.harness.sandbox import Run
 
 PACKAGES = ["dnf5", "python3-libdnf5", "python3-libdnf5-python-plugins-loader", "rpm",
             "createrepo-c"]
-# The mirror's unstable Release file can be past its Valid-Until date (DESIGN §8).
+# The mirror's unstable Release file can be past its Valid-Until date (the shared design notes, section 8).
 APTOPTS = ('Acquire::Check-Valid-Until "false"',)
 ACTIONS = CHECKOUT / "dnf5-plugin" / "rocm_notice.actions"
 PROGRAM = CHECKOUT / "dnf5-plugin" / "rocm-notice-dnf5"
