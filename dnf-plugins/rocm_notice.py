@@ -87,12 +87,8 @@ def _gpu_notes(findings, facts):
 
 
 def _arrow():
-    """'→' where stderr can show it, '->' elsewhere."""
-    try:
-        "\u2192".encode(sys.stderr.encoding or "ascii")
-        return "\u2192"
-    except (LookupError, UnicodeEncodeError):
-        return "->"
+    from rocm_notice import notice
+    return notice.arrow(sys.stderr)
 
 
 class RocmNotice(dnf.Plugin):

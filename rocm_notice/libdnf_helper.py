@@ -144,14 +144,6 @@ def _sack_class(hawkey):
     return Sack
 
 
-def _arrow():
-    try:
-        "\u2192".encode(sys.stderr.encoding or "ascii")
-        return "\u2192"
-    except (LookupError, UnicodeEncodeError):
-        return "->"
-
-
 class Run:
     """One request worked through: settings, catalog, sacks, and the answer."""
 
@@ -193,7 +185,7 @@ class Run:
             assumeyes=True,      # no prompt comes after these hooks: it is applied now
             front_end=str(self.request.get("program") or "libdnf"),
             releasever=str(self.request.get("releasever") or ""),
-            arrow=_arrow(), notes=notes,
+            arrow=notice.arrow(sys.stderr), notes=notes,
             compat=self._compat(found) if found else {},
             gpu_notes=self._gpu_notes(found, facts) if found else [])
 

@@ -41,6 +41,15 @@ COMPAT = "  To keep %s beside %s instead: dnf install %s"
 NOTES = "  Release notes for ROCm %s: %s"
 
 
+def arrow(stream):
+    """'\u2192' where ``stream`` (a front end's stderr) can show it, '->' elsewhere."""
+    try:
+        "\u2192".encode(getattr(stream, "encoding", None) or "ascii")
+        return "\u2192"
+    except (LookupError, UnicodeEncodeError):
+        return "->"
+
+
 def clean(text):
     """A repository-provided string, safe to print: every control and format character
     (and the other categories in ``_DROPPED``) removed."""
