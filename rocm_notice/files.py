@@ -88,9 +88,12 @@ def _dangling(target, root):
     return "a symbolic link to %s, which does not exist%s" % (target, where)
 
 
-def _resolve(path, root, make_dirs=False):
+def _resolve(path, root, make_dirs=False, follow_last=True):
     """Walk ``path`` (read as inside ``root``) to its last component; see the module's
-    docstring for the rules. Raises FileProblem."""
+    docstring for the rules. ``follow_last=False`` stops at a last component that is a
+    link (to remove the link itself). Raises FileProblem."""
+    if str(root or "/") == "/" and not str(path).startswith("/"):
+        path = os.path.abspath(str(path))       # a relative path given on a command line
     shown = _shown(path, root)
     try:
         stack = [os.open(str(root or "/"), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
@@ -109,7 +112,7 @@ def _resolve(path, root, make_dirs=False):
                 info = os.stat(part, dir_fd=stack[-1], follow_symlinks=False)
             except FileNotFoundError:
                 info = None
-            if info is not None and stat.S_ISLNK(info.st_mode):
+            if info is not None and stat.S_ISLNK(info.st_mode) and (pending or follow_last):
                 links += 1
                 if links > MAX_LINKS:
                     raise FileProblem(shown, "too many levels of symbolic links")
@@ -271,7 +274,7 @@ def _replace(resolved, data, new_mode):
 def remove(path, root="/"):
     """Delete ``path`` (the link itself, if it is one); False when nothing was there."""
     try:
-        with _resolve(path, root) as resolved:
+        with _resolve(path, root, follow_last=False) as resolved:
             os.unlink(resolved.name, dir_fd=resolved.dir_fd)
             return True
     except FileProblem as problem:
