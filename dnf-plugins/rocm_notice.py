@@ -375,6 +375,9 @@ MSG_LOCKED = "ROCm held at %s by %s (%s)"
 MSG_VERSIONLOCKED = "versionlock entries for ROCm %s in %s: %d (%s)"
 MSG_UNDECODABLE = ("rocm_notice: %s has bytes that are not UTF-8: the versionlock plugin "
                    "cannot read it and applies no lock at all, ours included")
+MSG_STRAY = ("rocm_notice: %d marker line(s) of ours in %s belong to no complete block "
+             "(edited by hand?): 'dnf rocm unlock' leaves them and what they enclose; "
+             "remove them by hand")
 MSG_UNLOCKED = "removed: %s"
 MSG_UNLOCK_PARTLY = "rocm_notice: removed %s; but %s"
 MSG_STILL_LOCKED = "ROCm is still held by other settings: %s"
@@ -494,7 +497,9 @@ class RocmCommand(dnf.cli.Command):
             text = locklist.read(path)
         except locklist.LockListError as error:
             return {"list": path, "entries": [], "problem": "rocm_notice: %s" % error}
-        problem = MSG_UNDECODABLE % path if locklist.undecodable(text) else ""
+        stray = locklist.stray_markers(text)
+        problem = (MSG_UNDECODABLE % path if locklist.undecodable(text)
+                   else MSG_STRAY % (stray, path) if stray else "")
         return {"list": path, "entries": locklist.our_entries(text), "problem": problem}
 
     def _run_status(self):

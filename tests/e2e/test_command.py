@@ -302,6 +302,21 @@ def test_a_versionlock_list_versionlock_cannot_read_is_named(sandbox, tmp_path):
     assert "has bytes that are not UTF-8" in json.loads(status.stdout)["versionlock"]["problem"]
 
 
+def test_status_names_our_markers_that_a_hand_edit_left_without_their_block(sandbox,
+                                                                            tmp_path):
+    locklist = with_versionlock(sandbox, tmp_path)
+    on_64(sandbox)
+    assert sandbox.dnf("rocm", "lock", "--versionlock").returncode == 0
+    text = locklist.read_text()
+    locklist.write_text(text.replace("# rocm-epel-notice: end\n", ""))   # end marker lost
+    status = sandbox.dnf("rocm", "status", "--json")
+    assert status.returncode == 0, status
+    problem = json.loads(status.stdout)["versionlock"]["problem"]
+    assert problem == ("rocm_notice: 1 marker line(s) of ours in %s belong to no complete "
+                       "block (edited by hand?): 'dnf rocm unlock' leaves them and what "
+                       "they enclose; remove them by hand" % locklist), status
+
+
 @pytest.fixture
 def shared_sandbox():
     """A sandbox that another user can enter (pytest's tmp_path is root's alone)."""
