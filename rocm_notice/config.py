@@ -105,7 +105,16 @@ def dropin_dir(confdir):
     return os.path.join(confdir, PLUGIN_NAME + ".d")
 
 
-def config_files(confdirs, problems=None):
+def _inside(path, root):
+    """(path as files reads it, root): a host path under ``root`` is read inside it, so a
+    link there never leads to the host (an installroot's own /etc/dnf/plugins)."""
+    root = str(root or "/").rstrip("/") or "/"
+    if root != "/" and (path == root or path.startswith(root + "/")):
+        return path[len(root):] or "/", root
+    return path, "/"
+
+
+def config_files(confdirs, problems=None, root="/"):
     """rocm_notice.conf and its drop-ins, in the order they are read. A drop-in
     directory that cannot be listed is a problem (appended to ``problems``)."""
     found = []
@@ -113,7 +122,7 @@ def config_files(confdirs, problems=None):
         found.append(main_file(directory))
         dropins = dropin_dir(directory)
         try:
-            names = files.list_names(dropins) or []
+            names = files.list_names(*_inside(dropins, root)) or []
         except files.FileProblem as problem:
             if problems is not None:
                 problems.append(MSG_UNREADABLE % problem)
@@ -123,9 +132,10 @@ def config_files(confdirs, problems=None):
     return found
 
 
-def _read_text(path, problems):
+def _read_text(path, problems, root="/"):
     try:
-        raw = files.read_bytes(path, limit=files.CONFIG_LIMIT)
+        inside, within = _inside(path, root)
+        raw = files.read_bytes(inside, within, limit=files.CONFIG_LIMIT)
     except files.FileProblem as problem:
         problems.append(MSG_UNREADABLE % problem)
         return None
@@ -211,13 +221,15 @@ _NOT_DOUBTS = ("'enabled' is read by dnf from", "is set twice in",
                "appears twice; its keys are merged")
 
 
-def load(confdirs, setopts=None):
-    """(Settings, problems): the merged settings and one line per problem found."""
+def load(confdirs, setopts=None, root="/"):
+    """(Settings, problems): the merged settings and one line per problem found.
+    ``root``: an installroot whose own configuration this is (confdirs under it are read
+    inside it)."""
     settings = Settings()
     problems = []
-    for path in config_files(confdirs, problems):
+    for path in config_files(confdirs, problems, root):
         is_main = os.path.basename(path) == PLUGIN_NAME + ".conf"
-        text = _read_text(path, problems)
+        text = _read_text(path, problems, root)
         if text is not None:
             _apply(settings, path, _parse(text, path, problems), problems, is_main)
     if setopts:

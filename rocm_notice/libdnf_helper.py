@@ -153,7 +153,7 @@ class Run:
         self.answer = answer
         self.confdir = str(request.get("confdir") or "/etc/dnf/plugins")
         self.installroot = str(request.get("installroot") or "/")
-        self.settings, problems = config.load([self.confdir])
+        self.settings, problems = config.load([self.confdir], root=self.installroot)
         if request["hook"] == "conf":       # once per context: not again per transaction
             answer.messages.extend(problems)
         from rocm_notice import policy
@@ -255,8 +255,7 @@ class Run:
         if decision is None or decision.report is None or not self.settings.report:
             return
         try:
-            problem = report.write(report.path_in_root(self.settings.report,
-                                                       self.installroot), decision.report)
+            problem = report.write(self.settings.report, decision.report, self.installroot)
         except Exception as error:
             problem = "rocm_notice: internal error: %s (report not written)" % _describe(error)
         if problem:

@@ -387,3 +387,22 @@ def test_a_bad_report_value_after_none_says_it_keeps_none(tmp_path):
     settings, problems = load(tmp_path)
     assert settings.report == ""
     assert problems[0].endswith("(accepted: an absolute path, or none); keeping report = none")
+
+
+def test_an_installroots_own_configuration_is_read_inside_it(tmp_path):
+    """A link that a package ships in the root's /etc/dnf/plugins is followed inside the
+    root: a host file never becomes our configuration (nor its lines our messages)."""
+    root = tmp_path / "root"
+    host = tmp_path / "host.conf"
+    host.write_text("[main]\non_major = block\nhost secret line\n")
+    confdir = root / "etc" / "dnf" / "plugins"
+    (confdir / "rocm_notice.d").mkdir(parents=True)
+    (confdir / "rocm_notice.conf").write_text("[main]\non_major = lock\n")
+    (confdir / "rocm_notice.d" / "50-link.conf").symlink_to(str(host))
+    settings, problems = config.load([str(confdir)], root=str(root))
+    assert settings.on_major == "lock"
+    assert len(problems) == 1 and "which does not exist inside %s" % root in problems[0]
+    assert "host secret" not in problems[0]
+    # Without the root, the same directory read on the host follows the link.
+    settings, _ = config.load([str(confdir)])
+    assert settings.on_major == "block"
