@@ -144,6 +144,7 @@ void json_package(std::string &out, DnfPackage *pkg, const char *direction, cons
     json_key(out, "release", dnf_package_get_release(pkg));
     json_key(out, "arch", dnf_package_get_arch(pkg));
     json_key(out, "repoid", dnf_package_get_reponame(pkg));
+    json_key(out, "sourcerpm", dnf_package_get_sourcerpm(pkg));    // new subpackages
     json_deps(out, "provides", dnf_package_get_provides(pkg));
     out += ',';
     json_deps(out, "obsoletes", dnf_package_get_obsoletes(pkg));

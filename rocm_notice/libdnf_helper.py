@@ -81,12 +81,13 @@ def read_request(stream):
 
 def _item(data):
     """A goal package: direction ("in"/"out"), action, name, epoch, version, release,
-    arch, repoid, provides, requires, obsoletes."""
-    from rocm_notice.records import Item, Package
+    arch, repoid, sourcerpm, provides, requires, obsoletes."""
+    from rocm_notice.records import Item, Package, source_name
     package = Package(
         name=str(data["name"]), version=str(data["version"]), release=str(data["release"]),
         epoch=int(data.get("epoch") or 0), arch=str(data.get("arch", "")),
         repoid=str(data.get("repoid", "")),
+        source=source_name(str(data.get("sourcerpm") or "")),
         provides=tuple(str(d) for d in data.get("provides", ())),
         requires=tuple(str(d) for d in data.get("requires", ())),
         obsoletes=tuple(str(d) for d in data.get("obsoletes", ())))

@@ -264,3 +264,15 @@ def test_the_refusal_reaches_libdnf_as_an_error_not_a_crash(sandbox):
     result = libdnf.run("upgrade-all")
     assert result.returncode == 1, result       # not -6 (SIGABRT from std::terminate)
     assert "terminate called" not in result.stderr, result
+
+
+def test_a_new_subpackage_of_a_rocm_source_is_refused_like_the_rest_under_block(sandbox):
+    """Its name is in no list: only its source package (rocblas) makes it ROCm, and the
+    plugin hands libdnf's source RPM to the helper."""
+    newcomer = Pkg("rocblas-benchmarks", "7.1.1", "1.el10_2", source="rocblas")
+    libdnf, before = on_64(sandbox, "[main]\non_major = block\n",
+                           repos=stacks.epel_10_2() + [newcomer])
+    result = libdnf.run("install", "rocblas-benchmarks")
+    assert result.returncode == 1, result
+    assert "ROCm 6.4 \u2192 7.1 (major): 1 package" in result.stdout, result
+    assert sandbox.installed() == before
