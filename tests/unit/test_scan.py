@@ -1,0 +1,173 @@
+"""The scan over trees of real gcc-built ELF files: what breaks, what still runs, limits."""
+
+import itertools
+import json
+import os
+
+import pytest
+
+from rocm_notice import scan, scanreport
+from tests.harness import elf
+
+HIP6 = "libamdhip64.so.6"
+
+
+@pytest.fixture(scope="module")
+def built():
+    return elf.build()
+
+
+def lay_out(root, built, compat=True):
+    """A machine's /opt and /usr/local with every kind of file the scan meets."""
+    put = lambda path, name=None: elf.install(built, root, path, name)   # noqa: E731
+    put("/usr/local/bin/app")
+    put("/usr/local/bin/app7")
+    put("/usr/local/lib64/libuser.so")
+    put("/opt/venv/lib/python3.12/site-packages/ext.cpython-312-x86_64-linux-gnu.so")
+    put("/opt/compat/bin/app-compat")
+    put("/opt/compat/bin/app-rpath")
+    put("/opt/bundled/bin/app-bundled")
+    put("/opt/bundled/lib/libamdhip64.so.6", "lib6/libamdhip64.so.6")
+    put("/opt/sys/bin/app-system")
+    put("/usr/lib64/libamdhip64.so.6", "lib6/libamdhip64.so.6")   # the packaged copy
+    if compat:
+        put(elf.COMPAT_DIR + "/libamdhip64.so.6.4.2", "lib6/libamdhip64.so.6")
+        os.symlink("libamdhip64.so.6.4.2", os.path.join(str(root), elf.COMPAT_DIR.lstrip("/"),
+                                                         HIP6))
+    truncated = root / "opt/broken/app-truncated"
+    truncated.parent.mkdir(parents=True)
+    truncated.write_bytes((built / "app").read_bytes()[:300])
+    (root / "opt/notes.txt").write_text("not an ELF file\n" * 20)
+    os.symlink(".", root / "opt/loop")                      # a symlink loop
+    os.symlink("../loop2", root / "opt/broken/loop2")
+    outside = root.parent / "outside"
+    outside.mkdir(exist_ok=True)
+    elf.install(built, outside, "/app")
+    os.symlink(str(outside / "app"), root / "opt/link-out")   # a link out of the tree
+    os.symlink(str(outside), root / "opt/dir-out")
+    os.mkfifo(root / "opt/fifo")
+    with open(root / "opt/sparse.img", "wb") as out:
+        out.truncate(8 << 30)
+
+
+def paths_of(hits):
+    return sorted(hit.path for hit in hits)
+
+
+def test_before_an_upgrade_names_the_files_it_breaks_and_those_that_still_run(tmp_path, built):
+    root = tmp_path / "root"
+    lay_out(root, built)
+    result = scan.scan(scan.DEFAULT_PATHS, scan.Lost(pending=[HIP6]), str(root))
+    assert paths_of(result.broken) == [
+        "/opt/sys/bin/app-system",          # RUNPATH /usr/lib64: the copy that goes away
+        "/opt/venv/lib/python3.12/site-packages/ext.cpython-312-x86_64-linux-gnu.so",
+        "/usr/local/bin/app", "/usr/local/lib64/libuser.so"]
+    assert {hit.path: hit.found for hit in result.still_run} == {
+        "/opt/bundled/bin/app-bundled": {HIP6: "/opt/bundled/lib (RUNPATH)"},
+        "/opt/compat/bin/app-compat": {HIP6: elf.COMPAT_DIR + " (RUNPATH)"},
+        "/opt/compat/bin/app-rpath": {HIP6: elf.COMPAT_DIR + " (RPATH)"}}
+    assert all(hit.lost == {HIP6: scan.UPGRADE} for hit in result.hits)
+    assert result.complete and result.unreadable == 1      # the truncated ELF
+    assert result.unreadable_examples == ["/opt/broken/app-truncated"]
+    assert result.elf == 9 and result.files == 12     # the FIFO is no file to read
+
+
+def test_without_the_compat_tree_the_runpath_program_is_broken_too(tmp_path, built):
+    root = tmp_path / "root"
+    lay_out(root, built, compat=False)
+    result = scan.scan(["/opt/compat"], scan.Lost(pending=[HIP6]), str(root))
+    assert paths_of(result.broken) == ["/opt/compat/bin/app-compat", "/opt/compat/bin/app-rpath"]
+
+
+def test_a_copy_of_another_class_is_not_a_copy_the_loader_takes(tmp_path, built):
+    root = tmp_path / "root"
+    lay_out(root, built, compat=False)
+    target = root / elf.COMPAT_DIR.lstrip("/") / HIP6
+    target.parent.mkdir(parents=True)
+    target.write_text("not a library\n" * 10)
+    result = scan.scan(["/opt/compat"], scan.Lost(pending=[HIP6]), str(root))
+    assert len(result.broken) == 2
+
+
+def test_after_the_fact_names_files_whose_rocm_library_no_package_provides(tmp_path, built):
+    root = tmp_path / "root"
+    lay_out(root, built)
+    (root / "usr/lib64/libamdhip64.so.6").unlink()           # the upgrade took it
+    lost = scan.Lost(provided={"libamdhip64.so.7", "libc.so.6"})
+    result = scan.scan(["/usr/local", "/opt/sys"], lost, str(root))
+    assert paths_of(result.broken) == ["/opt/sys/bin/app-system", "/usr/local/bin/app",
+                                       "/usr/local/lib64/libuser.so"]
+    assert result.broken[0].lost == {HIP6: scan.MISSING}
+    # a copy left in a system directory (unpackaged) is still found by the loader
+    elf.install(built, root, "/usr/lib64/libamdhip64.so.6", "lib6/libamdhip64.so.6")
+    result = scan.scan(["/usr/local"], lost, str(root))
+    assert result.broken == [] and len(result.still_run) == 2
+
+
+def test_non_rocm_sonames_are_never_lost():
+    lost = scan.Lost(pending=["librocblas.so.4"], provided={"libc.so.6"})
+    assert lost.why("libfoo.so.1") is None
+    assert lost.why("libc.so.6") is None
+    assert lost.why("librocblas.so.4") == scan.UPGRADE
+    assert lost.why("libMIOpen.so.1") == scan.MISSING
+    assert lost.why("librocblas.so.3") == scan.MISSING      # stem known from pending
+    assert scan.Lost(pending=[HIP6]).why("libamdhip64.so.5") is None   # no "after" view
+
+
+def test_the_deadline_stops_the_walk_and_says_where(tmp_path, built):
+    root = tmp_path / "root"
+    lay_out(root, built)
+    ticks = itertools.count()
+    result = scan.scan(scan.DEFAULT_PATHS, scan.Lost(pending=[HIP6]), str(root), seconds=5,
+                       clock=lambda: next(ticks))
+    assert not result.complete and result.stopped_at.startswith("/")
+    assert result.files < 12
+    assert scanreport.exit_status(result) == (scanreport.FOUND if result.broken
+                                              else scanreport.UNKNOWN)
+    assert any("Stopped after" in line for line in scanreport.text(result, scan.Lost()))
+
+
+def test_missing_and_file_starting_points_are_harmless(tmp_path, built):
+    root = tmp_path / "root"
+    lay_out(root, built)
+    result = scan.scan(["/nowhere", "/opt/notes.txt"], scan.Lost(pending=[HIP6]), str(root))
+    assert result.files == 0 and result.unreadable == 1 and result.complete
+
+
+def test_a_start_that_is_a_link_is_followed_inside_the_root_only(tmp_path, built):
+    root = tmp_path / "root"
+    lay_out(root, built)
+    os.symlink("/usr/local", root / "srv")           # absolute: read inside the root
+    result = scan.scan(["/srv"], scan.Lost(pending=[HIP6]), str(root))
+    assert paths_of(result.broken) == ["/srv/bin/app", "/srv/lib64/libuser.so"]
+
+
+def test_the_cache_answers_for_unchanged_files(tmp_path, built):
+    root = tmp_path / "root"
+    lay_out(root, built)
+    cache = {}
+    first = scan.scan(["/usr/local"], scan.Lost(pending=[HIP6]), str(root), cache=cache)
+    assert len(cache) == 3
+    (root / "usr/local/bin/app").write_bytes(b"\0" * 100)     # changed: read again
+    second = scan.scan(["/usr/local"], scan.Lost(pending=[HIP6]), str(root), cache=cache)
+    assert len(first.broken) == 2 and paths_of(second.broken) == ["/usr/local/lib64/libuser.so"]
+
+
+def test_text_and_json_say_the_same(tmp_path, built):
+    root = tmp_path / "root"
+    lay_out(root, built)
+    lost = scan.Lost(pending=[HIP6])
+    result = scan.scan(["/usr/local", "/opt/compat"], lost, str(root))
+    text = "\n".join(scanreport.text(result, lost))
+    assert "Broken by the pending upgrade (libamdhip64.so.6 goes away):" in text
+    assert "  /usr/local/bin/app: libamdhip64.so.6" in text
+    assert "  /opt/compat/bin/app-compat: libamdhip64.so.6 in %s (RUNPATH)" % elf.COMPAT_DIR in text
+    data = json.loads(json.dumps(scanreport.to_json(result, lost)))
+    assert data["schema"] == 1 and data["status"] == scanreport.FOUND
+    assert [b["path"] for b in data["broken"]] == ["/usr/local/bin/app",
+                                                   "/usr/local/lib64/libuser.so"]
+    assert data["broken"][0]["needs"] == {HIP6: "upgrade"}
+    assert data["pending_lost_sonames"] == [HIP6]
+    empty = scan.scan(["/opt/bundled"], lost, str(root))
+    assert scanreport.exit_status(empty) == scanreport.OK
+    assert scanreport.exit_status(empty, "no repositories") == scanreport.UNKNOWN
