@@ -10,7 +10,7 @@ SCHEMA = 1
 
 OK, FOUND, UNKNOWN = 0, 1, 3      # exit statuses of `dnf rocm scan`
 
-MSG_BROKEN_UPGRADE = "Broken by the pending upgrade (%s goes away):"
+MSG_BROKEN_UPGRADE = "Broken by the pending upgrade, which removes %s:"
 MSG_BROKEN_NOW = "Broken now (no installed package provides %s):"
 MSG_STILL_RUN = "Still run (they find the library elsewhere):"
 MSG_NONE = "No program found that needs a ROCm library %s."

@@ -8,6 +8,7 @@ covers the sources, the commands and gcc's version, so it changes with what is b
 """
 
 import functools
+import os
 import hashlib
 import shutil
 import subprocess
@@ -109,3 +110,39 @@ def install(built, root, path, name=None):
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(Path(built) / (name or Path(path).name), target)
     return target
+
+
+def lay_out(root, built, compat=True, packaged=True):
+    """A machine's /opt and /usr/local (in ``root``, a Path) with every kind of file the
+    scan meets; ``compat``: with the 6.4 compat tree's copy of libamdhip64.so.6;
+    ``packaged``: with the copy the ROCm 6.4 package would have put in /usr/lib64."""
+    put = lambda path, name=None: install(built, root, path, name)   # noqa: E731
+    put("/usr/local/bin/app")
+    put("/usr/local/bin/app7")
+    put("/usr/local/lib64/libuser.so")
+    put("/opt/venv/lib/python3.12/site-packages/ext.cpython-312-x86_64-linux-gnu.so")
+    put("/opt/compat/bin/app-compat")
+    put("/opt/compat/bin/app-rpath")
+    put("/opt/bundled/bin/app-bundled")
+    put("/opt/bundled/lib/libamdhip64.so.6", "lib6/libamdhip64.so.6")
+    put("/opt/sys/bin/app-system")
+    if packaged:
+        put("/usr/lib64/libamdhip64.so.6", "lib6/libamdhip64.so.6")
+    if compat:
+        put(COMPAT_DIR + "/libamdhip64.so.6.4.2", "lib6/libamdhip64.so.6")
+        os.symlink("libamdhip64.so.6.4.2", os.path.join(str(root), COMPAT_DIR.lstrip("/"),
+                                                         "libamdhip64.so.6"))
+    truncated = root / "opt/broken/app-truncated"
+    truncated.parent.mkdir(parents=True)
+    truncated.write_bytes((built / "app").read_bytes()[:300])
+    (root / "opt/notes.txt").write_text("not an ELF file\n" * 20)
+    os.symlink(".", root / "opt/loop")                      # a symlink loop
+    os.symlink("../loop2", root / "opt/broken/loop2")
+    outside = root.parent / "outside"
+    outside.mkdir(exist_ok=True)
+    install(built, outside, "/app")
+    os.symlink(str(outside / "app"), root / "opt/link-out")   # a link out of the tree
+    os.symlink(str(outside), root / "opt/dir-out")
+    os.mkfifo(root / "opt/fifo")
+    with open(root / "opt/sparse.img", "wb") as out:
+        out.truncate(8 << 30)

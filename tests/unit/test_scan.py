@@ -17,46 +17,13 @@ def built():
     return elf.build()
 
 
-def lay_out(root, built, compat=True):
-    """A machine's /opt and /usr/local with every kind of file the scan meets."""
-    put = lambda path, name=None: elf.install(built, root, path, name)   # noqa: E731
-    put("/usr/local/bin/app")
-    put("/usr/local/bin/app7")
-    put("/usr/local/lib64/libuser.so")
-    put("/opt/venv/lib/python3.12/site-packages/ext.cpython-312-x86_64-linux-gnu.so")
-    put("/opt/compat/bin/app-compat")
-    put("/opt/compat/bin/app-rpath")
-    put("/opt/bundled/bin/app-bundled")
-    put("/opt/bundled/lib/libamdhip64.so.6", "lib6/libamdhip64.so.6")
-    put("/opt/sys/bin/app-system")
-    put("/usr/lib64/libamdhip64.so.6", "lib6/libamdhip64.so.6")   # the packaged copy
-    if compat:
-        put(elf.COMPAT_DIR + "/libamdhip64.so.6.4.2", "lib6/libamdhip64.so.6")
-        os.symlink("libamdhip64.so.6.4.2", os.path.join(str(root), elf.COMPAT_DIR.lstrip("/"),
-                                                         HIP6))
-    truncated = root / "opt/broken/app-truncated"
-    truncated.parent.mkdir(parents=True)
-    truncated.write_bytes((built / "app").read_bytes()[:300])
-    (root / "opt/notes.txt").write_text("not an ELF file\n" * 20)
-    os.symlink(".", root / "opt/loop")                      # a symlink loop
-    os.symlink("../loop2", root / "opt/broken/loop2")
-    outside = root.parent / "outside"
-    outside.mkdir(exist_ok=True)
-    elf.install(built, outside, "/app")
-    os.symlink(str(outside / "app"), root / "opt/link-out")   # a link out of the tree
-    os.symlink(str(outside), root / "opt/dir-out")
-    os.mkfifo(root / "opt/fifo")
-    with open(root / "opt/sparse.img", "wb") as out:
-        out.truncate(8 << 30)
-
-
 def paths_of(hits):
     return sorted(hit.path for hit in hits)
 
 
 def test_before_an_upgrade_names_the_files_it_breaks_and_those_that_still_run(tmp_path, built):
     root = tmp_path / "root"
-    lay_out(root, built)
+    elf.lay_out(root, built)
     result = scan.scan(scan.DEFAULT_PATHS, scan.Lost(pending=[HIP6]), str(root))
     assert paths_of(result.broken) == [
         "/opt/sys/bin/app-system",          # RUNPATH /usr/lib64: the copy that goes away
@@ -74,14 +41,14 @@ def test_before_an_upgrade_names_the_files_it_breaks_and_those_that_still_run(tm
 
 def test_without_the_compat_tree_the_runpath_program_is_broken_too(tmp_path, built):
     root = tmp_path / "root"
-    lay_out(root, built, compat=False)
+    elf.lay_out(root, built, compat=False)
     result = scan.scan(["/opt/compat"], scan.Lost(pending=[HIP6]), str(root))
     assert paths_of(result.broken) == ["/opt/compat/bin/app-compat", "/opt/compat/bin/app-rpath"]
 
 
 def test_a_copy_of_another_class_is_not_a_copy_the_loader_takes(tmp_path, built):
     root = tmp_path / "root"
-    lay_out(root, built, compat=False)
+    elf.lay_out(root, built, compat=False)
     target = root / elf.COMPAT_DIR.lstrip("/") / HIP6
     target.parent.mkdir(parents=True)
     target.write_text("not a library\n" * 10)
@@ -91,7 +58,7 @@ def test_a_copy_of_another_class_is_not_a_copy_the_loader_takes(tmp_path, built)
 
 def test_after_the_fact_names_files_whose_rocm_library_no_package_provides(tmp_path, built):
     root = tmp_path / "root"
-    lay_out(root, built)
+    elf.lay_out(root, built)
     (root / "usr/lib64/libamdhip64.so.6").unlink()           # the upgrade took it
     lost = scan.Lost(provided={"libamdhip64.so.7", "libc.so.6"})
     result = scan.scan(["/usr/local", "/opt/sys"], lost, str(root))
@@ -116,7 +83,7 @@ def test_non_rocm_sonames_are_never_lost():
 
 def test_the_deadline_stops_the_walk_and_says_where(tmp_path, built):
     root = tmp_path / "root"
-    lay_out(root, built)
+    elf.lay_out(root, built)
     ticks = itertools.count()
     result = scan.scan(scan.DEFAULT_PATHS, scan.Lost(pending=[HIP6]), str(root), seconds=5,
                        clock=lambda: next(ticks))
@@ -129,14 +96,14 @@ def test_the_deadline_stops_the_walk_and_says_where(tmp_path, built):
 
 def test_missing_and_file_starting_points_are_harmless(tmp_path, built):
     root = tmp_path / "root"
-    lay_out(root, built)
+    elf.lay_out(root, built)
     result = scan.scan(["/nowhere", "/opt/notes.txt"], scan.Lost(pending=[HIP6]), str(root))
     assert result.files == 0 and result.unreadable == 1 and result.complete
 
 
 def test_a_start_that_is_a_link_is_followed_inside_the_root_only(tmp_path, built):
     root = tmp_path / "root"
-    lay_out(root, built)
+    elf.lay_out(root, built)
     os.symlink("/usr/local", root / "srv")           # absolute: read inside the root
     result = scan.scan(["/srv"], scan.Lost(pending=[HIP6]), str(root))
     assert paths_of(result.broken) == ["/srv/bin/app", "/srv/lib64/libuser.so"]
@@ -144,7 +111,7 @@ def test_a_start_that_is_a_link_is_followed_inside_the_root_only(tmp_path, built
 
 def test_the_cache_answers_for_unchanged_files(tmp_path, built):
     root = tmp_path / "root"
-    lay_out(root, built)
+    elf.lay_out(root, built)
     cache = {}
     first = scan.scan(["/usr/local"], scan.Lost(pending=[HIP6]), str(root), cache=cache)
     assert len(cache) == 3
@@ -155,11 +122,11 @@ def test_the_cache_answers_for_unchanged_files(tmp_path, built):
 
 def test_text_and_json_say_the_same(tmp_path, built):
     root = tmp_path / "root"
-    lay_out(root, built)
+    elf.lay_out(root, built)
     lost = scan.Lost(pending=[HIP6])
     result = scan.scan(["/usr/local", "/opt/compat"], lost, str(root))
     text = "\n".join(scanreport.text(result, lost))
-    assert "Broken by the pending upgrade (libamdhip64.so.6 goes away):" in text
+    assert "Broken by the pending upgrade, which removes libamdhip64.so.6:" in text
     assert "  /usr/local/bin/app: libamdhip64.so.6" in text
     assert "  /opt/compat/bin/app-compat: libamdhip64.so.6 in %s (RUNPATH)" % elf.COMPAT_DIR in text
     data = json.loads(json.dumps(scanreport.to_json(result, lost)))
