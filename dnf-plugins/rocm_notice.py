@@ -234,7 +234,8 @@ class RocmNotice(dnf.Plugin):
             arrow=_arrow(),
             notes=notes,
             compat=self._available_compat(findings, catalog) if findings else {},
-            gpu_notes=_gpu_notes(findings, facts) if findings else [])
+            gpu_notes=_gpu_notes(findings, facts) if findings else [],
+            broken=self.quick_scan(findings) if findings else None)
 
     def _hold(self):
         from rocm_notice import hold, notice
@@ -324,6 +325,24 @@ class RocmNotice(dnf.Plugin):
             problem = MSG_REPORT_BUG % _describe(error)
         if problem:
             _warn(problem)
+
+    def quick_scan(self, findings):
+        """The programs on disk the upgrade breaks, as far as a scan of scan_paths finds
+        them within notice_scan_seconds (scanreport.brief), or None: no upgrade crossing
+        that removes a soname, the scan turned off, or a failure (never the user's)."""
+        seconds = self.settings.notice_scan_seconds
+        if not (findings.lost_sonames and findings.leading_upgrade and seconds > 0):
+            return None
+        try:
+            from rocm_notice import scan, scanreport
+            result, problem = scan.quick(findings.lost_sonames, self.settings.scan_paths,
+                                         seconds, self.base.conf.installroot or "/")
+            if problem:
+                logger.debug("rocm_notice: scan cache not written: %s", problem)
+            return scanreport.brief(result)
+        except Exception as error:
+            logger.debug("rocm_notice: quick scan failed: %s", _describe(error))
+            return None
 
     def _available_compat(self, findings, catalog):
         """{old line: compat package names the enabled repos offer for what moves}."""
@@ -528,7 +547,8 @@ class RocmCommand(dnf.cli.Command):
         else:
             why = policy.uncertain(findings, self.plugin.settings)
             data = status.check_object(code, actions, why, findings.unknown,
-                                       allowed=self.plugin.settings.allow)
+                                       allowed=self.plugin.settings.allow,
+                                       broken=self.plugin.quick_scan(findings))
             self._print(data, status.check_text(code, actions, _arrow(), why))
             self.cli.demands.success_exit_status = code
             self._publish(code, actions, data)

@@ -28,6 +28,7 @@ BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
 DEFAULT_REPORT = "/var/lib/rocm-epel-notice/last.json"
 DEFAULT_SCAN_PATHS = ("/usr/local", "/opt")
 DEFAULT_SCAN_SECONDS = 60.0
+DEFAULT_NOTICE_SCAN_SECONDS = 2.0
 
 # Every message starts with the plugin's name, so a user knows who speaks.
 MSG_UNREADABLE = "rocm_notice: cannot read %s; using the other files"
@@ -51,7 +52,8 @@ class Settings(Fields):
     _defaults = {"enabled": True, "include": (), "exclude": (), "on_major": "warn",
                  "on_minor": "warn", "allow": (), "report": DEFAULT_REPORT, "origin": {},
                  "allowed_in": {}, "problems": [], "doubts": [],
-                 "scan_paths": DEFAULT_SCAN_PATHS, "scan_seconds": DEFAULT_SCAN_SECONDS}
+                 "scan_paths": DEFAULT_SCAN_PATHS, "scan_seconds": DEFAULT_SCAN_SECONDS,
+                 "notice_scan_seconds": DEFAULT_NOTICE_SCAN_SECONDS}
 
     def action_for(self, kind):
         """The policy action for a boundary kind (releases.MAJOR or MINOR)."""
@@ -95,12 +97,17 @@ def _parse_paths(value):
     return paths if paths and all(os.path.isabs(path) for path in paths) else None
 
 
-def _parse_seconds(value):
+def _parse_seconds(value, least=0.0, inclusive=False):
     try:
         seconds = float(value.strip())
     except ValueError:
         return None
-    return seconds if 0 < seconds <= 86400 else None
+    fits = least <= seconds if inclusive else least < seconds
+    return seconds if fits and seconds <= 86400 else None
+
+
+def _parse_seconds_or_off(value):
+    return _parse_seconds(value, inclusive=True)
 
 
 # key -> (parser, accepted values for messages, list key?)
@@ -114,6 +121,7 @@ KEYS = {
     "report": (_parse_path, "an absolute path, or none", False),
     "scan_paths": (_parse_paths, "absolute paths", False),
     "scan_seconds": (_parse_seconds, "seconds, more than 0 and at most 86400", False),
+    "notice_scan_seconds": (_parse_seconds_or_off, "seconds, at most 86400; 0 = off", False),
 }
 
 

@@ -104,6 +104,15 @@ class Result(Fields):
         return [hit for hit in self.hits if not hit.broken]
 
 
+def quick(lost_sonames, paths, seconds, root="/"):
+    """The notice's scan: the files the pending upgrade breaks, read through the cache
+    under /var/cache so that the next run costs a walk. (Result, cache problem or "")."""
+    from rocm_notice import scancache
+    cache = scancache.load(root)
+    result = scan(paths, Lost(pending=lost_sonames), root, seconds, cache=cache)
+    return result, scancache.save(cache, result.complete, root)
+
+
 def scan(paths, lost, root="/", seconds=DEFAULT_SECONDS, clock=time.monotonic, cache=None):
     """Walk ``paths`` (absolute, read inside ``root``) for ELF files that need a lost
     soname. ``cache``: an optional mapping (path, size, mtime_ns) -> Dynamic."""

@@ -113,3 +113,52 @@ def test_bad_input_is_one_line_and_exit_3(on_64):
     assert "Traceback" not in run.stderr
     run = on_64.dnf("rocm", "status", "/opt")
     assert run.returncode == 1 and "does not apply to 'dnf rocm status'" in run.stderr
+
+
+# -- the notice's quick scan (issue 15 part 3) --------------------------------------------
+
+CACHE = "var/cache/rocm-epel-notice/scan-cache.json"
+REPORT = "var/lib/rocm-epel-notice/last.json"
+NAMED = ("  Built here against 6.4 and broken by this update: /usr/local/bin/app, "
+         "/usr/local/lib64/libuser.so, /opt/sys/bin/app-system (+1 more: dnf rocm scan)")
+
+
+def test_the_notice_names_programs_built_here_and_the_report_and_check_carry_them(on_64):
+    before = on_64.installed()
+    run = on_64.dnf("--assumeno", "upgrade")
+    assert run.returncode == 1, run                        # --assumeno: "Operation aborted."
+    assert NAMED in run.stderr, run
+    assert (on_64.root / CACHE).is_file()                  # inside the root, not the host's
+    report = json.loads((on_64.root / REPORT).read_text())
+    found = report["broken_programs"]
+    assert found["count"] == 4 and found["complete"] is True
+    assert found["paths"] == BROKEN and found["scanned"] == ["/usr/local", "/opt"]
+    check = on_64.dnf("rocm", "check", "--json")
+    assert check.returncode == 1, check
+    assert json.loads(check.stdout)["broken_programs"]["paths"] == BROKEN
+    assert on_64.installed() == before
+    again = on_64.dnf("--assumeno", "upgrade")             # through the cache: the same
+    assert NAMED in again.stderr, again
+
+
+def test_notice_scan_seconds_0_turns_the_quick_scan_off(on_64):
+    on_64.write_conf("[main]\nnotice_scan_seconds = 0\n")
+    run = on_64.dnf("--assumeno", "upgrade")
+    assert "Libraries that go away" in run.stderr, run
+    assert "Built here" not in run.stderr
+    assert not (on_64.root / CACHE).exists()
+    assert json.loads((on_64.root / REPORT).read_text())["broken_programs"] is None
+    check = on_64.dnf("rocm", "check", "--json")
+    assert json.loads(check.stdout)["broken_programs"] is None
+
+
+def test_nothing_is_scanned_when_nothing_crosses(on_64):
+    on_64.use_repos(epel=stacks.epel_10_1("6.4.3"))          # patch updates only
+    run = on_64.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert on_64.installed()["rocm-hip"].startswith("6.4.3")
+    assert "rocm_notice" not in run.stderr
+    assert not (on_64.root / CACHE).exists()
+    check = on_64.dnf("rocm", "check", "--json")
+    assert check.returncode == 0 and json.loads(check.stdout)["broken_programs"] is None
+    assert not (on_64.root / CACHE).exists()

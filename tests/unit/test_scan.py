@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from rocm_notice import scan, scanreport
+from rocm_notice import files, scan, scancache, scanreport
 from tests.harness import elf
 
 HIP6 = "libamdhip64.so.6"
@@ -138,3 +138,55 @@ def test_text_and_json_say_the_same(tmp_path, built):
     empty = scan.scan(["/opt/bundled"], lost, str(root))
     assert scanreport.exit_status(empty) == scanreport.OK
     assert scanreport.exit_status(empty, "no repositories") == scanreport.UNKNOWN
+
+
+def test_quick_scan_caches_by_path_size_and_mtime_inside_the_root(tmp_path, built):
+    root = tmp_path / "root"
+    elf.lay_out(root, built)
+    result, problem = scan.quick([HIP6], ["/usr/local"], 5, str(root))
+    assert problem == "" and len(result.broken) == 2
+    saved = root / scancache.PATH.lstrip("/")
+    assert saved.is_file() and not (tmp_path / scancache.PATH.lstrip("/")).exists()
+    entries = json.loads(saved.read_text())["files"]
+    assert sorted(entries) == ["/usr/local/bin/app", "/usr/local/bin/app7",
+                               "/usr/local/lib64/libuser.so"]
+    # same size and mtime: the cached answer stands (the file is not read again) ...
+    app = root / "usr/local/bin/app"
+    info = app.stat()
+    app.write_bytes((built / "app7").read_bytes()[:info.st_size].ljust(info.st_size, b"\0"))
+    os.utime(app, ns=(info.st_atime_ns, info.st_mtime_ns))
+    again, _ = scan.quick([HIP6], ["/usr/local"], 5, str(root))
+    assert "/usr/local/bin/app" in paths_of(again.broken)
+    # ... a new mtime: read again
+    os.utime(app, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
+    third, _ = scan.quick([HIP6], ["/usr/local"], 5, str(root))
+    assert "/usr/local/bin/app" not in paths_of(third.broken)
+
+
+@pytest.mark.parametrize("content", [b"", b"{", b"[]", b'{"format": 99, "files": {}}',
+                                     b'{"format": 1, "files": {"/x": [1, 2, "e"]}}',
+                                     b"\xff\xfe"])
+def test_a_bad_cache_is_an_empty_cache(tmp_path, built, content):
+    root = tmp_path / "root"
+    elf.lay_out(root, built)
+    files.write(scancache.PATH, content, str(root), make_dirs=True)
+    result, problem = scan.quick([HIP6], ["/usr/local"], 5, str(root))
+    assert len(result.broken) == 2 and problem == ""
+
+
+def test_a_cache_that_cannot_be_written_is_one_quiet_problem(tmp_path, built):
+    root = tmp_path / "root"
+    elf.lay_out(root, built)
+    (root / "var").mkdir()
+    (root / "var/cache").write_text("a file where a directory should be")
+    result, problem = scan.quick([HIP6], ["/usr/local"], 5, str(root))
+    assert len(result.broken) == 2 and "scan-cache.json" in problem
+
+
+def test_brief_is_what_the_notice_and_report_carry(tmp_path, built):
+    root = tmp_path / "root"
+    elf.lay_out(root, built)
+    result = scan.scan(scan.DEFAULT_PATHS, scan.Lost(pending=[HIP6]), str(root))
+    brief = scanreport.brief(result)
+    assert brief["count"] == 4 and brief["paths"][0] == "/usr/local/bin/app"
+    assert brief["complete"] is True and brief["scanned"] == ["/usr/local", "/opt"]
