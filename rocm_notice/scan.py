@@ -167,8 +167,9 @@ class _Walker:
             self._unreadable(shown)
             return
         subdirs = []
+        prefix = shown.rstrip("/") + "/"
         for entry in entries:
-            path = os.path.join(shown, entry.name)
+            path = prefix + entry.name
             if self.clock() > self.deadline:
                 self.result.complete, self.result.stopped_at = False, path
                 raise _Stop()

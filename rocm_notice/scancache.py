@@ -23,9 +23,12 @@ def _entry(size, mtime, dynamic):
             dynamic.rpath, dynamic.runpath]
 
 
+_NOT_ELF = elfscan.Dynamic(elfscan.NOT_ELF)      # one answer, shared (read only)
+
+
 def _dynamic(entry):
     if entry[2] == "n":
-        return elfscan.Dynamic(elfscan.NOT_ELF)
+        return _NOT_ELF
     _, _, _, bits, machine, needed, rpath, runpath = entry
     return elfscan.Dynamic(elfscan.ELF, bits=bits, machine=machine, needed=needed,
                            rpath=rpath, runpath=runpath)
