@@ -141,16 +141,18 @@ class _Walker:
             self.result.unreadable_examples.append(path)
 
     def top(self, path):
-        """Walk one starting directory; False once the deadline has passed."""
+        """Walk one starting directory (or read one starting file); False once the
+        deadline has passed."""
+        shown = os.path.normpath("/" + path.lstrip("/"))
         try:
             fd = files.open_dir(path, self.root)
         except files.FileProblem:
-            self._unreadable(path)
+            self._one_file(path, shown)
             return True
         if fd is None:
             return True
         try:
-            self._directory(fd, os.path.normpath("/" + path.lstrip("/")), os.fstat(fd).st_dev, 0)
+            self._directory(fd, shown, os.fstat(fd).st_dev, 0)
         except _Stop:
             return False
         except OSError:
@@ -199,14 +201,29 @@ class _Walker:
             finally:
                 os.close(child)
 
-    def _file(self, dir_fd, name, path, info):
+    def _one_file(self, path, shown):
+        """A starting point that is not a directory: a regular file is read as the walk
+        reads one; anything else is unreadable."""
+        fd = files.open_file(path, self.root)
+        if fd is None:
+            self._unreadable(shown)
+            return
+        try:
+            info = os.fstat(fd)
+            self._file(None, None, shown, info, lambda: elfscan.read_fd(fd, info.st_size))
+        except OSError:
+            self._unreadable(shown)
+        finally:
+            os.close(fd)
+
+    def _file(self, dir_fd, name, path, info, reader=None):
         self.result.files += 1
         if info.st_size < 52:                     # smaller than any ELF header
             return
         key = (path, info.st_size, info.st_mtime_ns)
         dynamic = self.cache.get(key) if self.cache is not None else None
         if dynamic is None:
-            dynamic = elfscan.read(name, dir_fd=dir_fd)
+            dynamic = reader() if reader else elfscan.read(name, dir_fd=dir_fd)
             if self.cache is not None and dynamic.kind != elfscan.UNREADABLE:
                 self.cache[key] = dynamic
         if dynamic.kind == elfscan.UNREADABLE:

@@ -1,10 +1,12 @@
 """A scan's result -> the text of ``dnf rocm scan``, its JSON object and its exit status.
 
 Kept apart from the walk so that the command, the notice and the report say the same
-things from the same values.
+things from the same values. File names are anyone's: the text passes every one through
+``notice.clean`` (no terminal escapes, no undecodable bytes); JSON escapes them itself.
 """
 
 from rocm_notice import scan as sc
+from rocm_notice.notice import clean
 
 SCHEMA = 1
 
@@ -73,12 +75,13 @@ def text(result, lost, pending_problem=""):
         hits = [(hit, needs) for hit, needs in hits if needs]
         if hits:
             names = sorted({name for _, needs in hits for name in needs})
-            lines.append(heading % ", ".join(names))
-            lines += ["  %s: %s" % (hit.path, ", ".join(needs)) for hit, needs in hits]
+            lines.append(heading % clean(", ".join(names)))
+            lines += ["  %s: %s" % (clean(hit.path), clean(", ".join(needs)))
+                      for hit, needs in hits]
     if result.still_run:
         lines.append(MSG_STILL_RUN)
-        lines += ["  %s: %s" % (hit.path, "; ".join("%s in %s" % item for item in
-                                                    sorted(hit.found.items())))
+        lines += ["  %s: %s" % (clean(hit.path), clean("; ".join(
+            "%s in %s" % item for item in sorted(hit.found.items()))))
                   for hit in result.still_run]
     if not result.broken:
         what = ("that the pending upgrade removes or that is missing" if lost.pending
@@ -86,18 +89,18 @@ def text(result, lost, pending_problem=""):
                                                else "pending upgrade unknown"))
         lines.append(MSG_NONE % what)
     if pending_problem:
-        lines.append(MSG_PENDING_UNKNOWN % pending_problem)
+        lines.append(MSG_PENDING_UNKNOWN % clean(pending_problem))
     where = "" if result.root in ("", "/") else " inside %s" % result.root
     skipped = ", %d skipped (other filesystems, too deep)" % result.skipped \
         if result.skipped else ""
-    lines.append(MSG_SUMMARY % (", ".join(result.paths), where, result.files, result.elf,
+    lines.append(MSG_SUMMARY % (clean(", ".join(result.paths)), clean(where), result.files, result.elf,
                                 result.unreadable, skipped, result.seconds))
     if result.unreadable_examples:
-        lines.append("  unreadable: %s%s" % (", ".join(result.unreadable_examples),
+        lines.append("  unreadable: %s%s" % (clean(", ".join(result.unreadable_examples)),
                                              ", ..." if result.unreadable > len(
                                                  result.unreadable_examples) else ""))
     if not result.complete:
-        lines.append(MSG_STOPPED % (result.seconds, result.stopped_at))
+        lines.append(MSG_STOPPED % (result.seconds, clean(result.stopped_at)))
     return lines
 
 

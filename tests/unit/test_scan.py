@@ -94,11 +94,17 @@ def test_the_deadline_stops_the_walk_and_says_where(tmp_path, built):
     assert any("Stopped after" in line for line in scanreport.text(result, scan.Lost()))
 
 
-def test_missing_and_file_starting_points_are_harmless(tmp_path, built):
+def test_missing_fifo_and_file_starting_points(tmp_path, built):
     root = tmp_path / "root"
     elf.lay_out(root, built)
-    result = scan.scan(["/nowhere", "/opt/notes.txt"], scan.Lost(pending=[HIP6]), str(root))
-    assert result.files == 0 and result.unreadable == 1 and result.complete
+    result = scan.scan(["/nowhere", "/opt/notes.txt", "/opt/fifo", "/opt/link-out"],
+                       scan.Lost(pending=[HIP6]), str(root))
+    # the link leads out of the root: read inside it, it names nothing
+    assert result.files == 1 and result.unreadable == 2 and result.complete
+    assert result.unreadable_examples == ["/opt/fifo", "/opt/link-out"]
+    one = scan.scan(["/usr/local/bin/app", "/opt/compat/bin/app-compat"],
+                    scan.Lost(pending=[HIP6]), str(root))
+    assert paths_of(one.broken) == ["/usr/local/bin/app"] and len(one.still_run) == 1
 
 
 def test_a_start_that_is_a_link_is_followed_inside_the_root_only(tmp_path, built):
@@ -190,3 +196,19 @@ def test_brief_is_what_the_notice_and_report_carry(tmp_path, built):
     brief = scanreport.brief(result)
     assert brief["count"] == 4 and brief["paths"][0] == "/usr/local/bin/app"
     assert brief["complete"] is True and brief["scanned"] == ["/usr/local", "/opt"]
+
+
+def test_hostile_file_names_reach_the_terminal_clean(tmp_path, built):
+    root = tmp_path / "root"
+    elf.lay_out(root, built)
+    hostile = os.path.join(str(root), "usr/local/bin").encode() + b"/evil\x1b[2J\xff"
+    with open(hostile, "wb") as out:
+        out.write((built / "app").read_bytes())
+    lost = scan.Lost(pending=[HIP6])
+    result = scan.scan(["/usr/local"], lost, str(root))
+    text = "\n".join(scanreport.text(result, lost))
+    assert "  /usr/local/bin/evil[2J: libamdhip64.so.6" in text
+    text.encode("utf-8")                                 # no lone surrogate left to print
+    assert "\x1b" not in text
+    dumped = json.dumps(scanreport.to_json(result, lost))
+    assert dumped.isascii() and "/usr/local/bin/evil\\u001b[2J\\udcff" in dumped
