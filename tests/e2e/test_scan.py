@@ -162,3 +162,25 @@ def test_nothing_is_scanned_when_nothing_crosses(on_64):
     check = on_64.dnf("rocm", "check", "--json")
     assert check.returncode == 0 and json.loads(check.stdout)["broken_programs"] is None
     assert not (on_64.root / CACHE).exists()
+
+
+def test_another_filesystem_inside_a_tree_is_not_crossed(on_64):
+    """A tmpfs mounted in /opt/nfs for this one dnf run (unshare -m): the kernel's
+    st_dev, not a simulation. The program on it is not read; the mount point counts as
+    skipped."""
+    import subprocess
+    mountpoint = on_64.root / "opt" / "nfs"
+    mountpoint.mkdir()
+    app = elf.build() / "app"
+    script = ('mount -t tmpfs tmpfs "$1" && cp "$2" "$1/app" && shift 2 && exec "$@"')
+    run = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(mountpoint), str(app)]
+                         + on_64.dnf_args("rocm", "scan", "/opt", "--json"),
+                         env=on_64.run_env(), stdin=subprocess.DEVNULL, capture_output=True,
+                         text=True, timeout=300)
+    if "mount:" in run.stderr or "unshare:" in run.stderr:
+        pytest.fail("this test needs a private mount (unshare -m, as root): %s" % run.stderr)
+    assert run.returncode == 1, run
+    data = json.loads(run.stdout)
+    assert data["skipped"] == 1
+    assert "/opt/nfs/app" not in [b["path"] for b in data["broken"]]
+    assert [b["path"] for b in data["broken"]] == BROKEN[2:]

@@ -212,3 +212,43 @@ def test_hostile_file_names_reach_the_terminal_clean(tmp_path, built):
     assert "\x1b" not in text
     dumped = json.dumps(scanreport.to_json(result, lost))
     assert dumped.isascii() and "/usr/local/bin/evil\\u001b[2J\\udcff" in dumped
+
+
+def test_unreadable_files_and_directories_are_skipped_and_counted(built):
+    """Run as an unprivileged user (root reads everything), in a child process."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+    base = tempfile.mkdtemp(prefix="rocm-notice-scan-")
+    try:
+        os.chmod(base, 0o755)
+        root = os.path.join(base, "root")
+        elf.lay_out(__import__("pathlib").Path(root), built)
+        os.chmod(os.path.join(root, "usr/local/bin/app"), 0)
+        private = os.path.join(root, "opt/private")
+        os.mkdir(private)
+        shutil.copyfile(str(built / "app"), os.path.join(private, "app"))
+        os.chmod(private, 0)
+        code = ("import json, sys; sys.path.insert(0, %r); from rocm_notice import scan; "
+                "r = scan.scan(['/usr/local', '/opt'], scan.Lost(pending=[%r]), %r); "
+                "print(json.dumps([r.unreadable, r.unreadable_examples, "
+                "[h.path for h in r.broken], r.complete]))"
+                % (str(elf.CHECKOUT), HIP6, root))
+        as_user = None
+        if os.geteuid() == 0:
+            def as_user():
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+        run = subprocess.run([sys.executable, "-c", code], preexec_fn=as_user,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert run.returncode == 0, run.stderr
+        unreadable, examples, broken, complete = json.loads(run.stdout)
+    finally:
+        for directory, _, _ in os.walk(base):
+            os.chmod(directory, 0o755)
+        shutil.rmtree(base)
+    assert complete and unreadable == 3
+    assert examples == ["/usr/local/bin/app", "/opt/broken/app-truncated", "/opt/private"]
+    assert "/usr/local/lib64/libuser.so" in broken and "/usr/local/bin/app" not in broken
