@@ -184,3 +184,21 @@ def test_another_filesystem_inside_a_tree_is_not_crossed(on_64):
     assert data["skipped"] == 1
     assert "/opt/nfs/app" not in [b["path"] for b in data["broken"]]
     assert [b["path"] for b in data["broken"]] == BROKEN[2:]
+
+
+@pytest.mark.parametrize("skip", ["0", "1"])
+def test_a_repository_that_cannot_be_read_still_scans_for_what_is_missing(on_64, skip):
+    """The pending upgrade cannot be told (dnf stops on the repository, or skips it):
+    said in one line; what is missing now is still named; nothing found would be 3."""
+    (on_64.reposdir / "down.repo").write_text(
+        "[down]\nname=unreachable mirror\nbaseurl=file:///nonexistent/rocm-notice-mirror\n"
+        "gpgcheck=0\nenabled=1\nskip_if_unavailable=%s\n" % skip)
+    run = on_64.dnf("rocm", "scan", "--json")
+    assert run.returncode == 1, run
+    data = json.loads(run.stdout)
+    assert data["pending_problem"] and data["pending_lost_sonames"] == []
+    assert [b["path"] for b in data["broken"]] == ["/usr/local/bin/app7"]   # needs 7.1
+    run = on_64.dnf("rocm", "scan", "/opt")
+    assert run.returncode == 3, run
+    assert "What the pending upgrade removes could not be told: " in run.stdout
+    assert "Traceback" not in run.stderr
