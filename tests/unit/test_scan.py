@@ -230,11 +230,14 @@ def test_unreadable_files_and_directories_are_skipped_and_counted(built):
         os.mkdir(private)
         shutil.copyfile(str(built / "app"), os.path.join(private, "app"))
         os.chmod(private, 0)
+        # the package under test (the checkout's, or a buildroot's), where nobody reads it
+        package = os.path.join(base, "lib")
+        shutil.copytree(os.path.dirname(scan.__file__), os.path.join(package, "rocm_notice"))
         code = ("import json, sys; sys.path.insert(0, %r); from rocm_notice import scan; "
                 "r = scan.scan(['/usr/local', '/opt'], scan.Lost(pending=[%r]), %r); "
                 "print(json.dumps([r.unreadable, r.unreadable_examples, "
                 "[h.path for h in r.broken], r.complete]))"
-                % (str(elf.CHECKOUT), HIP6, root))
+                % (package, HIP6, root))
         as_user = None
         if os.geteuid() == 0:
             def as_user():
