@@ -248,7 +248,8 @@ class RocmNotice(dnf.Plugin):
             arrow=_arrow(),
             notes=notes,
             compat=self._available_compat(findings, catalog) if findings else {},
-            gpu_notes=_gpu_notes(findings, facts) if findings else [])
+            gpu_notes=_gpu_notes(findings, facts) if findings else [],
+            broken=self.quick_scan(findings) if findings else None)
 
     def _hold(self):
         from rocm_notice import hold, notice
@@ -339,6 +340,24 @@ class RocmNotice(dnf.Plugin):
         if problem:
             _warn(problem)
 
+    def quick_scan(self, findings):
+        """The programs on disk the upgrade breaks, as far as a scan of scan_paths finds
+        them within notice_scan_seconds (scanreport.brief), or None: no upgrade crossing
+        that removes a soname, the scan turned off, or a failure (never the user's)."""
+        seconds = self.settings.notice_scan_seconds
+        if not (findings.lost_sonames and findings.leading_upgrade and seconds > 0):
+            return None
+        try:
+            from rocm_notice import scan, scanreport
+            result, problem = scan.quick(findings.lost_sonames, self.settings.scan_paths,
+                                         seconds, self.base.conf.installroot or "/")
+            if problem:
+                logger.debug("rocm_notice: scan cache not written: %s", problem)
+            return scanreport.brief(result)
+        except Exception as error:
+            logger.debug("rocm_notice: quick scan failed: %s", _describe(error))
+            return None
+
     def _available_compat(self, findings, catalog):
         """{old line: compat package names the enabled repos offer for what moves}."""
         offered = {}
@@ -356,7 +375,7 @@ class RocmNotice(dnf.Plugin):
 
 # -- `dnf rocm`: the command ------------------------------------------------------------
 
-SUBCOMMANDS = ("status", "check", "lock", "unlock", "allow", "disallow")
+SUBCOMMANDS = ("status", "check", "lock", "unlock", "allow", "disallow", "scan")
 WRITES = ("lock", "unlock", "allow", "disallow")
 
 MSG_COMMAND_BUG = "rocm_notice: internal error: %s (the command stopped there; dnf rocm status shows the state)"
@@ -391,6 +410,8 @@ MSG_ALLOWED = "ROCm %s approved in %s (%s)"
 MSG_DISALLOWED = "ROCm %s no longer approved in %s"
 MSG_NOT_ALLOWED_HERE = ("ROCm %s is not approved by 'dnf rocm allow'%s; nothing changed")
 MSG_APPROVED_ELSEWHERE = " (it is approved in %s: edit that file)"
+MSG_SCAN_FAILED = "rocm_notice: the scan could not run: %s"
+MSG_RELATIVE_IN_ROOT = "'%s' is not an absolute path (with --installroot, name paths inside the root)"
 
 
 class _Unknown(Exception):
@@ -398,8 +419,8 @@ class _Unknown(Exception):
 
 
 class RocmCommand(dnf.cli.Command):
-    """dnf rocm [status|check|lock|unlock|allow X.Y|disallow X.Y] [--json] [--versionlock]
-    [--save FILE] [--metrics DIR] [--motd FILE]"""
+    """dnf rocm [status|check|lock|unlock|allow X.Y|disallow X.Y|scan [PATH ...]] [--json]
+    [--versionlock] [--save FILE] [--metrics DIR] [--motd FILE]"""
 
     aliases = ("rocm",)
     summary = "show, check, hold or approve ROCm release lines (rocm-epel-notice)"
@@ -412,11 +433,15 @@ class RocmCommand(dnf.cli.Command):
             help="status (default): installed and available release lines, policy, holds, "
                  "GPUs; check: what 'dnf upgrade' would do to ROCm (exit 0 nothing, 1 warn, "
                  "2 held or blocked, 3 unknown); lock / unlock: hold the installed line; "
-                 "allow / disallow X.Y: approve a release line")
+                 "allow / disallow X.Y: approve a release line; scan [PATH ...]: programs "
+                 "that need a ROCm library the pending upgrade removes or that is missing "
+                 "(exit 0 none, 1 some, 3 could not tell)")
         parser.add_argument("release", nargs="?", metavar="X.Y",
                             help="release line for allow and disallow")
+        parser.add_argument("paths", nargs="*", metavar="PATH",
+                            help="scan: trees to scan (default: scan_paths, /usr/local /opt)")
         parser.add_argument("--json", action="store_true",
-                            help="status and check: print one JSON object (\"schema\": 1)")
+                            help="status, check and scan: print one JSON object (\"schema\": 1)")
         parser.add_argument("--versionlock", action="store_true",
                             help="lock: also write entries into the versionlock plugin's list")
         parser.add_argument("--save", metavar="FILE",
@@ -430,17 +455,19 @@ class RocmCommand(dnf.cli.Command):
 
     def configure(self):
         opts, sub = self.opts, self.opts.subcommand
-        for given, meant_for, shown in ((opts.json, ("status", "check"), "--json"),
+        for given, meant_for, shown in ((opts.json, ("status", "check", "scan"), "--json"),
                                         (opts.versionlock, ("lock",), "--versionlock"),
                                         (opts.save, ("check",), "--save"),
                                         (opts.metrics, ("check",), "--metrics"),
                                         (opts.motd, ("check",), "--motd"),
-                                        (opts.release, ("allow", "disallow"), opts.release)):
+                                        (opts.release, ("allow", "disallow", "scan"),
+                                         opts.release),
+                                        (opts.paths, ("scan",), " ".join(opts.paths))):
             if given and sub not in meant_for:
                 raise dnf.exceptions.Error(MSG_NOT_FOR % (shown, sub))
         self.plugin.in_command = True
         demands = self.cli.demands
-        if self.opts.subcommand == "check":
+        if self.opts.subcommand in ("check", "scan"):
             pass        # run() loads the sack itself, where a repository error is caught
         elif self.opts.subcommand in ("status", "lock"):
             demands.sack_activation = True
@@ -454,6 +481,8 @@ class RocmCommand(dnf.cli.Command):
     def run(self):
         if self.opts.subcommand == "check":
             return self._run_check()     # answers every failure itself: 3, never 1
+        if self.opts.subcommand == "scan":
+            return self._run_scan()      # likewise
         if self.plugin.settings is None:
             raise dnf.exceptions.Error(MSG_NO_CONFIG)
         from rocm_notice import dropins, locklist
@@ -537,7 +566,8 @@ class RocmCommand(dnf.cli.Command):
         else:
             why = policy.uncertain(findings, self.plugin.settings)
             data = status.check_object(code, actions, why, findings.unknown,
-                                       allowed=self.plugin.settings.allow)
+                                       allowed=self.plugin.settings.allow,
+                                       broken=self.plugin.quick_scan(findings))
             self._print(data, status.check_text(code, actions, _arrow(), why))
             self.cli.demands.success_exit_status = code
             self._publish(code, actions, data)
@@ -599,6 +629,71 @@ class RocmCommand(dnf.cli.Command):
         self.base.resolve()
         findings = self.plugin.findings() or Findings()
         return policy.check(findings, settings) + (findings,)
+
+    def _run_scan(self):
+        """Exit 0 (nothing found), 1 (programs found that break), 3 (could not tell:
+        the scan stopped at its deadline, or could not run). What the pending upgrade
+        removes comes from the same analysis as the notice; when that cannot be told
+        (no repositories), what is missing now is still scanned for."""
+        from rocm_notice import policy, scan, scanreport
+        root = self.base.conf.installroot or "/"
+        try:
+            settings = self.plugin.settings
+            if settings is None:
+                raise _Unknown(MSG_CONFIG_UNREAD)
+            paths = self._scan_paths(settings, root)
+            pending, problem = self._pending_lost()
+            lost = scan.Lost(pending, *self._installed_sonames())
+            result = scan.scan(paths, lost, root, settings.scan_seconds)
+        except Exception as error:   # a bug of ours, a bad path: one line, exit 3
+            reason = str(error) if isinstance(error, (_Unknown, dnf.exceptions.Error)) \
+                else "internal error: %s" % _describe(error)
+            logger.error(MSG_SCAN_FAILED, reason)
+            self.cli.demands.success_exit_status = policy.CHECK_UNKNOWN
+            return
+        self._print(scanreport.to_json(result, lost, problem),
+                    "\n".join(scanreport.text(result, lost, problem)))
+        self.cli.demands.success_exit_status = scanreport.exit_status(result, problem)
+
+    def _scan_paths(self, settings, root):
+        given = ([self.opts.release] if self.opts.release else []) + list(self.opts.paths)
+        if not given:
+            return list(settings.scan_paths)
+        if root != "/":
+            relative = [path for path in given if not os.path.isabs(path)]
+            if relative:
+                raise _Unknown(MSG_RELATIVE_IN_ROOT % relative[0])
+        return [os.path.abspath(path) for path in given]
+
+    def _pending_lost(self):
+        """(sonames the pending upgrade removes, why that could not be told or "")."""
+        try:
+            self._fill_sack()
+            self.base.upgrade_all()
+            self.base.resolve()
+            findings = self.plugin.findings()
+            return (findings.lost_sonames if findings else []), ""
+        except _Unknown as unknown:
+            problem = str(unknown)
+        except dnf.exceptions.Error as error:
+            problem = "%s: %s" % (type(error).__name__, " ".join(str(error).split()))
+        if self.base.sack is None:          # what is installed can still be read
+            self.base.fill_sack(load_system_repo=True, load_available_repos=False)
+        return [], problem
+
+    def _installed_sonames(self):
+        """(every soname an installed package provides, the ROCm packages' ones)."""
+        from rocm_notice import analysis
+        catalog = self.plugin.catalog()
+        provided, rocm = set(), set()
+        for pkg in self.base.sack.query().installed():
+            names = {name for dep in pkg.provides for name in [analysis.soname(str(dep))]
+                     if name}
+            provided |= names
+            if names and catalog.kind(pkg.name, pkg.sourcerpm) is not None:
+                rocm |= names
+        from rocm_notice.scan import stem
+        return provided, {stem(name) for name in rocm}
 
     def _fill_sack(self):
         """Load the metadata here, not through demands, so that dnf's repository errors

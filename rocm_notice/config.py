@@ -26,6 +26,9 @@ ACTIONS = ("warn", "lock", "block")
 BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
             "0": False, "no": False, "false": False, "off": False}
 DEFAULT_REPORT = "/var/lib/rocm-epel-notice/last.json"
+DEFAULT_SCAN_PATHS = ("/usr/local", "/opt")
+DEFAULT_SCAN_SECONDS = 60.0
+DEFAULT_NOTICE_SCAN_SECONDS = 2.0
 
 # Every message starts with the plugin's name, so a user knows who speaks.
 MSG_UNREADABLE = "rocm_notice: cannot read %s; using the other files"
@@ -48,7 +51,9 @@ class Settings(Fields):
 
     _defaults = {"enabled": True, "include": (), "exclude": (), "on_major": "warn",
                  "on_minor": "warn", "allow": (), "report": DEFAULT_REPORT, "origin": {},
-                 "allowed_in": {}, "problems": [], "doubts": []}
+                 "allowed_in": {}, "problems": [], "doubts": [],
+                 "scan_paths": DEFAULT_SCAN_PATHS, "scan_seconds": DEFAULT_SCAN_SECONDS,
+                 "notice_scan_seconds": DEFAULT_NOTICE_SCAN_SECONDS}
 
     def action_for(self, kind):
         """The policy action for a boundary kind (releases.MAJOR or MINOR)."""
@@ -85,6 +90,26 @@ def _parse_path(value):
     return value if os.path.isabs(value) else None
 
 
+def _parse_paths(value):
+    """Absolute paths, separated by commas or blanks (a single value: a later file
+    replaces the whole list)."""
+    paths = tuple(_words(value))
+    return paths if paths and all(os.path.isabs(path) for path in paths) else None
+
+
+def _parse_seconds(value, least=0.0, inclusive=False):
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    fits = least <= seconds if inclusive else least < seconds
+    return seconds if fits and seconds <= 86400 else None
+
+
+def _parse_seconds_or_off(value):
+    return _parse_seconds(value, inclusive=True)
+
+
 # key -> (parser, accepted values for messages, list key?)
 KEYS = {
     "enabled": (_parse_bool, "1, 0, yes, no, true, false, on, off", False),
@@ -94,6 +119,9 @@ KEYS = {
     "include": (_parse_globs, "package names or globs", True),
     "exclude": (_parse_globs, "package names or globs", True),
     "report": (_parse_path, "an absolute path, or none", False),
+    "scan_paths": (_parse_paths, "absolute paths", False),
+    "scan_seconds": (_parse_seconds, "seconds, more than 0 and at most 86400", False),
+    "notice_scan_seconds": (_parse_seconds_or_off, "seconds, at most 86400; 0 = off", False),
 }
 
 

@@ -211,6 +211,47 @@ def list_names(directory, root="/"):
         os.close(descriptor)
 
 
+def open_dir(path, root="/"):
+    """A directory descriptor of ``path`` (links followed inside the root) for a reader
+    that walks from it with ``dir_fd`` (the scan); None when nothing is there. The caller
+    closes it. FileProblem when it is not a directory or cannot be opened."""
+    if not _components(path):
+        try:
+            return os.open(str(root or "/"), _DIR_FLAGS & ~os.O_NOFOLLOW)
+        except OSError as error:
+            raise FileProblem(_shown(path, root), _reason(error)) from None
+    try:
+        with _resolve(path, root) as resolved:
+            return os.open(resolved.name, _DIR_FLAGS, dir_fd=resolved.dir_fd)
+    except FileProblem as problem:
+        if problem.missing:
+            return None
+        raise
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise FileProblem(_shown(path, root), _reason(error)) from None
+
+
+def open_file(path, root="/"):
+    """A read-only, non-blocking descriptor of the regular file ``path`` (links followed
+    inside the root), or None when there is none. The caller closes it; no FileProblem:
+    this answers "is a usable file there", as the dynamic loader asks it."""
+    try:
+        with _resolve(path, root) as resolved:
+            descriptor = os.open(resolved.name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW
+                                 | os.O_CLOEXEC | os.O_NOCTTY, dir_fd=resolved.dir_fd)
+    except (FileProblem, OSError):
+        return None
+    try:
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return descriptor
+    except OSError:
+        pass
+    os.close(descriptor)
+    return None
+
+
 def exists(path, root="/"):
     """True when something is at ``path`` (links followed inside the root)."""
     try:

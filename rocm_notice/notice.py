@@ -39,6 +39,10 @@ STAY_NEXT = ("  To hold ROCm on its installed line at the next crossing: set '%s
              "in %s.")
 COMPAT = "  To keep %s beside %s instead: dnf install %s"
 NOTES = "  Release notes for ROCm %s: %s"
+BROKEN_HERE = "  Built here against %s and broken by this update: %s%s"
+BROKEN_MORE = " (+%d more: dnf rocm scan)"
+BROKEN_EARLY = " (the quick look stopped early: dnf rocm scan looks further)"
+BROKEN_SHOWN = 3
 
 
 def arrow(stream):
@@ -74,12 +78,14 @@ class Context(Fields):
     """What the adapter knows about this run, beyond the findings: ``notes`` maps a Line
     to its release notes URL, ``compat`` an old Line to the compat packages offered,
     ``gpu_notes`` says what the move means for this machine's GPUs; ``front_end``
-    names a program that applies the change without a prompt (PackageKit, microdnf)."""
+    names a program that applies the change without a prompt (PackageKit, microdnf);
+    ``broken`` is the quick scan's ``scanreport.brief`` (None when none ran)."""
 
     _defaults = {"config_path": "/etc/dnf/plugins/rocm_notice.conf",
                  "dropin_dir": "/etc/dnf/plugins/rocm_notice.d", "assumeyes": False,
                  "releasever": "", "releasever_minor": "", "arrow": "\u2192",
-                 "notes": {}, "compat": {}, "gpu_notes": [], "front_end": ""}
+                 "notes": {}, "compat": {}, "gpu_notes": [], "front_end": "",
+                 "broken": None}
 
 
 def _system(context):
@@ -116,6 +122,13 @@ def lines(findings, context):
     first = findings.leading_upgrade
     if first:
         out.append(REBUILD % (first.old_line, first.new_line))
+        found = context.broken
+        if found and found["count"]:
+            more = found["count"] - BROKEN_SHOWN
+            tail = BROKEN_MORE % more if more > 0 else ""
+            out.append(BROKEN_HERE % (first.old_line, ", ".join(
+                clean(p) for p in found["paths"][:BROKEN_SHOWN]),
+                tail + ("" if found["complete"] else BROKEN_EARLY)))
     out.extend(GPU % note for note in context.gpu_notes)   # of the upgrade, or a downgrade
     if findings.consumers and first:
         out.append(CONSUMERS % (first.new_line, names(p.name for p in findings.consumers)))

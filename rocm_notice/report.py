@@ -12,7 +12,7 @@ import re
 
 from rocm_notice import __version__, files, notice
 
-SCHEMA = 2        # 2: "applied", "via", "program", "applied_time" added
+SCHEMA = 2        # 2: "applied", "via", "program", "applied_time" added; later "broken_programs"
 WARN = "warn"
 HOLD = "hold"
 BLOCK = "block"
@@ -49,6 +49,13 @@ def _crossing(crossing):
     }
 
 
+def _broken(brief):
+    """The quick scan's findings (None when no scan ran), file names made printable."""
+    if brief is None:
+        return None
+    return dict(brief, paths=[notice.clean(p) for p in brief["paths"]])
+
+
 def build(decision, context, command="", findings=None, hold=None, blocked=()):
     """The report as a JSON-ready dict."""
     data = {
@@ -67,6 +74,7 @@ def build(decision, context, command="", findings=None, hold=None, blocked=()):
         "hold": None,
         "blocked": [{"from": str(c.old_line), "to": str(c.new_line), "boundary": c.kind}
                     for c in blocked],
+        "broken_programs": _broken(context.broken),
     }
     if findings is not None:
         data["findings"] = [_crossing(c) for c in findings.crossings]

@@ -94,10 +94,11 @@ def text(status):
     return "\n".join(out)
 
 
-def check_object(code, actions, error="", unknown=(), allowed=()):
+def check_object(code, actions, error="", unknown=(), allowed=(), broken=None):
     """The ``dnf rocm check --json`` object (``error`` says why, with status 3;
     ``unknown`` names incoming ROCm packages whose release line cannot be read;
-    ``approved``: the target line is in ``allowed``, so "warn" was chosen, not defaulted)."""
+    ``approved``: the target line is in ``allowed``, so "warn" was chosen, not defaulted;
+    ``broken``: the quick scan's ``scanreport.brief``, None when none ran)."""
     return {
         "schema": SCHEMA,
         "status": code,
@@ -108,6 +109,8 @@ def check_object(code, actions, error="", unknown=(), allowed=()):
                        "approved": c.new_line in allowed,
                        "packages": sorted({clean(x.new.name) for x in c.changes})}
                       for c, action in actions],
+        "broken_programs": None if broken is None else dict(
+            broken, paths=[clean(p) for p in broken["paths"]]),
     }
 
 

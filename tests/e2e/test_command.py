@@ -263,7 +263,7 @@ def test_help_lists_the_subcommands(sandbox):
     sandbox.use_repos(epel=stacks.epel_10_1())
     run = sandbox.dnf("rocm", "--help")
     assert run.returncode == 0, run
-    assert "{status,check,lock,unlock,allow,disallow}" in run.stdout
+    assert "{status,check,lock,unlock,allow,disallow,scan}" in run.stdout
 
 
 def test_status_names_the_gpus_and_what_the_newest_line_means_for_them(sandbox, tmp_path):

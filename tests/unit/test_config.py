@@ -138,6 +138,10 @@ def test_bad_value_in_drop_in_keeps_the_main_files_stricter_value(tmp_path):
     ("allow", "7.1, seven"),
     ("allow", "7"),
     ("report", "relative/report.json"),
+    ("scan_paths", "/opt home"),
+    ("scan_paths", ""),
+    ("scan_seconds", "0"),
+    ("scan_seconds", "soon"),
 ])
 def test_each_bad_value_is_reported_and_ignored(tmp_path, key, value):
     main_file(tmp_path, "[main]\n%s = %s\n" % (key, value))
@@ -406,3 +410,13 @@ def test_an_installroots_own_configuration_is_read_inside_it(tmp_path):
     # Without the root, the same directory read on the host follows the link.
     settings, _ = config.load([str(confdir)])
     assert settings.on_major == "block"
+
+def test_scan_paths_is_replaced_as_a_whole_by_a_later_file(tmp_path):
+    main_file(tmp_path, "[main]\nscan_paths = /opt, /usr/local /srv\nscan_seconds = 2.5\n")
+    settings, problems = load(tmp_path)
+    assert problems == [] and settings.scan_paths == ("/opt", "/usr/local", "/srv")
+    assert settings.scan_seconds == 2.5
+    drop_in(tmp_path, "10-site.conf", "[main]\nscan_paths = /home/alice\n")
+    settings, _ = load(tmp_path)
+    assert settings.scan_paths == ("/home/alice",)
+    assert config.Settings().scan_paths == ("/usr/local", "/opt")

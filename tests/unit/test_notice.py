@@ -69,6 +69,23 @@ def test_sonames_that_go_away_are_listed(major):
     assert "rebuild" in shown
 
 
+def _brief(paths, complete=True):
+    return {"paths": paths, "count": len(paths), "complete": complete, "scanned": ["/opt"],
+            "files": 9, "seconds": 0.1}
+
+
+def test_programs_built_here_are_named_up_to_three_then_counted(major):
+    shown = text(major, broken=_brief(["/usr/local/bin/llama-server", "/opt/app/lib/libfoo.so"]))
+    assert ("  Built here against 6.4 and broken by this update: /usr/local/bin/llama-server, "
+            "/opt/app/lib/libfoo.so\n") in shown + "\n"
+    many = text(major, broken=_brief(["/opt/%d\x1b[2J" % n for n in range(6)]))
+    assert "broken by this update: /opt/0[2J, /opt/1[2J, /opt/2[2J (+3 more: dnf rocm scan)" in many
+    early = text(major, broken=_brief(["/opt/a"], complete=False))
+    assert "/opt/a (the quick look stopped early: dnf rocm scan looks further)" in early
+    assert "Built here" not in text(major, broken=_brief([]))
+    assert "Built here" not in text(major)
+
+
 def test_epel_minors_and_releasever_are_shown(major):
     shown = text(major, releasever="10", releasever_minor="1")
     assert "10.1 \u2192 10.2" in shown

@@ -189,7 +189,8 @@ def crossing(kind, old, new, names):
 
 def test_check_with_nothing_pending():
     assert status.check_object(0, []) == {"schema": 1, "status": 0, "error": "",
-                                          "unknown": [], "crossings": []}
+                                          "unknown": [], "crossings": [],
+                                          "broken_programs": None}
     assert status.check_text(0, []) == "ROCm: no release line change pending"
 
 
@@ -204,7 +205,8 @@ def test_check_of_a_major_crossing_for_each_action(action, code, says):
         "schema": 1, "status": code, "error": "", "unknown": [],
         "crossings": [{"from": "6.4", "to": "7.1", "boundary": "major", "downgrade": False,
                        "action": action, "approved": False,
-                       "packages": ["rocblas", "rocm-hip"]}]}
+                       "packages": ["rocblas", "rocm-hip"]}],
+        "broken_programs": None}
     assert status.check_text(code, [(up, action)]) == \
         "ROCm 6.4 -> 7.1 (major): 2 packages " + says
 
@@ -238,3 +240,11 @@ def test_check_object_says_why_when_dnf_cannot_resolve():
     found = status.check_object(3, [], "DepsolveError: nothing provides libnowhere.so.1\x1b[2J")
     assert found["status"] == 3 and found["crossings"] == []
     assert found["error"] == "DepsolveError: nothing provides libnowhere.so.1[2J"
+
+
+def test_check_object_carries_the_quick_scans_files_made_printable():
+    up = crossing(MAJOR, Line(6, 4), Line(7, 1), ["rocblas"])
+    brief = {"paths": ["/opt/a\x1b[2J", "/usr/local/bin/b"], "count": 2, "complete": True,
+             "scanned": ["/opt"], "files": 10, "seconds": 0.1}
+    found = status.check_object(1, [(up, "warn")], broken=brief)["broken_programs"]
+    assert found == dict(brief, paths=["/opt/a[2J", "/usr/local/bin/b"])
