@@ -568,6 +568,11 @@ def main():
                                                         c["available"].items()),
                                               c["installed"]["rocm"], c["installed"]["norocm"]))
     say(corpus_line)
+    load = os.getloadavg()
+    load_line = ("machine load at the start: %.2f %.2f %.2f (1, 5, 15 min) on %d CPUs, shared "
+                 "with other work: wall-clock figures are noisy, targets are decided on own "
+                 "time and instruction counts" % (load + (os.cpu_count() or 1,)))
+    say(load_line)
 
     tiny = tiny_mod.build(log=say)
     say("tiny sandbox: %d packages on offer at most (the EPEL 10.1 stack of tests/e2e/stacks.py),"
@@ -779,6 +784,7 @@ def main():
         for line in queries.stdout.rstrip().splitlines():
             say(line)
     say()
+    say("machine load at the end: %.2f %.2f %.2f (1, 5, 15 min)" % os.getloadavg())
     say("bench: done in %.0f s" % (time.monotonic() - start))
     if not opts.no_results:
         write_results(info, build_line, corpus_line, out, importtime)
