@@ -1,7 +1,7 @@
 """The tiny sandbox of `make bench`: the EPEL 10.1 ROCm stack of tests/e2e/stacks.py.
 
 Beside the 20,000-package corpus, a machine with 11 packages installed (the 9 ROCm
-packages of EPEL 10.1, python3-torch, zstd-tools) and a repository of at most 14: here
+packages of EPEL 10.1, python3-torch, zstd-tools) and a repository of at most 13: here
 dnf's own work is small (about 140 ms), so the plugin's fixed cost (loading, configuring)
 shows. Built with the test harness's fixture builder (tests/harness/fixtures.py, cached
 and content-addressed), installed with real dnf without plugins, and kept under
