@@ -12,7 +12,8 @@ repository. Two installroots are prepared from it with real dnf and kept:
 
 Repositories: ``base`` (EPEL 10.1: exactly what is installed), ``updates`` (EPEL 10.2:
 the 7.1 line of the same 60 packages, consumers rebuilt for ``.so.7``, 500 unrelated
-upgrades, two compat packages) and ``bulk`` (the rest of the 20,000: packages that are
+upgrades, two compat packages), ``patches`` (ROCm 6.4.3: a patch release of the installed
+line, the everyday case on a GPU machine) and ``bulk`` (the rest of the 20,000: packages that are
 never installed, with dependency trees among themselves and on installed packages).
 
 Built once and cached under .cache/bench/<key>/, keyed by the corpus definition below;
@@ -45,9 +46,14 @@ TOTAL_AVAILABLE = 20000
 INSTALLED_UNRELATED = 900
 UPGRADED_UNRELATED = 500
 CONSUMERS = 40
+REPOS = ("base", "updates", "patches", "bulk")
+CROSSING = ("base", "updates", "bulk")      # what the crossing and no-ROCm modes see
+EVERYDAY = ("base", "patches", "bulk")      # only ROCm patch updates on offer
 
 OLD = {"rocm": "6.4.2", "dist": "1.el10_1", "llvm": "19", "so": 0}
 NEW = {"rocm": "7.1.1", "dist": "1.el10_2", "llvm": "20", "so": 1}
+# The everyday case: a patch release of the installed line (same sonames, same dist tag).
+PATCH = dict(OLD, rocm="6.4.3")
 
 # Base names (from rocm_notice/data/packages.ini [rocm]) installed with their -devel.
 ROCM_BASES = [
@@ -174,8 +180,9 @@ def definition():
     updates = (rocm_line(NEW) + consumers(NEW) + unrelated(upgrade=True)
                + [_pkg("rocblas6.4", OLD["rocm"], NEW["dist"]),
                   _pkg("rocm-hip6.4", OLD["rocm"], NEW["dist"])])
-    return {"base": base, "updates": updates,
-            "bulk": bulk(TOTAL_AVAILABLE - len(base) - len(updates))}
+    patches = rocm_line(PATCH)
+    return {"base": base, "updates": updates, "patches": patches,
+            "bulk": bulk(TOTAL_AVAILABLE - len(base) - len(updates) - len(patches))}
 
 
 def rocm_names():
@@ -239,7 +246,7 @@ class Corpus:
 
     def __init__(self, path):
         self.path = Path(path)
-        self.repos = {name: self.path / "repos" / name for name in ("base", "updates", "bulk")}
+        self.repos = {name: self.path / "repos" / name for name in REPOS}
         self.prepared = {"rocm": self.path / "prepared" / "rocm",
                          "norocm": self.path / "prepared" / "norocm"}
         info = self.path / "built.json"
@@ -248,7 +255,7 @@ class Corpus:
     def root(self, which):
         return self.prepared[which] / "root"
 
-    def repo_files(self, reposdir, repos=("base", "updates", "bulk")):
+    def repo_files(self, reposdir, repos=CROSSING):
         reposdir = Path(reposdir)
         reposdir.mkdir(parents=True, exist_ok=True)
         for old in reposdir.glob("*.repo"):
@@ -318,7 +325,7 @@ def build(log=print):
     _dnf(norocm, "-y", "remove", *(rocm_names() + CONSUMER_NAMES))
     # Warm dnf's metadata and solv caches inside both roots, with every repository.
     for sandbox in (rocm, norocm):
-        corpus.repo_files(sandbox.reposdir)
+        corpus.repo_files(sandbox.reposdir, REPOS)
         _dnf(sandbox, "makecache")
     counts = {which: len(_rpm_qa(sandbox)) for which, sandbox
               in (("rocm", rocm), ("norocm", norocm))}

@@ -24,20 +24,26 @@
    cProfile of the plugin's code in every mode that missed a target.
 5. Writes bench/RESULTS.md (unless --no-results).
 
-How a target is decided. Wall-clock times are of whole dnf runs (what a user waits
-for). Per round, ratio = mode / baseline of that same round; the wall overhead is the
-median of those ratios minus 1; the spread printed is their min..max. Noise is measured,
-not assumed: a second, identical baseline ("baseline-2") runs in every round, and the A/A
-noise is half the interquartile range of baseline-2 / baseline. An overhead target
-passes only when BOTH the wall overhead and the plugin's own in-process time (module
-import + __init__ + hooks, median of the in-process runs) divided by the baseline's
-median wall time are within the limit: the wall figure catches costs outside our hooks
-(and is what users see), the own time is free of noise and of what dnf skips after a
-block (a blocked run prints no transaction table, which hides the plugin's cost in the
-wall figure). The no-ROCm mode is compared with a plugin-disabled run on the same
-no-ROCm root ("norocm-baseline"). "lock no slower than versionlock" passes when the
-median of the per-round lock / versionlock ratios is <= 1 + max(1 %, A/A noise); both
-must produce the same transaction (checked and printed).
+Modes come in threes where the question is "what does the plugin cost": the
+plugin-disabled baseline, the do-nothing plugin (bench_noop: dnf's plugin machinery alone)
+and ours, on the same root with the same offer, in the same rounds. Works: a crossing
+(6.4 -> 7.1 on offer), the everyday case (ROCm 6.4 installed, only 6.4.3 patch updates on
+offer), no ROCm installed; each on the 20,000-package corpus and on the tiny sandbox
+(bench/tiny.py: the EPEL 10.1 stack of tests/e2e/stacks.py, 11 packages installed, up
+to 13 on offer; dnf's own work is ~140 ms and the plugin's fixed cost shows).
+
+How a target is decided. The machine this runs on is shared and noisy: wall-clock
+ratios of whole dnf runs move by several per cent from run to run (the A/A pair shows
+by how much), more than the 1 % targets. So a target is decided on two figures that are
+free of that noise: the plugin's own in-process time (module import + __init__ + hooks,
+median of the in-process runs) divided by the baseline's median wall time, and, where
+counted, the instructions of one whole run under callgrind against its baseline's. Both
+must be within the limit. The wall overhead (median of per-round mode / baseline
+ratios, with min..max and the A/A noise, a second identical baseline "baseline-2" in
+every round) and the do-nothing plugin's are printed beside them: what users see, for
+reference. "lock no slower than versionlock" passes when the median of the per-round lock
+/ versionlock ratios is <= 1 + max(1 %, A/A noise); both must produce the same
+transaction (checked and printed).
 
 All runs: bytecode caches on (PYTHONDONTWRITEBYTECODE unset) in a cache directory of
 their own (PYTHONPYCACHEPREFIX=.cache/bench/pycache), as on an installed system where
@@ -64,6 +70,7 @@ sys.path.insert(0, str(CHECKOUT))
 sys.path.insert(0, str(HERE))
 
 import corpus as corpus_mod  # noqa: E402
+import tiny as tiny_mod  # noqa: E402
 from tests.harness.sandbox import Sandbox  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
@@ -77,7 +84,7 @@ PROFILES = corpus_mod.CACHE / "profiles"
 UPGRADE = ("--assumeno", "upgrade")
 WARN_CONF = "[main]\nenabled = 1\n"
 
-LIMIT_NO_ROCM = 0.02
+LIMIT_NO_ROCM = 0.01          # no ROCm installed, and the everyday case
 LIMIT_CROSSING = 0.05
 LIMIT_IMPORT = 0.020
 
@@ -86,10 +93,12 @@ LIMIT_IMPORT = 0.020
 class Mode:
     name: str
     what: str
-    root: str = "rocm"
+    root: str = "rocm"             # rocm, norocm (the corpus); tiny-rocm, tiny-norocm
+    repos: str = "crossing"        # what is on offer: crossing or everyday
     conf: str = WARN_CONF
     args: tuple = UPGRADE
     ours: bool = True              # False: --disableplugin=rocm_notice
+    noop: bool = False             # the do-nothing plugin loaded (ours disabled)
     versionlock: bool = False
     returncode: int = 1
     stderr_has: str = "Operation aborted."
@@ -98,9 +107,22 @@ class Mode:
     baseline: str = "baseline"
 
 
+def _trio(prefix, what, root, repos, **plugin_on):
+    """The plugin-disabled baseline, the do-nothing plugin and ours, on one work."""
+    base = prefix + "-baseline"
+    return [Mode(base, what + ", plugin disabled", root=root, repos=repos, ours=False,
+                 quiet=True, baseline=base),
+            Mode(prefix + "-noop", what + ", do-nothing plugin", root=root, repos=repos,
+                 ours=False, noop=True, quiet=True, baseline=base),
+            Mode(prefix, what + ", plugin on (warn)", root=root, repos=repos, baseline=base,
+                 **dict({"quiet": True}, **plugin_on))]
+
+
 MODES = [
     Mode("baseline", "plugin disabled (--disableplugin=rocm_notice)", ours=False, quiet=True),
     Mode("baseline-2", "the same again (A/A noise)", ours=False, quiet=True),
+    Mode("noop", "do-nothing plugin, crossing on offer (ours disabled)", ours=False,
+         noop=True, quiet=True),
     Mode("warn", "warn, crossing 6.4 -> 7.1 present",
          stderr_has="rocm_notice: this transaction moves ROCm 6.4"),
     Mode("lock", "on_major = lock", conf="[main]\non_major = lock\n",
@@ -109,18 +131,39 @@ MODES = [
          stderr_has="Error: rocm_notice: blocked by policy"),
     Mode("versionlock", "stock versionlock holds the same set, ours disabled",
          ours=False, versionlock=True, quiet=True),
-    Mode("norocm-baseline", "no ROCm installed, plugin disabled", root="norocm", ours=False,
-         quiet=True, baseline="norocm-baseline"),
-    Mode("norocm", "no ROCm installed, plugin on (warn)", root="norocm", quiet=True,
-         baseline="norocm-baseline"),
+] + _trio("everyday", "ROCm 6.4 installed, only 6.4.3 patch updates", "rocm", "everyday") \
+  + _trio("norocm", "no ROCm installed", "norocm", "crossing") + [
     Mode("status", "dnf rocm status", args=("rocm", "status"), returncode=0,
          stderr_has="", stdout_has="6.4: 60 packages"),
     Mode("check", "dnf rocm check", args=("rocm", "check"), returncode=1,
          stderr_has="", stdout_has="7.1"),
-]
+] + _trio("tiny-crossing", "tiny: crossing 6.4 -> 7.1 on offer", "tiny-rocm", "crossing",
+          quiet=False, stderr_has="rocm_notice: this transaction moves ROCm 6.4") \
+  + _trio("tiny-everyday", "tiny: only 6.4.3 patch updates", "tiny-rocm", "everyday") \
+  + _trio("tiny-norocm", "tiny: no ROCm installed", "tiny-norocm", "crossing")
 BY_NAME = {m.name: m for m in MODES}
-INPROC = ["baseline", "warn", "lock", "block", "versionlock", "norocm-baseline", "norocm",
-          "status", "check"]
+INPROC = ["baseline", "warn", "lock", "block", "versionlock", "everyday-baseline", "everyday",
+          "norocm-baseline", "norocm", "status", "check", "tiny-crossing-baseline",
+          "tiny-crossing", "tiny-everyday-baseline", "tiny-everyday", "tiny-norocm-baseline",
+          "tiny-norocm"]
+# The do-nothing plugin: what dnf's plugin machinery alone costs (loading a module,
+# instantiating a class, calling hooks that return at once).
+NOOP_PLUGIN = '''"""bench: a dnf plugin that does nothing."""
+import dnf
+
+
+class BenchNoop(dnf.Plugin):
+    name = "bench_noop"
+
+    def config(self):
+        pass
+
+    def sack(self):
+        pass
+
+    def resolved(self):
+        pass
+'''
 
 
 @dataclass
@@ -213,6 +256,25 @@ def versionlock_list(corpus, path):
     path.write_text("\n".join(lines) + "\n")
 
 
+class Roots:
+    """The prepared installroots and repositories of the corpus and the tiny sandbox."""
+
+    def __init__(self, corpus, tiny):
+        self.corpus, self.tiny = corpus, tiny
+
+    def root(self, which):
+        if which.startswith("tiny-"):
+            return self.tiny.root(which[len("tiny-"):])
+        return self.corpus.root(which)
+
+    def repo_files(self, reposdir, mode):
+        if mode.root.startswith("tiny-"):
+            self.tiny.repo_files(reposdir, mode.repos)
+        else:
+            self.corpus.repo_files(reposdir, corpus_mod.EVERYDAY if mode.repos == "everyday"
+                                   else corpus_mod.CROSSING)
+
+
 def prepare(corpus, modes):
     if WORK.exists():
         shutil.rmtree(WORK)
@@ -231,7 +293,14 @@ def prepare(corpus, modes):
             vl.mkdir(parents=True)
             (vl / "versionlock.py").symlink_to(VERSIONLOCK)
             pluginpath.append(vl)
+        if mode.noop:
+            noop = path / "noop-plugin"
+            noop.mkdir(parents=True)
+            (noop / "bench_noop.py").write_text(NOOP_PLUGIN)
+            pluginpath.append(noop)
         sandbox = Sandbox(path, plugin_conf=mode.conf, pluginpath=pluginpath)
+        if mode.noop:
+            (sandbox.confdir / "bench_noop.conf").write_text("[main]\nenabled = 1\n")
         if mode.versionlock:
             locklist = path / "versionlock.list"
             versionlock_list(corpus, locklist)
@@ -239,7 +308,7 @@ def prepare(corpus, modes):
                 "[main]\nenabled = 1\nlocklist = %s\n" % locklist)
         shutil.rmtree(sandbox.root)            # the empty one Sandbox made
         sandbox.root = roots[mode.root]
-        corpus.repo_files(sandbox.reposdir)
+        corpus.repo_files(sandbox.reposdir, mode)
         runners[mode.name] = Runner(mode, sandbox, bench_env(sandbox))
     return runners
 
@@ -266,8 +335,10 @@ def paired(runners, name, against):
 # -- instruction counts ------------------------------------------------------------------
 
 # Pairs whose difference is small against the wall-clock noise: counted under callgrind.
-COUNTED = ["baseline", "baseline-2", "warn", "versionlock", "lock", "norocm-baseline",
-           "norocm"]
+COUNTED = ["baseline", "baseline-2", "warn", "versionlock", "lock", "everyday-baseline",
+           "everyday", "norocm-baseline", "norocm", "tiny-crossing-baseline",
+           "tiny-crossing-noop", "tiny-crossing", "tiny-everyday-baseline", "tiny-everyday-noop",
+           "tiny-everyday", "tiny-norocm-baseline", "tiny-norocm-noop", "tiny-norocm"]
 
 
 def count_instructions(runner, root):
@@ -497,7 +568,18 @@ def main():
                                                         c["available"].items()),
                                               c["installed"]["rocm"], c["installed"]["norocm"]))
     say(corpus_line)
+    load = os.getloadavg()
+    load_line = ("machine load at the start: %.2f %.2f %.2f (1, 5, 15 min) on %d CPUs, shared "
+                 "with other work: wall-clock figures are noisy, targets are decided on own "
+                 "time and instruction counts" % (load + (os.cpu_count() or 1,)))
+    say(load_line)
 
+    tiny = tiny_mod.build(log=say)
+    say("tiny sandbox: %d packages on offer at most (the EPEL 10.1 stack of tests/e2e/stacks.py),"
+        " installed: %d with ROCm, %d without" % (max(tiny.info["available"].values()),
+                                                 tiny.info["installed"]["rocm"],
+                                                 tiny.info["installed"]["norocm"]))
+    corpus = Roots(corpus, tiny)
     runners = prepare(corpus, MODES)
     say("warm-up (two untimed runs per mode, outputs checked)...")
     for runner in runners.values():
@@ -563,8 +645,8 @@ def main():
         say("%-16s %-52s %8.3f %7.3f..%-6.3f %7.3f %7.3f..%-6.3f %7.3f %8.1f %s" % (
             mode.name, mode.what, row["median"], row["min"], row["max"],
             row["ratio"], row["rmin"], row["rmax"], row["cpu"], row["rss"], tx))
-    say("(ratio of the norocm modes: against norocm-baseline; of the others: against "
-        "baseline. A/A noise: baseline-2/baseline ratios %s, half-IQR %.1f %%)"
+    say("(ratio: against the mode's own plugin-disabled baseline, on the same root with the "
+        "same offer (baseline for the crossing modes, X-baseline for X and X-noop). A/A noise: baseline-2/baseline ratios %s, half-IQR %.1f %%)"
         % (" ".join("%.3f" % x for x in aa), noise * 100))
 
     # -- in-process table ---------------------------------------------------------------
@@ -611,10 +693,9 @@ def main():
     else:
         say("Instructions executed by whole dnf runs (callgrind, user space, PYTHONHASHSEED=0,"
             " one run each)")
-        against = {"baseline-2": "baseline", "warn": "baseline", "lock": "versionlock",
-                   "norocm": "norocm-baseline"}
         for name in COUNTED:
-            other = against.get(name)
+            other = ("versionlock" if name == "lock" else None if name.endswith("baseline")
+                     or name == "versionlock" else BY_NAME[name].baseline)
             say("%-16s %15s%s" % (name, "{:,}".format(counts[name]),
                                   "   %+.2f %% of %s" % (100.0 * (counts[name] / counts[other] - 1),
                                                          other) if other else ""))
@@ -635,20 +716,31 @@ def main():
         if not ok and mode:
             failed.append(mode)
 
-    for name, limit in (("norocm", LIMIT_NO_ROCM), ("warn", LIMIT_CROSSING),
-                        ("lock", LIMIT_CROSSING), ("block", LIMIT_CROSSING)):
+    for name, limit in (("norocm", LIMIT_NO_ROCM), ("everyday", LIMIT_NO_ROCM),
+                        ("warn", LIMIT_CROSSING), ("lock", LIMIT_CROSSING),
+                        ("block", LIMIT_CROSSING), ("tiny-norocm", LIMIT_NO_ROCM),
+                        ("tiny-everyday", LIMIT_NO_ROCM), ("tiny-crossing", LIMIT_CROSSING)):
         row = rows[name]
         overhead = row["ratio"] - 1
         base = BY_NAME[name].baseline
         base_wall = rows[base]["median"]
         own_share = inproc[name]["own"] / base_wall
+        extra = None
+        if counts is not None and name in COUNTED:
+            other = "versionlock" if name == "lock" else base
+            extra = counts[name] / counts[other] - 1
+        noop = BY_NAME.get(base[:-len("baseline")] + "noop") if base.endswith("baseline") \
+            else BY_NAME.get("noop")
+        beside = (", do-nothing plugin %+.1f %% wall" % ((rows[noop.name]["ratio"] - 1) * 100)
+                  if noop else "")
         target("overhead %s <= %d %%" % (name, limit * 100),
-               overhead <= limit and own_share <= limit,
-               "%+.1f %% of %s wall (per-round %+.1f..%+.1f %%; A/A noise +-%.1f %%); "
-               "plugin's own time %.1f ms = %.1f %%%s"
-               % (overhead * 100, base, (row["rmin"] - 1) * 100, (row["rmax"] - 1) * 100,
-                  noise * 100, inproc[name]["own"] * 1000, 100 * own_share,
-                  counted(name, base) if name in COUNTED else ""), name)
+               own_share <= limit and (extra is None or extra <= limit),
+               "plugin's own time %.1f ms = %.1f %% of %s wall%s; wall %+.1f %% (per-round "
+               "%+.1f..%+.1f %%; A/A noise +-%.1f %%%s)"
+               % (inproc[name]["own"] * 1000, 100 * own_share, base,
+                  counted(name, "versionlock" if name == "lock" else base)
+                  if name in COUNTED else "", overhead * 100, (row["rmin"] - 1) * 100,
+                  (row["rmax"] - 1) * 100, noise * 100, beside), name)
     lv = paired(runners, "lock", "versionlock")
     tol = max(0.01, noise)
     lock_tx, vl_tx = runners["lock"].transaction, runners["versionlock"].transaction
@@ -662,7 +754,9 @@ def main():
            "%.2f ms" % (imp["plugin"] * 1000))
 
     # -- profiles -----------------------------------------------------------------------
-    profiled = sorted(set(failed) | ({"warn", "lock", "block", "norocm"} if opts.profile
+    profiled = sorted(set(failed) | ({"warn", "lock", "block", "everyday", "norocm",
+                                      "tiny-crossing", "tiny-everyday", "tiny-norocm"}
+                                     if opts.profile
                                      else set()), key=INPROC.index)
     profiles = {}
     if profiled:
@@ -690,6 +784,7 @@ def main():
         for line in queries.stdout.rstrip().splitlines():
             say(line)
     say()
+    say("machine load at the end: %.2f %.2f %.2f (1, 5, 15 min)" % os.getloadavg())
     say("bench: done in %.0f s" % (time.monotonic() - start))
     if not opts.no_results:
         write_results(info, build_line, corpus_line, out, importtime)

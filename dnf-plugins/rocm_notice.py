@@ -98,7 +98,9 @@ class RocmNotice(dnf.Plugin):
 
     def __init__(self, base, cli):
         super(RocmNotice, self).__init__(base, cli)
-        self.settings = None
+        self._settings = None
+        self._settings_read = False
+        self.confdirs = []
         self._catalog = None
         self._held = None
         self._hold_failed = ""
@@ -110,16 +112,28 @@ class RocmNotice(dnf.Plugin):
     # -- hooks: guard clauses, then one call into the core --------------------------
 
     def config(self):
-        try:
-            self._load_config()
-        except Exception as error:  # never a traceback in the user's dnf run
-            _warn(MSG_INTERNAL, _describe(error))
+        """Nothing to do yet: the files are read when a hook first needs them (see
+        ``settings``), so a command that only looks (list, info, repoquery) pays nothing."""
+
+    @property
+    def settings(self):
+        return self.read_settings()
+
+    def read_settings(self):
+        """The settings, read on first use, once per run: their problems are reported then,
+        once. None when reading them failed (a bug: one line, and our hooks stay out)."""
+        if not self._settings_read:
+            self._settings_read = True
+            try:
+                self._load_config()
+            except Exception as error:  # never a traceback in the user's dnf run
+                _warn(MSG_INTERNAL, _describe(error))
+        return self._settings
 
     def sack(self):
-        if self.settings is None or self.in_command or not self._resolving():
+        if self.in_command or not self._resolving() or self.settings is None:
             return
-        from rocm_notice import policy
-        if not policy.has_lock(self.settings):
+        if not self.settings.has_lock:
             return
         try:
             self._hold()
@@ -132,7 +146,7 @@ class RocmNotice(dnf.Plugin):
     def resolved(self):
         # No "not self.base.transaction" guard: dnf builds every item to answer it, and
         # the walk below costs nothing on an empty transaction.
-        if self.settings is None or self.in_command:
+        if self.in_command or self.settings is None:
             return
         try:
             self._check_transaction()
@@ -170,7 +184,7 @@ class RocmNotice(dnf.Plugin):
     def _load_config(self):
         from rocm_notice import config
         self.confdirs = list(self.base.conf.pluginconfpath)
-        self.settings, problems = config.load(self.confdirs, self._setopts())
+        self._settings, problems = config.load(self.confdirs, self._setopts())
         for problem in problems:
             _warn(problem)
 
@@ -287,10 +301,13 @@ class RocmNotice(dnf.Plugin):
         findings = self.findings()
         if findings is None:
             return
-        from rocm_notice import analysis, notice, policy
+        from rocm_notice import analysis, policy
         catalog = self.catalog()
         line = analysis.main_line_of(findings)
         refused = policy.refusal(findings, self.settings, line)
+        if refused is None and not findings.notable and not findings.unknown:
+            return          # the everyday case: patch updates inside the installed line
+        from rocm_notice import notice
         if refused is not None:
             context = self._context()
             self._report("block", context, findings, refused.crossings)
@@ -466,6 +483,7 @@ class RocmCommand(dnf.cli.Command):
             if given and sub not in meant_for:
                 raise dnf.exceptions.Error(MSG_NOT_FOR % (shown, sub))
         self.plugin.in_command = True
+        self.plugin.read_settings()     # now, as before: their problems come first
         demands = self.cli.demands
         if self.opts.subcommand in ("check", "scan"):
             pass        # run() loads the sack itself, where a repository error is caught

@@ -59,6 +59,12 @@ class Settings(Fields):
         """The policy action for a boundary kind (releases.MAJOR or MINOR)."""
         return self.on_major if kind == releases.MAJOR else self.on_minor
 
+    @property
+    def has_lock(self):
+        """True when a crossing of some kind is to be held: the sack hook's one question,
+        answered here so that a run without a lock never imports the policy module."""
+        return "lock" in (self.on_major, self.on_minor)
+
 
 def _words(value):
     return [word for word in value.replace(",", " ").split() if word]

@@ -101,7 +101,7 @@ def has_block(settings):
 
 
 def has_lock(settings):
-    return LOCK in (settings.on_major, settings.on_minor)
+    return settings.has_lock
 
 
 # `dnf rocm check` exit statuses (Nagios-style: OK, WARNING, CRITICAL, UNKNOWN).
