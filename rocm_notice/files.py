@@ -192,17 +192,9 @@ def read_text(path, root="/", limit=CONFIG_LIMIT):
 def list_names(directory, root="/"):
     """Sorted names in ``directory`` (None when it does not exist); FileProblem when it
     cannot be listed (a drop-in directory we cannot read is a file we cannot read)."""
-    try:
-        with _resolve(directory, root) as resolved:
-            descriptor = os.open(resolved.name, _DIR_FLAGS, dir_fd=resolved.dir_fd)
-    except FileProblem as problem:
-        if problem.missing:
-            return None
-        raise
-    except FileNotFoundError:
+    descriptor = open_dir(directory, root)
+    if descriptor is None:
         return None
-    except OSError as error:
-        raise FileProblem(_shown(directory, root), _reason(error)) from None
     try:
         return sorted(os.listdir(descriptor))
     except OSError as error:
