@@ -199,7 +199,7 @@ def _parse(text, path, problems):
         if section != SECTION and section not in seen:
             problems.append(MSG_UNKNOWN_SECTION % (path, section))
         elif section == SECTION and section in seen:
-            problems.append(MSG_DUPLICATE_SECTION % (path, section))
+            problems.append(_Note(MSG_DUPLICATE_SECTION % (path, section)))
         seen.add(section)
     if SECTION not in seen:
         problems.append(MSG_NO_SECTION % path)
@@ -209,7 +209,7 @@ def _parse(text, path, problems):
     for key, _ in pairs:
         counted[key] = counted.get(key, 0) + 1
     for key in sorted(k for k, n in counted.items() if n > 1 and not KEYS.get(k, (0, 0, 1))[2]):
-        problems.append(MSG_DUPLICATE % (path, key, SECTION))
+        problems.append(_Note(MSG_DUPLICATE % (path, key, SECTION)))
     return pairs
 
 
@@ -224,7 +224,7 @@ def _show(value):
 def _apply(settings, source, values, problems, main_file=False):
     for key, raw in values:
         if key == "enabled" and not main_file:     # dnf decides that before we run
-            problems.append(MSG_ENABLED_ELSEWHERE % (source, PLUGIN_NAME))
+            problems.append(_Note(MSG_ENABLED_ELSEWHERE % (source, PLUGIN_NAME)))
             continue
         if key not in KEYS:
             import difflib    # only for typos: not worth its import on every run
@@ -250,9 +250,10 @@ def _apply(settings, source, values, problems, main_file=False):
         settings.origin[key] = source
 
 
-# Problems that cannot hide a setting: everything else we could not read or parse can.
-_NOT_DOUBTS = ("'enabled' is read by dnf from", "is set twice in",
-               "appears twice; its keys are merged")
+class _Note(str):
+    """A problem that cannot hide a setting (a key set twice, a section repeated,
+    'enabled' outside dnf's file): one line, but no doubt about the policy. Marked where
+    it is found, so no file name can make another problem pass for one."""
 
 
 def load(confdirs, setopts=None, root="/"):
@@ -269,5 +270,5 @@ def load(confdirs, setopts=None, root="/"):
     if setopts:
         _apply(settings, "--setopt", [(k.lower(), v) for k, v in setopts.items()], problems)
     settings.problems = problems
-    settings.doubts = [p for p in problems if not any(mark in p for mark in _NOT_DOUBTS)]
+    settings.doubts = [p for p in problems if not isinstance(p, _Note)]
     return settings, problems

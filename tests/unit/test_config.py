@@ -420,3 +420,20 @@ def test_scan_paths_is_replaced_as_a_whole_by_a_later_file(tmp_path):
     settings, _ = load(tmp_path)
     assert settings.scan_paths == ("/home/alice",)
     assert config.Settings().scan_paths == ("/usr/local", "/opt")
+
+
+def test_a_file_name_cannot_make_an_unreadable_file_pass_for_a_harmless_note(tmp_path):
+    """Doubts are marked where they are found, not recognised by their wording: a drop-in
+    named like a harmless message is still a file we could not read."""
+    main_file(tmp_path, "[main]\non_major = block\n")
+    odd = tmp_path / "rocm_notice.d" / "is set twice in.conf"
+    odd.parent.mkdir(exist_ok=True)
+    odd.mkdir()
+    settings, problems = load(tmp_path)
+    assert len(problems) == 1 and "cannot read" in problems[0]
+    assert settings.doubts == problems
+    duplicate = tmp_path / "rocm_notice.d" / "50-dup.conf"
+    duplicate.write_text("[main]\non_minor = warn\non_minor = warn\n")
+    settings, problems = load(tmp_path)
+    assert len(problems) == 2
+    assert settings.doubts == [p for p in problems if "cannot read" in p]
