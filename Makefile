@@ -48,7 +48,7 @@ libdnf-plugin: deps
 
 # -- packaging (issue 5) -------------------------------------------------------------
 NAME := rocm-epel-notice
-VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' rocm_notice/__init__.py)
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' rocm_epel_notice/__init__.py)
 RPMTOP ?= $(CURDIR)/build/rpm
 # Debian's rpm has none of Fedora's Python macros: supply them, and skip the
 # BuildRequires check (they name Fedora packages). On Fedora/EL neither happens.

@@ -23,8 +23,8 @@ def main(sandbox, root=None):
     import dnf
     import dnf.conf
 
-    from rocm_notice import config, hold
-    from rocm_notice.catalog import Catalog
+    from rocm_epel_notice import config, hold
+    from rocm_epel_notice.catalog import Catalog
 
     sandbox = Path(sandbox).resolve()
     root = Path(root).resolve() if root else sandbox / "root"

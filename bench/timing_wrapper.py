@@ -101,7 +101,7 @@ def _report():
     data = {k: round(v, 6) for k, v in sorted(times.items())}
     data["calls"] = calls
     data["modules"] = sorted(m for m in sys.modules
-                             if m == "rocm_notice" or m.startswith("rocm_notice."))
+                             if m == "rocm_epel_notice" or m.startswith("rocm_epel_notice."))
     sys.stderr.write(MARK + json.dumps(data, sort_keys=True) + "\n")
     sys.stderr.flush()
 

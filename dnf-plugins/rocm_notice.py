@@ -71,14 +71,14 @@ def _describe(error):
 
 
 def _record(pkg, details=False, requires=False):
-    from rocm_notice.records import from_package
+    from rocm_epel_notice.records import from_package
     return from_package(pkg, details, requires)
 
 
 def _gpu_notes(findings, facts):
     """What the first upgrade crossing (or, with none, the first downgrade) means for
     this machine's AMD GPUs (if known)."""
-    from rocm_notice import gpu
+    from rocm_epel_notice import gpu
     first = findings.leading_upgrade or next(iter(findings.crossings), None)
     if first is None:
         return []
@@ -87,7 +87,7 @@ def _gpu_notes(findings, facts):
 
 
 def _arrow():
-    from rocm_notice import notice
+    from rocm_epel_notice import notice
     return notice.arrow(sys.stderr)
 
 
@@ -153,7 +153,7 @@ class RocmNotice(dnf.Plugin):
         except dnf.exceptions.Error:
             raise
         except Exception as error:
-            from rocm_notice import notice, policy
+            from rocm_epel_notice import notice, policy
             strictest = policy.strictest(self.settings)
             if strictest != policy.WARN:       # the admin chose safety: fail closed
                 raise dnf.exceptions.Error(notice.FAIL_CLOSED % (
@@ -165,7 +165,7 @@ class RocmNotice(dnf.Plugin):
         if self._written is None or self.in_command:
             return
         try:
-            from rocm_notice import report
+            from rocm_epel_notice import report
             problem = report.write(self.settings.report, report.applied(self._written),
                                    self.base.conf.installroot)
         except Exception as error:
@@ -182,7 +182,7 @@ class RocmNotice(dnf.Plugin):
         return {key: values[-1] for key, values in ours.items() if values}
 
     def _load_config(self):
-        from rocm_notice import config
+        from rocm_epel_notice import config
         self.confdirs = list(self.base.conf.pluginconfpath)
         self._settings, problems = config.load(self.confdirs, self._setopts())
         for problem in problems:
@@ -190,7 +190,7 @@ class RocmNotice(dnf.Plugin):
 
     def catalog(self):
         if self._catalog is None:
-            from rocm_notice.catalog import Catalog
+            from rocm_epel_notice.catalog import Catalog
             self._catalog = Catalog.load(self.settings.include, self.settings.exclude)
         return self._catalog
 
@@ -216,7 +216,7 @@ class RocmNotice(dnf.Plugin):
             replacing = [pkg for pkg in incoming_other if pkg.obsoletes]
             rocm += [(True, "obsolete", pkg) for pkg in replacing]
             incoming_other = [pkg for pkg in incoming_other if not pkg.obsoletes]
-        from rocm_notice.records import IN, OUT, Item
+        from rocm_epel_notice.records import IN, OUT, Item
         items = [Item(IN if incoming else OUT, action_name, _record(pkg, details=True))
                  for incoming, action_name, pkg in rocm]
         return items, [pkg for incoming, _, pkg in rocm if incoming], incoming_other
@@ -225,7 +225,7 @@ class RocmNotice(dnf.Plugin):
         """Incoming packages of others with a requirement named by what the incoming ROCm
         packages provide (the core then checks the sonames). Read here in Python: hawkey's
         requires= filter scans the whole pool, 24 ms over 20,000 packages."""
-        from rocm_notice.records import provided_names
+        from rocm_epel_notice.records import provided_names
         provided = provided_names(incoming_rocm)
         found = []
         for pkg in incoming_other:
@@ -245,10 +245,10 @@ class RocmNotice(dnf.Plugin):
         return bool(filtering)
 
     def _context(self, findings=None, catalog=None):
-        from rocm_notice import config, notice
+        from rocm_epel_notice import config, notice
         facts, notes = {}, {}
         if findings:                     # a hold or a block needs no release facts
-            from rocm_notice import known
+            from rocm_epel_notice import known
             facts = known.load()
             notes = known.notes_urls(facts)
         confdir = self.confdirs[0] if self.confdirs else ""
@@ -266,7 +266,7 @@ class RocmNotice(dnf.Plugin):
             broken=self.quick_scan(findings) if findings else None)
 
     def _hold(self):
-        from rocm_notice import hold, notice
+        from rocm_epel_notice import hold, notice
         held, excluded = hold.plan(self.base.sack, self.catalog(), self.settings)
         if held is None:
             return
@@ -293,7 +293,7 @@ class RocmNotice(dnf.Plugin):
         items, incoming_rocm, incoming_other = self._walk(catalog)
         if not items:
             return None
-        from rocm_notice import analysis
+        from rocm_epel_notice import analysis
         return analysis.analyse(items, self.installed_stack(catalog), catalog,
                                 lambda: self._consumers(incoming_rocm, incoming_other))
 
@@ -301,13 +301,13 @@ class RocmNotice(dnf.Plugin):
         findings = self.findings()
         if findings is None:
             return
-        from rocm_notice import analysis, policy
+        from rocm_epel_notice import analysis, policy
         catalog = self.catalog()
         line = analysis.main_line_of(findings)
         refused = policy.refusal(findings, self.settings, line)
         if refused is None and not findings.notable and not findings.unknown:
             return          # the everyday case: patch updates inside the installed line
-        from rocm_notice import notice
+        from rocm_epel_notice import notice
         if refused is not None:
             context = self._context()
             self._report("block", context, findings, refused.crossings)
@@ -335,7 +335,7 @@ class RocmNotice(dnf.Plugin):
         if not self._via_api():
             return
         try:
-            from rocm_notice import journal
+            from rocm_epel_notice import journal
             journal.send(text, journal.ERROR if error else journal.WARNING)
         except Exception as failure:
             logger.debug("rocm_notice: system log not written: %s", _describe(failure))
@@ -346,7 +346,7 @@ class RocmNotice(dnf.Plugin):
         if not self.settings.report:        # report = none
             return
         try:
-            from rocm_notice import report
+            from rocm_epel_notice import report
             command = getattr(self.cli, "cmdstring", "") or ""
             data = report.build(decision, context, command, findings, self._held, blocked)
             report.describe_run(data, command, (getattr(sys, "argv", None) or [""])[0])
@@ -365,7 +365,7 @@ class RocmNotice(dnf.Plugin):
         if not (findings.lost_sonames and findings.leading_upgrade and seconds > 0):
             return None
         try:
-            from rocm_notice import scan, scanreport
+            from rocm_epel_notice import scan, scanreport
             result, problem = scan.quick(findings.lost_sonames, self.settings.scan_paths,
                                          seconds, self.base.conf.installroot or "/")
             if problem:
@@ -503,7 +503,7 @@ class RocmCommand(dnf.cli.Command):
             return self._run_scan()      # likewise
         if self.plugin.settings is None:
             raise dnf.exceptions.Error(MSG_NO_CONFIG)
-        from rocm_notice import dropins, locklist
+        from rocm_epel_notice import dropins, locklist
         try:
             getattr(self, "_run_" + self.opts.subcommand)()
         except (dropins.DropinError, locklist.LockListError) as error:
@@ -520,7 +520,7 @@ class RocmCommand(dnf.cli.Command):
         print(json.dumps(data, indent=2, sort_keys=True) if self.opts.json else text)
 
     def _line(self):
-        from rocm_notice import releases
+        from rocm_epel_notice import releases
         if not self.opts.release:
             raise dnf.exceptions.Error(MSG_NEEDS_LINE % self.opts.subcommand)
         line = releases.parse_line(self.opts.release)
@@ -529,13 +529,13 @@ class RocmCommand(dnf.cli.Command):
         return line
 
     def _dropin(self, name):
-        from rocm_notice import config
+        from rocm_epel_notice import config
         return os.path.join(config.dropin_dir(self.plugin.confdirs[0]), name)
 
     def _versionlock_status(self):
         """Our entries in the versionlock list, or None; a list we cannot read is one
         line of the status, not a failed command."""
-        from rocm_notice import locklist
+        from rocm_epel_notice import locklist
         path = ""
         try:
             path = locklist.configured_path(self.plugin.confdirs)
@@ -550,7 +550,7 @@ class RocmCommand(dnf.cli.Command):
         return {"list": path, "entries": locklist.our_entries(text), "problem": problem}
 
     def _run_status(self):
-        from rocm_notice import files, gpu, hold, known, policy, report, status
+        from rocm_epel_notice import files, gpu, hold, known, policy, report, status
         plugin, settings = self.plugin, self.plugin.settings
         catalog = plugin.catalog()
         catalog.learn(self.base.sack.query().installed())   # every installed source, once
@@ -572,7 +572,7 @@ class RocmCommand(dnf.cli.Command):
         """Exit 0/1/2 as policy.check says; 3 (unknown) for every failure to evaluate:
         no or incomplete configuration, a repository dnf could not read, a failed
         resolve, a bug of ours. Under --json, always exactly one object."""
-        from rocm_notice import policy, status
+        from rocm_epel_notice import policy, status
         try:
             code, actions, findings = self._evaluate()
         except _Unknown as unknown:
@@ -602,7 +602,7 @@ class RocmCommand(dnf.cli.Command):
         login banner): each a file written atomically; a failure costs one line and
         leaves the exit status as the check found it."""
         import time
-        from rocm_notice import metrics, motd, report
+        from rocm_epel_notice import metrics, motd, report
         problems = []
         try:
             if self.opts.save:
@@ -622,7 +622,7 @@ class RocmCommand(dnf.cli.Command):
     def _installed_line(self):
         """The installed release line as text: "none" without ROCm, "unknown" when the
         installed packages could not be read."""
-        from rocm_notice import analysis
+        from rocm_epel_notice import analysis
         try:
             catalog = self.plugin.catalog()
             line = analysis.main_line(self.plugin.installed_stack(catalog, details=False),
@@ -632,8 +632,8 @@ class RocmCommand(dnf.cli.Command):
         return str(line) if line is not None else "none"
 
     def _evaluate(self):
-        from rocm_notice import policy
-        from rocm_notice.analysis import Findings
+        from rocm_epel_notice import policy
+        from rocm_epel_notice.analysis import Findings
         settings = self.plugin.settings
         if settings is None:
             raise _Unknown(MSG_CONFIG_UNREAD)
@@ -653,7 +653,7 @@ class RocmCommand(dnf.cli.Command):
         the scan stopped at its deadline, or could not run). What the pending upgrade
         removes comes from the same analysis as the notice; when that cannot be told
         (no repositories), what is missing now is still scanned for."""
-        from rocm_notice import policy, scan, scanreport
+        from rocm_epel_notice import policy, scan, scanreport
         root = self.base.conf.installroot or "/"
         try:
             settings = self.plugin.settings
@@ -701,7 +701,7 @@ class RocmCommand(dnf.cli.Command):
 
     def _installed_sonames(self):
         """(every soname an installed package provides, the ROCm packages' ones)."""
-        from rocm_notice import analysis
+        from rocm_epel_notice import analysis
         catalog = self.plugin.catalog()
         provided, rocm = set(), set()
         for pkg in self.base.sack.query().installed():
@@ -710,7 +710,7 @@ class RocmCommand(dnf.cli.Command):
             provided |= names
             if names and catalog.kind(pkg.name, pkg.sourcerpm) is not None:
                 rocm |= names
-        from rocm_notice.scan import stem
+        from rocm_epel_notice.scan import stem
         return provided, {stem(name) for name in rocm}
 
     def _fill_sack(self):
@@ -723,7 +723,7 @@ class RocmCommand(dnf.cli.Command):
             raise _Unknown(MSG_REPOS_SKIPPED % ", ".join(skipped))
 
     def _run_lock(self):
-        from rocm_notice import analysis, catalog as cat, dropins, locklist
+        from rocm_epel_notice import analysis, catalog as cat, dropins, locklist
         catalog = self.plugin.catalog()
         catalog.learn(self.base.sack.query().installed())   # new subpackages get entries too
         stack = [p for p in self.plugin.installed_stack(catalog, details=False)
@@ -754,14 +754,14 @@ class RocmCommand(dnf.cli.Command):
 
     def _effective(self):
         """The settings as the files now say them (after our write)."""
-        from rocm_notice import config
+        from rocm_epel_notice import config
         settings, _ = config.load(self.plugin.confdirs)
         return settings
 
     def _verify_lock(self, line, path):
         """A lock that a later file overrides, or that an approval lets a newer line
         through, is not a lock: say which file wins, and fail."""
-        from rocm_notice import policy
+        from rocm_epel_notice import policy
         settings = self._effective()
         weaker = ["%s = %s in %s" % (key, getattr(settings, key), settings.origin.get(key, "?"))
                   for key in ("on_major", "on_minor") if getattr(settings, key) == policy.WARN]
@@ -777,7 +777,7 @@ class RocmCommand(dnf.cli.Command):
                                                 for key in stricter))
 
     def _run_unlock(self):
-        from rocm_notice import dropins, files, locklist, policy
+        from rocm_epel_notice import dropins, files, locklist, policy
         path = self._dropin(dropins.LOCK_FILE)
         text = dropins.read(path)                  # everything checked before any change
         if text is not None and dropins.LOCK_MARKER not in text.splitlines():
@@ -804,7 +804,7 @@ class RocmCommand(dnf.cli.Command):
             print(MSG_STILL_LOCKED % "; ".join(still))
 
     def _run_allow(self):
-        from rocm_notice import dropins
+        from rocm_epel_notice import dropins
         line = self._line()
         path = self._dropin(dropins.ALLOW_FILE)
         text = dropins.read(path)
@@ -812,7 +812,7 @@ class RocmCommand(dnf.cli.Command):
         print(MSG_ALLOWED % (line, path, "written" if changed else "already approved"))
 
     def _run_disallow(self):
-        from rocm_notice import dropins
+        from rocm_epel_notice import dropins
         line = self._line()
         path = self._dropin(dropins.ALLOW_FILE)
         text = dropins.read(path)

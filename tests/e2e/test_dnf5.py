@@ -162,11 +162,11 @@ def test_an_adapter_that_cannot_load_fails_open_under_warn_and_closed_under_lock
     assert_clean(locked)
     assert STOP + "rocm_notice: refused: the ROCm policy (%s) says lock or block" % (
         dnf5.confdir / "rocm_notice.conf") in locked.stderr, locked
-    assert "No module named 'rocm_notice'" in locked.stderr
+    assert "No module named 'rocm_epel_notice'" in locked.stderr
     assert dnf5.installed() == before
     dnf5.write_conf("[main]\n")
     warned = dnf5.dnf5("-y", "upgrade")
     assert warned.returncode == 0, warned
     assert ours(warned) == ["rocm_notice: internal error: cannot load rocm_notice "
-                            "(ModuleNotFoundError: No module named 'rocm_notice')"] * 2
+                            "(ModuleNotFoundError: No module named 'rocm_epel_notice')"] * 2
     assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"

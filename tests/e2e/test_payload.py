@@ -188,14 +188,14 @@ def installed_names(sandbox):
 
 
 def test_srpm_and_rpm_are_named_for_the_version(built):
-    import rocm_notice
-    release = re.search(r"-%s-(\d+)\.noarch\.rpm$" % re.escape(rocm_notice.__version__),
+    import rocm_epel_notice
+    release = re.search(r"-%s-(\d+)\.noarch\.rpm$" % re.escape(rocm_epel_notice.__version__),
                         built["new"].name)
     assert built["new"].name.startswith(NAME + "-") and release, built["new"].name
     srpms = sorted((built["new"].parents[2] / "SRPMS").glob("*.src.rpm"))
     assert [s.name for s in srpms] == [
-        "libdnf-plugin-rocm-epel-notice-%s-1.src.rpm" % rocm_notice.__version__,
-        "rocm-epel-notice-%s-%s.src.rpm" % (rocm_notice.__version__, release.group(1))]
+        "libdnf-plugin-rocm-epel-notice-%s-1.src.rpm" % rocm_epel_notice.__version__,
+        "rocm-epel-notice-%s-%s.src.rpm" % (rocm_epel_notice.__version__, release.group(1))]
 
 
 def libdnf_plugin_rpm(built):
@@ -206,17 +206,17 @@ def libdnf_plugin_rpm(built):
 
 
 def test_the_libdnf_plugin_package_is_arch_specific_and_ships_plugin_and_helper(built):
-    import rocm_notice
+    import rocm_epel_notice
     rpm_path = libdnf_plugin_rpm(built)
     arch = subprocess.run(["rpm", "--eval", "%{_arch}"], stdout=subprocess.PIPE,
                           text=True, check=True).stdout.strip()
     assert rpm_path.name == "libdnf-plugin-rocm-epel-notice-%s-1.%s.rpm" % (
-        rocm_notice.__version__, arch)
+        rocm_epel_notice.__version__, arch)
     files = payload(rpm_path)
     assert "/usr/lib64/libdnf/plugins/rocm_notice.so" in files
     assert "/usr/libexec/rocm-epel-notice/libdnf-helper" in files
     requires = _query(rpm_path, "--requires")
-    assert "rocm-epel-notice = %s" % rocm_notice.__version__ in requires
+    assert "rocm-epel-notice = %s" % rocm_epel_notice.__version__ in requires
     assert "python3-hawkey" in requires
 
 
@@ -248,7 +248,7 @@ def test_make_rpm_runs_the_unit_tests_against_the_buildroot(built):
     (test_packaging checks that the buildroot's copy is the one imported)."""
     check = built["log"].split("Executing(%check)", 1)
     assert len(check) == 2, "no %%check in make rpm's output:\n%s" % built["log"][-3000:]
-    assert "Check import: rocm_notice.analysis" in check[1], check[1][:3000]
+    assert "Check import: rocm_epel_notice.analysis" in check[1], check[1][:3000]
     assert re.search(r"^=+ \d+ passed", check[1], re.M), check[1][-3000:]
     assert "/BUILDROOT/" in check[1] and "PYTHONPATH=" in check[1], check[1][:3000]
 
@@ -258,10 +258,10 @@ def test_file_list_has_plugin_core_dist_info_config_dropin_dir_report_dir_and_ma
     assert any(f.endswith("/dnf-plugins/rocm_notice.py") for f in files)
     assert any("/dnf-plugins/__pycache__/rocm_notice." in f and f.endswith(".pyc")
                for f in files)
-    assert any(f.endswith("/rocm_notice/analysis.py") for f in files)
-    assert any(f.endswith("/rocm_notice/__pycache__/analysis.cpython-%d%d.pyc"
+    assert any(f.endswith("/rocm_epel_notice/analysis.py") for f in files)
+    assert any(f.endswith("/rocm_epel_notice/__pycache__/analysis.cpython-%d%d.pyc"
                           % sys.version_info[:2]) for f in files)
-    assert any(f.endswith("/rocm_notice/data/packages.ini") for f in files)
+    assert any(f.endswith("/rocm_epel_notice/data/packages.ini") for f in files)
     assert any(f.endswith(".dist-info/METADATA") for f in files)
     assert not any("egg-info" in f or f.endswith("/RECORD") for f in files)
     for path in ("/etc/dnf/plugins/rocm_notice.conf", "/etc/dnf/plugins/rocm_notice.d",
@@ -366,8 +366,8 @@ def test_a_data_file_missing_from_the_package_fails_the_build(tmp_path):
     tree = next((tmp_path / "src").iterdir())
     pyproject = tree / "pyproject.toml"
     text = pyproject.read_text()
-    assert '"rocm_notice.data" = ["*.ini"]\n' in text
-    pyproject.write_text(text.replace('"rocm_notice.data" = ["*.ini"]\n', ""))
+    assert '"rocm_epel_notice.data" = ["*.ini"]\n' in text
+    pyproject.write_text(text.replace('"rocm_epel_notice.data" = ["*.ini"]\n', ""))
     with tarfile.open(tarball, "w:gz") as packed:
         packed.add(tree, arcname=tree.name)
     run = make_rpm(top, keep_tarball=True)

@@ -171,8 +171,8 @@ def core_with_planted_bug(directory, module="analysis", function="analyse"):
     """A copy of the core in which ``module.function`` raises: how a plugin bug looks to
     dnf (by default in the analysis, after resolving)."""
     broken = Path(directory) / "broken"
-    shutil.copytree(CHECKOUT / "rocm_notice", broken / "rocm_notice")
-    with open(broken / "rocm_notice" / ("%s.py" % module), "a") as source:
+    shutil.copytree(CHECKOUT / "rocm_epel_notice", broken / "rocm_epel_notice")
+    with open(broken / "rocm_epel_notice" / ("%s.py" % module), "a") as source:
         source.write("\n\ndef %s(*args, **kwargs):\n    raise KeyError('planted bug')\n"
                      % function)
     return broken

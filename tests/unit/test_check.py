@@ -2,10 +2,10 @@
 
 import pytest
 
-from rocm_notice import analysis, config, policy
-from rocm_notice.catalog import Catalog
-from rocm_notice.records import IN, OUT, Item, Package
-from rocm_notice.releases import MAJOR, MINOR, Line, Release
+from rocm_epel_notice import analysis, config, policy
+from rocm_epel_notice.catalog import Catalog
+from rocm_epel_notice.records import IN, OUT, Item, Package
+from rocm_epel_notice.releases import MAJOR, MINOR, Line, Release
 
 
 def settings(**values):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from rocm_notice import catalog, known, releases
+from rocm_epel_notice import catalog, known, releases
 
 GFX = re.compile(r"^gfx[0-9]{2,4}[0-9a-f]?$")
 
@@ -128,7 +128,7 @@ def test_missing_releases_file_means_nothing_known(tmp_path):
 
 
 def test_the_quick_name_list_reader_agrees_with_configparser():
-    from rocm_notice import catalog
+    from rocm_epel_notice import catalog
     fast = catalog.read_name_lists(catalog.DATA_FILE)
     slow = catalog.read_ini(catalog.DATA_FILE)
     assert {s: list(slow[s]) for s in slow.sections()} == fast

@@ -3,9 +3,9 @@
 import io
 import json
 
-from rocm_notice import config, engine, libdnf_helper, notice
-from rocm_notice.catalog import Catalog
-from rocm_notice.records import IN, OUT, Item, Package
+from rocm_epel_notice import config, engine, libdnf_helper, notice
+from rocm_epel_notice.catalog import Catalog
+from rocm_epel_notice.records import IN, OUT, Item, Package
 
 CATALOG = Catalog.load()
 

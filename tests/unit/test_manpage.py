@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rocm_notice import config, notice, policy, report
+from rocm_epel_notice import config, notice, policy, report
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 SOURCE = CHECKOUT / "doc" / "dnf4-rocm.8.rst"
@@ -134,7 +134,7 @@ def test_title_section_and_every_required_section(roff):
 def test_every_config_key_is_documented_and_no_other(rst):
     documented = re.findall(r"^\*\*(\w+)\*\* =", _section(rst, "CONFIGURATION"), re.M)
     assert sorted(documented) == sorted(config.KEYS), (
-        "CONFIGURATION documents %s; rocm_notice.config.KEYS has %s"
+        "CONFIGURATION documents %s; rocm_epel_notice.config.KEYS has %s"
         % (sorted(documented), sorted(config.KEYS)))
 
 
@@ -192,7 +192,7 @@ def test_every_report_key_is_documented(rst):
 
 
 def test_files_are_the_ones_the_code_uses(rst):
-    from rocm_notice import dropins
+    from rocm_epel_notice import dropins
     files = _section(rst, "FILES")
     for name in (dropins.LOCK_FILE, dropins.ALLOW_FILE, config.DEFAULT_REPORT,
                  "/etc/dnf/plugins/%s.conf" % config.PLUGIN_NAME,

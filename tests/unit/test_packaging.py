@@ -1,7 +1,7 @@
 """The spec, pyproject.toml and the Python package must agree on what they ship.
 
 The spec's %check runs these tests with PYTHONPATH naming the buildroot: there, the
-imported rocm_notice is the packaged one, and the tests below compare it with the source.
+imported rocm_epel_notice is the packaged one, and the tests below compare it with the source.
 """
 
 import os
@@ -9,7 +9,7 @@ import re
 import tomllib
 from pathlib import Path
 
-import rocm_notice
+import rocm_epel_notice
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 SPEC = (CHECKOUT / "rocm-epel-notice.spec").read_text()
@@ -23,14 +23,14 @@ def spec_tag(tag):
 
 
 def test_spec_version_is_the_python_package_version():
-    assert spec_tag("Version") == rocm_notice.__version__
+    assert spec_tag("Version") == rocm_epel_notice.__version__
 
 
 def test_changelog_starts_with_this_version_and_release():
     release = re.search(r"^%\{!\?baserelease: %global baserelease (\d+)\}", SPEC, re.M)
     assert release, "no default baserelease in the spec"
     entry = SPEC.split("%changelog", 1)[1].strip().splitlines()[0]
-    assert entry.endswith("- %s-%s" % (rocm_notice.__version__, release.group(1))), entry
+    assert entry.endswith("- %s-%s" % (rocm_epel_notice.__version__, release.group(1))), entry
 
 
 def test_changelog_addresses_are_no_placeholders():
@@ -40,20 +40,20 @@ def test_changelog_addresses_are_no_placeholders():
 
 def test_pyproject_ships_every_module_and_data_file_of_the_source():
     setuptools = PYPROJECT["tool"]["setuptools"]
-    source = CHECKOUT / "rocm_notice"
+    source = CHECKOUT / "rocm_epel_notice"
     packages = {".".join(p.relative_to(CHECKOUT).parts) for p in [source] + sorted(
         d for d in source.rglob("*") if d.is_dir() and d.name != "__pycache__")}
     assert set(setuptools["packages"]) == packages
     for data in (source / "data").iterdir():
         assert data.suffix == ".ini", "package-data would miss %s" % data.name
-    assert setuptools["package-data"]["rocm_notice.data"] == ["*.ini"]
+    assert setuptools["package-data"]["rocm_epel_notice.data"] == ["*.ini"]
 
 
 def test_the_imported_package_has_every_module_and_data_file_of_the_source():
     """Under the spec's %check the imported package is the buildroot's: a module or data
     file missing from the package fails the build here."""
-    source = CHECKOUT / "rocm_notice"
-    imported = Path(rocm_notice.__file__).parent
+    source = CHECKOUT / "rocm_epel_notice"
+    imported = Path(rocm_epel_notice.__file__).parent
     wanted = sorted(p.relative_to(source) for p in source.rglob("*")
                     if p.is_file() and "__pycache__" not in p.parts)
     missing = [str(p) for p in wanted if not (imported / p).is_file()]
@@ -61,14 +61,14 @@ def test_the_imported_package_has_every_module_and_data_file_of_the_source():
 
 
 def test_the_package_under_test_is_the_one_pythonpath_names():
-    """With PYTHONPATH naming a directory that holds rocm_notice (the buildroot, in
+    """With PYTHONPATH naming a directory that holds rocm_epel_notice (the buildroot, in
     %check), that copy is the one imported, not the source tree beside the tests."""
     holders = [Path(entry) for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep)
-               if entry and (Path(entry) / "rocm_notice" / "__init__.py").is_file()]
+               if entry and (Path(entry) / "rocm_epel_notice" / "__init__.py").is_file()]
     if holders:
-        assert Path(rocm_notice.__file__).parent.parent.resolve() == holders[0].resolve()
+        assert Path(rocm_epel_notice.__file__).parent.parent.resolve() == holders[0].resolve()
     else:
-        assert Path(rocm_notice.__file__).parent.resolve() == (CHECKOUT / "rocm_notice").resolve()
+        assert Path(rocm_epel_notice.__file__).parent.resolve() == (CHECKOUT / "rocm_epel_notice").resolve()
 
 
 def test_check_section_has_the_tools_the_unit_tests_run():
@@ -91,7 +91,7 @@ PLUGIN_SPEC = (CHECKOUT / "libdnf-plugin" / "libdnf-plugin-rocm-epel-notice.spec
 
 def test_libdnf_plugin_spec_has_the_same_version_and_installs_what_the_checkout_has():
     version = re.search(r"^Version:\s*(\S+)", PLUGIN_SPEC, re.M).group(1)
-    assert version == rocm_notice.__version__
+    assert version == rocm_epel_notice.__version__
     entry = PLUGIN_SPEC.split("%changelog", 1)[1].strip().splitlines()[0]
     assert entry.endswith("- %s-1" % version), entry
     assert "%make_build build/libdnf-plugin/rocm_notice.so" in PLUGIN_SPEC

@@ -2,8 +2,8 @@
 
 import pytest
 
-from rocm_notice import analysis, config, policy, releases
-from rocm_notice.releases import Line, Release
+from rocm_epel_notice import analysis, config, policy, releases
+from rocm_epel_notice.releases import Line, Release
 
 
 def settings(**values):

@@ -4,7 +4,7 @@ import errno
 import json
 import os
 
-from rocm_notice import notice, report
+from rocm_epel_notice import notice, report
 
 
 def context():

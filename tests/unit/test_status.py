@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from rocm_notice import analysis, config, status
-from rocm_notice.catalog import Catalog
-from rocm_notice.hold import Hold
-from rocm_notice.records import Package
-from rocm_notice.releases import MAJOR, MINOR, Line, Release
+from rocm_epel_notice import analysis, config, status
+from rocm_epel_notice.catalog import Catalog
+from rocm_epel_notice.hold import Hold
+from rocm_epel_notice.records import Package
+from rocm_epel_notice.releases import MAJOR, MINOR, Line, Release
 
 
 @pytest.fixture(scope="module")

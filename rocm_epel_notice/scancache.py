@@ -9,7 +9,7 @@ not meet again are dropped (unless the scan stopped early, when they are kept).
 
 import json
 
-from rocm_notice import elfscan, files
+from rocm_epel_notice import elfscan, files
 
 PATH = "/var/cache/rocm-epel-notice/scan-cache.json"
 FORMAT = 1

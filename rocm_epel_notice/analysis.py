@@ -6,9 +6,9 @@ and the report read. Nothing here prints, decides or touches dnf.
 
 import collections
 import re
-from rocm_notice import catalog as cat
-from rocm_notice import releases
-from rocm_notice.records import IN, OUT, Fields
+from rocm_epel_notice import catalog as cat
+from rocm_epel_notice import releases
+from rocm_epel_notice.records import IN, OUT, Fields
 
 # "libamdhip64.so.6()(64bit)", "libamdhip64.so.6(hip_4.2)(64bit)" -> "libamdhip64.so.6"
 # A string, compiled (and cached by re) on first use, like the patterns in releases.

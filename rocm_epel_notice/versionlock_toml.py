@@ -21,8 +21,8 @@ holds them); the drop-in's hold still covers them.
 
 import re
 
-from rocm_notice import files
-from rocm_notice.releases import from_amd_version, from_release_field, from_version
+from rocm_epel_notice import files
+from rocm_epel_notice.releases import from_amd_version, from_release_field, from_version
 
 PATH = "/etc/dnf/versionlock.toml"
 MARK = "rocm-epel-notice"

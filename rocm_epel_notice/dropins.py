@@ -5,7 +5,7 @@ Each file carries a marker comment naming the command that owns it, so ``unlock`
 byte (an admin may comment on our file), are idempotent, and go through ``files``.
 """
 
-from rocm_notice import config, files, ini, releases
+from rocm_epel_notice import config, files, ini, releases
 
 LOCK_FILE = "90-dnf-rocm-lock.conf"
 ALLOW_FILE = "80-dnf-rocm-allow.conf"

@@ -7,7 +7,7 @@ than guess.
 import configparser
 import os
 
-from rocm_notice import catalog, releases
+from rocm_epel_notice import catalog, releases
 
 DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "releases.ini")
 

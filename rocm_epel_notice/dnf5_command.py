@@ -64,7 +64,7 @@ def parse(argv):
 
 class Command:
     def __init__(self, opts):
-        from rocm_notice import catalog, config
+        from rocm_epel_notice import catalog, config
         self.opts = opts
         self.root = opts.installroot or "/"
         self.confdir = os.path.join(self.root, CONFDIR)
@@ -77,27 +77,27 @@ class Command:
     @property
     def sack(self):
         if self._sack is None:
-            from rocm_notice.dnf5_sack import Sack
+            from rocm_epel_notice.dnf5_sack import Sack
             variables = {"releasever": self.opts.releasever} if self.opts.releasever else {}
             self._sack = Sack(self.root, self.opts.config, self.opts.reposdir, "", variables)
         return self._sack
 
     def installed(self, details=False):
-        from rocm_notice.records import from_package
+        from rocm_epel_notice.records import from_package
         self.catalog.learn(self.sack.query().installed())
         return [from_package(p, details=details)
                 for p in self.catalog.narrow(self.sack.query().installed())
                 if self.catalog.kind(p.name, p.sourcerpm) is not None]
 
     def dropin(self, name):
-        from rocm_notice import config
+        from rocm_epel_notice import config
         return os.path.join(config.dropin_dir(self.confdir), name)
 
     def versionlock_path(self):
         return os.path.join(self.root, VERSIONLOCK)
 
     def line(self):
-        from rocm_notice import releases
+        from rocm_epel_notice import releases
         if not self.opts.release:
             raise Failure(MSG_NEEDS_LINE % self.opts.subcommand)
         line = releases.parse_line(self.opts.release)
@@ -111,8 +111,8 @@ class Command:
     # -- subcommands ------------------------------------------------------------------
 
     def status(self):
-        from rocm_notice import gpu, hold, known, policy, status, versionlock_toml
-        from rocm_notice.records import from_package
+        from rocm_epel_notice import gpu, hold, known, policy, status, versionlock_toml
+        from rocm_epel_notice.records import from_package
         available = [from_package(p) for p in
                      self.catalog.narrow(self.sack.query().available())
                      if self.catalog.kind(p.name, p.sourcerpm)]
@@ -130,7 +130,7 @@ class Command:
         return 0
 
     def check(self):
-        from rocm_notice import analysis, engine, policy, status
+        from rocm_epel_notice import analysis, engine, policy, status
         try:
             if self.settings.doubts:
                 raise Failure("the policy could not be read in full: %s"
@@ -154,8 +154,8 @@ class Command:
     def _upgrade_items(self):
         """What 'dnf5 upgrade' would do, as records (libdnf5's own goal, no hold)."""
         import libdnf5
-        from rocm_notice.dnf5_sack import Package
-        from rocm_notice.records import IN, OUT, Item, from_package
+        from rocm_epel_notice.dnf5_sack import Package
+        from rocm_epel_notice.records import IN, OUT, Item, from_package
         base = self.sack.base
         goal = libdnf5.base.Goal(base)
         goal.add_rpm_upgrade()
@@ -174,8 +174,8 @@ class Command:
         return items
 
     def lock(self):
-        from rocm_notice import analysis, catalog as cat, config, dropins, policy
-        from rocm_notice import versionlock_toml
+        from rocm_epel_notice import analysis, catalog as cat, config, dropins, policy
+        from rocm_epel_notice import versionlock_toml
         stack = [p for p in self.installed() if self.catalog.kind_of(p) in (cat.ROCM, cat.AMD)]
         line = analysis.main_line(stack, self.catalog)
         if line is None:
@@ -199,7 +199,7 @@ class Command:
         return 0
 
     def unlock(self):
-        from rocm_notice import dropins, versionlock_toml
+        from rocm_epel_notice import dropins, versionlock_toml
         removed = []
         path = self.dropin(dropins.LOCK_FILE)
         if dropins.remove(path, dropins.LOCK_MARKER, "lock"):
@@ -212,7 +212,7 @@ class Command:
         return 0
 
     def allow(self):
-        from rocm_notice import dropins
+        from rocm_epel_notice import dropins
         line, path = self.line(), self.dropin(dropins.ALLOW_FILE)
         text = dropins.read(path)
         changed = dropins.write(path, dropins.with_allowed(text, dropins.approved(text) + [line]))
@@ -220,7 +220,7 @@ class Command:
         return 0
 
     def disallow(self):
-        from rocm_notice import dropins
+        from rocm_epel_notice import dropins
         line, path = self.line(), self.dropin(dropins.ALLOW_FILE)
         text = dropins.read(path)
         current = dropins.approved(text)
@@ -239,7 +239,7 @@ def _describe(error):
 
 def main(argv=None):
     opts = parse(sys.argv[1:] if argv is None else argv)
-    from rocm_notice import dropins, versionlock_toml
+    from rocm_epel_notice import dropins, versionlock_toml
     try:
         command = Command(opts)
         return getattr(command, opts.subcommand)()

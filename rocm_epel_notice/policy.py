@@ -4,8 +4,8 @@ Pure functions of the settings and release values, shared by the hold (before
 depsolving) and the block (after it), so both read the policy the same way.
 """
 
-from rocm_notice import releases
-from rocm_notice.records import Fields
+from rocm_epel_notice import releases
+from rocm_epel_notice.records import Fields
 
 WARN = "warn"
 LOCK = "lock"

@@ -2,8 +2,8 @@
 ``"schema": 1``, keys only ever added) and its text for people.
 """
 
-from rocm_notice import analysis, gpu, releases
-from rocm_notice.notice import clean
+from rocm_epel_notice import analysis, gpu, releases
+from rocm_epel_notice.notice import clean
 
 SCHEMA = 1
 

@@ -7,7 +7,7 @@ not tell leaves it as it was.
 """
 
 
-from rocm_notice import files, policy
+from rocm_epel_notice import files, policy
 
 MSG_UNWRITABLE = "rocm_notice: cannot update %s: %s"
 LINE_MOVE = ("ROCm %s -> %s (%s) is pending: the next 'dnf upgrade' moves this machine "

@@ -12,8 +12,8 @@ import fnmatch
 import os
 import re
 
-from rocm_notice import releases
-from rocm_notice.records import source_name
+from rocm_epel_notice import releases
+from rocm_epel_notice.records import source_name
 
 ROCM = "rocm"        # part of Fedora/EPEL's ROCm stack
 COMPAT = "compat"    # a parallel-installable <name>X.Y compat package: never a crossing

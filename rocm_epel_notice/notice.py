@@ -6,8 +6,8 @@ that apply. Every string that came from a repository passes through ``clean()``.
 
 import unicodedata
 
-from rocm_notice import releases
-from rocm_notice.records import Fields
+from rocm_epel_notice import releases
+from rocm_epel_notice.records import Fields
 
 SHOWN = 5   # names listed before "(+N more)"
 
@@ -208,7 +208,7 @@ def _package(record):
 def refusal_message(refused, context, settings, why=""):
     """The error that stops a transaction (see ``policy.refusal``): what, why, and how
     to proceed, self-contained for a dnf-automatic log. ``why`` names a hold that failed."""
-    from rocm_notice import policy
+    from rocm_epel_notice import policy
     arrow = context.arrow
     if refused.reason == policy.BLOCK:
         return block_message(refused.crossings, context)

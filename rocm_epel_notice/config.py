@@ -17,8 +17,8 @@ rather than guess; under ``warn`` it is one line and dnf goes on.
 
 import os
 
-from rocm_notice import files, ini, releases
-from rocm_notice.records import Fields
+from rocm_epel_notice import files, ini, releases
+from rocm_epel_notice.records import Fields
 
 PLUGIN_NAME = "rocm_notice"
 SECTION = "main"

@@ -5,8 +5,8 @@ things from the same values. File names are anyone's: the text passes every one 
 ``notice.clean`` (no terminal escapes, no undecodable bytes); JSON escapes them itself.
 """
 
-from rocm_notice import scan as sc
-from rocm_notice.notice import clean
+from rocm_epel_notice import scan as sc
+from rocm_epel_notice.notice import clean
 
 SCHEMA = 1
 

@@ -25,7 +25,7 @@ import json
 import os
 import sys
 
-from rocm_notice import libdnf_helper
+from rocm_epel_notice import libdnf_helper
 
 HOOKS = {"repos_configured": "conf", "goal_resolved": "pre_transaction"}
 # dnf5's action letters (trans_packages): what came in, and how.
@@ -96,7 +96,7 @@ class Sacks:
 
     def get(self, with_repos=True):
         if self._sack is None:
-            from rocm_notice.dnf5_sack import Sack
+            from rocm_epel_notice.dnf5_sack import Sack
             ask = self.channel.conf
             variables = {v: self.channel.var(v) for v in ("releasever", "basearch", "arch")}
             self._sack = Sack(self.installroot, ask("config_file_path"),
@@ -128,7 +128,7 @@ class Run(libdnf_helper.Run):
         return context
 
     def items(self):
-        from rocm_notice.records import IN, OUT, Item, Package, from_package
+        from rocm_epel_notice.records import IN, OUT, Item, Package, from_package
         wanted = self.channel.ask("get", "trans_packages", {"output": FIELDS})
         items = []
         for data in wanted.get("trans_packages") or ():
@@ -159,14 +159,14 @@ def _describe(error):
 
 def for_dnf5(text):
     """The core's messages name dnf 4's command; on dnf5 the same one is rocm-notice."""
-    from rocm_notice.notice import clean
+    from rocm_epel_notice.notice import clean
     return clean(text.replace(DNF4_COMMAND, DNF5_COMMAND))
 
 
 def run_hook(hook, channel):
     """Work through one hook: messages on stderr, the hold or a stop through ``channel``.
     Returns the exit status (0: dnf5 goes on unless we asked it to stop)."""
-    from rocm_notice import engine
+    from rocm_epel_notice import engine
     answer = libdnf_helper.Answer()
     run = None
     refuse = ""

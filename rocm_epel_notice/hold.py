@@ -10,10 +10,10 @@ ROCm packages and at the upgrade candidates' requirements; bench/BEFORE-AFTER.md
 why (hawkey's glob and requires= filters scan the whole pool).
 """
 
-from rocm_notice import analysis, policy, releases
-from rocm_notice import catalog as cat
-from rocm_notice.records import Fields, provided_names
-from rocm_notice.records import from_package as _record
+from rocm_epel_notice import analysis, policy, releases
+from rocm_epel_notice import catalog as cat
+from rocm_epel_notice.records import Fields, provided_names
+from rocm_epel_notice.records import from_package as _record
 
 # Held like EPEL's stack: AMD-repository packages move across release lines too.
 STACK = (cat.ROCM, cat.AMD)

@@ -44,7 +44,7 @@ class Answer:
         self.refuse = ""
 
     def text(self):
-        from rocm_notice.notice import clean
+        from rocm_epel_notice.notice import clean
         out = ["%s\t%d" % (MAGIC, PROTOCOL)]
         if self.fail_closed is not None:
             out.append("fail_closed\t%d" % bool(self.fail_closed))
@@ -82,7 +82,7 @@ def read_request(stream):
 def _item(data):
     """A goal package: direction ("in"/"out"), action, name, epoch, version, release,
     arch, repoid, sourcerpm, provides, requires, obsoletes."""
-    from rocm_notice.records import Item, Package, source_name
+    from rocm_epel_notice.records import Item, Package, source_name
     package = Package(
         name=str(data["name"]), version=str(data["version"]), release=str(data["release"]),
         epoch=int(data.get("epoch") or 0), arch=str(data.get("arch", "")),
@@ -149,7 +149,7 @@ class Run:
     """One request worked through: settings, catalog, sacks, and the answer."""
 
     def __init__(self, request, answer):
-        from rocm_notice import config
+        from rocm_epel_notice import config
         self.request = request
         self.answer = answer
         self.confdir = str(request.get("confdir") or "/etc/dnf/plugins")
@@ -157,7 +157,7 @@ class Run:
         self.settings, problems = config.load([self.confdir], root=self.installroot)
         if request["hook"] == "conf":       # once per context: not again per transaction
             answer.messages.extend(problems)
-        from rocm_notice import policy
+        from rocm_epel_notice import policy
         answer.fail_closed = (policy.strictest(self.settings) != policy.WARN
                               and self.settings.enabled)
         self.sacks = Sacks(self.installroot, request.get("repos") or [])
@@ -166,7 +166,7 @@ class Run:
     @property
     def catalog(self):
         if self._catalog is None:
-            from rocm_notice.catalog import Catalog
+            from rocm_epel_notice.catalog import Catalog
             self._catalog = Catalog.load(self.settings.include, self.settings.exclude)
         return self._catalog
 
@@ -175,7 +175,7 @@ class Run:
         return "%s (libdnf)" % (self.request.get("program") or "")
 
     def context(self, found=None):
-        from rocm_notice import config, known, notice
+        from rocm_epel_notice import config, known, notice
         facts, notes = {}, {}
         if found:
             facts = known.load()
@@ -191,7 +191,7 @@ class Run:
             gpu_notes=self._gpu_notes(found, facts) if found else [])
 
     def _gpu_notes(self, found, facts):
-        from rocm_notice import gpu
+        from rocm_epel_notice import gpu
         first = found.leading_upgrade or next(iter(found.crossings), None)
         if first is None:
             return []
@@ -213,7 +213,7 @@ class Run:
         return offered
 
     def installed(self):
-        from rocm_notice.records import from_package
+        from rocm_epel_notice.records import from_package
         catalog = self.catalog
         return [from_package(p, details=True)
                 for p in catalog.narrow(self.sacks.get(False).query().installed())
@@ -221,8 +221,8 @@ class Run:
 
     def hold(self):
         """The hold as excludepkgs patterns (exact NEVRAs, so nothing else matches)."""
-        from rocm_notice import engine
-        from rocm_notice.records import from_package
+        from rocm_epel_notice import engine
+        from rocm_epel_notice.records import from_package
         decision = engine.hold(lambda: self.sacks.get(True), self.catalog, self.settings,
                                self.context(), self.command)
         excluded = decision.excluded or []
@@ -234,13 +234,13 @@ class Run:
         return [_item(i) for i in self.request.get("items") or ()]
 
     def decide(self):
-        from rocm_notice import engine
+        from rocm_epel_notice import engine
         if not self.settings.enabled:
             self.answer.excludes = []
             return None
         if self.request["hook"] == "conf":
             return self.hold()
-        from rocm_notice import policy
+        from rocm_epel_notice import policy
         if not policy.has_lock(self.settings):
             self.answer.excludes = []   # a lock lifted since set-up: hold nothing more
         items = self.items()
@@ -252,7 +252,7 @@ class Run:
         return decision
 
     def write_report(self, decision):
-        from rocm_notice import report
+        from rocm_epel_notice import report
         if decision is None or decision.report is None or not self.settings.report:
             return
         try:
@@ -265,7 +265,7 @@ class Run:
 
 def answer(request_stream):
     """The answer (an ``Answer``) to the request read from ``request_stream``."""
-    from rocm_notice import engine
+    from rocm_epel_notice import engine
     reply = Answer()
     run = None
     try:

@@ -10,7 +10,7 @@ import json
 import os
 import re
 
-from rocm_notice import __version__, files, notice
+from rocm_epel_notice import __version__, files, notice
 
 SCHEMA = 2        # 2: "applied", "via", "program", "applied_time" added; later "broken_programs"
 WARN = "warn"

@@ -24,8 +24,8 @@ import os
 import stat
 import time
 
-from rocm_notice import elfscan, files
-from rocm_notice.records import Fields
+from rocm_epel_notice import elfscan, files
+from rocm_epel_notice.records import Fields
 
 UPGRADE = "upgrade"          # the pending upgrade removes the soname
 MISSING = "missing"          # no installed package provides it now
@@ -107,7 +107,7 @@ class Result(Fields):
 def quick(lost_sonames, paths, seconds, root="/"):
     """The notice's scan: the files the pending upgrade breaks, read through the cache
     under /var/cache so that the next run costs a walk. (Result, cache problem or "")."""
-    from rocm_notice import scancache
+    from rocm_epel_notice import scancache
     cache = scancache.load(root)
     result = scan(paths, Lost(pending=lost_sonames), root, seconds, cache=cache)
     return result, scancache.save(cache, result.complete, root)

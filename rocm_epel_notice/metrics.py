@@ -8,7 +8,7 @@ crossing metrics are left out rather than guessed: absent means unknown.
 
 import os
 
-from rocm_notice import files, policy
+from rocm_epel_notice import files, policy
 
 FILE_NAME = "rocm_notice.prom"
 MSG_UNWRITABLE = "rocm_notice: cannot write metrics %s: %s"

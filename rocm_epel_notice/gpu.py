@@ -10,7 +10,7 @@ found": the notice must never fail because of this room.
 import os
 import re
 
-from rocm_notice import files
+from rocm_epel_notice import files
 
 NODES = os.path.join("sys", "class", "kfd", "kfd", "topology", "nodes")
 

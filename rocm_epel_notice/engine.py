@@ -7,8 +7,8 @@ error to raise, the packages to exclude and the report to write. Nothing here im
 or hawkey, prints or writes; the sack handed to ``hold`` is duck-typed (see ``hold.plan``).
 """
 
-from rocm_notice import analysis, hold as holds, notice, policy, report
-from rocm_notice.records import IN, Fields
+from rocm_epel_notice import analysis, hold as holds, notice, policy, report
+from rocm_epel_notice.records import IN, Fields
 
 WARN = report.WARN
 HOLD = report.HOLD
