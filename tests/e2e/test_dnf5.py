@@ -167,6 +167,6 @@ def test_an_adapter_that_cannot_load_fails_open_under_warn_and_closed_under_lock
     dnf5.write_conf("[main]\n")
     warned = dnf5.dnf5("-y", "upgrade")
     assert warned.returncode == 0, warned
-    assert ours(warned) == ["rocm_notice: internal error: cannot load rocm_notice "
+    assert ours(warned) == ["rocm_notice: internal error: cannot load rocm_epel_notice "
                             "(ModuleNotFoundError: No module named 'rocm_epel_notice')"] * 2
     assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
