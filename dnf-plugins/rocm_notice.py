@@ -266,7 +266,7 @@ class RocmNotice(dnf.Plugin):
             broken=self.quick_scan(findings) if findings else None)
 
     def _hold(self):
-        from rocm_epel_notice import hold, notice
+        from rocm_epel_notice import hold, notice, report
         held, excluded = hold.plan(self.base.sack, self.catalog(), self.settings)
         if held is None:
             return
@@ -279,7 +279,7 @@ class RocmNotice(dnf.Plugin):
         _warn(line)
         self._to_syslog(line)
         if context is not None:
-            self._report("hold", context)
+            self._report(report.HOLD, context)
 
     def installed_stack(self, catalog, details=True):
         """Installed packages the catalog knows (ROCm, compat, AMD), as records."""
@@ -307,10 +307,10 @@ class RocmNotice(dnf.Plugin):
         refused = policy.refusal(findings, self.settings, line)
         if refused is None and not findings.notable and not findings.unknown:
             return          # the everyday case: patch updates inside the installed line
-        from rocm_epel_notice import notice
+        from rocm_epel_notice import notice, report
         if refused is not None:
             context = self._context()
-            self._report("block", context, findings, refused.crossings)
+            self._report(report.BLOCK, context, findings, refused.crossings)
             message = notice.refusal_message(refused, context, self.settings, self._hold_failed)
             self._to_syslog(message, error=True)
             raise dnf.exceptions.Error(message)
@@ -319,7 +319,7 @@ class RocmNotice(dnf.Plugin):
             text = "\n".join(notice.lines(findings, context))
             _warn(text)
             self._to_syslog(text)
-            self._report("warn", context, findings)
+            self._report(report.WARN, context, findings)
         if findings.unknown:
             text = notice.unknown_line(findings)
             _warn(text)

@@ -128,7 +128,8 @@ def our_entries(text):
 
 
 def stray_markers(text):
-    """How many of our marker lines are not part of a complete block (hand edits)."""
+    """How many of our marker lines are not part of a complete block (hand edits):
+    ``dnf rocm status`` names the count, since ``unlock`` leaves such lines alone."""
     return _scan(remove_block(text))[1]
 
 
