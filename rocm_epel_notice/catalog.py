@@ -93,10 +93,10 @@ class Catalog:
         return self._query_names
 
     def narrow(self, query, compat=True):
-        """``query`` (a hawkey Query, duck-typed) cut down to candidate ROCm names: the
-        listed ones, and those this run has already seen built from a ROCm source (hawkey
-        cannot filter on a source name; callers classify each candidate with its
-        ``sourcerpm``)."""
+        """``query`` (hawkey's Query or one like it: the interface is in ``hold``'s
+        docstring) cut down to candidate ROCm names: the listed ones, and those this run
+        has already seen built from a ROCm source (hawkey cannot filter on a source name;
+        callers classify each candidate with its ``sourcerpm``)."""
         exact, globs = self.query_names()
         if self._by_source:
             exact = exact + sorted(self._by_source)
