@@ -21,6 +21,11 @@ logger = logging.getLogger("dnf.plugin")
 MSG_INTERNAL = "rocm_notice: internal error: %s (transaction not affected)"
 MSG_REPORT_BUG = "rocm_notice: internal error: %s (report not written)"
 MSG_INTERNAL_HELD = "rocm_notice: internal error: %s (ROCm held by policy all the same)"
+# The decisions, at debug level: dnf.log keeps them (as versionlock's), the terminal not.
+DEBUG_HELD = "rocm_notice: decision: hold ROCm at %s, not %s (%s); exclude %d: %s"
+DEBUG_REFUSED = "rocm_notice: decision: refuse the transaction (%s): %s"
+DEBUG_WARNED = "rocm_notice: decision: warn and let through: %s"
+DEBUG_UNKNOWN = "rocm_notice: decision: release line unreadable, let through under warn: %s"
 # Where the GPUs are read from: the machine's sysfs, not the installroot's.
 SYSFS_ROOT_ENV = "ROCM_NOTICE_SYSFS_ROOT"
 
@@ -89,6 +94,11 @@ def _gpu_notes(findings, facts):
 def _arrow():
     from rocm_epel_notice import notice
     return notice.arrow(sys.stderr)
+
+
+def _moves(crossings):
+    return "; ".join("%s -> %s (%s, %d packages)" % (c.old_line, c.new_line, c.kind,
+                                                      len(c.changes)) for c in crossings)
 
 
 class RocmNotice(dnf.Plugin):
@@ -266,7 +276,7 @@ class RocmNotice(dnf.Plugin):
             broken=self.quick_scan(findings) if findings else None)
 
     def _hold(self):
-        from rocm_epel_notice import hold, notice
+        from rocm_epel_notice import hold, notice, report
         held, excluded = hold.plan(self.base.sack, self.catalog(), self.settings)
         if held is None:
             return
@@ -276,10 +286,13 @@ class RocmNotice(dnf.Plugin):
             line, context = MSG_INTERNAL_HELD % _describe(error), None
         self.base.sack.add_excludes(excluded)     # the one change, once it is all worked out
         self._held = held
+        logger.debug(DEBUG_HELD, held.line, ", ".join(str(t) for t in held.targets) or "?",
+                     ", ".join(held.keys), held.count,
+                     notice.names(held.rocm + held.dependents, 20))
         _warn(line)
         self._to_syslog(line)
         if context is not None:
-            self._report("hold", context)
+            self._report(report.HOLD, context)
 
     def installed_stack(self, catalog, details=True):
         """Installed packages the catalog knows (ROCm, compat, AMD), as records."""
@@ -307,20 +320,24 @@ class RocmNotice(dnf.Plugin):
         refused = policy.refusal(findings, self.settings, line)
         if refused is None and not findings.notable and not findings.unknown:
             return          # the everyday case: patch updates inside the installed line
-        from rocm_epel_notice import notice
+        from rocm_epel_notice import notice, report
         if refused is not None:
+            logger.debug(DEBUG_REFUSED, refused.reason, _moves(refused.crossings)
+                         or notice.names(sorted({p.name for p in refused.packages})))
             context = self._context()
-            self._report("block", context, findings, refused.crossings)
+            self._report(report.BLOCK, context, findings, refused.crossings)
             message = notice.refusal_message(refused, context, self.settings, self._hold_failed)
             self._to_syslog(message, error=True)
             raise dnf.exceptions.Error(message)
         if findings.notable:
+            logger.debug(DEBUG_WARNED, _moves(findings.crossings) or "mixed ROCm stacks")
             context = self._context(findings, catalog)
             text = "\n".join(notice.lines(findings, context))
             _warn(text)
             self._to_syslog(text)
-            self._report("warn", context, findings)
+            self._report(report.WARN, context, findings)
         if findings.unknown:
+            logger.debug(DEBUG_UNKNOWN, notice.names(sorted({p.name for p in findings.unknown})))
             text = notice.unknown_line(findings)
             _warn(text)
             self._to_syslog(text)

@@ -123,7 +123,7 @@ def main_line(packages, catalog):
 def pair(items, catalog):
     """(old or None, new) for every incoming ROCm package, and for every incoming package
     that obsoletes an outgoing ROCm package (whatever its name: it takes that package's
-    place in the stack); plus the unpaired outgoing ones.
+    place in the stack). An outgoing package that nothing replaces is in no pair.
 
     Pairs by name (same arch first), then by the new package's Obsoletes.
     """
@@ -153,8 +153,7 @@ def pair(items, catalog):
                 break
             old = take(obsoleted.split()[0], new.arch)
         pairs.append((old, new))
-    removed = [p for packages in outgoing.values() for p in packages]
-    return pairs, removed
+    return pairs
 
 
 def _incoming_release(catalog, old, new):
@@ -197,7 +196,7 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
     installed_main = _main_line(before)
 
     groups = {}
-    pairs, _removed = pair(items, catalog)
+    pairs = pair(items, catalog)
     for old, new in pairs:
         new_release = _incoming_release(catalog, old, new)
         old_release = catalog.release_of(old) if old is not None else None

@@ -7,12 +7,11 @@ or by its source package (the packagers' own rule: every binary package built fr
 of the SIG's source packages, so a new subpackage is ROCm before anyone lists its name).
 """
 
-import configparser
 import fnmatch
 import os
 import re
 
-from rocm_epel_notice import releases
+from rocm_epel_notice import ini, releases
 from rocm_epel_notice.records import source_name
 
 ROCM = "rocm"        # part of Fedora/EPEL's ROCm stack
@@ -30,34 +29,13 @@ _GFX_SEGMENT = r"-gfx[0-9a-f]{3,5}(?=-|$)"
 _EXCLUDED = False   # memoised "never ROCm" (not-rocm, exclude): a source cannot overrule it
 
 
-def read_ini(path):
-    """A configparser over a data file whose sections list bare names (case kept)."""
-    parser = configparser.ConfigParser(
-        allow_no_value=True, delimiters=("=",), comment_prefixes=("#",),
-        inline_comment_prefixes=None, interpolation=None, strict=False)
-    parser.optionxform = str
-    with open(path, encoding="utf-8") as data:
-        parser.read_file(data)
-    return parser
-
-
 def read_name_lists(path):
-    """{section: [names]} of a data file of bare names under [sections] ('#' comments).
-
-    The same format read_ini reads, parsed in a few lines: it is loaded in every dnf
-    run that touches a transaction, where configparser costs milliseconds.
-    """
-    sections, current = {}, None
+    """{section: [names]} of a data file of bare names under [sections] ('#' comments),
+    through ``ini`` (the one reader of ini text)."""
     with open(path, encoding="utf-8") as data:
-        for line in data:
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            if line.startswith("[") and line.endswith("]"):
-                current = sections.setdefault(line[1:-1].strip(), [])
-            elif current is not None:
-                current.append(line)
-    return sections
+        parsed = ini.parse(data.read(), bare=True)
+    return {section: [key for key, _ in entries]
+            for section, entries in parsed.by_section().items()}
 
 
 class Catalog:
@@ -115,10 +93,10 @@ class Catalog:
         return self._query_names
 
     def narrow(self, query, compat=True):
-        """``query`` (a hawkey Query, duck-typed) cut down to candidate ROCm names: the
-        listed ones, and those this run has already seen built from a ROCm source (hawkey
-        cannot filter on a source name; callers classify each candidate with its
-        ``sourcerpm``)."""
+        """``query`` (hawkey's Query or one like it: the interface is in ``hold``'s
+        docstring) cut down to candidate ROCm names: the listed ones, and those this run
+        has already seen built from a ROCm source (hawkey cannot filter on a source name;
+        callers classify each candidate with its ``sourcerpm``)."""
         exact, globs = self.query_names()
         if self._by_source:
             exact = exact + sorted(self._by_source)

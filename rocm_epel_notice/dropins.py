@@ -64,12 +64,6 @@ def remove(path, marker, command):
 
 # -- the allow file: one "allow =" line under [main], the rest untouched --------------------
 
-def _eol(text):
-    """The file's line end, from its first line (a last line may have none)."""
-    first = text.find("\n")
-    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
-
-
 def _allow_entries(parsed):
     return [e for e in parsed.entries if e.section == config.SECTION and e.key == "allow"]
 
@@ -88,7 +82,7 @@ def with_allowed(text, lines):
         text = ALLOW_MARKER + "\n[main]\n"
     if ALLOW_MARKER not in text.splitlines():
         raise DropinError(MSG_NOT_OURS % (ALLOW_FILE, "allow"))
-    eol = _eol(text)
+    eol = files.line_end(text)
     wanted = "allow = %s" % ", ".join(str(l) for l in sorted(set(lines)))
     rows = ini.lines(text)
     parsed = ini.parse(text)

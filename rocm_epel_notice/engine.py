@@ -4,7 +4,8 @@ A front end (the dnf 4 plugin, the libdnf plugin's helper, later dnf5) reads its
 manager's state into plain records and calls ``hold`` before depsolving and ``transaction``
 after it. What comes back says everything the front end must do: the lines to show, the
 error to raise, the packages to exclude and the report to write. Nothing here imports dnf
-or hawkey, prints or writes; the sack handed to ``hold`` is duck-typed (see ``hold.plan``).
+or hawkey, prints or writes; the sack handed to ``hold`` is duck-typed (the interface
+is in ``hold``'s docstring).
 """
 
 from rocm_epel_notice import analysis, hold as holds, notice, policy, report

@@ -189,6 +189,14 @@ def read_text(path, root="/", limit=CONFIG_LIMIT):
     return None if data is None else data.decode("utf-8", "surrogateescape")
 
 
+def line_end(text):
+    """The line end to use for lines added to ``text``: the one its first line ends with
+    (``"\r\n"`` or ``"\n"``), ``"\n"`` when it has no line end at all. The first line,
+    because a last line may have none, and an admin's editor sets the style from the top."""
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+
+
 def list_names(directory, root="/"):
     """Sorted names in ``directory`` (None when it does not exist); FileProblem when it
     cannot be listed (a drop-in directory we cannot read is a file we cannot read)."""

@@ -1,13 +1,29 @@
 """What to exclude so that dnf keeps ROCm on the installed release line.
 
-Runs before depsolving, on the hawkey sack the dnf glue hands in (duck-typed: nothing is
-imported from dnf here). It works out the available ROCm packages of held lines, packages
+Runs before depsolving, on the sack a front end hands in. It works out the available ROCm packages of held lines, packages
 that would obsolete a held package, and, transitively, upgrade candidates of installed
 packages with a requirement that only those packages provide, so that dnf with
 ``best=True`` keeps the old line instead of failing with "filtered out by exclude
 filtering"; the glue then excludes them all in one call. Python looks only at the (few)
 ROCm packages and at the upgrade candidates' requirements; bench/BEFORE-AFTER.md says
 why (hawkey's glob and requires= filters scan the whole pool).
+
+The sack is duck-typed: nothing here imports dnf or hawkey. Three front ends hand in one:
+dnf 4's ``base.sack`` (a hawkey Sack), the libdnf plugin's helper (a hawkey Sack with a
+``query()``, ``libdnf_helper``) and the dnf5 adapter (``dnf5_sack.Sack``, over libdnf5).
+This module and ``catalog.narrow`` use exactly these, and nothing else, of it:
+
+- ``sack.query()``: a query of every package;
+- on a query: ``installed()``, ``available()``, ``upgrades()``; ``filter(name=[names])``,
+  ``filter(name__glob=[globs])``, ``filter(pkg=packages or query)``,
+  ``filter(obsoletes=query)``, ``filter(provides=requirement)`` (a requirement as the
+  package's ``requires`` gave it); ``union(query)``, ``difference(query)``; iteration,
+  ``bool()``; each returns a new query and leaves the old one as it was;
+- on a package: ``name``, ``epoch``, ``version``, ``release``, ``arch``, ``sourcerpm``,
+  ``reponame``, ``provides``, ``requires``, ``obsoletes`` (iterables whose ``str()`` is
+  rpm's text of the dependency), hashing and equality (one package, one value).
+
+``tests/unit/test_hold.py`` runs ``plan`` on a real hawkey sack built from a repository.
 """
 
 from rocm_epel_notice import analysis, policy, releases

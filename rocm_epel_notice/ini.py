@@ -1,4 +1,5 @@
-"""The one reader of ini text (our configuration, its drop-ins, versionlock.conf).
+"""The one reader of ini text (our configuration, its drop-ins, versionlock.conf, and the
+data files: ``data/releases.ini``, and ``data/packages.ini`` with its bare names).
 
 It keeps what configparser drops and what we need to be safe and exact: every
 ``key = value`` in file order, duplicates included (so a later *invalid* value cannot
@@ -33,6 +34,14 @@ class Parsed(namedtuple("Parsed", "entries sections errors headers")):
     def values(self, section, key):
         return [e.value for e in self.entries if e.section == section and e.key == key]
 
+    def by_section(self):
+        """{section: [(key, value), ...]} in file order, every section named (even an
+        empty one), repeats merged."""
+        found = {name: [] for name in self.sections}
+        for entry in self.entries:
+            found[entry.section].append((entry.key, entry.value))
+        return found
+
 
 def lines(text):
     """The text's lines with their ends; only ``\\n`` ends a line (as configparser and dnf
@@ -44,17 +53,16 @@ def lines(text):
     return out
 
 
-def _strip_end(line):
-    return line.rstrip("\n").rstrip("\r")
 
-
-def parse(text):
-    """Parse ``text`` (a str) into a ``Parsed``; never raises."""
-    all_lines = lines(text)
+def parse(text, bare=False):
+    """Parse ``text`` (a str) into a ``Parsed``; never raises. ``bare``: a line with no
+    ``=`` or ``:`` inside a section is a name (an Entry whose ``key`` is the line as
+    written, case kept, and ``value`` None), as in ``data/packages.ini``; otherwise it is
+    an error."""
     entries, sections, errors, headers = [], [], [], []
     section, open_entry = None, None
-    for index, raw in enumerate(all_lines):
-        line = _strip_end(raw)
+    for index, line in enumerate(text.split("\n")):     # the lines of lines(), ends cut
+        line = line.rstrip("\r")
         if index == 0 and line.startswith(BOM):
             line = line[len(BOM):]
         stripped = line.strip()
@@ -75,7 +83,12 @@ def parse(text):
             else:
                 errors.append((index + 1, "not a [section] header", stripped))
             continue
-        cut = min((stripped.find(d) for d in "=:" if d in stripped), default=-1)
+        cut, colon = stripped.find("="), stripped.find(":")     # the first of the two
+        if colon >= 0 and not 0 <= cut < colon:
+            cut = colon
+        if bare and cut < 0 and section is not None:
+            entries.append(Entry(section, stripped, None, index, index))
+            continue
         key = stripped[:cut].strip().lower() if cut > 0 else ""
         if not key or section is None:
             errors.append((index + 1, "outside any [section]" if key else

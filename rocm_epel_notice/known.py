@@ -4,10 +4,9 @@ Only sourced facts live in the data file; when a line is missing we say nothing 
 than guess.
 """
 
-import configparser
 import os
 
-from rocm_epel_notice import catalog, releases
+from rocm_epel_notice import ini, releases
 
 DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "releases.ini")
 
@@ -15,14 +14,15 @@ DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "releases.ini")
 def load(path=DATA_FILE):
     """{Line: {key: value}} for every section that names a release line."""
     try:
-        data = catalog.read_ini(path)
-    except (OSError, configparser.Error):
+        with open(path, encoding="utf-8") as data:
+            parsed = ini.parse(data.read())
+    except (OSError, ValueError):
         return {}
     known = {}
-    for section in data.sections():
+    for section, entries in parsed.by_section().items():
         line = releases.parse_line(section)
         if line is not None:
-            known[line] = {key: (value or "").strip() for key, value in data[section].items()}
+            known[line] = dict(entries)
     return known
 
 

@@ -31,6 +31,7 @@ import os
 import re
 
 from . import files, ini
+from .notice import clean
 from .releases import from_amd_version, from_release_field, from_version
 
 MARKER_BEGIN = "# rocm-epel-notice: begin (dnf rocm lock; removed by dnf rocm unlock)"
@@ -41,14 +42,11 @@ _BEGINS = (MARKER_BEGIN, MARKER_BEGIN_JOINED)
 _MARKERS = _BEGINS + (MARKER_END,)
 _TAG = "# rocm-epel-notice: "          # cheap test: no tag in the text, no block
 
-NEW_FILE_MODE = files.NEW_FILE_MODE   # what versionlock itself gives the list
-
 CANNOT_READ = "cannot read the versionlock list %s"
 CANNOT_WRITE = "cannot write the versionlock list %s"
 
 # An entry is one versionlock pattern: no blanks or control characters inside, not a comment.
 _ENTRY = re.compile(r"!?[^\s#!]\S*\Z")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _RPM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*\Z")    # no glob or ':' in a name
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 _LINE = re.compile(r"(\d{1,4})\.(\d{1,4})\Z")
@@ -128,7 +126,8 @@ def our_entries(text):
 
 
 def stray_markers(text):
-    """How many of our marker lines are not part of a complete block (hand edits)."""
+    """How many of our marker lines are not part of a complete block (hand edits):
+    ``dnf rocm status`` names the count, since ``unlock`` leaves such lines alone."""
     return _scan(remove_block(text))[1]
 
 
@@ -147,24 +146,24 @@ def add_block(text, entries, note=""):
 
     Everything outside our block is kept byte for byte; applying it twice gives the same
     text, and ``remove_block`` undoes it exactly. No entries: no block. The block uses the
-    file's line ends (CRLF when the last line of the file ends in CRLF). ``note`` becomes
-    comment lines inside the block. Raises ValueError for an entry that is not one
-    versionlock pattern.
+    file's line ends (``files.line_end``: CRLF when its first line ends in CRLF).
+    ``note`` becomes comment lines inside the block (``notice.clean``: what must not reach
+    a file line is made a blank). Raises ValueError for an entry that is not one
+    versionlock pattern (or holds such a character).
     """
     entries = list(dict.fromkeys(entries))
     for entry in entries:
-        if not isinstance(entry, str) or not _ENTRY.match(entry) or _CONTROL.search(entry):
+        if not isinstance(entry, str) or not _ENTRY.match(entry) or clean(entry) != entry:
             raise ValueError("not a versionlock pattern: %r" % (entry,))
     base = remove_block(text)
     if not entries:
         return base
-    comments = ["# " + part for part in (_CONTROL.sub(" ", line).strip()
+    comments = ["# " + part for part in (clean(line, " ").strip()
                                          for line in (note or "").splitlines()) if part]
     if any(comment in _MARKERS for comment in comments):
         raise ValueError("a note must not look like a marker: %r" % (note,))
     joined = base != "" and not base.endswith("\n")
-    last_end = base.rfind("\n")
-    eol = "\r\n" if last_end > 0 and base[last_end - 1] == "\r" else "\n"
+    eol = files.line_end(base)
     lines = [MARKER_BEGIN_JOINED if joined else MARKER_BEGIN] + comments + entries + [MARKER_END]
     return base + ("\n" if joined else "") + "".join(line + eol for line in lines)
 
@@ -242,7 +241,7 @@ def entries_for(packages_by_line):
 # -- the file -------------------------------------------------------------------------------
 
 def _one_line(value):
-    return _CONTROL.sub("?", str(value))
+    return clean(value, "?")
 
 
 def configured_path(confdirs):
@@ -281,7 +280,7 @@ def write_atomic(path, text):
         raise LockListError(CANNOT_WRITE % _one_line("%s: text cannot be encoded (%s)" % (
             path, error.reason))) from None
     try:
-        files.write(path, data, new_mode=NEW_FILE_MODE)
+        files.write(path, data)      # a new list gets files.NEW_FILE_MODE, as versionlock's
     except files.FileProblem as problem:
         raise LockListError(CANNOT_WRITE % _one_line(problem)) from None
 

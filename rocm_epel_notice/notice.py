@@ -54,13 +54,15 @@ def arrow(stream):
         return "->"
 
 
-def clean(text):
-    """A repository-provided string, safe to print: every control and format character
-    (and the other categories in ``_DROPPED``) removed."""
+def clean(text, replacement=""):
+    """``text`` safe to print or to write as one line of a file: every character that
+    must not reach a terminal or split a line (a control or format character, a line
+    separator: the categories in ``_DROPPED``) removed, or put as ``replacement``. The one
+    such filter: for repository strings, paths in messages, versionlock entries and notes."""
     text = str(text)
     if text.isascii() and text.isprintable():     # nearly every package name: no walk
         return text
-    return "".join(c for c in text if unicodedata.category(c) not in _DROPPED)
+    return "".join(replacement if unicodedata.category(c) in _DROPPED else c for c in text)
 
 
 def names(items, shown=SHOWN):

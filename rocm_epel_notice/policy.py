@@ -96,10 +96,6 @@ def refusal(findings, settings, installed_line):
     return None
 
 
-def has_block(settings):
-    return BLOCK in (settings.on_major, settings.on_minor)
-
-
 def has_lock(settings):
     return settings.has_lock
 

@@ -84,10 +84,16 @@ def build(decision, context, command="", findings=None, hold=None, blocked=()):
                                for line, names in findings.after_lines.items()}
         data["foreign"] = sorted({notice.clean(p.name) for p in findings.foreign})
     if hold is not None:
-        data["hold"] = {"line": str(hold.line), "targets": [str(t) for t in hold.targets],
-                        "keys": list(hold.keys), "count": hold.count,
-                        "packages": [notice.clean(n) for n in hold.rocm + hold.dependents]}
+        data["hold"] = hold_data(hold)
     return data
+
+
+def hold_data(hold):
+    """A ``hold.Hold`` as JSON: the one shape of "hold" in the report and in ``dnf rocm
+    status --json`` (the line kept, the lines held, the keys, the count and the NEVRAs)."""
+    return {"line": str(hold.line), "targets": [str(t) for t in hold.targets],
+            "keys": list(hold.keys), "count": hold.count,
+            "packages": [notice.clean(n) for n in hold.rocm + hold.dependents]}
 
 
 VIA_COMMAND = "dnf"       # the dnf command line (``command`` holds it)

@@ -25,13 +25,12 @@ import stat
 import time
 
 from rocm_epel_notice import elfscan, files
+from rocm_epel_notice.config import DEFAULT_SCAN_SECONDS
 from rocm_epel_notice.records import Fields
 
 UPGRADE = "upgrade"          # the pending upgrade removes the soname
 MISSING = "missing"          # no installed package provides it now
 
-DEFAULT_PATHS = ("/usr/local", "/opt")
-DEFAULT_SECONDS = 60.0
 MAX_DEPTH = 64               # directories deeper than this are skipped (and counted)
 EXAMPLES = 5                 # unreadable paths kept as examples
 SYSTEM_DIRS = ("/lib64", "/usr/lib64", "/lib", "/usr/lib")   # the loader's defaults
@@ -113,7 +112,7 @@ def quick(lost_sonames, paths, seconds, root="/"):
     return result, scancache.save(cache, result.complete, root)
 
 
-def scan(paths, lost, root="/", seconds=DEFAULT_SECONDS, clock=time.monotonic, cache=None):
+def scan(paths, lost, root="/", seconds=DEFAULT_SCAN_SECONDS, clock=time.monotonic, cache=None):
     """Walk ``paths`` (absolute, read inside ``root``) for ELF files that need a lost
     soname. ``cache``: an optional mapping (path, size, mtime_ns) -> Dynamic."""
     started = clock()

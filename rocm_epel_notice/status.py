@@ -2,7 +2,7 @@
 ``"schema": 1``, keys only ever added) and its text for people.
 """
 
-from rocm_epel_notice import analysis, gpu, releases
+from rocm_epel_notice import analysis, gpu, releases, report
 from rocm_epel_notice.notice import clean
 
 SCHEMA = 1
@@ -44,9 +44,7 @@ def build(installed, available, catalog, settings, hold=None, versionlock=None,
             "set_in": dict(sorted(settings.origin.items())),
             "problems": list(settings.doubts),
         },
-        "hold": None if hold is None else {
-            "line": str(hold.line), "targets": [str(t) for t in hold.targets],
-            "keys": list(hold.keys), "count": hold.count},
+        "hold": None if hold is None else report.hold_data(hold),
         "versionlock": versionlock,
         "gpus": list(gpus),
         "gpu_notes": list(gpu_notes),

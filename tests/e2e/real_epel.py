@@ -185,7 +185,7 @@ EPEL_10_3 = [
 INSTALLED_10_1 = [p.name for p in EPEL_10_1]
 ROCM_10_1 = [n for n in INSTALLED_10_1 if n != "python3-torch"]
 
-# The soname moves of 6.4 -> 7.1 (DESIGN section 1, real_epel_metadata.py).
+# The soname moves of 6.4 -> 7.1 (README.md "What it is"; real_epel_metadata.py).
 LOST_AT_7_1 = ["libamd_smi.so.25", "libamdhip64.so.6", "libhipblas.so.2", "libhipblaslt.so.0",
                "libhiprtc.so.6", "libhipsolver.so.0", "libhipsparse.so.1", "librocblas.so.4",
                "librocdecode.so.0", "librocjpeg.so.0"]

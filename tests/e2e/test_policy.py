@@ -291,6 +291,28 @@ def test_dnf_automatic_under_lock_applies_the_rest(sandbox):
     assert after["zstd-tools"] == "1.5.7-1.el10_2"
 
 
+def test_dnf_log_keeps_each_decision_at_debug_level_and_the_terminal_does_not(sandbox):
+    """What a bug report needs: dnf.log says what was held, and what crossed."""
+    on_64(sandbox, "[main]\non_major = lock\n")
+    log = sandbox.root / "var" / "log" / "dnf.log"
+    held = sandbox.dnf("-y", "upgrade")
+    assert held.returncode == 0, held
+    assert "decision:" not in held.stdout + held.stderr, held
+    lines = [l for l in log.read_text().splitlines() if "rocm_notice: decision:" in l]
+    assert len(lines) == 1 and " DEBUG rocm_notice: decision: hold ROCm at 6.4, not 7.1 " \
+        "(on_major); exclude 10: " in lines[0], lines
+    assert "rocblas-7.1.1-1.el10_2.noarch" in lines[0] and "python3-torch-2.7.1" in lines[0]
+
+    sandbox.write_conf("[main]\n")
+    crossed = sandbox.dnf("-y", "upgrade")
+    assert crossed.returncode == 0, crossed
+    assert "decision:" not in crossed.stdout + crossed.stderr, crossed
+    lines = [l for l in log.read_text().splitlines() if "rocm_notice: decision:" in l][1:]
+    assert len(lines) == 1 and lines[0].endswith(
+        " DEBUG rocm_notice: decision: warn and let through: 6.4 -> 7.1 (major, 9 packages)"), \
+        lines
+
+
 def test_dnf_automatic_under_block_applies_nothing_and_logs_why(sandbox):
     before = on_64(sandbox, "[main]\non_major = block\n")
     run = run_automatic(sandbox)

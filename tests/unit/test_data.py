@@ -1,6 +1,7 @@
 """The shipped data files: they parse, and their sections agree with each other."""
 
 import collections
+import configparser
 import re
 
 import pytest
@@ -10,14 +11,26 @@ from rocm_epel_notice import catalog, known, releases
 GFX = re.compile(r"^gfx[0-9]{2,4}[0-9a-f]?$")
 
 
+def read_ini(path):
+    """Python's configparser over a data file (bare names allowed, case kept): the oracle
+    that the shipped reader (ini.py) must agree with."""
+    parser = configparser.ConfigParser(
+        allow_no_value=True, delimiters=("=",), comment_prefixes=("#",),
+        inline_comment_prefixes=None, interpolation=None, strict=False)
+    parser.optionxform = str
+    with open(path, encoding="utf-8") as data:
+        parser.read_file(data)
+    return parser
+
+
 @pytest.fixture(scope="module")
 def packages():
-    return catalog.read_ini(catalog.DATA_FILE)
+    return read_ini(catalog.DATA_FILE)
 
 
 @pytest.fixture(scope="module")
 def lines():
-    return catalog.read_ini(known.DATA_FILE)
+    return read_ini(known.DATA_FILE)
 
 
 def names(data, section):
@@ -130,8 +143,15 @@ def test_missing_releases_file_means_nothing_known(tmp_path):
 def test_the_quick_name_list_reader_agrees_with_configparser():
     from rocm_epel_notice import catalog
     fast = catalog.read_name_lists(catalog.DATA_FILE)
-    slow = catalog.read_ini(catalog.DATA_FILE)
+    slow = read_ini(catalog.DATA_FILE)
     assert {s: list(slow[s]) for s in slow.sections()} == fast
+
+
+def test_the_release_facts_reader_agrees_with_configparser(lines):
+    expected = {releases.parse_line(s): {k: (v or "").strip() for k, v in lines[s].items()}
+                for s in lines.sections() if releases.parse_line(s)}
+    assert known.load() == expected
+    assert known.load()[releases.Line(6, 4)]["epel"] == "10.1"
 
 
 def test_no_source_package_looks_like_a_compat_one(packages):

@@ -145,6 +145,20 @@ def test_crlf_list_gets_a_crlf_block_and_keeps_its_own_line_ends():
     assert remove_block(locked) == text
 
 
+def test_a_list_with_mixed_line_ends_gets_the_line_end_of_its_first_line():
+    """One rule for every file we add lines to (files.line_end), as the drop-ins."""
+    assert add_block("a\nb\r\n", ["x-0:6.4.*"]).endswith("\nx-0:6.4.*\n" + MARKER_END + "\n")
+    crlf_first = add_block("a\r\nb\n", ["x-0:6.4.*"])
+    assert crlf_first.endswith("\r\nx-0:6.4.*\r\n" + MARKER_END + "\r\n")
+    assert remove_block(crlf_first) == "a\r\nb\n"
+
+
+def test_an_entry_with_an_invisible_character_is_refused_and_a_note_keeps_none():
+    with pytest.raises(ValueError):
+        add_block("", ["rocblas\u200b-0:6.4.*"])      # a zero-width space: not on a terminal
+    assert "\u202e" not in add_block("", ["a-0:6.4.*"], note="held\u202e 6.4")
+
+
 def test_block_in_the_middle_is_removed_and_the_rest_kept():
     text = "a\n" + MARKER_BEGIN + "\nx-0:6.4.*\n" + MARKER_END + "\nb\n"
     assert our_entries(text) == ["x-0:6.4.*"]

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from rocm_epel_notice import files, scan, scancache, scanreport
+from rocm_epel_notice.config import DEFAULT_SCAN_PATHS
 from tests.harness import elf
 
 HIP6 = "libamdhip64.so.6"
@@ -24,7 +25,7 @@ def paths_of(hits):
 def test_before_an_upgrade_names_the_files_it_breaks_and_those_that_still_run(tmp_path, built):
     root = tmp_path / "root"
     elf.lay_out(root, built)
-    result = scan.scan(scan.DEFAULT_PATHS, scan.Lost(pending=[HIP6]), str(root))
+    result = scan.scan(DEFAULT_SCAN_PATHS, scan.Lost(pending=[HIP6]), str(root))
     assert paths_of(result.broken) == [
         "/opt/sys/bin/app-system",          # RUNPATH /usr/lib64: the copy that goes away
         "/opt/venv/lib/python3.12/site-packages/ext.cpython-312-x86_64-linux-gnu.so",
@@ -85,7 +86,7 @@ def test_the_deadline_stops_the_walk_and_says_where(tmp_path, built):
     root = tmp_path / "root"
     elf.lay_out(root, built)
     ticks = itertools.count()
-    result = scan.scan(scan.DEFAULT_PATHS, scan.Lost(pending=[HIP6]), str(root), seconds=5,
+    result = scan.scan(DEFAULT_SCAN_PATHS, scan.Lost(pending=[HIP6]), str(root), seconds=5,
                        clock=lambda: next(ticks))
     assert not result.complete and result.stopped_at.startswith("/")
     assert result.files < 12
@@ -192,7 +193,7 @@ def test_a_cache_that_cannot_be_written_is_one_quiet_problem(tmp_path, built):
 def test_brief_is_what_the_notice_and_report_carry(tmp_path, built):
     root = tmp_path / "root"
     elf.lay_out(root, built)
-    result = scan.scan(scan.DEFAULT_PATHS, scan.Lost(pending=[HIP6]), str(root))
+    result = scan.scan(DEFAULT_SCAN_PATHS, scan.Lost(pending=[HIP6]), str(root))
     brief = scanreport.brief(result)
     assert brief["count"] == 4 and brief["paths"][0] == "/usr/local/bin/app"
     assert brief["complete"] is True and brief["scanned"] == ["/usr/local", "/opt"]

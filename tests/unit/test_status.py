@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from rocm_epel_notice import analysis, config, status
+from rocm_epel_notice import analysis, config, report, status
 from rocm_epel_notice.catalog import Catalog
 from rocm_epel_notice.hold import Hold
+from rocm_epel_notice.notice import Context
 from rocm_epel_notice.records import Package
 from rocm_epel_notice.releases import MAJOR, MINOR, Line, Release
 
@@ -106,13 +107,17 @@ def test_no_rocm_installed_has_no_installed_line(catalog):
 
 
 def test_hold_is_described_with_its_lines_keys_and_count(catalog):
+    """The hold has one shape, in status and in the report (report.hold_data)."""
     hold = Hold(Line(6, 4), [Line(7, 1)], ["on_major"],
                 rocm=["hipcc-20-12.rocm7.1.1.el10_2.x86_64", "rocm-hip-7.1.1-1.el10_2.x86_64"],
                 dependents=["python3-torch-2.9.0-1.el10_2.x86_64"])
     built = status.build(INSTALLED, AVAILABLE, catalog, POLICY, hold=hold)
-    assert built["hold"] == {"line": "6.4", "targets": ["7.1"], "keys": ["on_major"], "count": 3}
+    described = {key: built["hold"][key] for key in ("line", "targets", "keys", "count")}
+    assert described == {"line": "6.4", "targets": ["7.1"], "keys": ["on_major"], "count": 3}
     json.dumps(built)
     assert "Held: 7.1 at 6.4 (on_major = lock); 3 packages held back" in status.text(built)
+    assert built["hold"] == report.build("hold", Context(), hold=hold)["hold"]
+    assert built["hold"]["packages"] == hold.rocm + hold.dependents
 
 
 # -- status: the text --------------------------------------------------------------------------------
