@@ -474,6 +474,18 @@ void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
         throw Refusal(answer.refuse);
 }
 
+// Throw the refusal out of PRE_TRANSACTION, after releasing the rpmdb lock that
+// dnf_transaction_commit took: libdnf releases it only on the function's ordinary way
+// out, which the exception skips. Without this, a process that goes on after a refusal
+// (packagekitd runs for hours) could never take the lock again: every later PackageKit
+// transaction would fail with "failed to obtain lock 'rpmdb'" until it is restarted.
+[[noreturn]] void refuse(DnfPluginHookData *hookData, const Refusal &refusal)
+{
+    if (DnfState *state = hookData ? hookContextTransactionGetState(hookData) : nullptr)
+        dnf_state_release_locks(state);
+    throw refusal;
+}
+
 }  // namespace
 
 extern "C" {
@@ -520,13 +532,13 @@ int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookDat
             if (goal)
                 run_hook(handle, "pre_transaction", goal);
         }
-    } catch (const Refusal &) {
-        throw;      // the one exception that must reach libdnf
+    } catch (const Refusal &refusal) {
+        refuse(hookData, refusal);      // the one exception that must reach libdnf
     } catch (const std::exception &problem) {
         if (id == PLUGIN_HOOK_ID_CONTEXT_PRE_TRANSACTION && handle->fail_closed == 1)
-            throw Refusal(std::string("rocm_notice: could not evaluate ROCm policy: ") +
-                          problem.what() + "; the transaction is blocked because policy "
-                          "says block.");
+            refuse(hookData, Refusal(std::string("rocm_notice: could not evaluate ROCm "
+                                                 "policy: ") + problem.what() + "; the "
+                                     "transaction is blocked because policy says block."));
         fprintf(stderr, MSG_HELPER, problem.what());
     }
     return 1;       // never 0: libdnf would then skip the transaction and report success

@@ -28,13 +28,22 @@ from tests.harness import roots
 CHECKOUT = Path(__file__).resolve().parents[2]
 PYTHON = "/usr/bin/python3"
 PYTEST = ["-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider"]
+# PackageKit's build dependencies (dnf backend: the shared design notes, section 7), the
+# daemons it needs (dbus, polkitd) and what our helper imports there: the PackageKit
+# tests (tests/harness/packagekit.py) build and run it in the Debian 13 root, so the root
+# carries them too: one root to build, not two.
+PACKAGEKIT_EXTRAS = ["dbus", "dbus-daemon", "dpkg-dev", "gcc", "gettext", "itstool",
+                     "libappstream-dev", "libpolkit-gobject-1-dev", "libsqlite3-dev",
+                     "libsystemd-dev", "meson", "ninja-build", "polkitd", "python3"]
 # Besides what tools/ensure-deps installs: make and git, which 'make rpm' (test_payload)
 # uses, and mount, for the test that mounts a full or read-only report directory.
-ROOT_EXTRAS = ["make", "git", "mount"]
+ROOT_EXTRAS = ["make", "git", "mount"] + PACKAGEKIT_EXTRAS
 # Tests whose package manager is not the platform's dnf 4 but one of their own in a root
-# of its own (dnf5 in Debian unstable, tests/harness/dnf5.py): they run once, from the
-# host, and never again inside another platform's root.
-HOST_ONLY = ["tests/e2e/test_dnf5.py", "tests/e2e/test_dnf5_command.py"]
+# of its own (dnf5 in Debian unstable, tests/harness/dnf5.py; PackageKit built in the
+# Debian 13 root, tests/harness/packagekit.py): they run once, from the host, and never
+# again inside another platform's root.
+HOST_ONLY = ["tests/e2e/test_dnf5.py", "tests/e2e/test_dnf5_command.py",
+             "tests/e2e/test_packagekit.py"]
 
 
 def ensure_deps_list(variable):

@@ -1,0 +1,191 @@
+"""Real PackageKit: packagekitd with its dnf backend (Debian 13's PackageKit 1.3.1 built
+against libdnf 0.74), driven by ``pkcon`` as an admin or GNOME Software drives it, with our
+libdnf plugin installed where the RPM puts it (tests/harness/packagekit.py).
+
+Each case stops packagekitd, puts the rpmdb, the repositories and the policy files in
+place, and starts packagekitd again (it sets its libdnf context up, our CONF hook, when it
+starts, and reads nothing from its environment). Our lines go to packagekitd's stderr
+(the journal on a real system), captured here to a file; a refusal is PackageKit's error,
+which pkcon prints. The same fixture repositories, policy and messages as the dnf 4 tests.
+"""
+
+import pytest
+
+from tests.e2e import stacks
+from tests.e2e.stacks import Pkg
+from tests.harness.packagekit import Session
+
+ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
+ROCM = stacks.ROCM_NAMES + ["python3-torch"]
+PATCH_64 = Pkg("rocm-smi", "6.4.3", "1.el10_1", provides=(stacks.so("librocm_smi64.so.7"),))
+HOLD_LINE = ("rocm_notice: ROCm held at 6.4 by policy (on_major = lock); 7.1 available, "
+             "10 packages held back (patch updates of 6.4 still install); "
+             "see 'dnf rocm status'")
+
+
+@pytest.fixture(scope="module")
+def packagekit():
+    """One root with a private system bus and polkitd for the module; packagekitd is
+    restarted by each case (``on_64``). Everything is killed and unmounted at the end."""
+    with Session() as session:
+        yield session
+
+
+def on_64(pk, conf, names=ALL, repos=None):
+    """ROCm 6.4 installed (EPEL 10.1's packages); EPEL 10.2 offered (repo id "epel");
+    ``conf`` in force; packagekitd started afresh and its metadata refreshed."""
+    pk.reset([p for p in stacks.epel_10_1() if p.name in names])
+    pk.use_repos(epel=repos or stacks.epel_10_2())
+    pk.write_conf(conf)
+    pk.start_packagekitd()
+    refresh = pk.pkcon("refresh", "force")
+    assert refresh.returncode == 0, refresh
+    return pk.installed()
+
+
+def rocm_of(installed):
+    return {n: v for n, v in installed.items() if n in ROCM}
+
+
+def ours(text):
+    """Our first lines (a notice's other lines are indented)."""
+    return [line for line in text.splitlines() if line.startswith("rocm_notice:")]
+
+
+def assert_no_traceback(pk, run):
+    assert "Traceback" not in run.output + pk.daemon_log(), (run, pk.daemon_log())
+
+
+# -- nothing to say ---------------------------------------------------------------------
+
+def test_without_rocm_installed_pkcon_update_is_untouched_and_silent(packagekit):
+    pk = packagekit
+    on_64(pk, "[main]\non_major = block\non_minor = block\n", names=["zstd-tools"])
+    run = pk.pkcon("-y", "update")
+    assert run.returncode == 0, run
+    assert pk.installed() == {"zstd-tools": "1.5.7-1.el10_2"}
+    assert ours(run.output) == [], run
+    assert ours(pk.daemon_log()) == [], pk.daemon_log()
+    assert pk.report() is None
+
+
+# -- warn -------------------------------------------------------------------------------
+
+def test_warn_puts_the_notice_in_the_daemon_log_and_the_update_goes_on(packagekit):
+    pk = packagekit
+    on_64(pk, "[main]\n")
+    run = pk.pkcon("-y", "update")
+    assert run.returncode == 0, run
+    assert_no_traceback(pk, run)
+    log = pk.daemon_log()
+    assert "rocm_notice: this transaction moves ROCm 6.4 \u2192 7.1 (major): 9 packages\n" \
+        in log, log
+    assert "  Libraries that go away: libamdhip64.so.6, libhipblas.so.2, librocblas.so.4." \
+        in log
+    assert "  packagekitd applies the change now (it asks nothing after this point)." in log
+    assert ours(log) == ["rocm_notice: this transaction moves ROCm 6.4 \u2192 7.1 (major): "
+                         "9 packages"], log          # one notice, nothing else of ours
+    assert ours(run.output) == [], run               # what GNOME Software shows: nothing
+    after = pk.installed()
+    assert after["rocblas"] == "7.1.1-1.el10_2"
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"
+    report = pk.report()
+    assert report["decision"] == "warn"
+    assert report["command"] == "packagekitd (libdnf)"
+    assert [(f["from"], f["to"]) for f in report["findings"]] == [("6.4", "7.1")]
+
+
+# -- lock -------------------------------------------------------------------------------
+
+def test_lock_holds_the_line_while_the_patch_update_and_the_rest_install(packagekit):
+    pk = packagekit
+    before = on_64(pk, "[main]\non_major = lock\n", repos=stacks.epel_10_2() + [PATCH_64])
+    assert ours(pk.daemon_log()) == [HOLD_LINE], pk.daemon_log()   # at packagekitd's start
+    offered = pk.pkcon("get-updates")
+    assert offered.returncode == 0, offered
+    assert "rocm-smi-6.4.3-1.el10_1" in offered.output, offered
+    assert "7.1.1" not in offered.output, offered    # the held line is not offered
+    run = pk.pkcon("-y", "update")
+    assert run.returncode == 0, run
+    assert_no_traceback(pk, run)
+    after = pk.installed()
+    assert rocm_of(after) == dict(rocm_of(before), **{"rocm-smi": "6.4.3-1.el10_1"})
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"
+    assert ours(pk.daemon_log()) == [HOLD_LINE], pk.daemon_log()
+    assert pk.report()["decision"] == "hold"
+
+
+# -- block ------------------------------------------------------------------------------
+
+def test_block_fails_pkcon_update_with_our_message_and_changes_nothing(packagekit):
+    pk = packagekit
+    before = on_64(pk, "[main]\non_major = block\n")
+    run = pk.pkcon("-y", "update")
+    assert run.returncode == 7, run                  # pkcon: "the transaction failed"
+    assert ("Fatal error: rocm_notice: blocked by policy (on_major = block): this transaction would "
+            "move ROCm 6.4 \u2192 7.1 (major): 9 packages; nothing was changed.") \
+        in run.output, run
+    assert "To approve ROCm 7.1: run 'dnf rocm allow 7.1'" in run.output, run
+    assert_no_traceback(pk, run)
+    assert pk.installed() == before                  # zstd-tools included
+    assert pk.report()["blocked"] == [{"from": "6.4", "to": "7.1", "boundary": "major"}]
+
+
+def test_after_a_refusal_the_same_packagekitd_updates_once_the_line_is_allowed(packagekit):
+    """The refusal leaves packagekitd working: the admin allows the line ('dnf rocm allow
+    7.1' writes this drop-in) and "Update All" goes through, without a restart. (A refusal
+    that left libdnf's rpmdb lock taken made every later transaction fail.)"""
+    pk = packagekit
+    before = on_64(pk, "[main]\non_major = block\n")
+    packagekitd = pk.daemon
+    refused = pk.pkcon("-y", "update")
+    assert refused.returncode != 0, refused
+    assert pk.installed() == before
+    pk.write_dropin("80-dnf-rocm-allow.conf", "[main]\nallow = 7.1\n")
+    run = pk.pkcon("-y", "update")
+    assert run.returncode == 0, run
+    assert pk.installed()["rocblas"] == "7.1.1-1.el10_2"
+    assert pk.daemon is packagekitd and packagekitd.poll() is None    # the same daemon
+    assert "rocm_notice: this transaction moves ROCm 6.4 \u2192 7.1 (major)" \
+        in pk.daemon_log(), pk.daemon_log()
+
+
+def test_block_refuses_pkcon_install_of_a_new_line_package(packagekit):
+    pk = packagekit
+    before = on_64(pk, "[main]\non_major = block\n",
+                   repos=stacks.epel_10_2() + [Pkg("rocblas-benchmarks", "7.1.1", "1.el10_2",
+                                                   source="rocblas")])
+    run = pk.pkcon("-y", "install", "rocblas-benchmarks")
+    assert run.returncode != 0, run
+    assert "rocm_notice: blocked by policy (on_major = block)" in run.output, run
+    assert pk.installed() == before
+
+
+# -- what is not a transaction ------------------------------------------------------------
+
+def test_simulations_and_downloads_are_not_mistaken_for_a_transaction(packagekit):
+    """GNOME Software's background "download updates" and pkcon's look-only commands
+    never reach PRE_TRANSACTION: no refusal, no notice, no report, nothing installed."""
+    pk = packagekit
+    before = on_64(pk, "[main]\non_major = block\n")
+    offered = pk.pkcon("get-updates")
+    assert offered.returncode == 0, offered
+    assert "rocblas-7.1.1-1.el10_2" in offered.output, offered
+    # pkcon without -y: PackageKit simulates the update to show it, then asks (no answer
+    # here: stdin is empty, so it stops at the question)
+    simulated = pk.pkcon("update")
+    assert "rocblas-7.1.1-1.el10_2" in simulated.output, simulated
+    # GNOME Software's background download: the backend commits a transaction *test*
+    # (exit 5, "nothing useful was done": file:// repositories need no download)
+    downloaded = pk.pkcon("-y", "--only-download", "update")
+    assert downloaded.returncode in (0, 5), downloaded
+    assert "Fatal error" not in downloaded.output, downloaded
+    for run in (offered, simulated, downloaded):
+        assert ours(run.output) == [], run
+    assert ours(pk.daemon_log()) == [], pk.daemon_log()
+    assert pk.report() is None
+    assert pk.installed() == before
+    real = pk.pkcon("-y", "update")                  # the same update, for real: refused
+    assert real.returncode != 0, real
+    assert "rocm_notice: blocked by policy (on_major = block)" in real.output, real
+    assert pk.installed() == before
