@@ -1,11 +1,14 @@
 """The RPMs built from rocm-epel-notice.spec, installed into an installroot, are what runs.
 
 'make rpm' builds the packages as a packager would, %check included (the unit tests run
-against the buildroot); a second build, the next release, is an upgrade target; and the
-binary package main shipped before the rename (``rocm-epel-notice``, commit OLD_COMMIT) is
-built from git with its own spec, to upgrade from. Each is installed into a sandbox with
-fake providers for its requirements, and the plugin is loaded from the installed payload:
-the packaged layout works, not only the source tree.
+against the buildroot): the core (CORE), the dnf 4 plugin (NAME) and the dnf5 front end
+(DNF5), noarch, and the libdnf plugin from its own spec. A second build, the next
+release, is an upgrade target; the binary packages main shipped before the rename
+(``rocm-epel-notice``, commit OLD_COMMIT) and before the split (the dnf 4 plugin holding
+everything, SPLIT_COMMIT) are built from git with their own specs, to upgrade from. They
+are installed into a sandbox with fake providers for their requirements, with real dnf
+(the dnf5 front end with real dnf5, tests/harness/dnf5.py), and run from the installed
+payload: the packaged layout works, not only the source tree.
 """
 
 import re
@@ -23,11 +26,22 @@ from tests.harness.fixtures import CACHE, CHECKOUT, Pkg, rpm_env
 from tests.harness.sandbox import DBPATH
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
+CORE = "python3-rocm-epel-notice"
 NAME = "python3-dnf-plugin-rocm-epel-notice"
+DNF5 = "libdnf5-plugin-rocm-epel-notice"
+LIBDNF = "libdnf-plugin-rocm-epel-notice"
 OLD_NAME = "rocm-epel-notice"
 # main before issue 13: the last commit whose spec built the binary package OLD_NAME
 OLD_COMMIT = "8f545e5"
+# main before the split (issue 16): NAME held the core, the configuration and the plugin
+SPLIT_COMMIT = "d0856cd"
 NEXT_RELEASE = "99"
+# Names of the package managers' own packages: the core requires none of them; each
+# front end only its own.
+DNF4_NAMES = ("dnf", "python3-dnf", "python3-dnf-plugin-versionlock", "dnf-plugins-core",
+              "python3-dnf-plugins-core", "yum")
+DNF5_NAMES = ("dnf5", "libdnf5", "python3-libdnf5", "libdnf5-plugin-actions", "dnf5-plugins")
+LIBDNF_NAMES = ("libdnf", "python3-libdnf", "python3-hawkey")
 
 
 def make_rpm(top, *rpmflags, keep_tarball=False):
@@ -46,6 +60,14 @@ def _one(top):
     return found[0]
 
 
+def _noarch(top):
+    """{package name: path} of the noarch RPMs in ``top``: the core and both front ends."""
+    found = {_query(path, "--qf", "%{NAME}")[0]: path
+             for path in (Path(top) / "RPMS" / "noarch").glob("*.noarch.rpm")}
+    assert sorted(found) == sorted([CORE, NAME, DNF5]), found
+    return found
+
+
 def _git(*args, **kwargs):
     return subprocess.run(["git", "-C", str(CHECKOUT)] + list(args), stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
@@ -57,39 +79,43 @@ def _fedora_python_macros():
     return bool(out.stdout.strip())
 
 
-def build_old_package(cache=CACHE):
-    """The noarch RPM main built at OLD_COMMIT, from that commit's own spec, setup.py and
-    Debian macros (git archive): today's package, to upgrade from. Cached per commit and
-    Python version."""
-    if _git("cat-file", "-e", OLD_COMMIT + "^{commit}").returncode != 0:
+def build_old_package(commit=OLD_COMMIT, cache=CACHE):
+    """The one noarch RPM main built at ``commit``, from that commit's own spec, setup.py
+    or pyproject.toml and Debian macros (git archive), to upgrade from. Cached per commit
+    and Python version."""
+    if _git("cat-file", "-e", commit + "^{commit}").returncode != 0:
         pytest.fail("the upgrade test builds the package main shipped at commit %s, which "
-                    "this clone lacks (shallow?): run 'git fetch --unshallow'" % OLD_COMMIT)
-    target = Path(cache) / "old-package" / ("%s-py%d.%d" % ((OLD_COMMIT,) + sys.version_info[:2]))
+                    "this clone lacks (shallow?): run 'git fetch --unshallow'" % commit)
+    target = Path(cache) / "old-package" / ("%s-py%d.%d" % ((commit,) + sys.version_info[:2]))
     if target.is_dir() and list(target.glob("*.rpm")):
         return next(target.glob("*.rpm"))
     work = Path(tempfile.mkdtemp(prefix="old-package-"))
     try:
-        spec = _git("show", "%s:rocm-epel-notice.spec" % OLD_COMMIT, check=True).stdout
+        spec = _git("show", "%s:rocm-epel-notice.spec" % commit, check=True).stdout
         version = re.search(rb"^Version:\s*(\S+)", spec, re.M).group(1).decode()
         (work / "SOURCES").mkdir()
         (work / "old.spec").write_bytes(spec)
         _git("archive", "--format=tar.gz", "--prefix=%s-%s/" % (OLD_NAME, version),
-             "-o", str(work / "SOURCES" / ("%s-%s.tar.gz" % (OLD_NAME, version))), OLD_COMMIT,
+             "-o", str(work / "SOURCES" / ("%s-%s.tar.gz" % (OLD_NAME, version))), commit,
              check=True)
         command = ["rpmbuild", "-bb", "--quiet", "--nocheck", "--define", "_topdir %s" % work]
         if not _fedora_python_macros():
-            macros = _git("show", "%s:packaging/debian-python.macros" % OLD_COMMIT,
+            macros = _git("show", "%s:packaging/debian-python.macros" % commit,
                           check=True).stdout.decode()
             # One --define a macro, as the Makefile does: rpm 4.20 drops --load'ed ones.
             for line in macros.splitlines():
                 if line.startswith("%") and " " in line:
                     command += ["--define", line[1:]]
             command += ["--nodeps"]
+            if _git("cat-file", "-e", "%s:packaging/debian-pyproject.py" % commit).returncode == 0:
+                (work / "debian-pyproject.py").write_bytes(_git(
+                    "show", "%s:packaging/debian-pyproject.py" % commit, check=True).stdout)
+                command += ["--define", "_debian_pyproject %s" % (work / "debian-pyproject.py")]
         run = subprocess.run(command + [str(work / "old.spec")], cwd=work,
                              env=rpm_env(work / "home"), stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert run.returncode == 0, "building %s's package failed:\n%s" % (
-            OLD_COMMIT, run.stdout[-4000:])
+            commit, run.stdout[-4000:])
         built = _one(work)
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(built, target / (built.name + ".partial"))
@@ -101,17 +127,19 @@ def build_old_package(cache=CACHE):
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """{"new": make rpm as is, %check included; "next": the same at release
-    NEXT_RELEASE, without %check; "old": OLD_COMMIT's package; "log": make rpm's output}."""
+    """{"new": {name: RPM} of make rpm as is, %check included; "next": the same at
+    release NEXT_RELEASE, without %check; "old": OLD_COMMIT's package; "unsplit":
+    SPLIT_COMMIT's; "top": make rpm's RPMTOP; "log": its output}."""
     top = tmp_path_factory.mktemp("rpm")
     run = make_rpm(top)
     assert run.returncode == 0, "make rpm failed:\n%s" % run.stdout[-4000:]
-    result = {"new": _one(top), "log": run.stdout}
+    result = {"new": _noarch(top), "top": top, "log": run.stdout}
     top = tmp_path_factory.mktemp("rpm-next")
     run = make_rpm(top, "--define 'baserelease %s'" % NEXT_RELEASE, "--nocheck", "--quiet")
     assert run.returncode == 0, "make rpm failed:\n%s" % run.stdout[-4000:]
-    result["next"] = _one(top)
+    result["next"] = _noarch(top)
     result["old"] = build_old_package()
+    result["unsplit"] = build_old_package(SPLIT_COMMIT)
     return result
 
 
@@ -126,11 +154,23 @@ def payload(rpm_path):
     return _query(rpm_path, "-l")
 
 
+def requires(rpm_path):
+    """The names ``rpm_path`` requires (no versions, no rpmlib() or file requirements)."""
+    return {r.split()[0] for r in _query(rpm_path, "--requires")
+            if not r.startswith(("rpmlib(", "/"))}
+
+
+def evr(rpm_path):
+    return _query(rpm_path, "--qf", "%{VERSION}-%{RELEASE}")[0]
+
+
 def providers(rpm_path):
-    """Fakes for what the package requires (the sandbox is no real EL10): python3-dnf,
-    the python(abi) that rpm generated from the Python that built it, and the /bin/sh of
-    the systemd scriptlets."""
-    abi = tuple(r for r in _query(rpm_path, "--requires") if r.startswith("python(abi)"))
+    """Fakes for what the packages require (the sandbox is no real EL10): python3-dnf,
+    the python(abi) that rpm generated from the Python that built them, and the /bin/sh
+    of the systemd scriptlets. ``rpm_path``: one RPM, or {name: RPM}."""
+    paths = rpm_path.values() if isinstance(rpm_path, dict) else [rpm_path]
+    abi = tuple(sorted({r for path in paths for r in _query(path, "--requires")
+                        if r.startswith("python(abi)")}))
     return [Pkg("python3-dnf", "4.20.0", "1.el10", provides=abi),
             Pkg("python3-dnf-plugin-versionlock", "4.7.0", "1.el10"),
             Pkg("bash", "5.2.26", "1.el10", provides=("/bin/sh",))]
@@ -163,6 +203,7 @@ def give_shell(root):
 
 
 def install_package(sandbox, rpm_path):
+    """Install one RPM file (an old single package) with dnf."""
     give_shell(sandbox.root)
     sandbox.use_repos(el10=providers(rpm_path))
     run = sandbox.dnf("-y", "install", str(rpm_path))
@@ -170,10 +211,21 @@ def install_package(sandbox, rpm_path):
     return payload(rpm_path)
 
 
-def repo_of(rpm_path, directory):
-    """A repository holding just ``rpm_path``, as a mirror would offer an update."""
+def install_from_repo(sandbox, rpms, name, tmp_path):
+    """``dnf install NAME`` with the built packages ``rpms`` ({name: RPM}) in a repository,
+    as a mirror offers them: dnf pulls in what NAME requires. Returns the run."""
+    give_shell(sandbox.root)
+    sandbox.use_repos(el10=providers(rpms), plugin=repo_of(rpms, tmp_path / "plugin-repo"))
+    run = sandbox.dnf("-y", "install", name)
+    assert run.returncode == 0, run
+    return run
+
+
+def repo_of(rpms, directory):
+    """A repository holding just ``rpms`` ({name: RPM}), as a mirror would offer them."""
     directory.mkdir(parents=True)
-    shutil.copyfile(rpm_path, directory / rpm_path.name)
+    for rpm_path in rpms.values():
+        shutil.copyfile(rpm_path, directory / rpm_path.name)
     subprocess.run(["createrepo_c", "--quiet", "--no-database", str(directory)],
                    env=rpm_env(directory.parent / "createrepo-home"), check=True,
                    stdin=subprocess.DEVNULL)
@@ -187,19 +239,32 @@ def installed_names(sandbox):
     return out.split()
 
 
+def spec_release(spec):
+    """The default Release number (baserelease) of ``spec``, a path in the checkout."""
+    found = re.search(r"^%\{!\?baserelease: %global baserelease (\d+)\}",
+                      (CHECKOUT / spec).read_text(), re.M)
+    assert found, "no default baserelease in %s" % spec
+    return found.group(1)
+
+
+LIBDNF_SPEC = "libdnf-plugin/libdnf-plugin-rocm-epel-notice.spec"
+
+
 def test_srpm_and_rpm_are_named_for_the_version(built):
     import rocm_epel_notice
-    release = re.search(r"-%s-(\d+)\.noarch\.rpm$" % re.escape(rocm_epel_notice.__version__),
-                        built["new"].name)
-    assert built["new"].name.startswith(NAME + "-") and release, built["new"].name
-    srpms = sorted((built["new"].parents[2] / "SRPMS").glob("*.src.rpm"))
+    release = spec_release("rocm-epel-notice.spec")
+    for name, rpm_path in built["new"].items():
+        assert rpm_path.name == "%s-%s-%s.noarch.rpm" % (
+            name, rocm_epel_notice.__version__, release), rpm_path.name
+    srpms = sorted((built["top"] / "SRPMS").glob("*.src.rpm"))
     assert [s.name for s in srpms] == [
-        "libdnf-plugin-rocm-epel-notice-%s-1.src.rpm" % rocm_epel_notice.__version__,
-        "rocm-epel-notice-%s-%s.src.rpm" % (rocm_epel_notice.__version__, release.group(1))]
+        "libdnf-plugin-rocm-epel-notice-%s-%s.src.rpm" % (rocm_epel_notice.__version__,
+                                                          spec_release(LIBDNF_SPEC)),
+        "rocm-epel-notice-%s-%s.src.rpm" % (rocm_epel_notice.__version__, release)]
 
 
 def libdnf_plugin_rpm(built):
-    found = [p for p in built["new"].parents[1].glob("*/libdnf-plugin-rocm-epel-notice-*.rpm")
+    found = [p for p in (built["top"] / "RPMS").glob("*/libdnf-plugin-rocm-epel-notice-*.rpm")
              if "debug" not in p.name]
     assert len(found) == 1, found
     return found[0]
@@ -210,14 +275,16 @@ def test_the_libdnf_plugin_package_is_arch_specific_and_ships_plugin_and_helper(
     rpm_path = libdnf_plugin_rpm(built)
     arch = subprocess.run(["rpm", "--eval", "%{_arch}"], stdout=subprocess.PIPE,
                           text=True, check=True).stdout.strip()
-    assert rpm_path.name == "libdnf-plugin-rocm-epel-notice-%s-1.%s.rpm" % (
-        rocm_epel_notice.__version__, arch)
+    assert rpm_path.name == "libdnf-plugin-rocm-epel-notice-%s-%s.%s.rpm" % (
+        rocm_epel_notice.__version__, spec_release(LIBDNF_SPEC), arch)
     files = payload(rpm_path)
     assert "/usr/lib64/libdnf/plugins/rocm_notice.so" in files
     assert "/usr/libexec/rocm-epel-notice/libdnf-helper" in files
-    requires = _query(rpm_path, "--requires")
-    assert "rocm-epel-notice = %s" % rocm_epel_notice.__version__ in requires
-    assert "python3-hawkey" in requires
+    wanted = _query(rpm_path, "--requires")
+    assert "%s = %s" % (CORE, rocm_epel_notice.__version__) in wanted
+    assert "python3-hawkey" in wanted
+    # the core only: PackageKit and microdnf need neither dnf's plugin nor dnf5
+    assert not requires(rpm_path) & set(DNF4_NAMES + DNF5_NAMES + (NAME, DNF5)), wanted
 
 
 def test_the_packaged_libdnf_plugin_blocks_through_libdnf(built, sandbox, tmp_path):
@@ -254,31 +321,80 @@ def test_make_rpm_runs_the_unit_tests_against_the_buildroot(built):
 
 
 def test_file_list_has_plugin_core_dist_info_config_dropin_dir_report_dir_and_man_page(built):
-    files = payload(built["new"])
-    assert any(f.endswith("/dnf-plugins/rocm_notice.py") for f in files)
+    core, plugin, dnf5 = (payload(built["new"][n]) for n in (CORE, NAME, DNF5))
+    assert any(f.endswith("/dnf-plugins/rocm_notice.py") for f in plugin)
     assert any("/dnf-plugins/__pycache__/rocm_notice." in f and f.endswith(".pyc")
-               for f in files)
-    assert any(f.endswith("/rocm_epel_notice/analysis.py") for f in files)
+               for f in plugin)
+    assert any(f.endswith("/rocm_epel_notice/analysis.py") for f in core)
     assert any(f.endswith("/rocm_epel_notice/__pycache__/analysis.cpython-%d%d.pyc"
-                          % sys.version_info[:2]) for f in files)
-    assert any(f.endswith("/rocm_epel_notice/data/packages.ini") for f in files)
-    assert any(f.endswith(".dist-info/METADATA") for f in files)
-    assert not any("egg-info" in f or f.endswith("/RECORD") for f in files)
+                          % sys.version_info[:2]) for f in core)
+    assert any(f.endswith("/rocm_epel_notice/data/packages.ini") for f in core)
+    assert any(f.endswith(".dist-info/METADATA") for f in core)
+    assert not any("egg-info" in f or f.endswith("/RECORD") for f in core + plugin + dnf5)
     for path in ("/etc/dnf/plugins/rocm_notice.conf", "/etc/dnf/plugins/rocm_notice.d",
-                 "/var/lib/rocm-epel-notice"):
-        assert path in files
-    assert any(f.startswith("/usr/share/man/man8/dnf4-rocm.8") for f in files)
-    assert any(f.startswith("/usr/share/man/man8/dnf-rocm.8") for f in files)
+                 "/var/lib/rocm-epel-notice", "/usr/libexec/rocm-epel-notice"):
+        assert path in core
+    assert any(f.startswith("/usr/share/man/man8/dnf4-rocm.8") for f in core)
+    assert any(f.startswith("/usr/share/man/man8/dnf-rocm.8") for f in plugin)
     for unit in ("rocm-epel-notice-check.service", "rocm-epel-notice-check.timer"):
-        assert "/usr/lib/systemd/system/" + unit in files
+        assert "/usr/lib/systemd/system/" + unit in plugin     # the timer runs 'dnf rocm'
+    for path in ("/etc/dnf/libdnf5-plugins/actions.d/rocm_notice.actions",
+                 "/usr/libexec/rocm-epel-notice/rocm-notice-dnf5", "/usr/bin/rocm-notice"):
+        assert path in dnf5
+    assert any(f.startswith("/usr/share/man/man8/rocm-notice.8") for f in dnf5)
 
 
-def test_scriptlets_run_with_a_shell_and_enable_nothing(sandbox, built):
+def test_every_path_is_owned_by_exactly_one_package(built):
+    """The core, the dnf 4 plugin, the dnf5 front end and the libdnf plugin share no
+    file or directory (the core owns /usr/libexec/rocm-epel-notice, where both plugins
+    put their programs); the dnf 4 plugin's files are no dnf5 path and the reverse."""
+    owners = {}
+    for rpm_path in list(built["new"].values()) + [libdnf_plugin_rpm(built)]:
+        for path in payload(rpm_path):
+            if not path.startswith("/usr/lib/.build-id"):     # rpm's own, per build
+                owners.setdefault(path, []).append(rpm_path.name)
+    shared = {path: names for path, names in owners.items() if len(names) > 1}
+    assert not shared, shared
+    assert not [f for f in payload(built["new"][NAME]) if "dnf5" in f]
+    assert not [f for f in payload(built["new"][DNF5]) if "dnf-plugins" in f]
+
+
+def test_the_core_requires_no_package_manager_and_each_front_end_only_its_own(built):
+    core, plugin, dnf5 = (requires(built["new"][n]) for n in (CORE, NAME, DNF5))
+    managers = set(DNF4_NAMES + DNF5_NAMES + LIBDNF_NAMES)
+    assert not core & managers, core
+    assert CORE in plugin and "python3-dnf" in plugin
+    assert not plugin & set(DNF5_NAMES + (DNF5,)), plugin
+    assert CORE in dnf5 and {"libdnf5-plugin-actions", "python3-libdnf5"} <= dnf5
+    assert not dnf5 & set(DNF4_NAMES + LIBDNF_NAMES + (NAME,)), dnf5
+    version = evr(built["new"][CORE])
+    for name in (NAME, DNF5):
+        assert "%s = %s" % (CORE, version) in _query(built["new"][name], "--requires")
+    assert "libdnf5-plugin-actions >= 5.2.11" in _query(built["new"][DNF5], "--requires")
+
+
+def test_installing_the_dnf4_plugin_pulls_in_the_core_and_nothing_of_dnf5(sandbox, built,
+                                                                          tmp_path):
+    install_from_repo(sandbox, built["new"], NAME, tmp_path)
+    names = {n.rsplit("-", 2)[0] for n in installed_names(sandbox)}
+    assert {CORE, NAME} <= names and DNF5 not in names, names
+    assert not names & set(DNF5_NAMES), names
+    assert not (sandbox.root / "etc" / "dnf" / "libdnf5-plugins").exists()
+    for path in payload(built["new"][DNF5]):
+        assert not (sandbox.root / path.lstrip("/")).exists(), path
+    for path in payload(built["new"][CORE]):
+        assert (sandbox.root / path.lstrip("/")).exists(), path
+
+
+def test_scriptlets_run_with_a_shell_and_enable_nothing(sandbox, built, tmp_path):
     """No systemctl in the root: the scriptlets skip quietly; install, upgrade and erase
     all succeed, and the timer is nowhere enabled (it ships disabled)."""
-    install_package(sandbox, built["new"])
-    upgrade = sandbox.dnf("-y", "upgrade", str(built["next"]))
+    install_from_repo(sandbox, built["new"], NAME, tmp_path)
+    sandbox.use_repos(el10=providers(built["next"]),
+                      plugin=repo_of(built["next"], tmp_path / "next-repo"))
+    upgrade = sandbox.dnf("-y", "upgrade")
     assert upgrade.returncode == 0 and "scriptlet" not in upgrade.stderr, upgrade
+    assert "%s-%s" % (NAME, evr(built["next"][NAME])) in installed_names(sandbox)
     assert not list(sandbox.root.glob("etc/systemd/system/*.wants/rocm-epel-notice*"))
     erase = sandbox.dnf("-y", "remove", NAME)
     assert erase.returncode == 0 and "scriptlet" not in erase.stderr, erase
@@ -288,20 +404,24 @@ def test_the_readme_the_shipped_config_points_to_is_in_the_package(built):
     conf = (CHECKOUT / "etc" / "dnf" / "plugins" / "rocm_notice.conf").read_text()
     named = re.search(r"(/usr/share/doc/\S+/README\.md)", conf)
     assert named, "the config names no README"
-    assert named.group(1) in payload(built["new"])
+    assert named.group(1) in payload(built["new"][CORE])     # with the config itself
 
 
 def test_package_replaces_the_old_name_and_requires_a_versioned_dnf(built):
-    evr = _query(built["new"], "--qf", "%{VERSION}-%{RELEASE}")[0]
-    assert "%s = %s" % (OLD_NAME, evr) in _query(built["new"], "--provides")
-    assert _query(built["new"], "--obsoletes") == ["%s < %s" % (OLD_NAME, evr)]
-    assert "python3-dnf >= 4.14.0" in _query(built["new"], "--requires")
-    assert "dnf-command(rocm)" in _query(built["new"], "--provides")
+    plugin = built["new"][NAME]
+    assert "%s = %s" % (OLD_NAME, evr(plugin)) in _query(plugin, "--provides")
+    assert _query(plugin, "--obsoletes") == ["%s < %s" % (OLD_NAME, evr(plugin))]
+    assert "python3-dnf >= 4.14.0" in _query(plugin, "--requires")
+    assert "dnf-command(rocm)" in _query(plugin, "--provides")
+    for name in (CORE, DNF5):          # only the dnf 4 plugin replaces the old package
+        assert not _query(built["new"][name], "--obsoletes"), name
+        assert not [p for p in _query(built["new"][name], "--provides")
+                    if p.startswith(OLD_NAME + " ")], name
 
 
-def test_installed_payload_prints_the_notice(sandbox, built):
-    files = install_package(sandbox, built["new"])
-    use_payload(sandbox, files)
+def test_installed_payload_prints_the_notice(sandbox, built, tmp_path):
+    install_from_repo(sandbox, built["new"], NAME, tmp_path)
+    use_payload(sandbox, payload(built["new"][NAME]) + payload(built["new"][CORE]))
     sandbox.use_repos(el10=providers(built["new"]), epel=stacks.epel_10_1())
     sandbox.install(*ALL)
     sandbox.use_repos(el10=providers(built["new"]), epel=stacks.epel_10_2())
@@ -319,37 +439,93 @@ def _modify_config(sandbox):
     return conf, modified
 
 
-def test_upgrading_the_package_keeps_a_locally_modified_config(sandbox, built):
-    install_package(sandbox, built["new"])
+def test_upgrading_the_package_keeps_a_locally_modified_config(sandbox, built, tmp_path):
+    install_from_repo(sandbox, built["new"], NAME, tmp_path)
     conf, modified = _modify_config(sandbox)
-    run = sandbox.dnf("-y", "upgrade", str(built["next"]))
+    sandbox.use_repos(el10=providers(built["next"]),
+                      plugin=repo_of(built["next"], tmp_path / "next-repo"))
+    run = sandbox.dnf("-y", "upgrade")
     assert run.returncode == 0, run
-    assert "%s-%s" % (NAME, _query(built["next"], "--qf", "%{VERSION}-%{RELEASE}")[0]) \
-        in installed_names(sandbox)
+    names = installed_names(sandbox)
+    for name in (CORE, NAME):
+        assert "%s-%s" % (name, evr(built["next"][name])) in names, names
     assert conf.read_text() == modified
+    assert not list(conf.parent.glob("rocm_notice.conf.rpm*"))
 
 
-def test_upgrading_from_the_old_package_replaces_it_and_keeps_a_modified_config(
-        sandbox, built, tmp_path):
-    """Today's rocm-epel-notice installed, its config edited by the admin; 'dnf upgrade'
-    with the renamed package in a repository: the new name replaces the old, the edit
-    stays, and the plugin runs from the new payload."""
-    files = install_package(sandbox, built["old"])
-    assert any(n.startswith(OLD_NAME + "-") for n in installed_names(sandbox))
-    conf, modified = _modify_config(sandbox)
+def _config_owner(sandbox):
+    owner = subprocess.run(["rpm", "--root", str(sandbox.root), "--dbpath", DBPATH, "-qf",
+                            "--qf", "%{NAME}\\n", "/etc/dnf/plugins/rocm_notice.conf"],
+                           env=sandbox.env, stdout=subprocess.PIPE, text=True, check=True)
+    return owner.stdout.split()
+
+
+SHIPPED_CONF = CHECKOUT / "etc" / "dnf" / "plugins" / "rocm_notice.conf"
+
+
+def _upgrade_keeps_config(sandbox, built, tmp_path, old, old_name, edit=True):
+    """``old`` installed, its config edited by the admin (``edit``); 'dnf upgrade' with
+    the split packages in a repository: the core and the dnf 4 plugin replace
+    ``old_name``, the config moves to the core with the edit kept (the new shipped file
+    beside it as .rpmnew, as rpm does for a %config(noreplace) file changed on both
+    sides; nothing saved away as .rpmsave), nothing of dnf5 comes in, and the plugin runs
+    from the new payload. Without ``edit``, the new shipped file simply replaces the old."""
+    files = install_package(sandbox, old)
+    assert any(n.startswith(old_name + "-") for n in installed_names(sandbox))
+    if edit:
+        conf, modified = _modify_config(sandbox)
+    else:
+        conf = sandbox.root / "etc" / "dnf" / "plugins" / "rocm_notice.conf"
+        modified = SHIPPED_CONF.read_text()
     sandbox.use_repos(el10=providers(built["new"]),
                       plugin=repo_of(built["new"], tmp_path / "plugin-repo"))
     run = sandbox.dnf("-y", "upgrade")
     assert run.returncode == 0, run
     names = installed_names(sandbox)
-    assert "%s-%s" % (NAME, _query(built["new"], "--qf", "%{VERSION}-%{RELEASE}")[0]) in names
-    assert not any(n.startswith(OLD_NAME + "-") for n in names), names
+    for name in (CORE, NAME):
+        assert "%s-%s" % (name, evr(built["new"][name])) in names, names
+    assert not any(n.startswith(DNF5 + "-") for n in names), names
     assert conf.read_text() == modified
+    assert not list(conf.parent.glob("rocm_notice.conf.rpmsave")), run
+    rpmnew = conf.with_name("rocm_notice.conf.rpmnew")
+    if edit:
+        assert rpmnew.read_text() == SHIPPED_CONF.read_text()
+    else:
+        assert not rpmnew.exists(), run
+    assert _config_owner(sandbox) == [CORE]
     assert not [f for f in files if "egg-info" in f and (sandbox.root / f.lstrip("/")).exists()]
-    use_payload(sandbox, payload(built["new"]))
+    use_payload(sandbox, payload(built["new"][NAME]) + payload(built["new"][CORE]))
     run = sandbox.dnf("rocm", "status")
     assert run.returncode == 0 and "Traceback" not in run.stderr, run
-    assert "on_minor = lock" in run.stdout + run.stderr, run
+    if edit:
+        assert "on_minor = lock" in run.stdout + run.stderr, run
+    return names
+
+
+def test_upgrading_from_the_old_package_replaces_it_and_keeps_a_modified_config(
+        sandbox, built, tmp_path):
+    """Today's rocm-epel-notice installed, its config edited by the admin; 'dnf upgrade'
+    with the renamed packages in a repository: the new names replace the old, the edit
+    stays, and the plugin runs from the new payload."""
+    names = _upgrade_keeps_config(sandbox, built, tmp_path, built["old"], OLD_NAME)
+    assert not any(n.startswith(OLD_NAME + "-") for n in names), names
+
+
+def test_upgrading_from_the_unsplit_plugin_package_keeps_a_modified_config(
+        sandbox, built, tmp_path):
+    """The dnf 4 plugin package as it was before the split (it held the config) is
+    upgraded, and the config moves to the core it now requires: the edit stays."""
+    unsplit = built["unsplit"]
+    assert unsplit.name.startswith(NAME + "-"), unsplit.name
+    assert "/etc/dnf/plugins/rocm_notice.conf" in payload(unsplit)
+    _upgrade_keeps_config(sandbox, built, tmp_path, unsplit, NAME)
+
+
+def test_upgrading_from_the_unsplit_plugin_package_replaces_an_unmodified_config(
+        sandbox, built, tmp_path):
+    """The same upgrade with the config as shipped: the new one replaces it, with no
+    .rpmnew left behind, as in an upgrade within one package."""
+    _upgrade_keeps_config(sandbox, built, tmp_path, built["unsplit"], NAME, edit=False)
 
 
 def test_a_data_file_missing_from_the_package_fails_the_build(tmp_path):
@@ -378,11 +554,54 @@ def test_a_data_file_missing_from_the_package_fails_the_build(tmp_path):
 
 
 def test_rpmlint_finds_no_error_or_warning(built):
-    srpm = next((built["new"].parents[2] / "SRPMS").glob("*.src.rpm"))
+    srpm = next((built["top"] / "SRPMS").glob("rocm-epel-notice-*.src.rpm"))
     run = subprocess.run(
         ["rpmlint", "-c", str(CHECKOUT / "packaging" / "rpmlint.toml"),
-         str(CHECKOUT / "rocm-epel-notice.spec"), str(srpm), str(built["new"])],
-        env=rpm_env(built["new"].parent / "home"), stdin=subprocess.DEVNULL,
+         str(CHECKOUT / "rocm-epel-notice.spec"), str(srpm)] +
+        [str(p) for p in sorted(built["new"].values())],
+        env=rpm_env(built["top"] / "home"), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert run.returncode == 0, run.stdout
     assert "0 errors, 0 warnings" in run.stdout, run.stdout
+    assert "%d packages and 1 specfiles checked" % (len(built["new"]) + 1) in run.stdout, run.stdout
+
+
+# Run from the host only (tests/harness/platforms.py HOST_ONLY): its dnf5 is Debian
+# unstable's, in a root of its own.
+def test_dnf5_installs_the_dnf5_front_end_where_dnf5_reads_it_and_it_runs(built, tmp_path):
+    """Real dnf5 installs the dnf5 front end from a repository: it pulls in the core and
+    nothing of dnf 4; the actions file lands in /etc/dnf/libdnf5-plugins/actions.d (the
+    directory libdnf5-plugin-actions owns and reads); and that file, the program it names
+    and the core, all as installed, show the notice before a real dnf5 upgrade."""
+    from tests.harness.dnf5 import Dnf5Sandbox
+    dnf5 = Dnf5Sandbox(tmp_path / "dnf5", actions=False)     # none while ours installs
+    abi = tuple(sorted({r for p in built["new"].values() for r in _query(p, "--requires")
+                        if r.startswith("python(abi)")}))
+    fedora = [Pkg("libdnf5-plugin-actions", "5.4.6.0", "1.fc43"),
+              Pkg("python3-libdnf5", "5.4.6.0", "1.fc43"),
+              Pkg("python3", "3.13.9", "1.fc43", provides=abi + ("/usr/bin/python3",))]
+    # inside the sandbox, which the root binds
+    dnf5.use_repos(fedora=fedora, plugin=repo_of(built["new"], dnf5.path / "plugin-repo"))
+    run = dnf5.dnf5("-y", "install", DNF5)
+    assert run.returncode == 0, run
+    names = set(dnf5.installed())
+    assert {CORE, DNF5} <= names and NAME not in names, names
+    assert not names & set(DNF4_NAMES + LIBDNF_NAMES), names
+    actions = dnf5.root / "etc" / "dnf" / "libdnf5-plugins" / "actions.d" / "rocm_notice.actions"
+    assert actions.read_text() == (CHECKOUT / "dnf5-plugin" / "rocm_notice.actions").read_text()
+    # The installroot's own files where dnf5 and the actions file look for them: its
+    # actions.d, its /usr/libexec/rocm-epel-notice (an empty mount point in the cached
+    # root), the core in its site-packages (pure Python: the root's Python reads it).
+    dnf5.actions = actions.parent
+    dnf5.binds.append((str(dnf5.root / "usr" / "libexec" / "rocm-epel-notice"),
+                       "/usr/libexec/rocm-epel-notice", "ro"))
+    core = next(f for f in payload(built["new"][CORE]) if f.endswith("/rocm_epel_notice"))
+    dnf5.pythonpath = str(dnf5.root) + str(Path(core).parent)
+    dnf5.use_repos(fedora=fedora, epel=stacks.epel_10_1())
+    dnf5.install(*ALL)
+    dnf5.use_repos(fedora=fedora, epel=stacks.epel_10_2())
+    run = dnf5.dnf5("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "rocm_notice: this transaction moves ROCm 6.4 \u2192 7.1 (major)" in run.stderr, run
+    assert "Traceback" not in run.stdout + run.stderr, run
+    assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"

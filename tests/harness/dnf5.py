@@ -49,6 +49,7 @@ class Dnf5Sandbox:
             directory.mkdir(parents=True, exist_ok=True)
         (self.path / "dnf.conf").write_text(DNF_CONF)
         self.pythonpath = str(pythonpath)
+        self.binds = []          # more (host, inside[, "ro"]) binds, for a test's own needs
         if actions:      # the shipped file, its program taken from the checkout
             (self.actions / "rocm_notice.actions").write_text(ACTIONS.read_text().replace(
                 INSTALLED_PROGRAM, "/usr/bin/python3 %s" % PROGRAM))
@@ -80,7 +81,7 @@ class Dnf5Sandbox:
             binds.append((str(cache), str(cache), "ro"))
         if not Path(self.pythonpath).resolve().is_relative_to(self.path):
             binds.append((self.pythonpath, self.pythonpath, "ro"))
-        return binds
+        return binds + self.binds
 
     def run(self, argv, stdin=None, merge=False, timeout=300):
         env = dict(roots.ENV, PYTHONPATH=self.pythonpath)

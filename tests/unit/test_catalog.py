@@ -101,7 +101,9 @@ def test_amd_repository_names_are_amd(shipped, name):
     assert shipped.kind(name) == AMD
 
 
-@pytest.mark.parametrize("name", ["python3-dnf-plugin-rocm-epel-notice", "rocm-epel-notice"])
+@pytest.mark.parametrize("name", ["python3-dnf-plugin-rocm-epel-notice", "rocm-epel-notice",
+                                  "python3-rocm-epel-notice", "libdnf5-plugin-rocm-epel-notice",
+                                  "libdnf-plugin-rocm-epel-notice"])
 def test_this_plugin_is_not_rocm(shipped, name):
     assert shipped.kind(name) is None
 

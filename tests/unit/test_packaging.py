@@ -92,8 +92,10 @@ PLUGIN_SPEC = (CHECKOUT / "libdnf-plugin" / "libdnf-plugin-rocm-epel-notice.spec
 def test_libdnf_plugin_spec_has_the_same_version_and_installs_what_the_checkout_has():
     version = re.search(r"^Version:\s*(\S+)", PLUGIN_SPEC, re.M).group(1)
     assert version == rocm_epel_notice.__version__
+    release = re.search(r"^%\{!\?baserelease: %global baserelease (\d+)\}", PLUGIN_SPEC, re.M)
+    assert release, "no default baserelease in the libdnf plugin's spec"
     entry = PLUGIN_SPEC.split("%changelog", 1)[1].strip().splitlines()[0]
-    assert entry.endswith("- %s-1" % version), entry
+    assert entry.endswith("- %s-%s" % (version, release.group(1))), entry
     assert "%make_build build/libdnf-plugin/rocm_notice.so" in PLUGIN_SPEC
     # ... which the Makefile's pattern rule builds (as it builds the tests' per-libdnf ones)
     assert "%/rocm_notice.so: libdnf-plugin/rocm_notice.cpp" in (CHECKOUT / "Makefile").read_text()
