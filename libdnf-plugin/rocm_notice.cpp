@@ -30,8 +30,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,6 +65,8 @@ namespace {
 
 const int PROTOCOL = 1;
 const int HELPER_SECONDS = 300;     // a big repository takes seconds to parse; never hang
+const size_t MAX_ANSWER = 16u << 20;    // a hold of 10,000 NEVRAs is ~1 MiB; never grow unbounded
+const size_t CONFIG_LIMIT = 1u << 20;   // as the core reads a configuration file: 1 MiB
 const char *MAGIC = "rocm-notice-libdnf";
 const char *MSG_HELPER = "rocm_notice: internal error: %s (transaction not affected)\n";
 const char *MSG_FAIL_CLOSED =
@@ -274,6 +278,35 @@ Answer parse(const std::string &text)
     return answer;
 }
 
+// How long the helper may take, in seconds: HELPER_SECONDS, or ROCM_NOTICE_HELPER_TIMEOUT
+// (for diagnosis and tests; packagekitd starts with an empty environment).
+int helper_seconds()
+{
+    const char *env = getenv("ROCM_NOTICE_HELPER_TIMEOUT");
+    char *end = nullptr;
+    long seconds = env && *env ? strtol(env, &end, 10) : 0;
+    return end && !*end && seconds > 0 && seconds <= HELPER_SECONDS ? (int)seconds : HELPER_SECONDS;
+}
+
+// Reap the helper, waiting no later than the deadline; then kill it. A helper that
+// closed its end of the socket but never exits must not hang the front end. True when
+// it was killed here.
+bool reap(pid_t pid, time_t deadline, int *status)
+{
+    for (;;) {
+        pid_t done = waitpid(pid, status, WNOHANG);
+        if (done == pid || (done < 0 && errno != EINTR))
+            return false;       // ECHILD (SIGCHLD ignored by the front end): nothing to wait for
+        if (time(nullptr) >= deadline)
+            break;
+        struct timespec nap = {0, 20 * 1000 * 1000};
+        nanosleep(&nap, nullptr);
+    }
+    kill(pid, SIGKILL);
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR) {}
+    return true;
+}
+
 Answer ask(const std::string &request)
 {
     const char *env = getenv("ROCM_NOTICE_HELPER");
@@ -302,8 +335,9 @@ Answer ask(const std::string &request)
     // dies early gives EPIPE here (MSG_NOSIGNAL: no SIGPIPE for the front end).
     std::string reply;
     size_t sent = 0;
-    time_t deadline = time(nullptr) + HELPER_SECONDS;
-    bool timed_out = false;
+    const int seconds = helper_seconds();
+    time_t deadline = time(nullptr) + seconds;
+    bool timed_out = false, too_big = false;
     for (;;) {
         struct pollfd pfd = {fds[0], (short)(POLLIN | (sent < request.size() ? POLLOUT : 0)), 0};
         int left = (int)(deadline - time(nullptr));
@@ -335,16 +369,24 @@ Answer ask(const std::string &request)
                 reply.append(buffer, (size_t)n);
             else if (n == 0 || (errno != EAGAIN && errno != EINTR))
                 break;
+            if (reply.size() > MAX_ANSWER) {
+                too_big = true;
+                break;
+            }
         }
     }
-    close(fds[0]);
-    if (timed_out)
-        kill(pid, SIGKILL);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    Answer answer = parse(reply);
-    if (timed_out)
-        answer.problem = "the helper took longer than " + std::to_string(HELPER_SECONDS) + " s";
+    if (timed_out || too_big)
+        kill(pid, SIGKILL);
+    close(fds[0]);
+    if (reap(pid, timed_out || too_big ? time(nullptr) : deadline, &status))
+        timed_out = !too_big;
+    Answer answer = too_big ? Answer() : parse(reply);
+    if (too_big)
+        answer.problem = "the helper's answer is larger than " +
+                         std::to_string(MAX_ANSWER >> 20) + " MiB";
+    else if (timed_out)
+        answer.problem = "the helper took longer than " + std::to_string(seconds) + " s";
     else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         answer.problem = helper + (WIFSIGNALED(status) ? " was killed by signal " + std::to_string(WTERMSIG(status))
                                                        : " failed (exit " + std::to_string(WEXITSTATUS(status)) + ")");
@@ -355,10 +397,74 @@ Answer ask(const std::string &request)
 
 // -- the plugin ---------------------------------------------------------------------------
 
-// When the helper never answered: does any configuration file say block? (A crude
-// reading, on purpose: any such line fails closed, even one a later file overrides.)
-// Whether on_major or on_minor says lock or block anywhere: the admin chose safety, so
-// a helper that never answered refuses (as the dnf 4 plugin fails closed).
+// A configuration file's text, as far as the crude reading below needs it: a regular
+// file only (opened without blocking: a FIFO or a device where a file should be must not
+// hang the front end), its first CONFIG_LIMIT bytes.
+bool read_config(const std::string &path, std::string &text)
+{
+    int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat info;
+    bool regular = fstat(fd, &info) == 0 && S_ISREG(info.st_mode);
+    char buffer[65536];
+    while (regular && text.size() < CONFIG_LIMIT) {
+        ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        text.append(buffer, (size_t)n);
+    }
+    close(fd);
+    return regular;
+}
+
+std::string lowered_stripped(const std::string &text)
+{
+    size_t first = text.find_first_not_of(" \t\r\v\f");
+    if (first == std::string::npos)
+        return "";
+    size_t last = text.find_last_not_of(" \t\r\v\f");
+    std::string out = text.substr(first, last - first + 1);
+    for (auto &c : out)
+        c = (char)g_ascii_tolower(c);
+    return out;
+}
+
+// Whether ``text`` sets on_major or on_minor to lock or block anywhere, in the syntax the
+// core's ini reader accepts: ``key = value`` or ``key: value`` (the first of the two
+// separators), any case, a value on an indented continuation line, a byte order mark.
+bool says_safety(const std::string &text)
+{
+    std::vector<std::string> lines;
+    size_t start = text.compare(0, 3, "\xef\xbb\xbf") == 0 ? 3 : 0;
+    while (start <= text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos)
+            end = text.size();
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    for (size_t i = 0; i < lines.size(); ++i) {
+        size_t cut = lines[i].find_first_of("=:");
+        if (cut == std::string::npos)
+            continue;
+        std::string key = lowered_stripped(lines[i].substr(0, cut));
+        std::string value = lowered_stripped(lines[i].substr(cut + 1));
+        for (size_t next = i + 1; value.empty() && next < lines.size() &&
+                                  (lines[next][0] == ' ' || lines[next][0] == '\t'); ++next)
+            value = lowered_stripped(lines[next]);
+        if ((key == "on_major" || key == "on_minor") && (value == "block" || value == "lock"))
+            return true;
+    }
+    return false;
+}
+
+// When the helper never answered: does any configuration file say lock or block? (A
+// crude reading, on purpose: any such line fails closed, even one a later file
+// overrides.) The admin chose safety, so a helper that never answered refuses (as the
+// dnf 4 plugin fails closed).
 bool config_says_safety(const std::string &confdir)
 {
     std::vector<std::string> files = {confdir + "/rocm_notice.conf"};
@@ -370,26 +476,8 @@ bool config_says_safety(const std::string &confdir)
         g_dir_close(dir);
     }
     for (const auto &file : files) {
-        gchar *text = nullptr;
-        if (!g_file_get_contents(file.c_str(), &text, nullptr, nullptr))
-            continue;
-        gchar **lines = g_strsplit(text, "\n", -1);
-        bool found = false;
-        for (gchar **line = lines; *line && !found; ++line) {
-            gchar *flat = g_ascii_strdown(*line, -1);
-            gchar **parts = g_strsplit(flat, "=", 2);
-            if (parts[0] && parts[1]) {
-                g_strstrip(parts[0]);
-                g_strstrip(parts[1]);
-                found = (!strcmp(parts[0], "on_major") || !strcmp(parts[0], "on_minor")) &&
-                        (!strcmp(parts[1], "block") || !strcmp(parts[1], "lock"));
-            }
-            g_strfreev(parts);
-            g_free(flat);
-        }
-        g_strfreev(lines);
-        g_free(text);
-        if (found)
+        std::string text;
+        if (read_config(file, text) && says_safety(text))
             return true;
     }
     return false;
@@ -535,10 +623,17 @@ int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookDat
     } catch (const Refusal &refusal) {
         refuse(hookData, refusal);      // the one exception that must reach libdnf
     } catch (const std::exception &problem) {
+        // Out of memory, excludepkgs refused...: before the helper ever answered too,
+        // so the configuration files say whether to fail closed, as in run_hook.
+        try {
+            if (handle->fail_closed < 0)
+                handle->fail_closed = config_says_safety(handle->confdir);
+        } catch (const std::exception &) {}     // nothing may leave this hook but a Refusal
         if (id == PLUGIN_HOOK_ID_CONTEXT_PRE_TRANSACTION && handle->fail_closed == 1)
             refuse(hookData, Refusal(std::string("rocm_notice: could not evaluate ROCm "
                                                  "policy: ") + problem.what() + "; the "
-                                     "transaction is blocked because policy says block."));
+                                     "transaction is blocked because policy says lock or "
+                                     "block."));
         fprintf(stderr, MSG_HELPER, problem.what());
     }
     return 1;       // never 0: libdnf would then skip the transaction and report success

@@ -1,0 +1,153 @@
+"""Issue 10's classes against the libdnf plugin: a helper that misbehaves, a careless
+configuration read by the plugin's own fallback, a closed standard error.
+
+Driven through libdnf's C API (tests/harness/libdnf_driver.c) as PackageKit and microdnf
+drive it. The C++ side must never hang or crash: under warn one line and the transaction
+goes on; under lock or block it is refused, saying why.
+"""
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from tests.e2e.test_libdnf import on_64, ours, rocm_of
+from tests.harness import libdnf_c
+from tests.harness.libdnf_c import Libdnf
+
+BLOCK = "[main]\non_major = block\n"
+FAIL_CLOSED = "the transaction is blocked because policy says lock or block"
+TIMEOUT = {"ROCM_NOTICE_HELPER_TIMEOUT": "2"}
+
+
+def fake_helper(sandbox, name, script):
+    path = sandbox.path / name
+    path.write_text("#!/bin/sh\ncat >/dev/null\n" + script)
+    path.chmod(0o755)
+    return Libdnf(sandbox, helper=path)
+
+
+def missing(sandbox):
+    return Libdnf(sandbox, helper=sandbox.path / "no-such-helper")
+
+
+# -- a helper that misbehaves ----------------------------------------------------------------
+
+# Each answers nothing the plugin may act on.
+BAD_ANSWERS = {
+    "another protocol": ("printf 'rocm-notice-libdnf\\t2\\nend\\n'\n",
+                         "the helper did not answer (protocol 1)"),
+    "garbage": ("head -c 100000 /dev/urandom\n", "the helper did not answer (protocol 1)"),
+    "no end": ("printf 'rocm-notice-libdnf\\t1\\nfail_closed\\t1\\n'\n",
+               "the helper's answer was cut off"),
+    # Before: kept whole in memory (a helper that never stops grows it until the front
+    # end runs out of memory, and then the refusal under block was lost too).
+    "huge": ("printf 'rocm-notice-libdnf\\t1\\n'\nyes 'message\tx' | head -n 3000000\n"
+             "printf 'end\\n'\n", "the helper's answer is larger than 16 MiB"),
+}
+
+
+def test_a_bad_answer_is_refused_under_block_and_one_line_under_warn(sandbox):
+    _, before = on_64(sandbox, BLOCK)
+    for name, (script, problem) in sorted(BAD_ANSWERS.items()):
+        result = fake_helper(sandbox, name.replace(" ", "-"), script).run("upgrade-all")
+        assert result.returncode == 1, (name, result)
+        assert result.stdout.startswith("run: FALSE: rocm_notice: could not evaluate ROCm "
+                                        "policy: %s; %s" % (problem, FAIL_CLOSED)), (name, result)
+        assert len(result.stderr) < 10000, name         # nothing of the answer printed
+        assert sandbox.installed() == before, name
+    Libdnf(sandbox).write_conf("[main]\n")
+    result = fake_helper(sandbox, "huge", BAD_ANSWERS["huge"][0]).run("upgrade-all")
+    assert result.ok, result
+    assert ours(result) == ["rocm_notice: internal error: the helper's answer is larger than "
+                            "16 MiB (transaction not affected)"], result
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+# Answers in full, closes its end, and stays (before: the front end waited for it forever).
+LINGERING = ("printf 'rocm-notice-libdnf\\t1\\nfail_closed\\t%d\\nend\\n'\n"
+             "exec >&- <&- 2>&-\nexec sleep 600\n")
+
+
+@pytest.mark.parametrize("conf, fail_closed", [(BLOCK, 1), ("[main]\n", 0)])
+def test_a_helper_that_never_exits_does_not_hang_the_front_end(sandbox, conf, fail_closed):
+    _, before = on_64(sandbox, conf)
+    libdnf = fake_helper(sandbox, "lingering", LINGERING % fail_closed)
+    start = time.monotonic()
+    result = libdnf.run("upgrade-all", env=TIMEOUT, timeout=60)
+    assert time.monotonic() - start < 30, result
+    problem = "the helper took longer than 2 s"
+    if fail_closed:
+        assert result.returncode == 1, result
+        assert result.stdout.startswith("run: FALSE: rocm_notice: could not evaluate ROCm "
+                                        "policy: %s; %s" % (problem, FAIL_CLOSED)), result
+        assert sandbox.installed() == before
+    else:
+        assert result.ok, result
+        assert ours(result) == ["rocm_notice: internal error: %s (transaction not affected)"
+                                % problem], result
+        assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+# -- the plugin's own reading of the configuration, when the helper never answers ---------
+
+@pytest.mark.parametrize("text", [
+    "[main]\non_major: block\n",                    # configparser's other separator
+    "[main]\non_major =\n    lock\n",               # the value on a continuation line
+    "\ufeff[main]\r\non_major:lock\r\n",
+])
+def test_the_fallback_reads_lock_and_block_as_the_helper_does(sandbox, text):
+    """Before: only 'key = value' was seen, so a helper that could not run let the
+    transaction through a policy the helper itself enforces."""
+    libdnf, before = on_64(sandbox, "[main]\n")
+    libdnf.write_dropin("50-site.conf", text)
+    result = missing(sandbox).run("upgrade-all")
+    assert result.returncode == 1, result
+    assert "could not evaluate ROCm policy: cannot run " in result.stdout, result
+    assert FAIL_CLOSED in result.stdout
+    assert sandbox.installed() == before
+    libdnf.run("upgrade-all")       # the helper reads it so too: it holds or refuses
+    assert rocm_of(sandbox.installed()) == rocm_of(before)
+
+
+def test_a_fifo_among_the_dropins_does_not_hang_the_fallback(sandbox):
+    """Before: the plugin opened it to look for 'block' and waited for a writer forever
+    (unless a file it read first said block)."""
+    libdnf, _ = on_64(sandbox, "[main]\n")
+    os.mkfifo(str(libdnf.confdir / "rocm_notice.d" / "00-pipe.conf"))
+    result = missing(sandbox).run("upgrade-all", timeout=60)
+    assert result.ok, result
+    assert len(ours(result)) == 1 and "cannot run" in ours(result)[0], result
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+# -- standard error closed ---------------------------------------------------------------------
+
+def run_with_stderr_closed(libdnf, *args):
+    command = [str(libdnf_c.driver()), str(libdnf.sandbox.root), str(libdnf.sandbox.reposdir),
+               str(libdnf.cache), str(libdnf.plugins)] + list(args)
+    environment = dict(libdnf.sandbox.env, ROCM_NOTICE_HELPER=libdnf.helper,
+                       PYTHONPATH=libdnf.pythonpath)
+    return subprocess.run(["/bin/sh", "-c", 'exec 2>&-; exec "$@"', "sh"] + command,
+                          env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          text=True, timeout=300)
+
+
+def test_a_closed_stderr_changes_neither_a_lock_nor_a_block(sandbox):
+    """microdnf ... 2>&-: before, the helper failed after answering (Python has no
+    sys.stderr then), so a lock refused the whole transaction instead of holding, and a
+    block said 'could not evaluate' instead of why."""
+    libdnf, before = on_64(sandbox, "[main]\non_major = lock\n")
+    held = run_with_stderr_closed(libdnf, "upgrade-all")
+    assert held.stdout == "run: TRUE\n", held.stdout
+    after = sandbox.installed()
+    assert rocm_of(after) == rocm_of(before)
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"
+    assert libdnf.report()["decision"] == "hold"
+    libdnf.write_conf(BLOCK)
+    blocked = run_with_stderr_closed(libdnf, "upgrade-all")
+    assert blocked.returncode == 1, blocked.stdout
+    assert blocked.stdout.startswith("run: FALSE: rocm_notice: blocked by policy (on_major = "
+                                     "block)"), blocked.stdout
+    assert rocm_of(sandbox.installed()) == rocm_of(before)
