@@ -44,6 +44,7 @@ ROOT_EXTRAS = ["make", "git", "mount"] + PACKAGEKIT_EXTRAS
 # again inside another platform's root. A file is left out whole; a node id (file::test)
 # is deselected.
 HOST_ONLY = ["tests/e2e/test_dnf5.py", "tests/e2e/test_dnf5_command.py",
+             "tests/e2e/test_dnf5_hostile.py",
              "tests/e2e/test_packagekit.py",
              "tests/e2e/test_payload.py::"
              "test_dnf5_installs_the_dnf5_front_end_where_dnf5_reads_it_and_it_runs"]

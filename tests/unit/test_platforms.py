@@ -1,0 +1,42 @@
+"""Tests that bring their own package manager in a root of their own (dnf5's Debian
+unstable root, PackageKit in the Debian 13 root) run from the host only: inside the
+Debian 13 platform root they would try to build roots within a root."""
+import re
+from pathlib import Path
+
+from tests.harness import platforms
+
+E2E = Path(__file__).resolve().parents[1] / "e2e"
+# "from tests.harness.dnf5 import ..." or "from tests.harness import dnf5, ..."
+OWN_ROOT = r"from tests\.harness(\.(dnf5|packagekit)\b| import [^\n]*\b(dnf5|packagekit)\b)"
+AT_TOP = re.compile("^" + OWN_ROOT, re.M)
+ANYWHERE = re.compile(OWN_ROOT)
+TEST = re.compile(r"^def (test_\w+)\(", re.M)
+
+
+def needing_the_host(path):
+    """The file itself (its module imports such a harness), or those of its tests that
+    import one in their body."""
+    source = path.read_text()
+    relative = "tests/e2e/%s" % path.name
+    if AT_TOP.search(source):
+        return [relative]
+    bodies = re.split(r"^def ", source, flags=re.M)[1:]
+    return ["%s::%s" % (relative, body.split("(", 1)[0]) for body in bodies
+            if TEST.match("def " + body) and ANYWHERE.search(body)]
+
+
+def test_every_test_of_a_root_of_its_own_runs_from_the_host_only():
+    missing = [entry for path in sorted(E2E.glob("test_*.py"))
+               for entry in needing_the_host(path)
+               if entry not in platforms.HOST_ONLY
+               and entry.split("::")[0] not in platforms.HOST_ONLY]
+    assert not missing, "add to tests/harness/platforms.py HOST_ONLY: %s" % missing
+
+
+def test_the_check_finds_both_kinds():
+    """The rule above would pass vacuously if it found nothing: it finds the dnf5 files
+    and the one payload test that runs dnf5."""
+    found = [entry for path in sorted(E2E.glob("test_*.py")) for entry in needing_the_host(path)]
+    assert "tests/e2e/test_dnf5.py" in found and "tests/e2e/test_packagekit.py" in found
+    assert any(entry.startswith("tests/e2e/test_payload.py::test_dnf5_") for entry in found)
