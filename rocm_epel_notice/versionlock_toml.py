@@ -28,8 +28,11 @@ PATH = "/etc/dnf/versionlock.toml"
 MARK = "rocm-epel-notice"
 COMMENT = MARK + ": ROCm %s held by 'rocm-notice lock'; 'rocm-notice unlock' removes it"
 HEADER = 'version = "1.0"\n'
-_TABLE = re.compile(r"^\s*\[\[\s*packages\s*\]\]\s*(#.*)?$")
-_OURS = re.compile(r'^\s*comment\s*=\s*"%s[:"]' % re.escape(MARK))
+# A line that opens a table ("[x]", "[[x]]"); "[[packages.conditions]]" belongs to the
+# "[[packages]]" table above it.
+_HEADER = re.compile(r"^\s*\[")
+_PACKAGES = re.compile(r"^\s*\[\[\s*packages\s*\]\]\s*(#.*)?$")
+_CONDITIONS = re.compile(r"^\s*\[\[\s*packages\s*\.\s*conditions\s*\]\]\s*(#.*)?$")
 _NAME = re.compile(r"^[A-Za-z0-9._+-]+$")
 
 
@@ -86,7 +89,9 @@ def _parse(text):
 
 
 def ours(entry):
-    return str(entry.get("comment", "")).startswith(MARK)
+    """Ours: the comment we write starts with "rocm-epel-notice:" (one rule for status,
+    unlock and the check after every change; an admin's "rocm-epel-notice pin" is not)."""
+    return isinstance(entry, dict) and str(entry.get("comment", "")).startswith(MARK + ":")
 
 
 def our_entries(text):
@@ -94,14 +99,35 @@ def our_entries(text):
     return sorted(p.get("name", "") for p in _parse(text)[1] if ours(p))
 
 
-def remove_ours(text):
-    """``text`` without our ``[[packages]]`` tables; every other byte kept."""
-    lines = text.splitlines(True)
-    starts = [i for i, l in enumerate(lines) if _TABLE.match(l)] + [len(lines)]
-    keep = lines[:starts[0]]
+def _chunks(lines):
+    """(start, end, is_packages) for the text before the first table and each table; a
+    ``[[packages]]`` table runs over its ``[[packages.conditions]]``."""
+    starts = [i for i, l in enumerate(lines)
+              if _HEADER.match(l) and not _CONDITIONS.match(l)] + [len(lines)]
+    chunks = [(0, starts[0], False)]
     for start, end in zip(starts, starts[1:]):
+        chunks.append((start, end, bool(_PACKAGES.match(lines[start]))))
+    return chunks
+
+
+def _table_is_ours(table):
+    """Whether one ``[[packages]]`` table, read alone as TOML, is one of ours (a table that
+    does not read alone is not: the check in with_entries then refuses the change)."""
+    import tomllib
+    try:
+        return any(ours(p) for p in tomllib.loads("".join(table)).get("packages", []))
+    except (tomllib.TOMLDecodeError, AttributeError, TypeError):
+        return False
+
+
+def remove_ours(text):
+    """``text`` without our ``[[packages]]`` tables; every other byte kept, other tables
+    (whatever their name) too."""
+    lines = text.splitlines(True)
+    keep = []
+    for start, end, is_packages in _chunks(lines):
         table = lines[start:end]
-        if not any(_OURS.match(l) for l in table):
+        if not (is_packages and _table_is_ours(table)):
             keep += table
             continue
         last = max(i for i, l in enumerate(table) if l.strip() and not l.lstrip().startswith("#"))
@@ -111,9 +137,15 @@ def remove_ours(text):
     return "".join(keep)
 
 
+def _others(data, packages):
+    """What is not ours in a parsed file (the ``version`` key aside: we add it)."""
+    rest = {key: value for key, value in data.items() if key not in ("packages", "version")}
+    return rest, [p for p in packages if not ours(p)]
+
+
 def with_entries(text, entries):
     """``text`` with our entries replaced by ``entries``, checked by parsing it back."""
-    _, before = _parse(text)
+    before = _parse(text)
     new = remove_ours(text)
     if not new.strip():
         new = HEADER
@@ -122,9 +154,12 @@ def with_entries(text, entries):
     if entries:
         new = new + ("" if new.endswith("\n") else "\n") + render(entries).lstrip("\n")
     data, after = _parse(new)
-    if [p for p in after if not ours(p)] != [p for p in before if not ours(p)]:
+    if _others(data, after) != _others(*before):
         raise VersionlockError("%s: could not change our entries without touching the "
                                "others: left alone" % PATH)
+    if sorted(p.get("name", "") for p in after if ours(p)) != sorted(e["name"] for e in entries):
+        raise VersionlockError("%s: an entry marked as ours is written in a way we cannot "
+                               "cut out: left alone; edit it by hand" % PATH)
     return new
 
 

@@ -76,3 +76,37 @@ def test_update_creates_no_file_when_there_is_nothing_to_remove(tmp_path):
     vl.update(path, ours())
     vl.update(path, [])
     assert path.read_text() == 'version = "1.0"\n'
+
+
+def test_another_table_after_ours_survives_unlock():
+    """Only [[packages]] tables of ours go: a table of another name that follows one of
+    them (a newer dnf5's, or the admin's) stays, byte for byte."""
+    locked = vl.with_entries(ADMIN, ours()) + '\n[settings]\nnote = "keep me"\n'
+    unlocked = vl.with_entries(locked, [])
+    assert unlocked == ADMIN + '\n[settings]\nnote = "keep me"\n'
+    assert tomllib.loads(unlocked)["settings"] == {"note": "keep me"}
+
+
+def test_an_admins_comment_that_merely_starts_with_our_name_is_not_ours():
+    pin = ADMIN + '\n[[packages]]\nname = "rocm-smi"\ncomment = "rocm-epel-notice pin by ops"\n'
+    assert vl.our_entries(pin) == []
+    assert vl.with_entries(vl.with_entries(pin, ours()), []) == pin
+
+
+def test_ours_in_a_literal_string_is_cut_out_too():
+    """dnf5 or an editor may write our comment as a TOML literal string: still ours for
+    status, so unlock removes it as well."""
+    import re
+    literal = re.sub(r'comment = "rocm-epel-notice: [^\n]*', "comment = 'rocm-epel-notice: held'",
+                     vl.with_entries(ADMIN, ours()))
+    assert "comment = '" in literal and vl.our_entries(literal) == ["hipcc", "rocblas"]
+    assert vl.with_entries(literal, []) == ADMIN
+
+
+def test_an_entry_of_ours_we_cannot_cut_out_is_refused_not_skipped():
+    """Written as an inline array (by hand, or by another tool), an entry marked as ours
+    has no table to cut out: unlock says so instead of reporting it removed."""
+    inline = 'version = "1.0"\npackages = [{name = "rocblas", comment = "rocm-epel-notice: x"}]\n'
+    assert vl.our_entries(inline) == ["rocblas"]
+    with pytest.raises(vl.VersionlockError, match="cannot cut out"):
+        vl.with_entries(inline, [])
