@@ -69,6 +69,11 @@ const size_t MAX_ANSWER = 16u << 20;    // a hold of 10,000 NEVRAs is ~1 MiB; ne
 const size_t CONFIG_LIMIT = 1u << 20;   // as the core reads a configuration file: 1 MiB
 const char *MAGIC = "rocm-notice-libdnf";
 const char *MSG_HELPER = "rocm_notice: internal error: %s (transaction not affected)\n";
+// The same failure before the transaction (the CONF hook) where the policy says lock or
+// block: the transaction will be affected -- refused, unless the helper answers by then.
+const char *MSG_HELPER_CLOSED = "rocm_notice: internal error: %s (the ROCm policy says lock "
+                                "or block: the transaction will be refused unless this "
+                                "is fixed)\n";
 const char *MSG_FAIL_CLOSED =
     "rocm_notice: could not evaluate ROCm policy: %s; the transaction is blocked because "
     "policy says lock or block. To proceed anyway: set on_major and on_minor to warn in %s, "
@@ -552,7 +557,8 @@ void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
             throw Refusal(message);
         }
         if (!handle->told)
-            fprintf(stderr, MSG_HELPER, answer.problem.c_str());
+            fprintf(stderr, handle->fail_closed == 1 ? MSG_HELPER_CLOSED : MSG_HELPER,
+                    answer.problem.c_str());
         handle->told = true;
         return;
     }
@@ -634,7 +640,8 @@ int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookDat
                                                  "policy: ") + problem.what() + "; the "
                                      "transaction is blocked because policy says lock or "
                                      "block."));
-        fprintf(stderr, MSG_HELPER, problem.what());
+        fprintf(stderr, handle->fail_closed == 1 ? MSG_HELPER_CLOSED : MSG_HELPER,
+                problem.what());
     }
     return 1;       // never 0: libdnf would then skip the transaction and report success
 }

@@ -228,6 +228,11 @@ def test_a_missing_helper_fails_closed_under_block(sandbox):
     assert result.stdout.startswith("run: FALSE: rocm_notice: could not evaluate ROCm "
                                     "policy: cannot run "), result
     assert "the transaction is blocked because policy says lock or block" in result.stdout
+    # the line at the CONF hook does not promise what the refusal then breaks
+    assert ours(result) == ["rocm_notice: internal error: cannot run %s: No such file or "
+                            "directory (the ROCm policy says lock or block: the transaction "
+                            "will be refused unless this is fixed)"
+                            % (sandbox.path / "no-such-helper")], result
     assert sandbox.installed() == before
 
 
