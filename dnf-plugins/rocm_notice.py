@@ -186,7 +186,7 @@ class RocmNotice(dnf.Plugin):
                 continue
             pkg = tsi.pkg
             if kind(pkg.name, pkg.sourcerpm) is not None:
-                rocm.append((incoming, tsi.action_name, pkg))
+                rocm.append((incoming, pkg))
                 obsoleted = obsoleted or action == dnf.transaction.PKG_OBSOLETED
             elif incoming:
                 incoming_other.append(pkg)
@@ -194,12 +194,12 @@ class RocmNotice(dnf.Plugin):
             return [], [], incoming_other
         if obsoleted:       # whatever replaces a ROCm package takes its place
             replacing = [pkg for pkg in incoming_other if pkg.obsoletes]
-            rocm += [(True, "obsolete", pkg) for pkg in replacing]
+            rocm += [(True, pkg) for pkg in replacing]
             incoming_other = [pkg for pkg in incoming_other if not pkg.obsoletes]
         from rocm_epel_notice.records import IN, OUT, Item
-        items = [Item(IN if incoming else OUT, action_name, _record(pkg, details=True))
-                 for incoming, action_name, pkg in rocm]
-        return items, [pkg for incoming, _, pkg in rocm if incoming], incoming_other
+        items = [Item(IN if incoming else OUT, catalog.classify(_record(pkg, details=True)))
+                 for incoming, pkg in rocm]
+        return items, [pkg for incoming, pkg in rocm if incoming], incoming_other
 
     def _consumers(self, incoming_rocm, incoming_other):
         """Incoming packages of others with a requirement named by what the incoming ROCm
@@ -263,7 +263,7 @@ class RocmNotice(dnf.Plugin):
 
     def installed_stack(self, catalog, details=True):
         """Installed packages the catalog knows (ROCm, compat, AMD), as records."""
-        return [_record(pkg, details=details)
+        return [catalog.classify(_record(pkg, details=details))
                 for pkg in catalog.narrow(self.base.sack.query().installed())
                 if catalog.kind(pkg.name, pkg.sourcerpm) is not None]
 

@@ -203,8 +203,24 @@ class Catalog:
             found = self._srpm_kinds[sourcerpm] = self.source_kind(source_name(sourcerpm))
             return found
 
+    def classify(self, package):
+        """``package`` (a ``records.Package``) with this catalog's answers filled in,
+        once: ``kind`` (``kind_of``), ``base`` (its ROCm base name, or None) and ``rocm``
+        (``release_of``). Record makers call it; the analysis reads the answers."""
+        if package.classified_by is self:
+            return package
+        kind = self._kind_of(package)
+        package.kind = kind
+        package.base = self.base(package.name) if kind is not None else None
+        package.rocm = self._release_of(package, kind) if kind is not None else None
+        package.classified_by = self
+        return package
+
     def kind_of(self, package):
         """``kind`` of a record (``records.Package``), from its name and its source."""
+        return self.classify(package).kind
+
+    def _kind_of(self, package):
         found = self.kind(package.name)
         if not package.source or (found is None and self._kinds[package.name] is _EXCLUDED) \
                 or found == AMD:
@@ -249,16 +265,16 @@ class Catalog:
 
     def release_of(self, package):
         """The ROCm release of a package record, or None (unknown or not ROCm)."""
-        kind = self.kind_of(package)
-        if kind is None:
-            return None
+        return self.classify(package).rocm
+
+    def _release_of(self, package, kind):
         if kind == COMPAT:
             line = self.compat_line(package.name) or self._source_line(package.source)
             found = releases.rocm_release(package.version, package.release)
             if line is None:
                 return found
             return found if found and found.line == line else releases.Release(*line)
-        versioned = (self.base(package.name) not in self.independent
+        versioned = (package.base not in self.independent
                      and package.source not in self.independent)
         return releases.rocm_release(package.version, package.release, versioned)
 
@@ -267,12 +283,12 @@ class Catalog:
         versioned name whose Version is not one, or a compiler-support build without the
         ``rocmX.Y`` marker. Packages versioned on their own ([independent]) never are,
         nor builds before any release (Version 0.x)."""
-        kind = self.kind_of(package)
-        if kind not in (ROCM, AMD) or self.release_of(package) is not None:
+        package = self.classify(package)
+        if package.kind not in (ROCM, AMD) or package.rocm is not None:
             return False
         if (package.version or "").startswith("0."):
             return False        # a build before any release (aqlprofile's 0.0^git...)
-        own = (self.base(package.name), package.source)
+        own = (package.base, package.source)
         versioned = not any(name in self.independent for name in own)
         return versioned or any(name in self.compilersupport for name in own)
 
@@ -285,6 +301,6 @@ class Catalog:
 
     def is_foreign(self, package):
         """True for packages from AMD's repository (its names, or its version format)."""
-        kind = self.kind_of(package)
+        kind = self.classify(package).kind
         return kind == AMD or (kind is not None and releases.is_amd_version(package.version))
 

@@ -4,11 +4,13 @@ The adapter turns hawkey packages and transaction items into these, so the core 
 touches a dnf object and unit tests can build the same inputs by hand.
 """
 
-from collections import namedtuple
-
 # Directions of a transaction item, seen from the installed system.
 IN = "in"    # a package that will be installed (install, upgrade, downgrade, obsolete...)
 OUT = "out"  # a package that will leave (upgraded, downgraded, obsoleted, removed)
+
+# A Package's data, in the order of its positional arguments.
+_DATA = ("name", "version", "release", "epoch", "arch", "repoid", "provides", "requires",
+         "obsoletes", "source")
 
 
 class Fields:
@@ -48,15 +50,46 @@ class Fields:
                            ", ".join("%s=%r" % (n, getattr(self, n)) for n in self._defaults))
 
 
-class Package(namedtuple("Package", "name version release epoch arch repoid provides "
-                                    "requires obsoletes source",
-                         defaults=(0, "noarch", "", (), (), (), None))):
+class Package:
     """One RPM, identified by its NEVRA, plus the metadata the analysis needs.
 
     ``source``: the name of the source package it was built from (``rocclr`` for
-    rocm-hip; debuginfo packages share it), or None when unknown."""
+    rocm-hip; debuginfo packages share it), or None when unknown.
 
-    __slots__ = ()
+    A plain class with slots rather than a namedtuple (building a namedtuple class costs
+    an eval in every run that loads this module), with what the catalog says about it
+    beside the data: ``kind``, ``base`` (its ROCm base name) and ``rocm`` (its ROCm
+    release), filled once by ``Catalog.classify`` where the record is made, read by the
+    analysis. Equality and hashing look at the data only.
+    """
+
+    __slots__ = _DATA + ("kind", "base", "rocm", "classified_by")
+
+    def __init__(self, name, version, release, epoch=0, arch="noarch", repoid="",
+                 provides=(), requires=(), obsoletes=(), source=None):
+        self.name, self.version, self.release, self.epoch = name, version, release, epoch
+        self.arch, self.repoid, self.source = arch, repoid, source
+        self.provides, self.requires, self.obsoletes = provides, requires, obsoletes
+        self.classified_by = None       # the Catalog whose answers kind, base, rocm are
+
+    def _data(self):
+        return tuple(getattr(self, field) for field in _DATA)
+
+    def __eq__(self, other):
+        return type(other) is Package and self._data() == other._data()
+
+    def __hash__(self):
+        return hash(self._data())
+
+    def __repr__(self):
+        return "Package(%s)" % ", ".join("%s=%r" % (field, getattr(self, field))
+                                         for field in _DATA)
+
+    def _replace(self, **changes):
+        """A new, unclassified record with ``changes`` (as namedtuple's ``_replace``)."""
+        data = dict(zip(_DATA, self._data()))
+        data.update(changes)
+        return Package(**data)
 
     @property
     def evr(self):
@@ -69,15 +102,24 @@ class Package(namedtuple("Package", "name version release epoch arch repoid prov
         return "%s-%s.%s" % (self.name, self.evr, self.arch)
 
 
-class Item(namedtuple("Item", "direction action package")):
-    """A package entering or leaving the system in a transaction.
+class Item:
+    """A package entering (``direction`` IN) or leaving (OUT) the system in a
+    transaction."""
 
-    ``action`` is dnf's word for it (``upgrade``, ``upgraded``, ``install``, ``remove``,
-    ``obsolete``, ``obsoleted``, ``downgrade``, ``downgraded``, ``reinstall``,
-    ``reinstalled``); ``direction`` is IN or OUT.
-    """
+    __slots__ = ("direction", "package")
 
-    __slots__ = ()
+    def __init__(self, direction, package):
+        self.direction, self.package = direction, package
+
+    def __eq__(self, other):
+        return (type(other) is Item and self.direction == other.direction
+                and self.package == other.package)
+
+    def __hash__(self):
+        return hash((self.direction, self.package))
+
+    def __repr__(self):
+        return "Item(%r, %r)" % (self.direction, self.package)
 
 
 def from_package(pkg, details=False, requires=False):
