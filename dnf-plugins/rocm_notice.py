@@ -176,30 +176,36 @@ class RocmNotice(dnf.Plugin):
 
     def _walk(self, catalog):
         """One walk of the transaction: its ROCm-related items as records, and the
-        incoming packages (hawkey objects) split into ROCm-related and others."""
+        incoming packages (hawkey objects) split into ROCm-related and others. An item's
+        action is read only once the transaction is known to hold ROCm."""
         kind = catalog.kind
-        rocm, incoming_other, obsoleted = [], [], False
+        rocm, other = [], []
         for tsi in self.base.transaction:
-            action = tsi.action
-            incoming = action in _IN_ACTIONS
-            if not incoming and action not in _OUT_ACTIONS:
+            try:
+                pkg = tsi.pkg
+            except KeyError:    # a reason change (history.set_reason) has no package
                 continue
-            pkg = tsi.pkg
-            if kind(pkg.name, pkg.sourcerpm) is not None:
-                rocm.append((incoming, pkg))
-                obsoleted = obsoleted or action == dnf.transaction.PKG_OBSOLETED
-            elif incoming:
-                incoming_other.append(pkg)
+            if kind(pkg.name, pkg.sourcerpm) is None:
+                other.append((tsi, pkg))
+            else:
+                rocm.append((tsi, pkg))
         if not rocm:        # the common case: no record is even made
-            return [], [], incoming_other
+            return [], [], []
+        moving, obsoleted = [], False
+        for tsi, pkg in rocm:
+            action = tsi.action
+            if action in _IN_ACTIONS or action in _OUT_ACTIONS:
+                moving.append((action in _IN_ACTIONS, pkg))
+                obsoleted = obsoleted or action == dnf.transaction.PKG_OBSOLETED
+        incoming_other = [pkg for tsi, pkg in other if tsi.action in _IN_ACTIONS]
         if obsoleted:       # whatever replaces a ROCm package takes its place
             replacing = [pkg for pkg in incoming_other if pkg.obsoletes]
-            rocm += [(True, pkg) for pkg in replacing]
+            moving += [(True, pkg) for pkg in replacing]
             incoming_other = [pkg for pkg in incoming_other if not pkg.obsoletes]
         from rocm_epel_notice.records import IN, OUT, Item
         items = [Item(IN if incoming else OUT, catalog.classify(_record(pkg, details=True)))
-                 for incoming, pkg in rocm]
-        return items, [pkg for incoming, pkg in rocm if incoming], incoming_other
+                 for incoming, pkg in moving]
+        return items, [pkg for incoming, pkg in moving if incoming], incoming_other
 
     def _consumers(self, incoming_rocm, incoming_other):
         """Incoming packages of others with a requirement named by what the incoming ROCm
@@ -281,13 +287,11 @@ class RocmNotice(dnf.Plugin):
         findings = self.findings()
         if findings is None:
             return
-        from rocm_epel_notice import analysis, policy
-        catalog = self.catalog()
-        line = analysis.main_line_of(findings)
-        refused = policy.refusal(findings, self.settings, line)
-        if refused is None and not findings.notable and not findings.unknown:
+        if findings.silent:
             return          # the everyday case: patch updates inside the installed line
-        from rocm_epel_notice import notice
+        from rocm_epel_notice import analysis, notice, policy
+        catalog = self.catalog()
+        refused = policy.refusal(findings, self.settings, analysis.main_line_of(findings))
         if refused is not None:
             context = self._context()
             self._report("block", context, findings, refused.crossings)

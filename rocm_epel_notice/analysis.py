@@ -87,6 +87,12 @@ class Findings(Fields):
         """Whether the user must hear about this transaction at all."""
         return bool(self.crossings or self.foreign)
 
+    @property
+    def silent(self):
+        """Nothing to say and nothing to refuse, whatever the policy (policy.refusal is
+        None): no crossing, no foreign package, no package of an unreadable line."""
+        return not (self.crossings or self.foreign or self.unknown)
+
 
 _STACK = (cat.ROCM, cat.AMD)     # the kinds a release line is counted from
 
@@ -152,10 +158,11 @@ def pair(items, catalog):
     pairs = []
     for new in incoming:
         old = take(new.name, new.arch) if new.kind in tracked else None
-        for obsoleted in new.obsoletes:
-            if old is not None:
-                break
-            old = take(obsoleted.split()[0], new.arch)
+        if old is None:         # (obsoletes read only then: see records.from_package)
+            for obsoleted in new.obsoletes:
+                old = take(obsoleted.split()[0], new.arch)
+                if old is not None:
+                    break
         pairs.append((old, new))
     removed = [p for packages in outgoing.values() for p in packages]
     return pairs, removed

@@ -12,8 +12,9 @@ import fnmatch
 import os
 import re
 
-from rocm_epel_notice import releases
-from rocm_epel_notice.records import source_name
+# releases is imported where a ROCm package's release is read: a transaction without
+# ROCm (this module classifies every package of every transaction) never needs it.
+
 
 ROCM = "rocm"        # part of Fedora/EPEL's ROCm stack
 COMPAT = "compat"    # a parallel-installable <name>X.Y compat package: never a crossing
@@ -58,6 +59,20 @@ def read_name_lists(path):
             elif current is not None:
                 current.append(line)
     return sections
+
+
+def source_name(sourcerpm):
+    """``rocblas-7.1.1-6.el10_2.src.rpm`` -> ``rocblas``; None for None or "" (an
+    installed package without one, such as gpg-pubkey) or anything else unreadable.
+    Name-version-release: version and release hold no dash, the name may."""
+    if not sourcerpm:
+        return None
+    for suffix in (".src.rpm", ".nosrc.rpm"):
+        if sourcerpm.endswith(suffix):
+            sourcerpm = sourcerpm[:-len(suffix)]
+            break
+    parts = sourcerpm.rsplit("-", 2)
+    return parts[0] if len(parts) == 3 and parts[0] and parts[1] and parts[2] else None
 
 
 class Catalog:
@@ -106,11 +121,8 @@ class Catalog:
         few names found.
         """
         if self._query_names is None:
-            stems = ("",) + self.suffixes
-            names = list(self.amd)
-            for base in self.rocm:
-                for stem in stems:
-                    names += (base + stem, base + stem + DEBUGINFO)
+            stems = [stem + debug for stem in ("",) + self.suffixes for debug in ("", DEBUGINFO)]
+            names = list(self.amd) + [base + stem for base in self.rocm for stem in stems]
             self._query_names = (names, sorted(set(self.include)))
         return self._query_names
 
@@ -169,6 +181,7 @@ class Catalog:
         stem = match.group("base") + (match.group("rest") or "")
         if self.base(stem) is None and not self._included(match.group("base")):
             return None
+        from rocm_epel_notice import releases    # see the imports at the top
         return releases.Line(int(match.group("major")), int(match.group("minor")))
 
     def _included(self, name):
@@ -268,6 +281,7 @@ class Catalog:
         return self.classify(package).rocm
 
     def _release_of(self, package, kind):
+        from rocm_epel_notice import releases    # see the imports at the top
         if kind == COMPAT:
             line = self.compat_line(package.name) or self._source_line(package.source)
             found = releases.rocm_release(package.version, package.release)
@@ -297,10 +311,12 @@ class Catalog:
         match = re.match(_COMPAT_NAME, source or "")
         if not match or self.source_kind(source) != COMPAT:
             return None
+        from rocm_epel_notice import releases    # see the imports at the top
         return releases.Line(int(match.group("major")), int(match.group("minor")))
 
     def is_foreign(self, package):
         """True for packages from AMD's repository (its names, or its version format)."""
+        from rocm_epel_notice import releases    # see the imports at the top
         kind = self.classify(package).kind
         return kind == AMD or (kind is not None and releases.is_amd_version(package.version))
 
