@@ -186,8 +186,8 @@ class RocmNotice(dnf.Plugin):
             except KeyError:    # a reason change (history.set_reason) has no package
                 continue
             if kind(pkg.name, pkg.sourcerpm) is None:
-                other.append((tsi, pkg))
-            else:
+                other.append(tsi)       # no new object per item: the garbage collector
+            else:                       # would then run over dnf's whole heap
                 rocm.append((tsi, pkg))
         if not rocm:        # the common case: no record is even made
             return [], [], []
@@ -197,7 +197,7 @@ class RocmNotice(dnf.Plugin):
             if action in _IN_ACTIONS or action in _OUT_ACTIONS:
                 moving.append((action in _IN_ACTIONS, pkg))
                 obsoleted = obsoleted or action == dnf.transaction.PKG_OBSOLETED
-        incoming_other = [pkg for tsi, pkg in other if tsi.action in _IN_ACTIONS]
+        incoming_other = [tsi.pkg for tsi in other if tsi.action in _IN_ACTIONS]
         if obsoleted:       # whatever replaces a ROCm package takes its place
             replacing = [pkg for pkg in incoming_other if pkg.obsoletes]
             moving += [(True, pkg) for pkg in replacing]

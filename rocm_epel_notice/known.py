@@ -4,25 +4,28 @@ Only sourced facts live in the data file; when a line is missing we say nothing 
 than guess.
 """
 
-import configparser
 import os
 
-from rocm_epel_notice import catalog, releases
+from rocm_epel_notice import ini, releases
 
 DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "releases.ini")
 
 
 def load(path=DATA_FILE):
-    """{Line: {key: value}} for every section that names a release line."""
+    """{Line: {key: value}} for every section that names a release line. Read with
+    ``ini``, the one reader of ini text (configparser would compile its own patterns in
+    every run that shows a notice)."""
     try:
-        data = catalog.read_ini(path)
-    except (OSError, configparser.Error):
+        with open(path, encoding="utf-8") as data:
+            parsed = ini.parse(data.read())
+    except (OSError, UnicodeDecodeError):
         return {}
-    known = {}
-    for section in data.sections():
-        line = releases.parse_line(section)
+    lines = {section: releases.parse_line(section) for section in parsed.sections}
+    known = {line: {} for line in lines.values() if line is not None}
+    for entry in parsed.entries:
+        line = lines[entry.section]
         if line is not None:
-            known[line] = {key: (value or "").strip() for key, value in data[section].items()}
+            known[line][entry.key] = entry.value
     return known
 
 
