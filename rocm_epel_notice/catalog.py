@@ -82,6 +82,11 @@ class Catalog:
                  not_rocm=(), include=(), exclude=(), sources=()):
         self.rocm = frozenset(rocm)
         self.sources = frozenset(sources)
+        # Every name base() finds starts with a base name, and every source RPM of a
+        # source the catalog knows (or of a compat one) with a source name: one
+        # str.startswith each tells most packages of a transaction apart at once.
+        self._rocm_prefixes = tuple(sorted(self.rocm))
+        self._source_prefixes = tuple(sorted(self.sources))
         self.suffixes = tuple(sorted(suffixes, key=len, reverse=True))
         undashed = [s for s in self.suffixes if not s.startswith("-") or len(s) < 2]
         if undashed:        # base() relies on it; a bad data file must not misclassify
@@ -150,11 +155,14 @@ class Catalog:
         """The ROCm base name of ``name``: the base itself, or base + one subpackage
         suffix, either optionally followed by ``-debuginfo`` (the names query_names
         lists)."""
+        gfx = "-gfx" in name
+        if not gfx and not name.startswith(self._rocm_prefixes):
+            return None
         if name.endswith(DEBUGINFO) and len(name) > len(DEBUGINFO):
             name = name[:-len(DEBUGINFO)]
         if name in self.rocm:
             return name
-        if "-gfx" in name:      # rocblas-gfx950-devel: as rocblas-devel, once
+        if gfx:      # rocblas-gfx950-devel: as rocblas-devel, once
             plain = re.sub(_GFX_SEGMENT, "", name, count=1)
             if plain != name:
                 return None if "-gfx" in plain else self.base(plain)
@@ -213,7 +221,9 @@ class Catalog:
         try:
             return self._srpm_kinds[sourcerpm]
         except KeyError:
-            found = self._srpm_kinds[sourcerpm] = self.source_kind(source_name(sourcerpm))
+            found = self._srpm_kinds[sourcerpm] = (
+                self.source_kind(source_name(sourcerpm))
+                if sourcerpm.startswith(self._source_prefixes) else None)
             return found
 
     def classify(self, package):
