@@ -29,6 +29,7 @@ _COMPAT_NAME = r"^(?P<base>.+?)(?P<major>\d{1,3})\.(?P<minor>\d{1,3})(?P<rest>-.
 # A per-GPU subpackage segment after the base: rocblas-gfx950-devel, hipblas-gfx1100.
 _GFX_SEGMENT = r"-gfx[0-9a-f]{3,5}(?=-|$)"
 _EXCLUDED = False   # memoised "never ROCm" (not-rocm, exclude): a source cannot overrule it
+_UNSEEN = object()  # not memoised yet (dict.get: a KeyError raised per new name costs more)
 
 
 def read_ini(path):
@@ -83,10 +84,13 @@ class Catalog:
         self.rocm = frozenset(rocm)
         self.sources = frozenset(sources)
         # Every name base() finds starts with a base name, and every source RPM of a
-        # source the catalog knows (or of a compat one) with a source name: one
-        # str.startswith each tells most packages of a transaction apart at once.
-        self._rocm_prefixes = tuple(sorted(self.rocm))
-        self._source_prefixes = tuple(sorted(self.sources))
+        # source the catalog knows (or of a compat one) with a source name: so their
+        # first few characters (as many as the shortest name has) tell most packages
+        # of a transaction apart with one set lookup.
+        self._head = min(map(len, self.rocm), default=1)
+        self._heads = frozenset(name[:self._head] for name in self.rocm)
+        self._source_head = min(map(len, self.sources), default=1)
+        self._source_heads = frozenset(name[:self._source_head] for name in self.sources)
         self.suffixes = tuple(sorted(suffixes, key=len, reverse=True))
         undashed = [s for s in self.suffixes if not s.startswith("-") or len(s) < 2]
         if undashed:        # base() relies on it; a bad data file must not misclassify
@@ -156,7 +160,7 @@ class Catalog:
         suffix, either optionally followed by ``-debuginfo`` (the names query_names
         lists)."""
         gfx = "-gfx" in name
-        if not gfx and not name.startswith(self._rocm_prefixes):
+        if not gfx and name[:self._head] not in self._heads:
             return None
         if name.endswith(DEBUGINFO) and len(name) > len(DEBUGINFO):
             name = name[:-len(DEBUGINFO)]
@@ -204,9 +208,8 @@ class Catalog:
         decides, and a name the data does not know is ROCm when its source is one of the
         SIG's. Names excluded by the data or the admin stay excluded.
         """
-        try:
-            found = self._kinds[name]
-        except KeyError:
+        found = self._kinds.get(name, _UNSEEN)
+        if found is _UNSEEN:
             found = self._kinds[name] = self._classify(name)
         if not sourcerpm or found is _EXCLUDED or found == AMD:
             return found or None
@@ -218,13 +221,12 @@ class Catalog:
     def built_from(self, sourcerpm):
         """``source_kind`` of a source RPM file name (memoised): a cheap first test for
         packages whose name the data does not list."""
-        try:
-            return self._srpm_kinds[sourcerpm]
-        except KeyError:
-            found = self._srpm_kinds[sourcerpm] = (
-                self.source_kind(source_name(sourcerpm))
-                if sourcerpm.startswith(self._source_prefixes) else None)
-            return found
+        if sourcerpm[:self._source_head] not in self._source_heads:
+            return None         # most packages: no source the catalog knows starts it
+        found = self._srpm_kinds.get(sourcerpm, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._srpm_kinds[sourcerpm] = self.source_kind(source_name(sourcerpm))
+        return found
 
     def classify(self, package):
         """``package`` (a ``records.Package``) with this catalog's answers filled in,
@@ -260,10 +262,9 @@ class Catalog:
     def source_kind(self, source):
         """ROCM for one of the SIG's source packages, COMPAT for a compat one
         (``<source>X.Y``), None for any other source name (memoised)."""
-        try:
-            return self._source_kinds[source]
-        except KeyError:
-            pass
+        found = self._source_kinds.get(source, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
         found = None
         if source in self.sources:
             found = ROCM
