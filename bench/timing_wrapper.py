@@ -8,7 +8,8 @@ It imports dnf's CLI, patches ``dnf.plugin`` so that
 
 - each plugin module's import is timed (``import:<module>``),
 - the RocmNotice instance's ``__init__``, ``config``, ``sack`` and ``resolved`` and the
-  ``dnf rocm`` command's ``run`` are wrapped with ``time.perf_counter`` accounting,
+  ``dnf rocm`` command's making (its module's import) and ``run`` are wrapped with
+  ``time.perf_counter`` accounting,
 
 and times dnf's own phases for reference (``dnf:fill_sack``, ``dnf:resolve``, ``dnf:main``;
 our sack and resolved hooks run inside the first two). Then it runs
@@ -57,6 +58,19 @@ def _timed(label, function, profiled=True):
     return wrapper
 
 
+def _timed_command(new):
+    """The plugin registers a small class whose __new__ loads and makes the real `dnf rocm`
+    command (rocm_epel_notice.dnf4_command): time that, and the command's run."""
+    timed_new = _timed("command", new)
+
+    @functools.wraps(new)
+    def __new__(cls, cli):
+        made = timed_new(cls, cli)
+        made.run = _timed("command", made.run)
+        return made
+    return __new__
+
+
 def install():
     import dnf.base
     import dnf.plugin
@@ -83,8 +97,9 @@ def install():
         for cls in list(self.plugin_cls):
             if cls.__name__ == PLUGIN_CLASS:
                 command = getattr(sys.modules[cls.__module__], "RocmCommand", None)
-                if command is not None and not hasattr(command.run, "__wrapped__"):
-                    command.run = _timed("command", command.run)
+                if command is not None and "__new__" in vars(command) \
+                        and not hasattr(command.__new__, "__wrapped__"):
+                    command.__new__ = _timed_command(command.__new__)
                 cls.__init__ = _timed("__init__", cls.__init__)
         original_run_init(self, base, cli)
         for plugin in self.plugins:

@@ -87,15 +87,24 @@ class Findings(Fields):
         """Whether the user must hear about this transaction at all."""
         return bool(self.crossings or self.foreign)
 
+    @property
+    def silent(self):
+        """Nothing to say and nothing to refuse, whatever the policy (policy.refusal is
+        None): no crossing, no foreign package, no package of an unreadable line."""
+        return not (self.crossings or self.foreign or self.unknown)
+
+
+_STACK = (cat.ROCM, cat.AMD)     # the kinds a release line is counted from
+
 
 def by_line(packages, catalog):
     """{Line: [packages]} for the stack's packages (compat and unknown releases left out)."""
     lines = collections.defaultdict(list)
+    classify = catalog.classify
     for package in packages:
-        if catalog.kind_of(package) in (cat.ROCM, cat.AMD):
-            found = catalog.release_of(package)
-            if found:
-                lines[found.line].append(package)
+        package = classify(package)
+        if package.rocm is not None and package.kind in _STACK:
+            lines[package.rocm.line].append(package)
     return lines
 
 
@@ -127,13 +136,14 @@ def pair(items, catalog):
 
     Pairs by name (same arch first), then by the new package's Obsoletes.
     """
-    tracked = (cat.ROCM, cat.AMD)
+    tracked = _STACK
+    classify = catalog.classify
     outgoing = collections.defaultdict(list)
     for item in items:
-        if item.direction == OUT and catalog.kind_of(item.package) in tracked:
+        if item.direction == OUT and classify(item.package).kind in tracked:
             outgoing[item.package.name].append(item.package)
     incoming = [i.package for i in items if i.direction == IN and (
-        catalog.kind_of(i.package) in tracked
+        classify(i.package).kind in tracked
         or any(o.split()[0] in outgoing for o in i.package.obsoletes))]
 
     def take(name, arch):
@@ -147,11 +157,12 @@ def pair(items, catalog):
 
     pairs = []
     for new in incoming:
-        old = take(new.name, new.arch) if catalog.kind_of(new) in tracked else None
-        for obsoleted in new.obsoletes:
-            if old is not None:
-                break
-            old = take(obsoleted.split()[0], new.arch)
+        old = take(new.name, new.arch) if new.kind in tracked else None
+        if old is None:         # (obsoletes read only then: see records.from_package)
+            for obsoleted in new.obsoletes:
+                old = take(obsoleted.split()[0], new.arch)
+                if old is not None:
+                    break
         pairs.append((old, new))
     return pairs
 
@@ -163,10 +174,10 @@ def _incoming_release(catalog, old, new):
     as a ROCm-versioned package; a release below the line it replaces is no ROCm release
     of it (``gpu-monitor 2.0`` obsoleting ``rocm-smi 6.4``), so it is unknown.
     """
-    if catalog.kind_of(new) is not None:
-        return catalog.release_of(new)
+    if new.kind is not None:
+        return new.rocm
     found = releases.rocm_release(new.version, new.release)
-    old_release = catalog.release_of(old) if old is not None else None
+    old_release = old.rocm if old is not None else None
     if found is not None and old_release is not None and found.line < old_release.line:
         return None
     return found
@@ -174,7 +185,7 @@ def _incoming_release(catalog, old, new):
 
 def _unreadable(catalog, package):
     """True when ``package`` should carry a ROCm release and none can be read from it."""
-    return catalog.kind_of(package) is None or catalog.unreadable(package)
+    return package.kind is None or catalog.unreadable(package)
 
 
 def analyse(items, installed, catalog, incoming_requires=tuple):
@@ -191,6 +202,8 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
     policy treats them as a crossing to an unknown line.
     """
     findings = Findings()
+    for item in items:          # once each, if the record maker has not (a no-op then)
+        catalog.classify(item.package)
     before = _line_counts(installed, catalog)
     findings.installed_lines = dict(before)
     installed_main = _main_line(before)
@@ -199,7 +212,7 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
     pairs = pair(items, catalog)
     for old, new in pairs:
         new_release = _incoming_release(catalog, old, new)
-        old_release = catalog.release_of(old) if old is not None else None
+        old_release = old.rocm if old is not None else None
         if old_release is None:
             if installed_main is None:
                 if old is not None and (new_release is not None or _unreadable(catalog, new)):
@@ -227,7 +240,7 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
     leaving = {i.package.nevra for i in items if i.direction == OUT}
     replacing = {new.nevra for old, new in pairs if old is not None}
     arriving = [i.package for i in items if i.direction == IN and (
-        catalog.kind_of(i.package) is not None or i.package.nevra in replacing)]
+        i.package.kind is not None or i.package.nevra in replacing)]
     after = [p for p in installed if p.nevra not in leaving] + arriving
     findings.after_lines = {line: sorted({p.name for p in found})
                             for line, found in sorted(by_line(after, catalog).items())}
@@ -237,7 +250,7 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
         return findings
 
     outgoing = [i.package for i in items
-                if i.direction == OUT and catalog.kind_of(i.package) is not None]
+                if i.direction == OUT and i.package.kind is not None]
     findings.lost_sonames = sorted(_sonames(outgoing, "provides") - _sonames(after, "provides"))
     new_sonames = _sonames(arriving, "provides") - _sonames(installed, "provides")
     findings.consumers = sorted(
@@ -249,6 +262,6 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
 def _foreign(installed, arriving, after, catalog):
     """AMD-repository packages, when the transaction mixes them with EPEL's ROCm."""
     foreign = [p for p in after if catalog.is_foreign(p)]
-    native = [p for p in after if catalog.kind_of(p) == cat.ROCM and not catalog.is_foreign(p)]
-    touched = any(catalog.kind_of(p) in (cat.ROCM, cat.AMD) for p in arriving)
+    native = [p for p in after if p.kind == cat.ROCM and not catalog.is_foreign(p)]
+    touched = any(p.kind in _STACK for p in arriving)
     return sorted(foreign, key=lambda p: p.name) if foreign and native and touched else []

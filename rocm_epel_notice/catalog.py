@@ -11,8 +11,11 @@ import fnmatch
 import os
 import re
 
-from rocm_epel_notice import ini, releases
-from rocm_epel_notice.records import source_name
+from rocm_epel_notice import ini
+
+# releases is imported where a ROCm package's release is read: a transaction without
+# ROCm (this module classifies every package of every transaction) never needs it.
+
 
 ROCM = "rocm"        # part of Fedora/EPEL's ROCm stack
 COMPAT = "compat"    # a parallel-installable <name>X.Y compat package: never a crossing
@@ -27,6 +30,7 @@ _COMPAT_NAME = r"^(?P<base>.+?)(?P<major>\d{1,3})\.(?P<minor>\d{1,3})(?P<rest>-.
 # A per-GPU subpackage segment after the base: rocblas-gfx950-devel, hipblas-gfx1100.
 _GFX_SEGMENT = r"-gfx[0-9a-f]{3,5}(?=-|$)"
 _EXCLUDED = False   # memoised "never ROCm" (not-rocm, exclude): a source cannot overrule it
+_UNSEEN = object()  # not memoised yet (dict.get: a KeyError raised per new name costs more)
 
 
 def read_name_lists(path):
@@ -38,6 +42,20 @@ def read_name_lists(path):
             for section, entries in parsed.by_section().items()}
 
 
+def source_name(sourcerpm):
+    """``rocblas-7.1.1-6.el10_2.src.rpm`` -> ``rocblas``; None for None or "" (an
+    installed package without one, such as gpg-pubkey) or anything else unreadable.
+    Name-version-release: version and release hold no dash, the name may."""
+    if not sourcerpm:
+        return None
+    for suffix in (".src.rpm", ".nosrc.rpm"):
+        if sourcerpm.endswith(suffix):
+            sourcerpm = sourcerpm[:-len(suffix)]
+            break
+    parts = sourcerpm.rsplit("-", 2)
+    return parts[0] if len(parts) == 3 and parts[0] and parts[1] and parts[2] else None
+
+
 class Catalog:
     """Classifies package names; every answer is memoised (a transaction repeats names)."""
 
@@ -45,6 +63,14 @@ class Catalog:
                  not_rocm=(), include=(), exclude=(), sources=()):
         self.rocm = frozenset(rocm)
         self.sources = frozenset(sources)
+        # Every name base() finds starts with a base name, and every source RPM of a
+        # source the catalog knows (or of a compat one) with a source name: so their
+        # first few characters (as many as the shortest name has) tell most packages
+        # of a transaction apart with one set lookup.
+        self._head = min(map(len, self.rocm), default=1)
+        self._heads = frozenset(name[:self._head] for name in self.rocm)
+        self._source_head = min(map(len, self.sources), default=1)
+        self._source_heads = frozenset(name[:self._source_head] for name in self.sources)
         self.suffixes = tuple(sorted(suffixes, key=len, reverse=True))
         undashed = [s for s in self.suffixes if not s.startswith("-") or len(s) < 2]
         if undashed:        # base() relies on it; a bad data file must not misclassify
@@ -84,11 +110,8 @@ class Catalog:
         few names found.
         """
         if self._query_names is None:
-            stems = ("",) + self.suffixes
-            names = list(self.amd)
-            for base in self.rocm:
-                for stem in stems:
-                    names += (base + stem, base + stem + DEBUGINFO)
+            stems = [stem + debug for stem in ("",) + self.suffixes for debug in ("", DEBUGINFO)]
+            names = list(self.amd) + [base + stem for base in self.rocm for stem in stems]
             self._query_names = (names, sorted(set(self.include)))
         return self._query_names
 
@@ -116,11 +139,14 @@ class Catalog:
         """The ROCm base name of ``name``: the base itself, or base + one subpackage
         suffix, either optionally followed by ``-debuginfo`` (the names query_names
         lists)."""
+        gfx = "-gfx" in name
+        if not gfx and name[:self._head] not in self._heads:
+            return None
         if name.endswith(DEBUGINFO) and len(name) > len(DEBUGINFO):
             name = name[:-len(DEBUGINFO)]
         if name in self.rocm:
             return name
-        if "-gfx" in name:      # rocblas-gfx950-devel: as rocblas-devel, once
+        if gfx:      # rocblas-gfx950-devel: as rocblas-devel, once
             plain = re.sub(_GFX_SEGMENT, "", name, count=1)
             if plain != name:
                 return None if "-gfx" in plain else self.base(plain)
@@ -147,6 +173,7 @@ class Catalog:
         stem = match.group("base") + (match.group("rest") or "")
         if self.base(stem) is None and not self._included(match.group("base")):
             return None
+        from rocm_epel_notice import releases    # see the imports at the top
         return releases.Line(int(match.group("major")), int(match.group("minor")))
 
     def _included(self, name):
@@ -161,9 +188,8 @@ class Catalog:
         decides, and a name the data does not know is ROCm when its source is one of the
         SIG's. Names excluded by the data or the admin stay excluded.
         """
-        try:
-            found = self._kinds[name]
-        except KeyError:
+        found = self._kinds.get(name, _UNSEEN)
+        if found is _UNSEEN:
             found = self._kinds[name] = self._classify(name)
         if not sourcerpm or found is _EXCLUDED or found == AMD:
             return found or None
@@ -175,14 +201,31 @@ class Catalog:
     def built_from(self, sourcerpm):
         """``source_kind`` of a source RPM file name (memoised): a cheap first test for
         packages whose name the data does not list."""
-        try:
-            return self._srpm_kinds[sourcerpm]
-        except KeyError:
+        if sourcerpm[:self._source_head] not in self._source_heads:
+            return None         # most packages: no source the catalog knows starts it
+        found = self._srpm_kinds.get(sourcerpm, _UNSEEN)
+        if found is _UNSEEN:
             found = self._srpm_kinds[sourcerpm] = self.source_kind(source_name(sourcerpm))
-            return found
+        return found
+
+    def classify(self, package):
+        """``package`` (a ``records.Package``) with this catalog's answers filled in,
+        once: ``kind`` (``kind_of``), ``base`` (its ROCm base name, or None) and ``rocm``
+        (``release_of``). Record makers call it; the analysis reads the answers."""
+        if package.classified_by is self:
+            return package
+        kind = self._kind_of(package)
+        package.kind = kind
+        package.base = self.base(package.name) if kind is not None else None
+        package.rocm = self._release_of(package, kind) if kind is not None else None
+        package.classified_by = self
+        return package
 
     def kind_of(self, package):
         """``kind`` of a record (``records.Package``), from its name and its source."""
+        return self.classify(package).kind
+
+    def _kind_of(self, package):
         found = self.kind(package.name)
         if not package.source or (found is None and self._kinds[package.name] is _EXCLUDED) \
                 or found == AMD:
@@ -199,10 +242,9 @@ class Catalog:
     def source_kind(self, source):
         """ROCM for one of the SIG's source packages, COMPAT for a compat one
         (``<source>X.Y``), None for any other source name (memoised)."""
-        try:
-            return self._source_kinds[source]
-        except KeyError:
-            pass
+        found = self._source_kinds.get(source, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
         found = None
         if source in self.sources:
             found = ROCM
@@ -227,16 +269,17 @@ class Catalog:
 
     def release_of(self, package):
         """The ROCm release of a package record, or None (unknown or not ROCm)."""
-        kind = self.kind_of(package)
-        if kind is None:
-            return None
+        return self.classify(package).rocm
+
+    def _release_of(self, package, kind):
+        from rocm_epel_notice import releases    # see the imports at the top
         if kind == COMPAT:
             line = self.compat_line(package.name) or self._source_line(package.source)
             found = releases.rocm_release(package.version, package.release)
             if line is None:
                 return found
             return found if found and found.line == line else releases.Release(*line)
-        versioned = (self.base(package.name) not in self.independent
+        versioned = (package.base not in self.independent
                      and package.source not in self.independent)
         return releases.rocm_release(package.version, package.release, versioned)
 
@@ -245,12 +288,12 @@ class Catalog:
         versioned name whose Version is not one, or a compiler-support build without the
         ``rocmX.Y`` marker. Packages versioned on their own ([independent]) never are,
         nor builds before any release (Version 0.x)."""
-        kind = self.kind_of(package)
-        if kind not in (ROCM, AMD) or self.release_of(package) is not None:
+        package = self.classify(package)
+        if package.kind not in (ROCM, AMD) or package.rocm is not None:
             return False
         if (package.version or "").startswith("0."):
             return False        # a build before any release (aqlprofile's 0.0^git...)
-        own = (self.base(package.name), package.source)
+        own = (package.base, package.source)
         versioned = not any(name in self.independent for name in own)
         return versioned or any(name in self.compilersupport for name in own)
 
@@ -259,10 +302,12 @@ class Catalog:
         match = re.match(_COMPAT_NAME, source or "")
         if not match or self.source_kind(source) != COMPAT:
             return None
+        from rocm_epel_notice import releases    # see the imports at the top
         return releases.Line(int(match.group("major")), int(match.group("minor")))
 
     def is_foreign(self, package):
         """True for packages from AMD's repository (its names, or its version format)."""
-        kind = self.kind_of(package)
+        from rocm_epel_notice import releases    # see the imports at the top
+        kind = self.classify(package).kind
         return kind == AMD or (kind is not None and releases.is_amd_version(package.version))
 

@@ -17,8 +17,7 @@ rather than guess; under ``warn`` it is one line and dnf goes on.
 
 import os
 
-from rocm_epel_notice import files, ini, releases
-from rocm_epel_notice.records import Fields
+from rocm_epel_notice import Fields, files, ini
 
 PLUGIN_NAME = "rocm_notice"
 SECTION = "main"
@@ -57,7 +56,7 @@ class Settings(Fields):
 
     def action_for(self, kind):
         """The policy action for a boundary kind (releases.MAJOR or MINOR)."""
-        return self.on_major if kind == releases.MAJOR else self.on_minor
+        return self.on_major if kind == "major" else self.on_minor   # releases.MAJOR
 
     @property
     def has_lock(self):
@@ -84,6 +83,7 @@ def _parse_globs(value):
 
 
 def _parse_lines(value):
+    from rocm_epel_notice import releases   # only a config that approves a line needs it
     lines = [releases.parse_line(word) for word in _words(value)]
     return None if None in lines else tuple(lines)
 

@@ -28,10 +28,7 @@ import sys
 from rocm_epel_notice import libdnf_helper
 
 HOOKS = {"repos_configured": "conf", "goal_resolved": "pre_transaction"}
-# dnf5's action letters (trans_packages): what came in, and how.
-ACTIONS = {"I": "install", "U": "upgrade", "D": "downgrade", "R": "reinstall",
-           "E": "remove", "O": "replaced"}
-FIELDS = ["name", "epoch", "version", "release", "arch", "repo_id", "action", "direction"]
+FIELDS = ["name", "epoch", "version", "release", "arch", "repo_id", "direction"]
 CONFDIR_ENV = "ROCM_NOTICE_CONFDIR"
 NESTED_ENV = "ROCM_NOTICE_DNF5_NESTED"
 DNF4_COMMAND, DNF5_COMMAND = "'dnf rocm ", "'rocm-notice "
@@ -140,8 +137,7 @@ class Run(libdnf_helper.Run):
                                           repoid=record.repoid)
             if found is not None:       # a package file on the command line is not
                 record = from_package(found, details=True, requires=incoming)
-            items.append(Item(IN if incoming else OUT,
-                              ACTIONS.get(data.get("action"), "other"), record))
+            items.append(Item(IN if incoming else OUT, record))
         return items
 
 

@@ -169,8 +169,7 @@ class Command:
                 item.get_action())
             record = from_package(Package(item.get_package()), details=True,
                                   requires=incoming)
-            items.append(Item(IN if incoming else OUT, "upgrade" if incoming else "upgraded",
-                              record))
+            items.append(Item(IN if incoming else OUT, record))
         return items
 
     def lock(self):

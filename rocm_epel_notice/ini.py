@@ -10,26 +10,40 @@ as we used it before, and dnf's for these files: ``[section]`` headers, ``key = 
 UTF-8 byte order mark at the start is ignored (dnf's own parser ignores it too).
 """
 
-from collections import namedtuple
-
 BOM = "\ufeff"
 COMMENTS = ("#", ";")
 
 
-class Entry(namedtuple("Entry", "section key value first last")):
+# Plain classes with slots, not namedtuples: this module loads in every dnf transaction
+# (our configuration), and building a namedtuple class costs an eval.
+
+
+class Entry:
     """One setting: ``key`` lower-cased, ``value`` stripped (continuation lines joined with
     newlines); ``first``/``last`` are the indexes (in ``lines()``) of the lines it spans."""
 
-    __slots__ = ()
+    __slots__ = ("section", "key", "value", "first", "last")
+
+    def __init__(self, section, key, value, first, last):
+        self.section, self.key, self.value, self.first, self.last = \
+            section, key, value, first, last
+
+    def __repr__(self):
+        return "Entry(%r, %r, %r, %d, %d)" % (self.section, self.key, self.value, self.first,
+                                              self.last)
 
 
-class Parsed(namedtuple("Parsed", "entries sections errors headers")):
+class Parsed:
     """``entries`` in file order, the ``sections`` headers in order (repeats kept; their
     line indexes in ``headers``), and
     ``errors``: (line number from 1, what is wrong, line text) for every line that means
     nothing."""
 
-    __slots__ = ()
+    __slots__ = ("entries", "sections", "errors", "headers")
+
+    def __init__(self, entries, sections, errors, headers):
+        self.entries, self.sections, self.errors, self.headers = \
+            entries, sections, errors, headers
 
     def values(self, section, key):
         return [e.value for e in self.entries if e.section == section and e.key == key]
@@ -70,9 +84,8 @@ def parse(text, bare=False):
             open_entry = None
             continue
         if open_entry is not None and line[:1] in (" ", "\t"):
-            value = (open_entry.value + "\n" + stripped).strip("\n")
-            open_entry = open_entry._replace(value=value, last=index)
-            entries[-1] = open_entry
+            open_entry.value = (open_entry.value + "\n" + stripped).strip("\n")
+            open_entry.last = index
             continue
         open_entry = None
         if stripped.startswith("["):

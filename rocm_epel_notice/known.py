@@ -12,7 +12,9 @@ DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "releases.ini")
 
 
 def load(path=DATA_FILE):
-    """{Line: {key: value}} for every section that names a release line."""
+    """{Line: {key: value}} for every section that names a release line. Read with
+    ``ini``, the one reader of ini text (configparser would compile its own patterns in
+    every run that shows a notice)."""
     try:
         with open(path, encoding="utf-8") as data:
             parsed = ini.parse(data.read())

@@ -80,8 +80,9 @@ def read_request(stream):
 
 
 def _item(data):
-    """A goal package: direction ("in"/"out"), action, name, epoch, version, release,
-    arch, repoid, sourcerpm, provides, requires, obsoletes."""
+    """A goal package: direction ("in"/"out"), name, epoch, version, release, arch,
+    repoid, sourcerpm, provides, requires, obsoletes (the plugin also sends ``action``,
+    for the log; the analysis reads the direction)."""
     from rocm_epel_notice.records import Item, Package, source_name
     package = Package(
         name=str(data["name"]), version=str(data["version"]), release=str(data["release"]),
@@ -93,7 +94,7 @@ def _item(data):
         obsoletes=tuple(str(d) for d in data.get("obsoletes", ())))
     if data.get("direction") not in ("in", "out"):
         raise RequestError(MSG_BAD_REQUEST % "item direction %r" % (data.get("direction"),))
-    return Item(data["direction"], str(data.get("action", "")), package)
+    return Item(data["direction"], package)
 
 
 class Sacks:

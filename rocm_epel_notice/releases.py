@@ -6,29 +6,54 @@ string we cannot read yields ``None`` ("unknown"), which callers treat as "not a
 """
 
 import re
-from collections import namedtuple
 
-# collections.namedtuple rather than typing.NamedTuple: this module loads in every dnf
-# run, and importing typing alone costs more than the rest of the plugin's start.
+# Line and Release are tuples with named fields, written out rather than made with
+# collections.namedtuple (or typing.NamedTuple): this module loads in every dnf run that
+# meets ROCm, and building a namedtuple class costs an eval (importing typing, more).
 
 
-class Line(namedtuple("Line", "major minor")):
-    """A ROCm release line (major.minor): the unit of compatibility."""
+class Line(tuple):
+    """A ROCm release line (major.minor): the unit of compatibility. Compares as a tuple."""
 
     __slots__ = ()
+
+    def __new__(cls, major, minor):
+        return tuple.__new__(cls, (major, minor))
+
+    major = property(lambda self: self[0])
+    minor = property(lambda self: self[1])
+
+    def __getnewargs__(self):
+        return tuple(self)
+
+    def __repr__(self):
+        return "Line(major=%r, minor=%r)" % self
 
     def __str__(self):
         return "%d.%d" % self
 
 
-class Release(namedtuple("Release", "major minor patch", defaults=(0,))):
+class Release(tuple):
     """A ROCm release; compares as an integer tuple (7.11 > 7.2, 10.0 > 7.14)."""
 
     __slots__ = ()
 
+    def __new__(cls, major, minor, patch=0):
+        return tuple.__new__(cls, (major, minor, patch))
+
+    major = property(lambda self: self[0])
+    minor = property(lambda self: self[1])
+    patch = property(lambda self: self[2])
+
+    def __getnewargs__(self):
+        return tuple(self)
+
+    def __repr__(self):
+        return "Release(major=%r, minor=%r, patch=%r)" % self
+
     @property
     def line(self):
-        return Line(self.major, self.minor)
+        return Line(self[0], self[1])
 
     def __str__(self):
         return "%d.%d.%d" % self
@@ -53,8 +78,11 @@ _MARKER = r"(?:^|[.^~+_-])rocm%s\.%s(?:\.%s)?(?!\.?\d)" % (_FIELD, _FIELD, _FIEL
 # "6.4.43484.60402" and "6.4.2.60402" are ROCm 6.4.2 ("7.1.99999" is not AMD's).
 _AMD_VERSION = r"^[0-9]{1,6}(?:\.[0-9]{1,6}){2,3}\.([0-9]{5,6})$"
 _EPEL_MINOR = r"\.el10_([0-9]{1,3})(?![0-9])"
+_LINE = r"^[ \t]*%s\.%s[ \t]*$" % (_FIELD, _FIELD)       # a release line in config
 # Patterns stay strings: re compiles (and caches) each on first use, so a dnf run that
-# meets no ROCm package never pays for compiling them.
+# meets no ROCm package never pays for compiling them. _PLAIN_VERSION, _MARKER,
+# _EPEL_MINOR and _LINE are the specification of from_version, from_release_field,
+# epel_minor and parse_line, which read them by hand (see _fields).
 
 
 def _release(major, minor, patch):
@@ -62,21 +90,75 @@ def _release(major, minor, patch):
 
 
 def from_release_field(release):
-    """The ``rocmX.Y[.Z]`` marker inside an RPM Release, or None."""
-    if "rocm" not in (release or ""):      # most releases: no pattern to compile or run
+    """The ``rocmX.Y[.Z]`` marker inside an RPM Release, or None (``_MARKER``, searched)."""
+    if "rocm" not in (release or ""):      # most releases
         return None
-    match = re.search(_MARKER, release)
-    return _release(*match.groups()) if match else None
+    at = release.find("rocm")
+    while at >= 0:
+        if at == 0 or release[at - 1] in ".^~+_-":
+            found = _fields(release, at + len("rocm"), _marker_may_end)
+            if found:
+                return _release(*found)
+        at = release.find("rocm", at + 1)
+    return None
 
 
 def from_version(version):
     """A plain ``X.Y[.Z]`` RPM Version read as a ROCm release, or None. Anything after
     a separator is ignored: ``7.1.1~rc1``, ``7.1.1^git2026.abc``, ``7.1.1.1``, ``7.1.1+fix1``
     and ``7.1.1_1`` are all 7.1.1 (the line is what compatibility hangs on)."""
-    match = re.match(_PLAIN_VERSION, version or "")
-    if not match or match.group(1) == "0" * len(match.group(1)):    # no ROCm release is 0.x
+    found = _fields(version or "", 0, _version_may_end)
+    if not found or found[0] == "0" * len(found[0]):    # no ROCm release is 0.x
         return None
-    return _release(*match.groups())
+    return _release(*found)
+
+
+# _PLAIN_VERSION and _MARKER, read by hand: every run that meets ROCm reads versions,
+# and compiling the two patterns cost more than the rest of an everyday run's analysis.
+# tests/unit/test_releases.py checks that both readers agree with the patterns.
+_DIGITS = frozenset("0123456789")
+
+
+def _digits_end(text, at):
+    """Where the run of ASCII digits that starts at ``at`` ends."""
+    size = len(text)
+    while at < size and text[at] in _DIGITS:
+        at += 1
+    return at
+
+
+def _fields(text, at, may_end):
+    """(X, Y, Z or None) as strings, the ``X.Y[.Z]`` fields of 1 to 4 ASCII digits that
+    start at ``at``, or None; ``may_end(text, index)`` is the pattern's lookahead after
+    them. A field is all of its digits or nothing (a shorter field would leave a digit
+    that neither a dot nor the lookahead accepts), and a third field that the lookahead
+    refuses is read as none, as the patterns' backtracking does."""
+    first = _digits_end(text, at)
+    if not 1 <= first - at <= 4 or text[first:first + 1] != ".":
+        return None
+    second = _digits_end(text, first + 1)
+    if not 1 <= second - first - 1 <= 4:
+        return None
+    if text[second:second + 1] == ".":
+        third = _digits_end(text, second + 1)
+        if 1 <= third - second - 1 <= 4 and may_end(text, third):
+            return text[at:first], text[first + 1:second], text[second + 1:third]
+    if may_end(text, second):
+        return text[at:first], text[first + 1:second], None
+    return None
+
+
+def _version_may_end(text, at):
+    """``(?=$|[.~^+_])``: the end (or a last newline, as ``$`` allows) or a separator."""
+    return at == len(text) or text[at] in ".~^+_" or (at == len(text) - 1 and text[at] == "\n")
+
+
+def _marker_may_end(text, at):
+    """``(?!\\.?\\d)``: no digit (any Unicode decimal digit, as ``\\d``), nor a dot and one."""
+    following = text[at:at + 1]
+    if following == ".":
+        following = text[at + 1:at + 2]
+    return not (following and following.isdecimal())
 
 
 def from_amd_version(version):
@@ -111,10 +193,14 @@ def rocm_release(version, release, versioned=True):
 
 def epel_minor(release):
     """N of the ``.el10_N`` dist tag, or None (context only: unrebuilt packages keep theirs)."""
-    if ".el10_" not in (release or ""):
-        return None
-    match = re.search(_EPEL_MINOR, release)
-    return int(match.group(1)) if match else None
+    at = (release or "").find(".el10_")
+    while at >= 0:          # _EPEL_MINOR, searched, read by hand (as _fields)
+        start = at + len(".el10_")
+        end = _digits_end(release, start)
+        if 1 <= end - start <= 3:
+            return int(release[start:end])
+        at = release.find(".el10_", at + 1)
+    return None
 
 
 def boundary(old, new):
@@ -130,5 +216,13 @@ def boundary(old, new):
 
 def parse_line(text):
     """``"7.1"`` -> Line(7, 1); None for anything else (used for config and commands)."""
-    match = re.match(r"^[ \t]*%s\.%s[ \t]*$" % (_FIELD, _FIELD), text or "")
-    return Line(int(match.group(1)), int(match.group(2))) if match else None
+    text = text or ""       # _LINE, read by hand (as _fields)
+    at = len(text) - len(text.lstrip(" \t"))
+    first = _digits_end(text, at)
+    if not 1 <= first - at <= 4 or text[first:first + 1] != ".":
+        return None
+    second = _digits_end(text, first + 1)
+    rest = text[second:-1] if text.endswith("\n") else text[second:]   # $ before a last \n
+    if not 1 <= second - first - 1 <= 4 or rest.strip(" \t"):
+        return None
+    return Line(int(text[at:first]), int(text[first + 1:second]))

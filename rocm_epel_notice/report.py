@@ -28,11 +28,22 @@ _SECRET_OPTION = r"(?i)(?<![^\s=])(%s)=(\S+)" % _SECRET_KEY
 _URL_PASSWORD = r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/@]*@"
 
 
+_SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "sslclientkey",
+                 "credential")
+
+
 def redact(command):
     """``command`` with the values of credential-like options and URL passwords replaced
-    by ``***``: the report is world-readable (0644)."""
-    command = re.sub(_SECRET_OPTION, r"\1=" + REDACTED, command)
-    return re.sub(_URL_PASSWORD, r"\g<1>" + REDACTED + "@", command)
+    by ``***``: the report is world-readable (0644). Each pattern runs (and is compiled)
+    only when the text holds what it needs to match: most commands hold neither. Text
+    that is not ASCII always goes through (case-insensitive matching folds some
+    non-ASCII letters into ASCII ones, which str.lower does not)."""
+    if not command.isascii() or ("=" in command and any(
+            word in command.lower() for word in _SECRET_WORDS)):
+        command = re.sub(_SECRET_OPTION, r"\1=" + REDACTED, command)
+    if "://" in command and "@" in command:
+        command = re.sub(_URL_PASSWORD, r"\g<1>" + REDACTED + "@", command)
+    return command
 
 
 def _crossing(crossing):

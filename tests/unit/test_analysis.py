@@ -26,11 +26,11 @@ def installed(package):
 
 
 def upgrade(old, new):
-    return [Item(IN, "upgrade", new), Item(OUT, "upgraded", old)]
+    return [Item(IN, new), Item(OUT, old)]
 
 
 def downgrade(old, new):
-    return [Item(IN, "downgrade", new), Item(OUT, "downgraded", old)]
+    return [Item(IN, new), Item(OUT, old)]
 
 
 def never_called():
@@ -155,21 +155,21 @@ def test_unrelated_upgrade_is_not_notable(catalog):
 
 
 def test_fresh_install_with_nothing_installed_is_not_notable(catalog):
-    items = [Item(IN, "install", HIP_71), Item(IN, "install", BLAS_71)]
+    items = [Item(IN, HIP_71), Item(IN, BLAS_71)]
     findings = analysis.analyse(items, [], catalog, never_called)
     assert not findings.notable
     assert findings.after_lines == {Line(7, 1): ["rocblas", "rocm-hip"]}
 
 
 def test_removal_is_not_notable(catalog):
-    items = [Item(OUT, "remove", BLAS_64)]
+    items = [Item(OUT, BLAS_64)]
     findings = analysis.analyse(items, STACK_64, catalog, never_called)
     assert not findings.notable
     assert findings.after_lines == {Line(6, 4): ["hipcc", "rocm-hip"]}
 
 
 def test_reinstall_is_not_notable(catalog):
-    items = [Item(IN, "reinstall", BLAS_64), Item(OUT, "reinstalled", BLAS_64)]
+    items = [Item(IN, BLAS_64), Item(OUT, BLAS_64)]
     findings = analysis.analyse(items, STACK_64, catalog, never_called)
     assert not findings.notable
 
@@ -185,8 +185,8 @@ def test_downgrade_across_a_major_is_a_downgrade_crossing(catalog):
 
 def test_compat_package_install_is_not_notable(catalog):
     stack = [installed(HIP_71), installed(BLAS_71)]
-    items = [Item(IN, "install", pkg("rocblas6.4", "6.4.2", "9.el10_2")),
-             Item(IN, "install", pkg("rocm-hip6.4-devel", "6.4.2", "3.el10_2"))]
+    items = [Item(IN, pkg("rocblas6.4", "6.4.2", "9.el10_2")),
+             Item(IN, pkg("rocm-hip6.4-devel", "6.4.2", "3.el10_2"))]
     findings = analysis.analyse(items, stack, catalog, never_called)
     assert not findings.notable
     assert not findings.mixed
@@ -195,7 +195,7 @@ def test_compat_package_install_is_not_notable(catalog):
 def test_obsoleting_package_is_paired_with_the_name_it_obsoletes(catalog):
     old = installed(pkg("hipcc-libomp-devel", "19", "17.rocm6.4.2.el10_1"))
     new = pkg("rocm-omp-devel", "7.1.1", "1.el10_2", obsoletes=["hipcc-libomp-devel < 20"])
-    items = [Item(IN, "obsolete", new), Item(OUT, "obsoleted", old)]
+    items = [Item(IN, new), Item(OUT, old)]
     findings = analysis.analyse(items, [old], catalog)
     assert len(findings.crossings) == 1
     change = findings.crossings[0].changes[0]
@@ -207,15 +207,15 @@ def test_upgrade_pairs_same_arch_first(catalog):
     old_i686 = installed(pkg("rocblas", "7.1.1", "6.el10_2", arch="i686"))
     old_x86 = installed(pkg("rocblas", "6.4.2", "9.el10_1"))
     new_x86 = pkg("rocblas", "7.1.1", "6.el10_2")
-    items = [Item(IN, "upgrade", new_x86), Item(OUT, "upgraded", old_i686),
-             Item(OUT, "upgraded", old_x86)]
+    items = [Item(IN, new_x86), Item(OUT, old_i686),
+             Item(OUT, old_x86)]
     pairs = analysis.pair(items, catalog)
     assert pairs == [(old_x86, new_x86)]
     assert old_i686 not in [old for old, _ in pairs]      # left over: removed, not paired
 
 
 def test_installing_a_newer_line_package_beside_the_stack_is_a_crossing(catalog):
-    findings = analysis.analyse([Item(IN, "install", FFT_71)], STACK_64, catalog)
+    findings = analysis.analyse([Item(IN, FFT_71)], STACK_64, catalog)
     assert [(c.kind, c.old_line, c.new_line) for c in findings.crossings] == [
         (MAJOR, Line(6, 4), Line(7, 1))]
     assert findings.crossings[0].changes[0].old is None
@@ -225,7 +225,7 @@ def test_installing_a_newer_line_package_beside_the_stack_is_a_crossing(catalog)
 def test_installing_a_lagging_older_line_package_beside_a_newer_stack_is_not_a_crossing(catalog):
     stack = [installed(pkg("rocm-hip", "7.2.0", "1.el10_3")),
              installed(pkg("rocblas", "7.2.0", "1.el10_3"))]
-    items = [Item(IN, "install", pkg("rocfft", "7.1.1", "2.el10_3"))]
+    items = [Item(IN, pkg("rocfft", "7.1.1", "2.el10_3"))]
     findings = analysis.analyse(items, stack, catalog, never_called)
     assert findings.crossings == []
     assert not findings.notable
@@ -276,7 +276,7 @@ def test_consumer_callback_is_not_called_when_nothing_crosses(catalog):
 def test_amd_package_installed_beside_epel_rocm_is_foreign(catalog):
     amd = pkg("hip-runtime-amd", "6.4.43484.60402", "1.el9", repoid="rocm")
     stack = [installed(HIP_71), installed(BLAS_71)]
-    findings = analysis.analyse([Item(IN, "install", amd)], stack, catalog)
+    findings = analysis.analyse([Item(IN, amd)], stack, catalog)
     assert findings.foreign == [amd]
     assert findings.notable
 

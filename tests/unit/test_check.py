@@ -96,7 +96,7 @@ def test_major_upgrade_of_an_installed_stack_blocked_by_policy_exits_2():
                  pkg("rocblas", "6.4.2", "9.el10_1", "@System")]
     newer = [pkg("rocm-hip", "7.1.1", "1.el10_2"), pkg("rocblas", "7.1.1", "6.el10_2")]
     items = [item for old, new in zip(installed, newer)
-             for item in (Item(IN, "upgrade", new), Item(OUT, "upgraded", old))]
+             for item in (Item(IN, new), Item(OUT, old))]
     findings = analysis.analyse(items, installed, catalog, incoming_requires=lambda: [])
     code, actions = policy.check(findings, settings(on_major="block"))
     assert code == 2
@@ -109,6 +109,6 @@ def test_patch_update_of_an_installed_stack_exits_0():
     catalog = Catalog.load()
     old = pkg("rocm-hip", "6.4.2", "3.el10_1", "@System")
     new = pkg("rocm-hip", "6.4.3", "1.el10_1")
-    findings = analysis.analyse([Item(IN, "upgrade", new), Item(OUT, "upgraded", old)], [old],
+    findings = analysis.analyse([Item(IN, new), Item(OUT, old)], [old],
                                 catalog)
     assert policy.check(findings, settings(on_major="block", on_minor="block")) == (0, [])

@@ -159,3 +159,13 @@ def test_no_source_package_looks_like_a_compat_one(packages):
     shipped = catalog.Catalog.load()
     assert [s for s in names(packages, "sources") if shipped.compat_line(s)] == []
     assert len(names(packages, "sources")) >= 60
+
+
+def test_known_facts_read_as_configparser_reads_the_file(lines):
+    """known.load reads releases.ini with the project's ini reader: the same facts as
+    configparser finds in it."""
+    expected = {releases.parse_line(section): {key: (value or "").strip() for key, value
+                                               in lines[section].items()}
+                for section in lines.sections()}
+    assert known.load() == expected
+    assert all(facts for facts in expected.values())

@@ -18,8 +18,8 @@ def settings(**values):
 
 
 def upgrade(name, old, new, old_release="1.el10_1", new_release="1.el10_2"):
-    return [Item(OUT, "upgraded", Package(name, old, old_release)),
-            Item(IN, "upgrade", Package(name, new, new_release))]
+    return [Item(OUT, Package(name, old, old_release)),
+            Item(IN, Package(name, new, new_release))]
 
 
 def installed():
@@ -136,7 +136,7 @@ def test_conf_reports_the_policy_and_config_problems_and_clears_excludes(tmp_pat
 
 def test_pre_transaction_blocks_from_the_goal_records_alone(tmp_path):
     (tmp_path / "rocm_notice.conf").write_text("[main]\non_major = block\nreport = none\n")
-    items = [{"direction": item.direction, "action": item.action, "name": item.package.name,
+    items = [{"direction": item.direction, "action": "upgrade" if item.direction == "in" else "upgraded", "name": item.package.name,
               "version": item.package.version, "release": item.package.release,
               "epoch": 0, "arch": "noarch", "provides": [], "obsoletes": []}
              for item in upgrade("rocblas", "6.4.2", "7.1.1")]

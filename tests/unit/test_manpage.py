@@ -19,6 +19,8 @@ from rocm_epel_notice import config, notice, policy, report
 CHECKOUT = Path(__file__).resolve().parents[2]
 SOURCE = CHECKOUT / "doc" / "dnf4-rocm.8.rst"
 PLUGIN = CHECKOUT / "dnf-plugins" / "rocm_notice.py"
+COMMAND = CHECKOUT / "rocm_epel_notice" / "dnf4_command.py"     # `dnf rocm`
+COMMON = CHECKOUT / "rocm_epel_notice" / "dnf4_common.py"       # SYSFS_ROOT_ENV
 PYTHON = "/usr/bin/python3"
 
 SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "CONFIGURATION", "POLICIES", "COMMANDS",
@@ -86,22 +88,24 @@ def _section(text, name):
 
 
 def _plugin_source():
-    return PLUGIN.read_text(encoding="utf-8")
+    """The dnf 4 front end: the plugin module and its command's module, read as text
+    (importing them needs dnf)."""
+    return "\n".join(path.read_text(encoding="utf-8") for path in (PLUGIN, COMMAND, COMMON))
 
 
 def _subcommands():
     """SUBCOMMANDS from the plugin module, read as text (importing it needs dnf)."""
     match = re.search(r"^SUBCOMMANDS\s*=\s*\(([^)]*)\)", _plugin_source(), re.M)
-    assert match, "SUBCOMMANDS = (...) not found in %s" % PLUGIN
+    assert match, "SUBCOMMANDS = (...) not found in %s or %s" % (PLUGIN, COMMAND)
     names = re.findall(r"""["']([^"']+)["']""", match.group(1))
-    assert names, "SUBCOMMANDS in %s is empty" % PLUGIN
+    assert names, "SUBCOMMANDS in %s is empty" % COMMAND
     return names
 
 
 def _options():
     """The command's long options (``parser.add_argument("--json", ...)``)."""
     options = re.findall(r"""add_argument\(\s*["'](--[\w-]+)["']""", _plugin_source())
-    assert options, "no add_argument(\"--...\") found in %s" % PLUGIN
+    assert options, "no add_argument(\"--...\") found in %s or %s" % (PLUGIN, COMMAND)
     return options
 
 

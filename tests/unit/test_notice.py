@@ -32,10 +32,10 @@ STACK_71 = [pkg("rocm-hip", "7.1.1", "1.el10_2", ["libamdhip64.so.7()(64bit)"]),
             pkg("hipcc", "20", "12.rocm7.1.1.el10_2")]
 
 
-def move(old_stack, new_stack, in_action="upgrade", out_action="upgraded"):
+def move(old_stack, new_stack):
     items = []
     for old, new in zip(old_stack, new_stack):
-        items += [Item(IN, in_action, new), Item(OUT, out_action, old)]
+        items += [Item(IN, new), Item(OUT, old)]
     return items
 
 
@@ -178,7 +178,7 @@ def test_minor_crossing_with_lagging_package_names_the_mixed_stack(catalog):
 
 
 def test_downgrade_heading_says_downgrade_and_gives_no_rebuild_advice(catalog):
-    findings = analysis.analyse(move(STACK_71, STACK_64, "downgrade", "downgraded"),
+    findings = analysis.analyse(move(STACK_71, STACK_64),
                                 STACK_71, catalog)
     lines = notice.lines(findings, Context())
     assert "7.1 \u2192 6.4 (major, downgrade)" in lines[0]
@@ -205,7 +205,7 @@ def test_consumers_are_named(catalog):
 
 def test_foreign_stack_alone_gets_its_own_heading(catalog):
     amd = Package("hip-runtime-amd", "6.4.43484.60402", "1.el9")
-    findings = analysis.analyse([Item(IN, "install", amd)], STACK_71, catalog)
+    findings = analysis.analyse([Item(IN, amd)], STACK_71, catalog)
     lines = notice.lines(findings, Context())
     assert lines[0] == "rocm_notice: this transaction mixes ROCm stacks"
     assert any("AMD-repository" in line and "hip-runtime-amd" in line for line in lines)
@@ -280,7 +280,7 @@ def test_package_count_in_heading_is_singular_for_one():
 
 def test_gpu_notes_are_shown_for_an_upgrade_and_for_a_downgrade(catalog):
     note = "gfx950 is supported from ROCm 7.0: going back to 6.4 leaves it unsupported"
-    down = analysis.analyse(move(STACK_71, STACK_64, "downgrade", "downgraded"),
+    down = analysis.analyse(move(STACK_71, STACK_64),
                             STACK_71, catalog)
     assert "  This machine's GPU: %s." % note in notice.lines(down, Context(gpu_notes=[note]))
     up = analysis.analyse(move(STACK_64, STACK_71), STACK_64, catalog)

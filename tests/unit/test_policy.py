@@ -48,3 +48,18 @@ def test_downgrades_are_never_blocked():
     up = analysis.Crossing(releases.MAJOR, Line(6, 4), Line(7, 1))
     findings = analysis.Findings(crossings=[down, up])
     assert policy.blocked(findings, settings(on_major="block")) == [up]
+
+
+@pytest.mark.parametrize("on_major, on_minor", [("warn", "warn"), ("lock", "lock"),
+                                                ("block", "block"), ("lock", "block")])
+def test_silent_findings_are_never_refused_so_the_glue_may_stop_there(on_major, on_minor):
+    from rocm_epel_notice.records import Package
+    chosen = settings(on_major=on_major, on_minor=on_minor, doubts=["a drop-in unread"])
+    foreign = analysis.Findings(foreign=[Package("hip-runtime-amd", "6.4.43484.60402", "1")])
+    for findings in (analysis.Findings(), foreign):
+        assert findings.silent == (not findings.foreign)
+        assert policy.refusal(findings, chosen, Line(6, 4)) is None
+    unknown = analysis.Findings(unknown=[Package("rocblas", "git1", "1")])
+    assert not unknown.silent
+    if (on_major, on_minor) != ("warn", "warn"):
+        assert policy.refusal(unknown, chosen, Line(6, 4)) is not None

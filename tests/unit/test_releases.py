@@ -244,3 +244,68 @@ def test_release_order_agrees_with_rpm_for_numeric_versions(first, second):
     assert r1 is not None and r2 is not None
     ours = (r1 > r2) - (r1 < r2)
     assert ours == _sign(rpm.labelCompare(("0", v1, "1"), ("0", v2, "1")))
+
+
+# -- the hand-written readers agree with the patterns they replace --------------------
+
+def _by_pattern(pattern, text, search=False):
+    import re
+    match = (re.search if search else re.match)(pattern, text)
+    return match.groups() if match else None
+
+
+_VERSIONISH = st.text(alphabet=st.one_of(st.sampled_from(list("0123456789.~^+_-\nrocmx")),
+                                         st.characters()), max_size=24)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_VERSIONISH)
+@example("7.1.12345")
+@example("7.1.1\n")
+@example("7.1.1\n\n")
+@example("7.1.x")
+@example("12345.1")
+@example("7.12345")
+def test_plain_version_reader_agrees_with_its_pattern(text):
+    expected = _by_pattern(releases._PLAIN_VERSION, text)
+    assert releases._fields(text, 0, releases._version_may_end) == expected
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.builds("".join, st.lists(st.one_of(st.sampled_from(["rocm", ".", "-", "_", "^", "~",
+                                                              "+", "7", "1", "12345", "\u0667",
+                                                              "el10_2", "x", "\n"]),
+                                             st.characters()), max_size=12)))
+@example("12.rocm7.1.1.el10_2")
+@example("1.rocm7.1.1.\u0667")
+@example("1.rocm7.1\u0667.rocm6.4")
+@example("xrocm7.1.1.rocm6.4.2")
+@example("rocm7.1.12345")
+def test_release_marker_reader_agrees_with_its_pattern(text):
+    expected = _by_pattern(releases._MARKER, text, search=True)
+    found = releases.from_release_field(text)
+    assert (found is None) == (expected is None)
+    if found is not None:
+        assert found == releases._release(*expected)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.builds("".join, st.lists(st.one_of(st.sampled_from([".el10_", "1", "2345", "x", ".",
+                                                              "\u0667"]),
+                                             st.characters()), max_size=10)))
+@example("1.el10_1234.el10_2")
+def test_epel_minor_reader_agrees_with_its_pattern(text):
+    expected = _by_pattern(releases._EPEL_MINOR, text, search=True)
+    assert releases.epel_minor(text) == (int(expected[0]) if expected else None)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from(list("0123456789. \t\n")), st.characters()),
+               max_size=14))
+@example(" 7.1 \n")
+@example("7.1\n\n")
+@example("7.1\n ")
+@example("12345.1")
+def test_line_reader_agrees_with_its_pattern(text):
+    expected = _by_pattern(releases._LINE, text)
+    assert releases.parse_line(text) == (Line(*map(int, expected)) if expected else None)

@@ -4,6 +4,9 @@ import errno
 import json
 import os
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rocm_epel_notice import notice, report
 
 
@@ -102,3 +105,26 @@ def test_a_symlink_to_a_regular_file_is_followed_and_stays_a_link(tmp_path):
     link.symlink_to(target)
     assert report.write(str(link), {"schema": 1}) is None
     assert link.is_symlink() and json.loads(target.read_text()) == {"schema": 1}
+
+
+def _redact_always(command):
+    """redact as it was before its guards: both patterns on every text."""
+    import re
+    command = re.sub(report._SECRET_OPTION, r"\1=" + report.REDACTED, command)
+    return re.sub(report._URL_PASSWORD, r"\g<1>" + report.REDACTED + "@", command)
+
+
+def test_redact_hides_credentials_in_options_and_urls():
+    assert report.redact("dnf --setopt=proxy_password=hunter2 --setopt=x.Token=abc upgrade") \
+        == "dnf --setopt=proxy_password=*** --setopt=x.Token=*** upgrade"
+    assert report.redact("dnf --repofrompath=r,https://me:pw@host/repo upgrade") \
+        == "dnf --repofrompath=r,https://me:***@host/repo upgrade"
+    # Case-insensitive matching folds the long s (U+017F) into "s"; str.lower does not.
+    assert report.redact("dnf --setopt=PA\u017f\u017fWORD=x") == "dnf --setopt=PA\u017f\u017fWORD=***"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from(list("pasword=:/@ _-.ktenSPK\u017f\u212ax")),
+                                  st.characters()), max_size=60))
+def test_redact_with_its_guards_equals_both_patterns_on_every_text(command):
+    assert report.redact(command) == _redact_always(command)
