@@ -272,9 +272,8 @@ class RocmNotice(dnf.Plugin):
             line, context = MSG_INTERNAL_HELD % _describe(error), None
         self.base.sack.add_excludes(excluded)     # the one change, once it is all worked out
         self._held = held
-        logger.debug(DEBUG_HELD, held.line, ", ".join(str(t) for t in held.targets) or "?",
-                     ", ".join(held.keys), held.count,
-                     notice.names(held.rocm + held.dependents, 20))
+        _debug(DEBUG_HELD, held.line, ", ".join(str(t) for t in held.targets) or "?",
+               ", ".join(held.keys), held.count, notice.names(held.rocm + held.dependents, 20))
         _warn(line)
         self._to_syslog(line)
         if context is not None:
@@ -306,22 +305,22 @@ class RocmNotice(dnf.Plugin):
         catalog = self.catalog()
         refused = policy.refusal(findings, self.settings, analysis.main_line_of(findings))
         if refused is not None:
-            logger.debug(DEBUG_REFUSED, refused.reason, _moves(refused.crossings)
-                         or notice.names(sorted({p.name for p in refused.packages})))
+            _debug(DEBUG_REFUSED, refused.reason, _moves(refused.crossings)
+                   or notice.names(sorted({p.name for p in refused.packages})))
             context = self._context()
             self._report(report.BLOCK, context, findings, refused.crossings)
             message = notice.refusal_message(refused, context, self.settings, self._hold_failed)
             self._to_syslog(message, error=True)
             raise dnf.exceptions.Error(message)
         if findings.notable:
-            logger.debug(DEBUG_WARNED, _moves(findings.crossings) or "mixed ROCm stacks")
+            _debug(DEBUG_WARNED, _moves(findings.crossings) or "mixed ROCm stacks")
             context = self._context(findings, catalog)
             text = "\n".join(notice.lines(findings, context))
             _warn(text)
             self._to_syslog(text)
             self._report(report.WARN, context, findings)
         if findings.unknown:
-            logger.debug(DEBUG_UNKNOWN, notice.names(sorted({p.name for p in findings.unknown})))
+            _debug(DEBUG_UNKNOWN, notice.names(sorted({p.name for p in findings.unknown})))
             text = notice.unknown_line(findings)
             _warn(text)
             self._to_syslog(text)
