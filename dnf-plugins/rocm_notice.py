@@ -273,8 +273,7 @@ class RocmNotice(dnf.Plugin):
         self.base.sack.add_excludes(excluded)     # the one change, once it is all worked out
         self._held = held
         _debug(DEBUG_HELD, held.line, ", ".join(str(t) for t in held.targets) or "?",
-                     ", ".join(held.keys), held.count,
-                     notice.names(held.rocm + held.dependents, 20))
+               ", ".join(held.keys), held.count, notice.names(held.rocm + held.dependents, 20))
         _warn(line)
         self._to_syslog(line)
         if context is not None:
@@ -289,25 +288,41 @@ class RocmNotice(dnf.Plugin):
     def findings(self):
         """Findings for the resolved transaction (None when it has no ROCm package)."""
         catalog = self.catalog()
-        items, incoming_rocm, incoming_other = self._walk(catalog)
-        if not items:
-            return None
+        walked = self._walk(catalog)
+        return self._analyse(catalog, *walked) if walked[0] else None
+
+    def _analyse(self, catalog, items, incoming_rocm, incoming_other):
         from rocm_epel_notice import analysis
         return analysis.analyse(items, self.installed_stack(catalog), catalog,
                                 lambda: self._consumers(incoming_rocm, incoming_other))
 
+    def _foreign_installed(self, catalog):
+        """Whether an installed package could be of AMD's stack (analysis.foreign_installed):
+        an exact-name query and one glob over Version, not the whole installed stack."""
+        from rocm_epel_notice import analysis
+        installed = self.base.sack.query().installed()
+        found = installed.filter(version__glob=analysis.AMD_VERSION_GLOB)
+        if catalog.amd:
+            found = found.union(installed.filter(name=sorted(catalog.amd)))
+        return analysis.foreign_installed(((pkg.name, pkg.version, pkg.sourcerpm)
+                                           for pkg in found), catalog)
+
     def _check_transaction(self):
-        findings = self.findings()
-        if findings is None:
-            return
-        if findings.silent:
-            return          # the everyday case: patch updates inside the installed line
-        from rocm_epel_notice import analysis, notice, policy, report
         catalog = self.catalog()
+        walked = self._walk(catalog)
+        if not walked[0]:
+            return          # no ROCm package in the transaction
+        from rocm_epel_notice import analysis
+        if analysis.within_line(walked[0], catalog) and not self._foreign_installed(catalog):
+            return          # the everyday case: patch updates inside the installed line
+        findings = self._analyse(catalog, *walked)
+        if findings.silent:
+            return          # silent all the same, as the installed stack shows
+        from rocm_epel_notice import notice, policy, report
         refused = policy.refusal(findings, self.settings, analysis.main_line_of(findings))
         if refused is not None:
             _debug(DEBUG_REFUSED, refused.reason, _moves(refused.crossings)
-                         or notice.names(sorted({p.name for p in refused.packages})))
+                   or notice.names(sorted({p.name for p in refused.packages})))
             context = self._context()
             self._report(report.BLOCK, context, findings, refused.crossings)
             message = notice.refusal_message(refused, context, self.settings, self._hold_failed)

@@ -91,6 +91,43 @@ def test_patch_only_upgrade_is_silent(sandbox):
     assert sandbox.installed()["hipcc"] == "19-1.rocm6.4.2.el10_1"
 
 
+def test_patch_update_beside_an_installed_amd_package_still_says_the_stacks_mix(sandbox):
+    """The everyday shortcut (patch updates inside the line) must not skip the foreign
+    check: an AMD-repository package installed beside EPEL's stack is found by its
+    version, although no package of AMD's moves."""
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"),
+                      amd=[stacks.Pkg("hip-runtime-amd", "6.4.43484.60402", "1.el10")])
+    sandbox.install("rocm-runtime", "rocblas", "hip-runtime-amd")
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.2"))
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_no_trace(run)
+    notice = notice_of(run)
+    assert notice.startswith("rocm_notice: this transaction mixes ROCm stacks"), run
+    assert "hip-runtime-amd" in notice, run
+    assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
+
+
+def test_new_line_package_arriving_beside_patch_updates_is_a_crossing_under_block(sandbox):
+    """A 7.1 package of a name not installed, arriving in one transaction with a 6.4
+    patch update: judged against the installed line (6.4), so the everyday shortcut
+    hands over to the full analysis, and block refuses."""
+    sandbox.write_conf("[main]\non_major = block\n")
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"))
+    sandbox.install("rocm-runtime", "rocblas")
+    before = sandbox.installed()
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.2"),
+                      next=[stacks.Pkg("rocm-smi", "7.1.1", "1.el10_2")])
+    run = sandbox.dnf("-y", "install", "rocblas", "rocm-smi-7.1.1")
+    assert run.returncode == 1, run
+    assert_no_trace(run)
+    assert "blocked by policy (on_major = block)" in run.stderr, run
+    assert sandbox.installed() == before
+    run = sandbox.dnf("-y", "install", "rocblas")               # the patch alone: silent
+    assert run.returncode == 0 and "rocm_notice" not in run.stderr, run
+    assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
+
+
 def test_compilersupport_crossing_is_read_from_release(sandbox):
     sandbox.use_repos(epel=stacks.epel_10_1())
     sandbox.install("hipcc", "rocm-comgr")
