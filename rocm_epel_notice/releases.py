@@ -214,15 +214,16 @@ def boundary(old, new):
     return SAME
 
 
+def _line_may_end(text, at):
+    """``[ \t]*$``: only blanks to the end (or to a last newline, as ``$`` allows)."""
+    rest = text[at:-1] if text.endswith("\n") else text[at:]
+    return not rest.strip(" \t")
+
+
 def parse_line(text):
     """``"7.1"`` -> Line(7, 1); None for anything else (used for config and commands)."""
-    text = text or ""       # _LINE, read by hand (as _fields)
-    at = len(text) - len(text.lstrip(" \t"))
-    first = _digits_end(text, at)
-    if not 1 <= first - at <= 4 or text[first:first + 1] != ".":
+    text = text or ""       # _LINE, read by hand (_fields; a third field is no line)
+    found = _fields(text, len(text) - len(text.lstrip(" \t")), _line_may_end)
+    if not found or found[2] is not None:
         return None
-    second = _digits_end(text, first + 1)
-    rest = text[second:-1] if text.endswith("\n") else text[second:]   # $ before a last \n
-    if not 1 <= second - first - 1 <= 4 or rest.strip(" \t"):
-        return None
-    return Line(int(text[at:first]), int(text[first + 1:second]))
+    return Line(int(found[0]), int(found[1]))
