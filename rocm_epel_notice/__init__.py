@@ -10,6 +10,13 @@ package manager into those records; the dnf 4 plugin itself lives in
 __version__ = "0.1.0"
 
 
+def describe(error):
+    """``error`` in one line for the user, as every front end words it: its type and
+    the first line of its message (the dnf 4 adapter also logs the traceback)."""
+    text = str(error).strip().splitlines()
+    return "%s: %s" % (type(error).__name__, text[0]) if text else type(error).__name__
+
+
 # The base of the core's records (records, config, analysis, policy, notice...), here
 # because every run that loads the core loads this file: one module fewer to find and
 # load on the path every dnf transaction takes.

@@ -8,7 +8,8 @@ import collections
 import re
 from rocm_epel_notice import catalog as cat
 from rocm_epel_notice import releases
-from rocm_epel_notice.records import IN, OUT, Fields
+from rocm_epel_notice import Fields
+from rocm_epel_notice.records import IN, OUT
 
 # "libamdhip64.so.6()(64bit)", "libamdhip64.so.6(hip_4.2)(64bit)" -> "libamdhip64.so.6"
 # A string, compiled (and cached by re) on first use, like the patterns in releases.
@@ -287,7 +288,7 @@ class _StackNeeded(Exception):
 def within_line(items, catalog):
     """True when the transaction's own ROCm items show that ``analyse`` finds it
     ``silent`` whatever the installed stack holds, save an installed foreign (AMD)
-    package, which the caller looks for (``foreign_candidates``): no pair joins the stack
+    package, which the caller looks for (``foreign_installed``): no pair joins the stack
     with a release line (which is judged against the installed stack's line), no pair
     crosses a line or arrives unreadable, and nothing arriving is foreign. The everyday
     case (patch updates inside the installed line) is answered without reading the
@@ -318,12 +319,8 @@ def foreign_installed(candidates, catalog):
     (name, version, source RPM) of the installed packages with one of AMD's names
     (``catalog.amd``) or a version matching AMD_VERSION_GLOB, a superset of the installed
     stack's foreign packages (``catalog.is_foreign``)."""
-    from rocm_epel_notice.releases import is_amd_version
-    for name, version, sourcerpm in candidates:
-        kind = catalog.kind(name, sourcerpm)
-        if kind == cat.AMD or (kind is not None and is_amd_version(version)):
-            return True
-    return False
+    return any(cat.foreign(catalog.kind(name, sourcerpm), version)
+               for name, version, sourcerpm in candidates)
 
 
 def _foreign(installed, arriving, after, catalog):

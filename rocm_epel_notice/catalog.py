@@ -56,6 +56,13 @@ def source_name(sourcerpm):
     return parts[0] if len(parts) == 3 and parts[0] and parts[1] and parts[2] else None
 
 
+def foreign(kind, version):
+    """The rule for AMD's repository: a package of one of its names (``kind`` AMD), or a
+    package the catalog knows in AMD's version format (a trailing MMmmpp field)."""
+    from rocm_epel_notice import releases    # see the imports at the top
+    return kind == AMD or (kind is not None and releases.is_amd_version(version))
+
+
 class Catalog:
     """Classifies package names; every answer is memoised (a transaction repeats names)."""
 
@@ -307,7 +314,5 @@ class Catalog:
 
     def is_foreign(self, package):
         """True for packages from AMD's repository (its names, or its version format)."""
-        from rocm_epel_notice import releases    # see the imports at the top
-        kind = self.classify(package).kind
-        return kind == AMD or (kind is not None and releases.is_amd_version(package.version))
+        return foreign(self.classify(package).kind, package.version)
 

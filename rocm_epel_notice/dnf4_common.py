@@ -55,9 +55,9 @@ def warn(message, *args):
 def describe(error):
     """One line for the user about ``error``; its traceback goes to dnf.log at debug level
     (never to the terminal), so a bug report can carry more than that one line."""
+    from rocm_epel_notice import describe as one_line
     logger.debug("rocm_notice: traceback of %s", type(error).__name__, exc_info=error)
-    text = str(error).strip().splitlines()
-    return "%s: %s" % (type(error).__name__, text[0]) if text else type(error).__name__
+    return one_line(error)
 
 
 def arrow():

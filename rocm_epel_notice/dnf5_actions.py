@@ -26,6 +26,7 @@ import os
 import sys
 
 from rocm_epel_notice import libdnf_helper
+from rocm_epel_notice import describe as _describe
 
 HOOKS = {"repos_configured": "conf", "goal_resolved": "pre_transaction"}
 FIELDS = ["name", "epoch", "version", "release", "arch", "repo_id", "direction"]
@@ -147,10 +148,6 @@ def _request(channel, hook):
     return {"protocol": libdnf_helper.PROTOCOL, "hook": HOOKS[hook],
             "installroot": installroot, "confdir": confdir,
             "releasever": channel.var("releasever"), "program": "dnf5"}
-
-
-def _describe(error):
-    return libdnf_helper._describe(error)
 
 
 def for_dnf5(text):

@@ -14,6 +14,8 @@ import json
 import os
 import sys
 
+from rocm_epel_notice import describe as _describe
+
 SUBCOMMANDS = ("status", "check", "lock", "unlock", "allow", "disallow")
 CONFDIR = "etc/dnf/plugins"
 VERSIONLOCK = "etc/dnf/versionlock.toml"
@@ -229,11 +231,6 @@ class Command:
         dropins.write(path, dropins.with_allowed(text, [l for l in current if l != line]))
         print(MSG_DISALLOWED % (line, path))
         return 0
-
-
-def _describe(error):
-    text = str(error).strip().splitlines()
-    return "%s: %s" % (type(error).__name__, text[0]) if text else type(error).__name__
 
 
 def main(argv=None):

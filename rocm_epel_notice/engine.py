@@ -9,7 +9,8 @@ is in ``hold``'s docstring).
 """
 
 from rocm_epel_notice import analysis, hold as holds, notice, policy, report
-from rocm_epel_notice.records import IN, Fields
+from rocm_epel_notice import Fields
+from rocm_epel_notice.records import IN
 
 WARN = report.WARN
 HOLD = report.HOLD

@@ -28,7 +28,8 @@ This module and ``catalog.narrow`` use exactly these, and nothing else, of it:
 
 from rocm_epel_notice import analysis, policy, releases
 from rocm_epel_notice import catalog as cat
-from rocm_epel_notice.records import Fields, provided_names
+from rocm_epel_notice import Fields
+from rocm_epel_notice.records import provided_names
 from rocm_epel_notice.records import from_package as _record
 
 # Held like EPEL's stack: AMD-repository packages move across release lines too.

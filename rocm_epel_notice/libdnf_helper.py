@@ -22,6 +22,8 @@ import shutil
 import sys
 import tempfile
 
+from rocm_epel_notice import describe as _describe
+
 PROTOCOL = 1
 MAGIC = "rocm-notice-libdnf"
 MAX_REQUEST = 256 * 1024 * 1024     # a goal of 10,000 packages with provides: ~20 MB
@@ -59,11 +61,6 @@ class Answer:
         return "\n".join(out) + "\n"
 
 
-def _describe(error):
-    text = str(error).strip().splitlines()
-    return "%s: %s" % (type(error).__name__, text[0]) if text else type(error).__name__
-
-
 def read_request(stream):
     raw = stream.read(MAX_REQUEST + 1)
     if len(raw) > MAX_REQUEST:
@@ -83,7 +80,8 @@ def _item(data):
     """A goal package: direction ("in"/"out"), name, epoch, version, release, arch,
     repoid, sourcerpm, provides, requires, obsoletes (the plugin also sends ``action``,
     for the log; the analysis reads the direction)."""
-    from rocm_epel_notice.records import Item, Package, source_name
+    from rocm_epel_notice.catalog import source_name
+    from rocm_epel_notice.records import Item, Package
     package = Package(
         name=str(data["name"]), version=str(data["version"]), release=str(data["release"]),
         epoch=int(data.get("epoch") or 0), arch=str(data.get("arch", "")),

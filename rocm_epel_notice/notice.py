@@ -7,7 +7,7 @@ that apply. Every string that came from a repository passes through ``clean()``.
 import unicodedata
 
 from rocm_epel_notice import releases
-from rocm_epel_notice.records import Fields
+from rocm_epel_notice import Fields
 
 SHOWN = 5   # names listed before "(+N more)"
 

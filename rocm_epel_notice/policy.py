@@ -5,7 +5,7 @@ depsolving) and the block (after it), so both read the policy the same way.
 """
 
 from rocm_epel_notice import releases
-from rocm_epel_notice.records import Fields
+from rocm_epel_notice import Fields
 
 WARN = "warn"
 LOCK = "lock"

@@ -8,8 +8,7 @@ touches a dnf object and unit tests can build the same inputs by hand.
 IN = "in"    # a package that will be installed (install, upgrade, downgrade, obsolete...)
 OUT = "out"  # a package that will leave (upgraded, downgraded, obsoleted, removed)
 
-from rocm_epel_notice import Fields  # noqa: F401  (records.Fields: where it was)
-from rocm_epel_notice.catalog import source_name  # noqa: F401  (likewise)
+from rocm_epel_notice.catalog import source_name
 
 # A Package's data, in the order of its positional arguments.
 _DATA = ("name", "version", "release", "epoch", "arch", "repoid", "provides", "requires",

@@ -26,7 +26,7 @@ import time
 
 from rocm_epel_notice import elfscan, files
 from rocm_epel_notice.config import DEFAULT_SCAN_SECONDS
-from rocm_epel_notice.records import Fields
+from rocm_epel_notice import Fields
 
 UPGRADE = "upgrade"          # the pending upgrade removes the soname
 MISSING = "missing"          # no installed package provides it now
