@@ -1,17 +1,15 @@
 """Which packages belong to the ROCm stack, and in what role.
 
-The package set is data (``data/packages.ini``), not code: the rocm-packagers-sig's list
-changes over time, and admins adjust it with ``include``/``exclude`` globs in the config.
+The package set is data (``package_set``: Python literals, no code), kept apart from these
+rules: the rocm-packagers-sig's list changes over time, and admins adjust it with
+``include``/``exclude`` globs in the config.
 A package is recognised by its name (the fast path: hawkey finds listed names by hash)
 or by its source package (the packagers' own rule: every binary package built from one
 of the SIG's source packages, so a new subpackage is ROCm before anyone lists its name).
 """
 
 import fnmatch
-import os
 import re
-
-from rocm_epel_notice import ini
 
 # releases is imported where a ROCm package's release is read: a transaction without
 # ROCm (this module classifies every package of every transaction) never needs it.
@@ -21,7 +19,6 @@ ROCM = "rocm"        # part of Fedora/EPEL's ROCm stack
 COMPAT = "compat"    # a parallel-installable <name>X.Y compat package: never a crossing
 AMD = "amd"          # AMD's own repository (a foreign stack beside EPEL's)
 
-DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "packages.ini")
 DEBUGINFO = "-debuginfo"          # rpm's own, after any subpackage: rocm-llvm-libs-debuginfo
 COMPAT_GLOB = "*[0-9].[0-9]*"     # every compat name has X.Y in it
 
@@ -31,15 +28,6 @@ _COMPAT_NAME = r"^(?P<base>.+?)(?P<major>\d{1,3})\.(?P<minor>\d{1,3})(?P<rest>-.
 _GFX_SEGMENT = r"-gfx[0-9a-f]{3,5}(?=-|$)"
 _EXCLUDED = False   # memoised "never ROCm" (not-rocm, exclude): a source cannot overrule it
 _UNSEEN = object()  # not memoised yet (dict.get: a KeyError raised per new name costs more)
-
-
-def read_name_lists(path):
-    """{section: [names]} of a data file of bare names under [sections] ('#' comments),
-    through ``ini`` (the one reader of ini text)."""
-    with open(path, encoding="utf-8") as data:
-        parsed = ini.parse(data.read(), bare=True)
-    return {section: [key for key, _ in entries]
-            for section, entries in parsed.by_section().items()}
 
 
 def source_name(sourcerpm):
@@ -96,15 +84,11 @@ class Catalog:
         self._query_names = None
 
     @classmethod
-    def load(cls, include=(), exclude=(), path=DATA_FILE):
-        data = read_name_lists(path)
-
-        def names(section):
-            return data.get(section, [])
-
-        return cls(names("rocm"), names("suffixes"), names("compilersupport"),
-                   names("independent"), names("amd"), names("not-rocm"),
-                   include, exclude, names("sources"))
+    def load(cls, include=(), exclude=()):
+        """The shipped package set (``package_set``) with the admin's globs."""
+        from rocm_epel_notice import package_set as data
+        return cls(data.ROCM, data.SUFFIXES, data.COMPILERSUPPORT, data.INDEPENDENT,
+                   data.AMD, data.NOT_ROCM, include, exclude, data.SOURCES)
 
     def query_names(self):
         """(exact names, globs) that together select every name ``kind()`` may classify.
@@ -315,4 +299,3 @@ class Catalog:
     def is_foreign(self, package):
         """True for packages from AMD's repository (its names, or its version format)."""
         return foreign(self.classify(package).kind, package.version)
-

@@ -1,5 +1,5 @@
 """The one reader of ini text (our configuration, its drop-ins, versionlock.conf, and the
-data files: ``data/releases.ini``, and ``data/packages.ini`` with its bare names).
+release facts in ``data/releases.ini``).
 
 It keeps what configparser drops and what we need to be safe and exact: every
 ``key = value`` in file order, duplicates included (so a later *invalid* value cannot
@@ -68,11 +68,8 @@ def lines(text):
 
 
 
-def parse(text, bare=False):
-    """Parse ``text`` (a str) into a ``Parsed``; never raises. ``bare``: a line with no
-    ``=`` or ``:`` inside a section is a name (an Entry whose ``key`` is the line as
-    written, case kept, and ``value`` None), as in ``data/packages.ini``; otherwise it is
-    an error."""
+def parse(text):
+    """Parse ``text`` (a str) into a ``Parsed``; never raises."""
     entries, sections, errors, headers = [], [], [], []
     section, open_entry = None, None
     for index, line in enumerate(text.split("\n")):     # the lines of lines(), ends cut
@@ -99,9 +96,6 @@ def parse(text, bare=False):
         cut, colon = stripped.find("="), stripped.find(":")     # the first of the two
         if colon >= 0 and not 0 <= cut < colon:
             cut = colon
-        if bare and cut < 0 and section is not None:
-            entries.append(Entry(section, stripped, None, index, index))
-            continue
         key = stripped[:cut].strip().lower() if cut > 0 else ""
         if not key or section is None:
             errors.append((index + 1, "outside any [section]" if key else

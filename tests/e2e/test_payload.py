@@ -328,7 +328,8 @@ def test_file_list_has_plugin_core_dist_info_config_dropin_dir_report_dir_and_ma
     assert any(f.endswith("/rocm_epel_notice/analysis.py") for f in core)
     assert any(f.endswith("/rocm_epel_notice/__pycache__/analysis.cpython-%d%d.pyc"
                           % sys.version_info[:2]) for f in core)
-    assert any(f.endswith("/rocm_epel_notice/data/packages.ini") for f in core)
+    assert any(f.endswith("/rocm_epel_notice/data/releases.ini") for f in core)
+    assert any(f.endswith("/rocm_epel_notice/package_set.py") for f in core)
     assert any(f.endswith(".dist-info/METADATA") for f in core)
     assert not any("egg-info" in f or f.endswith("/RECORD") for f in core + plugin + dnf5)
     for path in ("/etc/dnf/plugins/rocm_notice.conf", "/etc/dnf/plugins/rocm_notice.d",
@@ -551,7 +552,7 @@ def test_a_data_file_missing_from_the_package_fails_the_build(tmp_path):
     run = make_rpm(top, keep_tarball=True)
     assert run.returncode != 0, run.stdout[-3000:]
     assert "Bad exit status" in run.stdout and "(%check)" in run.stdout, run.stdout[-3000:]
-    assert "data/packages.ini" in run.stdout, run.stdout[-3000:]
+    assert "data/releases.ini" in run.stdout, run.stdout[-3000:]
     assert not list((top / "RPMS").rglob("*.rpm"))
 
 

@@ -1,12 +1,19 @@
-"""The shipped data files: they parse, and their sections agree with each other."""
+"""The shipped data: the package set (``package_set``) and the release facts
+(``data/releases.ini``): they read, and their sections agree with each other."""
 
+import ast
 import collections
 import configparser
 import re
 
 import pytest
 
-from rocm_epel_notice import catalog, known, releases
+from rocm_epel_notice import catalog, known, package_set, releases
+
+SECTIONS = {"rocm": package_set.ROCM, "suffixes": package_set.SUFFIXES,
+            "compilersupport": package_set.COMPILERSUPPORT,
+            "independent": package_set.INDEPENDENT, "amd": package_set.AMD,
+            "not-rocm": package_set.NOT_ROCM, "sources": package_set.SOURCES}
 
 GFX = re.compile(r"^gfx[0-9]{2,4}[0-9a-f]?$")
 
@@ -24,48 +31,49 @@ def read_ini(path):
 
 
 @pytest.fixture(scope="module")
-def packages():
-    return read_ini(catalog.DATA_FILE)
-
-
-@pytest.fixture(scope="module")
 def lines():
     return read_ini(known.DATA_FILE)
 
 
-def names(data, section):
-    return set(data[section]) if data.has_section(section) else set()
+def names(section):
+    return set(SECTIONS[section])
 
 
-def test_packages_file_parses_with_the_expected_sections(packages):
-    for section in ("rocm", "suffixes", "compilersupport", "independent", "amd", "not-rocm",
-                    "sources"):
-        assert packages.has_section(section), section
-    assert len(names(packages, "rocm")) > 40
+def test_the_package_set_is_data_only():
+    """Tuples of strings, a docstring, nothing else: no code runs when it loads, and a
+    packager's patch to it cannot change how names are judged."""
+    with open(package_set.__file__, encoding="utf-8") as source:
+        tree = ast.parse(source.read())
+    body = tree.body
+    assert isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+    assigned = {}
+    for node in body[1:]:
+        assert isinstance(node, ast.Assign) and len(node.targets) == 1, ast.dump(node)
+        assert isinstance(node.value, ast.Tuple), node.targets[0].id
+        assert all(isinstance(e, ast.Constant) and isinstance(e.value, str)
+                   for e in node.value.elts), node.targets[0].id
+        assigned[node.targets[0].id] = node.value
+    assert sorted(assigned) == sorted(s.upper().replace("-", "_") for s in SECTIONS)
+
+
+def test_the_package_set_has_every_section():
+    assert len(names("rocm")) > 40
+    assert names("suffixes") and names("amd") and names("not-rocm")
 
 
 def test_no_name_is_listed_twice_in_one_section():
-    counts = collections.Counter()
-    section = None
-    with open(catalog.DATA_FILE, encoding="utf-8") as data:
-        for raw in data:
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            if line.startswith("["):
-                section = line
-                continue
-            counts[(section, line)] += 1
+    counts = collections.Counter((section, name) for section, listed in SECTIONS.items()
+                                 for name in listed)
     assert [key for key, count in counts.items() if count > 1] == []
 
 
 @pytest.mark.parametrize("section", ["compilersupport", "independent"])
-def test_special_names_are_also_rocm_names(packages, section):
-    assert names(packages, section) - names(packages, "rocm") == set()
+def test_special_names_are_also_rocm_names(section):
+    assert names(section) - names("rocm") == set()
 
 
-def test_no_name_is_both_rocm_and_amd(packages):
-    assert names(packages, "rocm") & names(packages, "amd") == set()
+def test_no_name_is_both_rocm_and_amd():
+    assert names("rocm") & names("amd") == set()
 
 
 def test_amd_names_are_classified_as_amd():
@@ -74,19 +82,18 @@ def test_amd_names_are_classified_as_amd():
     assert wrong == []
 
 
-def test_no_rocm_name_is_excluded_by_not_rocm(packages):
-    assert names(packages, "rocm") & names(packages, "not-rocm") == set()
+def test_no_rocm_name_is_excluded_by_not_rocm():
+    assert names("rocm") & names("not-rocm") == set()
 
 
-def test_suffixes_start_with_a_dash(packages):
-    assert all(s.startswith("-") and len(s) > 1 for s in names(packages, "suffixes"))
+def test_suffixes_start_with_a_dash():
+    assert all(s.startswith("-") and len(s) > 1 for s in names("suffixes"))
 
 
-def test_names_are_bare_rpm_names(packages):
+def test_names_are_bare_rpm_names():
     allowed = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
     for section in ("rocm", "compilersupport", "independent", "amd", "not-rocm", "sources"):
-        bad = [n for n in names(packages, section) if not allowed.match(n)
-               or packages[section][n] is not None]
+        bad = [n for n in names(section) if not allowed.match(n)]
         assert bad == [], section
 
 
@@ -140,13 +147,6 @@ def test_missing_releases_file_means_nothing_known(tmp_path):
     assert known.load(str(tmp_path / "absent.ini")) == {}
 
 
-def test_the_quick_name_list_reader_agrees_with_configparser():
-    from rocm_epel_notice import catalog
-    fast = catalog.read_name_lists(catalog.DATA_FILE)
-    slow = read_ini(catalog.DATA_FILE)
-    assert {s: list(slow[s]) for s in slow.sections()} == fast
-
-
 def test_the_release_facts_reader_agrees_with_configparser(lines):
     expected = {releases.parse_line(s): {k: (v or "").strip() for k, v in lines[s].items()}
                 for s in lines.sections() if releases.parse_line(s)}
@@ -154,11 +154,11 @@ def test_the_release_facts_reader_agrees_with_configparser(lines):
     assert known.load()[releases.Line(6, 4)]["epel"] == "10.1"
 
 
-def test_no_source_package_looks_like_a_compat_one(packages):
+def test_no_source_package_looks_like_a_compat_one():
     """<source>X.Y is a compat source by pattern: no listed source may match it."""
     shipped = catalog.Catalog.load()
-    assert [s for s in names(packages, "sources") if shipped.compat_line(s)] == []
-    assert len(names(packages, "sources")) >= 60
+    assert [s for s in names("sources") if shipped.compat_line(s)] == []
+    assert len(names("sources")) >= 60
 
 
 def test_known_facts_read_as_configparser_reads_the_file(lines):
