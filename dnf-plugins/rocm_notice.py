@@ -184,10 +184,10 @@ class RocmNotice(dnf.Plugin):
             self._catalog = Catalog.load(self.settings.include, self.settings.exclude)
         return self._catalog
 
-    def _walk(self, catalog):
-        """One walk of the transaction: its ROCm-related items as records, and the
-        incoming packages (hawkey objects) split into ROCm-related and others. An item's
-        action is read only once the transaction is known to hold ROCm."""
+    def _split(self, catalog):
+        """The transaction's items whose package the catalog knows, as (item, package),
+        and the other items: one walk, no object made per other item (the garbage
+        collector would then run over dnf's whole heap)."""
         kind = catalog.kind
         rocm, other = [], []
         for tsi in self.base.transaction:
@@ -196,11 +196,27 @@ class RocmNotice(dnf.Plugin):
             except KeyError:    # a reason change (history.set_reason) has no package
                 continue
             if kind(pkg.name, pkg.sourcerpm) is None:
-                other.append(tsi)       # no new object per item: the garbage collector
-            else:                       # would then run over dnf's whole heap
+                other.append(tsi)
+            else:
                 rocm.append((tsi, pkg))
-        if not rocm:        # the common case: no record is even made
-            return [], [], []
+        return rocm, other
+
+    def _everyday(self, catalog, rocm):
+        """Patch moves inside the installed line and no foreign package installed
+        (catalog.within_line): the commonest ROCm transaction, answered from plain values."""
+        moves = []
+        for tsi, pkg in rocm:
+            action = tsi.action
+            if action == dnf.transaction.PKG_OBSOLETED:
+                return False    # a replacement by another name: the analysis pairs it
+            if action in _IN_ACTIONS or action in _OUT_ACTIONS:
+                moves.append((action in _IN_ACTIONS, pkg.name, pkg.arch, pkg.version,
+                              pkg.release, pkg.sourcerpm))
+        return catalog.within_line(moves) and not self._foreign_installed(catalog)
+
+    def _walk(self, catalog, rocm, other):
+        """The ROCm-related items as records, and the incoming packages (hawkey objects)
+        split into ROCm-related and others."""
         moving, obsoleted = [], False
         for tsi, pkg in rocm:
             action = tsi.action
@@ -288,8 +304,8 @@ class RocmNotice(dnf.Plugin):
     def findings(self):
         """Findings for the resolved transaction (None when it has no ROCm package)."""
         catalog = self.catalog()
-        walked = self._walk(catalog)
-        return self._analyse(catalog, *walked) if walked[0] else None
+        rocm, other = self._split(catalog)
+        return self._analyse(catalog, *self._walk(catalog, rocm, other)) if rocm else None
 
     def _analyse(self, catalog, items, incoming_rocm, incoming_other):
         from rocm_epel_notice import analysis
@@ -297,25 +313,25 @@ class RocmNotice(dnf.Plugin):
                                 lambda: self._consumers(incoming_rocm, incoming_other))
 
     def _foreign_installed(self, catalog):
-        """Whether an installed package could be of AMD's stack (analysis.foreign_installed):
+        """Whether an installed package could be of AMD's stack (catalog.foreign_installed):
         an exact-name query and one glob over Version, not the whole installed stack."""
-        from rocm_epel_notice import analysis
+        from rocm_epel_notice.catalog import AMD_VERSION_GLOB
         installed = self.base.sack.query().installed()
-        found = installed.filter(version__glob=analysis.AMD_VERSION_GLOB)
+        found = installed.filter(version__glob=AMD_VERSION_GLOB)
         if catalog.amd:
             found = found.union(installed.filter(name=sorted(catalog.amd)))
-        return analysis.foreign_installed(((pkg.name, pkg.version, pkg.sourcerpm)
-                                           for pkg in found), catalog)
+        return catalog.foreign_installed((pkg.name, pkg.version, pkg.sourcerpm)
+                                         for pkg in found)
 
     def _check_transaction(self):
         catalog = self.catalog()
-        walked = self._walk(catalog)
-        if not walked[0]:
+        rocm, other = self._split(catalog)
+        if not rocm:
             return          # no ROCm package in the transaction
+        if self._everyday(catalog, rocm):
+            return          # patch updates inside the installed line
         from rocm_epel_notice import analysis
-        if analysis.within_line(walked[0], catalog) and not self._foreign_installed(catalog):
-            return          # the everyday case: patch updates inside the installed line
-        findings = self._analyse(catalog, *walked)
+        findings = self._analyse(catalog, *self._walk(catalog, rocm, other))
         if findings.silent:
             return          # silent all the same, as the installed stack shows
         from rocm_epel_notice import notice, policy, report

@@ -210,7 +210,7 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
     installed_main = _main_line(before)
 
     pairs = pair(items, catalog)
-    findings.crossings, findings.unknown = _moves(pairs, catalog, lambda: installed_main)
+    findings.crossings, findings.unknown = _moves(pairs, catalog, installed_main)
 
     leaving = {i.package.nevra for i in items if i.direction == OUT}
     arriving = _arriving(items, pairs)
@@ -233,8 +233,8 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
 
 
 def _moves(pairs, catalog, installed_main):
-    """(crossings, unknown) of the pairs. ``installed_main()``: the installed stack's line
-    (or None), called only for a pair whose answer depends on it: a package joining the
+    """(crossings, unknown) of the pairs. ``installed_main``: the installed stack's line
+    (or None), which decides a pair whose answer depends on it: a package joining the
     stack (no old one, or an old one without a readable release) that brings a line.
     Every other pair is decided by its own two packages."""
     groups, unknown = {}, []
@@ -246,20 +246,19 @@ def _moves(pairs, catalog, installed_main):
                 # Unknown whatever the stack holds when it should carry a release (with
                 # no installed line: only if it replaces something; see analyse).
                 if _unreadable(catalog, new) and (old is not None
-                                                  or installed_main() is not None):
+                                                  or installed_main is not None):
                     unknown.append(new)
                 continue
-            main = installed_main()
-            if main is None:
+            if installed_main is None:
                 if old is not None:
                     unknown.append(new)
                 continue
             # A package joining the stack (a fresh install, or one whose old build had no
             # readable release) moves it if it brings a newer line than the stack's.
             # One of an older line is a package that lags a release, as Fedora's often do.
-            if new_release.line <= main:
+            if new_release.line <= installed_main:
                 continue
-            old_release = releases.Release(*main)
+            old_release = releases.Release(*installed_main)
         if new_release is None:
             if _unreadable(catalog, new):
                 unknown.append(new)
@@ -279,48 +278,6 @@ def _arriving(items, pairs):
     replacing = {new.nevra for old, new in pairs if old is not None}
     return [i.package for i in items if i.direction == IN and (
         i.package.kind is not None or i.package.nevra in replacing)]
-
-
-class _StackNeeded(Exception):
-    """Raised by ``within_line``'s stand-in for the installed stack's line."""
-
-
-def within_line(items, catalog):
-    """True when the transaction's own ROCm items show that ``analyse`` finds it
-    ``silent`` whatever the installed stack holds, save an installed foreign (AMD)
-    package, which the caller looks for (``foreign_installed``): no pair joins the stack
-    with a release line (which is judged against the installed stack's line), no pair
-    crosses a line or arrives unreadable, and nothing arriving is foreign. The everyday
-    case (patch updates inside the installed line) is answered without reading the
-    installed stack; anything else returns False, and the caller runs ``analyse``.
-    """
-    def stack_needed():
-        raise _StackNeeded()
-
-    for item in items:
-        catalog.classify(item.package)
-    pairs = pair(items, catalog)
-    try:
-        crossings, unknown = _moves(pairs, catalog, stack_needed)
-    except _StackNeeded:
-        return False
-    if crossings or unknown:
-        return False
-    return not any(catalog.is_foreign(p) for p in _arriving(items, pairs))
-
-
-# AMD's versions carry at least three dots (releases.from_amd_version): a glob over
-# Version finds every installed package that could be foreign by its version.
-AMD_VERSION_GLOB = "*.*.*.*"
-
-
-def foreign_installed(candidates, catalog):
-    """True when one of ``candidates`` is a foreign (AMD) stack package. ``candidates``:
-    (name, version, source RPM) of the installed packages with one of AMD's names
-    (``catalog.amd``) or a version matching AMD_VERSION_GLOB, a superset of the installed
-    stack's foreign packages (``catalog.is_foreign``)."""
-    return any(cat.foreign(catalog.kind(name, sourcerpm), version)
-               for name, version, sourcerpm in candidates)
 
 
 def _foreign(installed, arriving, after, catalog):

@@ -51,6 +51,11 @@ def foreign(kind, version):
     return kind == AMD or (kind is not None and releases.is_amd_version(version))
 
 
+# AMD's versions carry at least three dots (releases.from_amd_version): a glob over
+# Version finds every installed package that could be foreign by its version.
+AMD_VERSION_GLOB = "*.*.*.*"
+
+
 class Catalog:
     """Classifies package names; every answer is memoised (a transaction repeats names)."""
 
@@ -182,10 +187,11 @@ class Catalog:
         found = self._kinds.get(name, _UNSEEN)
         if found is _UNSEEN:
             found = self._kinds[name] = self._classify(name)
-        if not sourcerpm or found is _EXCLUDED or found == AMD:
-            return found or None
+        if not sourcerpm or found is _EXCLUDED or found == AMD \
+                or sourcerpm[:self._source_head] not in self._source_heads:
+            return found or None    # most packages: no source the catalog knows (built_from)
         by_source = self.built_from(sourcerpm)
-        if by_source is None:       # most packages: not built from a ROCm source
+        if by_source is None:
             return found
         return self._with_source(name, found, by_source)
 
@@ -252,9 +258,12 @@ class Catalog:
             return _EXCLUDED
         if name in self.amd:
             return AMD
-        if self.base(name) is not None or self._included(name):
+        # base()'s and compat_line()'s own first tests, here: most names of a
+        # transaction fail them, and a call costs more than the test.
+        if (name[:self._head] in self._heads or "-gfx" in name) and self.base(name) is not None \
+                or self.include and self._included(name):
             return ROCM
-        if self.compat_line(name) is not None:
+        if "." in name and self.compat_line(name) is not None:
             return COMPAT
         return None
 
@@ -299,3 +308,41 @@ class Catalog:
     def is_foreign(self, package):
         """True for packages from AMD's repository (its names, or its version format)."""
         return foreign(self.classify(package).kind, package.version)
+
+    def foreign_installed(self, candidates):
+        """True when one of ``candidates`` is a foreign (AMD) stack package. ``candidates``:
+        (name, version, source RPM) of the installed packages with one of AMD's names
+        (``amd``) or a version matching AMD_VERSION_GLOB, a superset of the installed
+        stack's foreign packages (``is_foreign``)."""
+        kind = self.kind
+        return any(foreign(kind(name, sourcerpm), version)
+                   for name, version, sourcerpm in candidates)
+
+    def within_line(self, moves):
+        """True for the everyday transaction: every ROCm package it brings replaces the
+        one package of its name and arch that leaves, on the same readable release line.
+
+        ``moves``: (incoming, name, arch, version, release, source RPM) of each of the
+        transaction's packages that ``kind`` knows (none obsoleted). Both packages of each
+        pair must be of EPEL's stack (ROCM; not compat, not in AMD's version format); a
+        package that only leaves changes no line. Then ``analysis.analyse`` finds the
+        transaction silent whatever the installed stack holds, save an installed foreign
+        package (``foreign_installed``; tests/unit/test_everyday.py checks both). Anything
+        else (a package joining the stack, a crossing, a compat or AMD package, an
+        unreadable release) is False, and the caller runs the analysis. Plain values, no
+        records: this answers the commonest ROCm transaction with the least work.
+        """
+        from rocm_epel_notice import releases    # see the imports at the top
+        leaving, arriving = {}, {}
+        for incoming, name, arch, version, release, sourcerpm in moves:
+            side = arriving if incoming else leaving
+            if (name, arch) in side or self.kind(name, sourcerpm) != ROCM \
+                    or releases.is_amd_version(version):
+                return False
+            independent = self.independent
+            versioned = (self.base(name) not in independent
+                         and source_name(sourcerpm) not in independent)
+            found = releases.rocm_release(version, release, versioned)
+            side[name, arch] = found.line if found is not None else None
+        return all(line is not None and leaving.get(key) == line
+                   for key, line in arriving.items())

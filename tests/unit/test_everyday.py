@@ -1,9 +1,10 @@
-"""The everyday shortcut: ``analysis.within_line`` and ``analysis.foreign_installed``.
+"""The everyday shortcut: ``Catalog.within_line`` and ``Catalog.foreign_installed``.
 
-The dnf plugin skips reading the installed stack when ``within_line(items)`` holds and
-``foreign_installed`` finds no candidate. That is sound only if ``analyse`` would then
-find the transaction silent whatever the installed stack: checked here over every pair
-of moves below on every stack below, and the hard cases one by one.
+The dnf plugin skips the analysis (records, the installed stack) when ``within_line``
+holds for the transaction's ROCm packages, as plain values, and ``foreign_installed``
+finds no candidate. That is sound only if ``analyse`` would then find the transaction
+silent whatever the installed stack: checked here over every pair of moves below on
+every stack below, and the hard cases one by one.
 """
 
 import fnmatch
@@ -12,7 +13,7 @@ import itertools
 import pytest
 
 from rocm_epel_notice import analysis
-from rocm_epel_notice.catalog import Catalog
+from rocm_epel_notice.catalog import AMD_VERSION_GLOB, Catalog
 from rocm_epel_notice.records import IN, OUT, Item, Package
 
 
@@ -35,13 +36,32 @@ def upgrade(old, new):
     return [Item(IN, new), Item(OUT, old)]
 
 
+def srpm(package):
+    return ("%s-%s-%s.src.rpm" % (package.source, package.version, package.release)
+            if package.source else None)
+
+
+def within_line(items, catalog):
+    """``catalog.within_line`` over what the plugin hands it: the items whose package the
+    catalog knows, as plain values. The plugin declines before it when dnf marks a
+    package obsoleted (a replacement by another name is the analysis's to pair): here,
+    when an incoming package obsoletes an outgoing one of another name."""
+    leaving = {i.package.name for i in items if i.direction == OUT}
+    if any(o.split()[0] in leaving and o.split()[0] != i.package.name
+           for i in items if i.direction == IN for o in i.package.obsoletes):
+        return False
+    return catalog.within_line(
+        [(i.direction == IN, i.package.name, i.package.arch, i.package.version,
+          i.package.release, srpm(i.package)) for i in items
+         if catalog.kind(i.package.name, srpm(i.package)) is not None])
+
+
 def candidates(installed, catalog):
     """What the plugin's two queries hand over: the installed packages with one of AMD's
     names or a version matching the glob (its source RPM as hawkey gives it)."""
-    return [(p.name, p.version, "%s-%s-%s.src.rpm" % (p.source, p.version, p.release)
-             if p.source else None)
+    return [(p.name, p.version, srpm(p))
             for p in installed if p.name in catalog.amd
-            or fnmatch.fnmatchcase(p.version, analysis.AMD_VERSION_GLOB)]
+            or fnmatch.fnmatchcase(p.version, AMD_VERSION_GLOB)]
 
 
 HIP_64 = system(pkg("rocm-hip", "6.4.2", "3.el10_1", source="rocclr"))
@@ -109,9 +129,9 @@ def test_within_line_and_no_foreign_candidate_means_analyse_is_silent(catalog, s
     for count in (1, 2):
         for names in itertools.combinations(sorted(MOVES), count):
             items = fresh([item for name in names for item in MOVES[name]])
-            if not analysis.within_line(items, catalog):
+            if not within_line(items, catalog):
                 continue
-            if analysis.foreign_installed(candidates(installed, catalog), catalog):
+            if catalog.foreign_installed(candidates(installed, catalog)):
                 continue
             findings = analysis.analyse(fresh(items), [p._replace() for p in installed],
                                         catalog, lambda: [])
@@ -123,39 +143,44 @@ def test_within_line_and_no_foreign_candidate_means_analyse_is_silent(catalog, s
 
 def test_patch_updates_are_answered_without_the_installed_stack(catalog):
     items = fresh(MOVES["patch hip"] + MOVES["patch blas"] + MOVES["patch hipcc"])
-    assert analysis.within_line(items, catalog)
-    assert not analysis.foreign_installed(candidates(STACK_64, catalog), catalog)
+    assert within_line(items, catalog)
+    assert not catalog.foreign_installed(candidates(STACK_64, catalog))
 
 
-@pytest.mark.parametrize("name", ["removal", "reinstall", "obsoleter 6.4", "compat install",
-                                  "new 6.3 package"])
-def test_other_quiet_moves_are_within_line_except_those_judged_by_the_stack(catalog, name):
-    # A package joining the stack with a line (the 6.3 one) is judged against the
-    # installed line: the shortcut cannot tell, so it declines.
-    assert analysis.within_line(fresh(MOVES[name]), catalog) == (name != "new 6.3 package")
+@pytest.mark.parametrize("name", ["removal", "reinstall"])
+def test_a_removal_or_a_reinstall_is_within_line(catalog, name):
+    assert within_line(fresh(MOVES[name]), catalog)
+
+
+@pytest.mark.parametrize("name", ["obsoleter 6.4", "compat install", "new 6.3 package"])
+def test_other_quiet_moves_decline_and_the_analysis_finds_them_silent(catalog, name):
+    """A replacement by another name, a compat package, a package joining the stack with
+    a line (judged against the installed one): not the everyday shape, so the shortcut
+    declines; the analysis then says nothing either."""
+    assert not within_line(fresh(MOVES[name]), catalog)
+    assert analysis.analyse(fresh(MOVES[name]), STACK_64, catalog, lambda: []).silent
 
 
 def test_a_patch_update_with_a_foreign_package_installed_goes_to_the_full_analysis(catalog):
     installed = STACK_64 + [AMD_RUNTIME]
     items = fresh(MOVES["patch hip"])
-    assert analysis.within_line(items, catalog)         # the items alone look everyday
-    assert analysis.foreign_installed(candidates(installed, catalog), catalog)
+    assert within_line(items, catalog)         # the items alone look everyday
+    assert catalog.foreign_installed(candidates(installed, catalog))
     findings = analysis.analyse(fresh(items), installed, catalog, lambda: [])
     assert [p.name for p in findings.foreign] == ["hip-runtime-amd"]
 
 
 def test_amd_build_of_a_listed_name_installed_is_a_foreign_candidate(catalog):
-    assert analysis.foreign_installed(candidates([HIP_64, AMD_BLAS], catalog), catalog)
+    assert catalog.foreign_installed(candidates([HIP_64, AMD_BLAS], catalog))
 
 
 def test_an_excluded_amd_name_is_not_foreign():
     catalog = Catalog.load(exclude=["hip-runtime-amd"])
-    assert not analysis.foreign_installed(candidates([AMD_RUNTIME], catalog), catalog)
+    assert not catalog.foreign_installed(candidates([AMD_RUNTIME], catalog))
 
 
 def test_a_non_rocm_package_with_a_four_part_version_is_not_foreign(catalog):
-    assert not analysis.foreign_installed([("firefox", "1.2.3.4", "firefox-1.2.3.4-1.src.rpm")],
-                                          catalog)
+    assert not catalog.foreign_installed([("firefox", "1.2.3.4", "firefox-1.2.3.4-1.src.rpm")])
 
 
 @pytest.mark.parametrize("name", ["new 7.1 subpackage", "new by source 7.1", "obsoleter 7.1",
@@ -164,7 +189,7 @@ def test_a_package_joining_the_stack_with_a_line_declines(catalog, name):
     """A 7.1 subpackage arriving beside 6.4 patch updates, an obsoleter: their answer
     depends on the installed line, so the shortcut hands over to the full analysis."""
     items = fresh(MOVES["patch hip"] + MOVES["patch blas"] + MOVES[name])
-    assert not analysis.within_line(items, catalog)
+    assert not within_line(items, catalog)
     if name != "new 6.4 package":
         findings = analysis.analyse(fresh(items), STACK_64, catalog, lambda: [])
         assert [(str(c.old_line), str(c.new_line)) for c in findings.crossings] == [("6.4", "7.1")]
@@ -174,4 +199,15 @@ def test_a_package_joining_the_stack_with_a_line_declines(catalog, name):
                                   "unreadable old", "unreadable both", "build 0.x to 7.1", "AMD arriving",
                                   "AMD build of rocblas", "obsoleter 2.0"])
 def test_moves_with_something_to_say_or_judged_by_the_stack_decline(catalog, name):
-    assert not analysis.within_line(fresh(MOVES["patch hip"] + MOVES[name]), catalog)
+    assert not within_line(fresh(MOVES["patch hip"] + MOVES[name]), catalog)
+
+
+def test_an_arch_change_or_two_builds_of_one_name_decline(catalog):
+    """Pairs are exact (name, arch), one on each side; anything else is the analysis's
+    (which pairs across arches and picks among several builds)."""
+    new = pkg("rocm-hip", "6.4.3", "1.el10_1", source="rocclr")
+    noarch = Package("rocm-hip", "6.4.3", "1.el10_1", arch="noarch", source="rocclr")
+    assert not within_line([Item(IN, noarch), Item(OUT, HIP_64._replace())], catalog)
+    assert not within_line([Item(IN, new), Item(IN, new._replace(release="2.el10_1")),
+                            Item(OUT, HIP_64._replace())], catalog)
+    assert within_line([Item(IN, new), Item(OUT, HIP_64._replace())], catalog)
