@@ -339,9 +339,10 @@ def test_file_list_has_plugin_core_dist_info_config_dropin_dir_report_dir_and_ma
     for unit in ("rocm-epel-notice-check.service", "rocm-epel-notice-check.timer"):
         assert "/usr/lib/systemd/system/" + unit in plugin     # the timer runs 'dnf rocm'
     for path in ("/etc/dnf/libdnf5-plugins/actions.d/rocm_notice.actions",
-                 "/usr/libexec/rocm-epel-notice/rocm-notice-dnf5", "/usr/bin/rocm-notice"):
+                 "/usr/libexec/rocm-epel-notice/rocm-epel-notice-dnf5",
+                 "/usr/bin/rocm-epel-notice"):
         assert path in dnf5
-    assert any(f.startswith("/usr/share/man/man8/rocm-notice.8") for f in dnf5)
+    assert any(f.startswith("/usr/share/man/man8/rocm-epel-notice.8") for f in dnf5)
 
 
 def test_every_path_is_owned_by_exactly_one_package(built):
