@@ -279,7 +279,7 @@ def test_the_libdnf_plugin_package_is_arch_specific_and_ships_plugin_and_helper(
         rocm_epel_notice.__version__, spec_release(LIBDNF_SPEC), arch)
     files = payload(rpm_path)
     assert "/usr/lib64/libdnf/plugins/rocm_notice.so" in files
-    assert "/usr/libexec/rocm-epel-notice/libdnf-helper" in files
+    assert "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf" in files
     wanted = _query(rpm_path, "--requires")
     assert "%s = %s" % (CORE, rocm_epel_notice.__version__) in wanted
     assert "python3-hawkey" in wanted
@@ -295,7 +295,8 @@ def test_the_packaged_libdnf_plugin_blocks_through_libdnf(built, sandbox, tmp_pa
     unpacked.mkdir()
     subprocess.run("rpm2cpio %s | cpio -idm --quiet" % libdnf_plugin_rpm(built), shell=True,
                    cwd=unpacked, check=True)
-    libdnf = Libdnf(sandbox, helper=unpacked / "usr/libexec/rocm-epel-notice/libdnf-helper")
+    libdnf = Libdnf(sandbox,
+                    helper=unpacked / "usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf")
     (libdnf.plugins / "rocm_notice.so").unlink()
     (libdnf.plugins / "rocm_notice.so").symlink_to(
         unpacked / "usr/lib64/libdnf/plugins/rocm_notice.so")
