@@ -31,7 +31,7 @@ clean:
 # build/libdnf-plugin/rocm_notice.so runs the helper at LIBDNF_HELPER (installed there
 # by the RPM); tests point it elsewhere with ROCM_NOTICE_HELPER.
 CXX ?= g++
-LIBDNF_HELPER ?= /usr/libexec/rocm-epel-notice/libdnf-helper
+LIBDNF_HELPER ?= /usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf
 # One build per libdnf version (the Debian 13 root shares this checkout): the tests use
 # build/libdnf-plugin/libdnf-VERSION/rocm_notice.so; the spec builds
 # build/libdnf-plugin/rocm_notice.so. The version is asked only once deps has run.

@@ -44,7 +44,7 @@
 #include <vector>
 
 #ifndef ROCM_NOTICE_HELPER
-#define ROCM_NOTICE_HELPER "/usr/libexec/rocm-epel-notice/libdnf-helper"
+#define ROCM_NOTICE_HELPER "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf"
 #endif
 
 // libdnf's own error class (libdnf/error.hpp, not installed by libdnf-devel): the one

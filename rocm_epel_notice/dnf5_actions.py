@@ -32,9 +32,10 @@ HOOKS = {"repos_configured": "conf", "goal_resolved": "pre_transaction"}
 FIELDS = ["name", "epoch", "version", "release", "arch", "repo_id", "direction"]
 CONFDIR_ENV = "ROCM_NOTICE_CONFDIR"
 NESTED_ENV = "ROCM_NOTICE_DNF5_NESTED"
-DNF4_COMMAND, DNF5_COMMAND = "'dnf rocm ", "'rocm-notice "
+DNF4_COMMAND, DNF5_COMMAND = "'dnf rocm ", "'rocm-epel-notice "
 
-MSG_USAGE = "usage: rocm-notice-dnf5 repos_configured|goal_resolved (run by dnf5's actions plugin)"
+MSG_USAGE = ("usage: rocm-epel-notice-dnf5 repos_configured|goal_resolved "
+             "(run by dnf5's actions plugin)")
 MSG_HOLD_FAILED = ("rocm_notice: internal error: %s (nothing held; the transaction is "
                    "still checked before it runs)")
 MSG_CHANNEL = "dnf5's actions plugin answered %s to %s: %s"
@@ -151,7 +152,7 @@ def _request(channel, hook):
 
 
 def for_dnf5(text):
-    """The core's messages name dnf 4's command; on dnf5 the same one is rocm-notice."""
+    """The core's messages name dnf 4's command; on dnf5 the same one is rocm-epel-notice."""
     from rocm_epel_notice.notice import clean
     return clean(text.replace(DNF4_COMMAND, DNF5_COMMAND))
 

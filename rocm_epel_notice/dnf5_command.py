@@ -1,4 +1,4 @@
-"""``rocm-notice``: what ``dnf rocm`` gives on dnf 4, on a dnf5 system.
+"""``rocm-epel-notice``: what ``dnf rocm`` gives on dnf 4, on a dnf5 system.
 
 dnf5 has no Python command plugins for dnf 4's ``dnf rocm``, so this is a program of its
 own over the same core: status (``--json``), check (exit 0 nothing, 1 warn, 2 held or
@@ -20,22 +20,23 @@ SUBCOMMANDS = ("status", "check", "lock", "unlock", "allow", "disallow")
 CONFDIR = "etc/dnf/plugins"
 VERSIONLOCK = "etc/dnf/versionlock.toml"
 
-MSG_ERROR = "rocm-notice: %s"
-MSG_NOT_FOR = "%s does not apply to 'rocm-notice %s'"
-MSG_NEEDS_LINE = "'rocm-notice %s' needs a release line such as 7.1"
+MSG_ERROR = "rocm-epel-notice: %s"
+MSG_NOT_FOR = "%s does not apply to 'rocm-epel-notice %s'"
+MSG_NEEDS_LINE = "'rocm-epel-notice %s' needs a release line such as 7.1"
 MSG_BAD_LINE = "'%s' is not a release line (MAJOR.MINOR, such as 7.1)"
 MSG_NO_ROCM = "no ROCm package is installed: there is no release line to hold"
 MSG_LOCKED = "ROCm held at %s by %s (%s)"
 MSG_VERSIONLOCKED = "versionlock entries for ROCm %s in %s: %d (%s)"
 MSG_LOCK_OVERRIDDEN = ("wrote %s, but ROCm is NOT held at %s: %s (read after it); edit "
-                       "that, then run 'rocm-notice status'")
+                       "that, then run 'rocm-epel-notice status'")
 MSG_UNLOCKED = "removed: %s"
-MSG_NOTHING_TO_UNLOCK = "nothing to unlock: no file or entries written by 'rocm-notice lock'"
+MSG_NOTHING_TO_UNLOCK = "nothing to unlock: no file or entries written by 'rocm-epel-notice lock'"
 MSG_ALLOWED = "ROCm %s approved in %s (%s)"
 MSG_DISALLOWED = "ROCm %s no longer approved in %s"
-MSG_NOT_ALLOWED_HERE = "ROCm %s is not approved by 'rocm-notice allow'; nothing changed"
+MSG_NOT_ALLOWED_HERE = "ROCm %s is not approved by 'rocm-epel-notice allow'; nothing changed"
 MSG_UNRESOLVABLE = "cannot tell what an upgrade would do: %s"
-MSG_BUG = "internal error: %s (the command stopped there; 'rocm-notice status' shows the state)"
+MSG_BUG = ("internal error: %s (the command stopped there; 'rocm-epel-notice status' shows "
+           "the state)")
 
 
 class Failure(Exception):
@@ -44,7 +45,7 @@ class Failure(Exception):
 
 def parse(argv):
     parser = argparse.ArgumentParser(
-        prog="rocm-notice", description="show, check, hold or approve ROCm release lines "
+        prog="rocm-epel-notice", description="show, check, hold or approve ROCm release lines "
         "on a dnf5 system (rocm-epel-notice; 'dnf rocm' on dnf 4)")
     parser.add_argument("subcommand", nargs="?", default="status", choices=SUBCOMMANDS)
     parser.add_argument("release", nargs="?", metavar="X.Y")
@@ -125,7 +126,7 @@ class Command:
         try:
             listed["entries"] = versionlock_toml.our_entries(versionlock_toml.read(path))
         except versionlock_toml.VersionlockError as error:
-            listed["problem"] = "rocm-notice: %s" % error
+            listed["problem"] = "rocm-epel-notice: %s" % error
         data = status.build(self.installed(), available, self.catalog, self.settings, held,
                             listed, gpu.read_targets("/"), known.load())
         self.show(data, status.text(data))

@@ -3,10 +3,10 @@
 dnf5 (man dnf5-versionlock) reads ``version = "1.0"`` and ``[[packages]]`` tables, each a
 ``name`` (a glob), an optional ``comment`` and ``[[packages.conditions]]`` (``key`` epoch,
 evr or arch; ``comparator``; ``value``), and keeps only the packages some entry of their
-name allows. ``rocm-notice lock --versionlock`` adds one entry per installed ROCm package
-of the held line, each marked by its ``comment`` (``dnf5 versionlock add`` keeps comments
-when it rewrites the file, while TOML ``#`` comments do not survive it);
-``rocm-notice unlock`` removes exactly the marked tables. Everything else in the file --
+name allows. ``rocm-epel-notice lock --versionlock`` adds one entry per installed ROCm
+package of the held line, each marked by its ``comment`` (``dnf5 versionlock add`` keeps
+comments when it rewrites the file, while TOML ``#`` comments do not survive it);
+``rocm-epel-notice unlock`` removes exactly the marked tables. Everything else in the file --
 the admin's entries, their ``#`` comments, their layout -- stays byte for byte: ours are
 appended as text and cut out as text (a file without a final newline gets one), and the
 result is parsed back to check that the admin's entries came through unchanged before
@@ -26,7 +26,8 @@ from rocm_epel_notice.releases import from_amd_version, from_release_field, from
 
 PATH = "/etc/dnf/versionlock.toml"
 MARK = "rocm-epel-notice"
-COMMENT = MARK + ": ROCm %s held by 'rocm-notice lock'; 'rocm-notice unlock' removes it"
+COMMENT = (MARK + ": ROCm %s held by 'rocm-epel-notice lock'; 'rocm-epel-notice unlock' "
+           "removes it")
 HEADER = 'version = "1.0"\n'
 # A line that opens a table ("[x]", "[[x]]"); "[[packages.conditions]]" belongs to the
 # "[[packages]]" table above it.

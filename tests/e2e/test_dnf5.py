@@ -1,6 +1,6 @@
 """dnf5 through its actions plugin: real dnf5 5.4 (Debian unstable's, in a cached root).
 
-The shipped ``dnf5-plugin/rocm_notice.actions`` runs ``rocm-notice-dnf5`` at
+The shipped ``dnf5-plugin/rocm_notice.actions`` runs ``rocm-epel-notice-dnf5`` at
 repos_configured (the lock's hold) and goal_resolved (the notice, or a stop); the same
 fixture repos, the same policy files (inside the installroot) and the same messages as
 the dnf 4 and libdnf tests.
@@ -20,7 +20,7 @@ ROCM = stacks.ROCM_NAMES + ["python3-torch"]
 PATCH_64 = Pkg("rocm-smi", "6.4.3", "1.el10_1", provides=(stacks.so("librocm_smi64.so.7"),))
 HOLD_LINE = ("rocm_notice: ROCm held at 6.4 by policy (on_major = lock); 7.1 available, "
              "10 packages held back (patch updates of 6.4 still install); "
-             "see 'rocm-notice status'")        # dnf 4's 'dnf rocm', for dnf5
+             "see 'rocm-epel-notice status'")        # dnf 4's 'dnf rocm', for dnf5
 STOP = "Action calls for stop: "
 
 
@@ -115,7 +115,7 @@ def test_block_exits_non_zero_with_our_message_and_changes_nothing(dnf5):
              "move ROCm 6.4 \u2192 7.1 (major): 9 packages; nothing was changed.")
     assert run.stderr.count(first) == 2, run              # our message, then dnf5's error
     assert STOP + first in run.stderr
-    assert "  To approve ROCm 7.1: run 'rocm-notice allow 7.1'" in run.stderr
+    assert "  To approve ROCm 7.1: run 'rocm-epel-notice allow 7.1'" in run.stderr
     assert dnf5.installed() == before
     assert report(dnf5)["decision"] == "block"
 

@@ -1,4 +1,4 @@
-"""``rocm-notice``, dnf 4's ``dnf rocm`` on a dnf5 system, against real dnf5 5.4.
+"""``rocm-epel-notice``, dnf 4's ``dnf rocm`` on a dnf5 system, against real dnf5 5.4.
 
 The command reads the installroot through libdnf5 (Debian unstable's bindings, in the
 cached dnf5 root); what it writes is then read by real dnf5: the drop-ins by our actions
@@ -93,5 +93,5 @@ def test_lock_without_rocm_is_one_line_and_exit_1(tmp_path):
     sandbox.use_repos(epel=stacks.epel_10_1())
     run = sandbox.command("lock")
     assert run.returncode == 1, run
-    assert run.stderr == ("rocm-notice: no ROCm package is installed: there is no release "
+    assert run.stderr == ("rocm-epel-notice: no ROCm package is installed: there is no release "
                           "line to hold\n"), run

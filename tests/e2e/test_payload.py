@@ -279,7 +279,7 @@ def test_the_libdnf_plugin_package_is_arch_specific_and_ships_plugin_and_helper(
         rocm_epel_notice.__version__, spec_release(LIBDNF_SPEC), arch)
     files = payload(rpm_path)
     assert "/usr/lib64/libdnf/plugins/rocm_notice.so" in files
-    assert "/usr/libexec/rocm-epel-notice/libdnf-helper" in files
+    assert "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf" in files
     wanted = _query(rpm_path, "--requires")
     assert "%s = %s" % (CORE, rocm_epel_notice.__version__) in wanted
     assert "python3-hawkey" in wanted
@@ -295,7 +295,8 @@ def test_the_packaged_libdnf_plugin_blocks_through_libdnf(built, sandbox, tmp_pa
     unpacked.mkdir()
     subprocess.run("rpm2cpio %s | cpio -idm --quiet" % libdnf_plugin_rpm(built), shell=True,
                    cwd=unpacked, check=True)
-    libdnf = Libdnf(sandbox, helper=unpacked / "usr/libexec/rocm-epel-notice/libdnf-helper")
+    libdnf = Libdnf(sandbox,
+                    helper=unpacked / "usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf")
     (libdnf.plugins / "rocm_notice.so").unlink()
     (libdnf.plugins / "rocm_notice.so").symlink_to(
         unpacked / "usr/lib64/libdnf/plugins/rocm_notice.so")
@@ -340,9 +341,10 @@ def test_file_list_has_plugin_core_dist_info_config_dropin_dir_report_dir_and_ma
     for unit in ("rocm-epel-notice-check.service", "rocm-epel-notice-check.timer"):
         assert "/usr/lib/systemd/system/" + unit in plugin     # the timer runs 'dnf rocm'
     for path in ("/etc/dnf/libdnf5-plugins/actions.d/rocm_notice.actions",
-                 "/usr/libexec/rocm-epel-notice/rocm-notice-dnf5", "/usr/bin/rocm-notice"):
+                 "/usr/libexec/rocm-epel-notice/rocm-epel-notice-dnf5",
+                 "/usr/bin/rocm-epel-notice"):
         assert path in dnf5
-    assert any(f.startswith("/usr/share/man/man8/rocm-notice.8") for f in dnf5)
+    assert any(f.startswith("/usr/share/man/man8/rocm-epel-notice.8") for f in dnf5)
 
 
 def test_every_path_is_owned_by_exactly_one_package(built):

@@ -22,9 +22,9 @@ PACKAGES = ["dnf5", "python3-libdnf5", "python3-libdnf5-python-plugins-loader", 
 # The mirror's unstable Release file can be past its Valid-Until date (the shared design notes, section 8).
 APTOPTS = ('Acquire::Check-Valid-Until "false"',)
 ACTIONS = CHECKOUT / "dnf5-plugin" / "rocm_notice.actions"
-PROGRAM = CHECKOUT / "dnf5-plugin" / "rocm-notice-dnf5"
-COMMAND = CHECKOUT / "dnf5-plugin" / "rocm-notice"
-INSTALLED_PROGRAM = "/usr/libexec/rocm-epel-notice/rocm-notice-dnf5"
+PROGRAM = CHECKOUT / "dnf5-plugin" / "rocm-epel-notice-dnf5"
+COMMAND = CHECKOUT / "dnf5-plugin" / "rocm-epel-notice"
+INSTALLED_PROGRAM = "/usr/libexec/rocm-epel-notice/rocm-epel-notice-dnf5"
 DNF_CONF = "[main]\ngpgcheck=0\nbest=True\nmetadata_expire=0\ninstall_weak_deps=False\n"
 DEFAULT_PLUGIN_CONF = "[main]\nenabled = 1\n"
 
@@ -99,7 +99,7 @@ class Dnf5Sandbox:
                         + list(args), stdin=stdin, merge=merge)
 
     def command(self, *args):
-        """Our ``rocm-notice`` command (dnf 4's ``dnf rocm``) on the sandbox."""
+        """Our ``rocm-epel-notice`` command (dnf 4's ``dnf rocm``) on the sandbox."""
         return self.run(["/usr/bin/python3", str(COMMAND),
                          "--installroot=%s" % self.root, "--config=%s" % (self.path / "dnf.conf"),
                          "--reposdir=%s" % self.reposdir, "--releasever=10"] + list(args))

@@ -18,7 +18,7 @@ from tests.harness.fixtures import CHECKOUT
 
 CACHE = CHECKOUT / ".cache" / "libdnf-driver"
 DRIVER_SOURCE = Path(__file__).with_name("libdnf_driver.c")
-HELPER = CHECKOUT / "libdnf-plugin" / "libdnf-helper"
+HELPER = CHECKOUT / "libdnf-plugin" / "rocm-epel-notice-libdnf"
 
 
 def _output(command):

@@ -90,7 +90,7 @@ polkit.addRule(function(action, subject) {
 });
 """
 LIBDNF_PLUGINS = "/usr/lib/x86_64-linux-gnu/libdnf/plugins"      # libdnf's built-in dir
-HELPER = "/usr/libexec/rocm-epel-notice/libdnf-helper"           # compiled into the plugin
+HELPER = "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf"    # compiled into the plugin
 SITE = "/usr/lib/python3/dist-packages"
 
 
@@ -196,7 +196,7 @@ class Session:
         shutil.copy2(self.plugin, plugins / "rocm_notice.so")
         helper = upper / HELPER.lstrip("/")
         helper.parent.mkdir(parents=True)
-        shutil.copy2(CHECKOUT / "libdnf-plugin" / "libdnf-helper", helper)
+        shutil.copy2(CHECKOUT / "libdnf-plugin" / "rocm-epel-notice-libdnf", helper)
         shutil.copytree(CHECKOUT / "rocm_epel_notice",
                         upper / SITE.lstrip("/") / "rocm_epel_notice",
                         ignore=shutil.ignore_patterns("__pycache__"))

@@ -108,6 +108,6 @@ def test_libdnf_plugin_runs_the_helper_where_its_package_installs_it():
     default = re.search(r"^LIBDNF_HELPER \?= (\S+)", makefile, re.M).group(1)
     source = (CHECKOUT / "libdnf-plugin" / "rocm_notice.cpp").read_text()
     assert '#define ROCM_NOTICE_HELPER "%s"' % default in source
-    assert default == "/usr/libexec/rocm-epel-notice/libdnf-helper"
-    assert "LIBDNF_HELPER=%{_libexecdir}/%{srcname}/libdnf-helper" in PLUGIN_SPEC
-    assert "%{buildroot}%{_libexecdir}/%{srcname}/libdnf-helper" in PLUGIN_SPEC
+    assert default == "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf"
+    assert "LIBDNF_HELPER=%{_libexecdir}/%{srcname}/rocm-epel-notice-libdnf" in PLUGIN_SPEC
+    assert "%{buildroot}%{_libexecdir}/%{srcname}/rocm-epel-notice-libdnf" in PLUGIN_SPEC
