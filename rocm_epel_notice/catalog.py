@@ -67,12 +67,12 @@ class Catalog:
         # source the catalog knows (or of a compat one) with a source name: so their
         # first few characters (as many as the shortest name has) tell most packages
         # of a transaction apart with one set lookup.
-        self._head = min(map(len, self.rocm), default=1)
-        self._heads = frozenset(name[:self._head] for name in self.rocm)
-        self._source_head = min(map(len, self.sources), default=1)
-        self._source_heads = frozenset(name[:self._source_head] for name in self.sources)
+        head = self._head = min(map(len, self.rocm), default=1)
+        self._heads = frozenset([name[:head] for name in self.rocm])
+        head = self._source_head = min(map(len, self.sources), default=1)
+        self._source_heads = frozenset([name[:head] for name in self.sources])
         self.suffixes = tuple(sorted(suffixes, key=len, reverse=True))
-        undashed = [s for s in self.suffixes if not s.startswith("-") or len(s) < 2]
+        undashed = [s for s in self.suffixes if s[:1] != "-" or len(s) < 2]
         if undashed:        # base() relies on it; a bad data file must not misclassify
             raise ValueError("subpackage suffix %r does not start with '-'" % undashed[0])
         self._suffix_set = frozenset(self.suffixes)
@@ -83,6 +83,7 @@ class Catalog:
         self.include = tuple(include)
         self.exclude = tuple(exclude)
         self._kinds = {}
+        self._versioned = {}        # name -> its base is not [independent]
         self._source_kinds = {}     # source name -> ROCM, COMPAT or None
         self._srpm_kinds = {}       # source RPM file name -> the same
         self._by_source = set()     # names seen ROCm only through their source, this run
@@ -334,15 +335,16 @@ class Catalog:
         """
         from rocm_epel_notice import releases    # see the imports at the top
         leaving, arriving = {}, {}
+        kind, rocm_release, versioned = self.kind, releases.rocm_release, self._versioned
         for incoming, name, arch, version, release, sourcerpm in moves:
             side = arriving if incoming else leaving
-            if (name, arch) in side or self.kind(name, sourcerpm) != ROCM \
-                    or releases.is_amd_version(version):
+            if (name, arch) in side or kind(name, sourcerpm) != ROCM \
+                    or version.count(".") >= 3:     # four fields or more: AMD's format?
                 return False
-            independent = self.independent
-            versioned = (self.base(name) not in independent
-                         and source_name(sourcerpm) not in independent)
-            found = releases.rocm_release(version, release, versioned)
-            side[name, arch] = found.line if found is not None else None
+            if name not in versioned:   # the two builds of a pair share the name
+                versioned[name] = self.base(name) not in self.independent
+            found = rocm_release(version, release, versioned[name] and
+                                 source_name(sourcerpm) not in self.independent)
+            side[name, arch] = found[:2] if found is not None else None     # its line
         return all(line is not None and leaving.get(key) == line
                    for key, line in arriving.items())

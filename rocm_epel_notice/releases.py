@@ -106,7 +106,18 @@ def from_release_field(release):
 def from_version(version):
     """A plain ``X.Y[.Z]`` RPM Version read as a ROCm release, or None. Anything after
     a separator is ignored: ``7.1.1~rc1``, ``7.1.1^git2026.abc``, ``7.1.1.1``, ``7.1.1+fix1``
-    and ``7.1.1_1`` are all 7.1.1 (the line is what compatibility hangs on)."""
+    and ``7.1.1_1`` are all 7.1.1 (the line is what compatibility hangs on). Memoised: the
+    packages of a stack share a few Versions (a Release is an immutable tuple)."""
+    found = _VERSIONS.get(version, _VERSIONS)
+    if found is _VERSIONS:
+        found = _VERSIONS[version] = _from_version(version)
+    return found
+
+
+_VERSIONS = {}      # Version -> from_version's answer, this run
+
+
+def _from_version(version):
     found = _fields(version or "", 0, _version_may_end)
     if not found or found[0] == "0" * len(found[0]):    # no ROCm release is 0.x
         return None
