@@ -1,34 +1,24 @@
 """rocm_notice: tell dnf users when a transaction moves ROCm to another release line.
 
-This module is only dnf glue: it reads dnf's state into plain records, hands them to the
-``rocm_epel_notice`` package (where every decision is made and tested) and turns the
+This module is only dnf glue: its hooks read dnf's state into plain values, hand them to
+the ``rocm_epel_notice`` package (where every decision is made and tested) and turn the
 answer back into log messages. A bug in here must never cost the user a traceback or a
-changed transaction, so every hook fails open with one line. The `dnf rocm` command lives
-in ``rocm_epel_notice.dnf4_command``, loaded only when it runs.
+changed transaction, so every hook fails open with one line.
 
-dnf loads this module in every run, `dnf list` and `dnf info` too: the core's modules are
-imported inside the functions that need them, so that a run pays only for what it uses
-(nothing for a command that only looks, the catalog alone for a transaction without ROCm).
+dnf loads this module in every run, `dnf list` and `dnf info` too, so it holds only the
+hooks and the everyday answer; the core's modules are imported inside the functions that
+need them, so that a run pays only for what it uses (nothing for a command that only
+looks, the catalog alone for a transaction without ROCm, the catalog and releases for
+the everyday patch update). The rest of the glue loads when a run has more to do:
+``rocm_epel_notice.dnf4_decision`` (the analysis, a hold, the lines, the report) and
+``rocm_epel_notice.dnf4_command`` (`dnf rocm`).
 """
-
-import logging
-import sys
 
 import dnf
 import dnf.cli          # API users (Ansible, scripts) load plugins before, or without, it
 import dnf.transaction
 
 MSG_INTERNAL = "rocm_notice: internal error: %s (transaction not affected)"
-MSG_REPORT_BUG = "rocm_notice: internal error: %s (report not written)"
-MSG_INTERNAL_HELD = "rocm_notice: internal error: %s (ROCm held by policy all the same)"
-# The decisions, at debug level: dnf.log keeps them (as versionlock's), the terminal not.
-DEBUG_HELD = "rocm_notice: decision: hold ROCm at %s, not %s (%s); exclude %d: %s"
-DEBUG_REFUSED = "rocm_notice: decision: refuse the transaction (%s): %s"
-DEBUG_WARNED = "rocm_notice: decision: warn and let through: %s"
-DEBUG_UNKNOWN = "rocm_notice: decision: release line unreadable, let through under warn: %s"
-
-_OUT_ACTIONS = set(dnf.transaction.BACKWARD_ACTIONS) | {dnf.transaction.PKG_REINSTALLED}
-_IN_ACTIONS = set(dnf.transaction.FORWARD_ACTIONS)
 
 
 def _warn(message, *args):
@@ -39,25 +29,6 @@ def _warn(message, *args):
 def _describe(error):
     from rocm_epel_notice import dnf4_common    # likewise
     return dnf4_common.describe(error)
-
-
-def _debug(message, *args):
-    logging.getLogger("dnf.plugin").debug(message, *args)
-
-
-def _record(pkg, details=False, requires=False):
-    from rocm_epel_notice.records import from_package
-    return from_package(pkg, details, requires)
-
-
-def _gpu_notes(findings, facts):
-    """What the first upgrade crossing (or, with none, the first downgrade) means for
-    this machine's AMD GPUs (if known)."""
-    from rocm_epel_notice import dnf4_common, gpu
-    first = findings.leading_upgrade or next(iter(findings.crossings), None)
-    if first is None:
-        return []
-    return gpu.support_notes(dnf4_common.gpu_targets(), first.old_line, first.new_line, facts)
 
 
 class RocmCommand(dnf.cli.Command):
@@ -76,15 +47,12 @@ class RocmCommand(dnf.cli.Command):
         return dnf4_command.bound(cls)(cli)
 
 
-def _moves(crossings):
-    return "; ".join("%s -> %s (%s, %d packages)" % (c.old_line, c.new_line, c.kind,
-                                                      len(c.changes)) for c in crossings)
-
-
 class RocmNotice(dnf.Plugin):
     """Warn before dnf moves ROCm across a major or minor release."""
 
     name = "rocm_notice"
+    IN_ACTIONS = frozenset(dnf.transaction.FORWARD_ACTIONS)
+    OUT_ACTIONS = frozenset(dnf.transaction.BACKWARD_ACTIONS) | {dnf.transaction.PKG_REINSTALLED}
 
     def __init__(self, base, cli):
         super(RocmNotice, self).__init__(base, cli)
@@ -126,7 +94,8 @@ class RocmNotice(dnf.Plugin):
         if not self.settings.has_lock:
             return
         try:
-            self._hold()
+            from rocm_epel_notice import dnf4_decision
+            dnf4_decision.make_hold(self)
         except dnf.exceptions.Error:
             raise
         except Exception as error:  # nothing is excluded; resolved() refuses what crosses
@@ -154,14 +123,8 @@ class RocmNotice(dnf.Plugin):
         """The rpm transaction completed: the report says so (``applied``)."""
         if self._written is None or self.in_command:
             return
-        try:
-            from rocm_epel_notice import report
-            problem = report.write(self.settings.report, report.applied(self._written),
-                                   self.base.conf.installroot)
-        except Exception as error:
-            problem = MSG_REPORT_BUG % _describe(error)
-        if problem:
-            _warn(problem)
+        from rocm_epel_notice import dnf4_decision
+        dnf4_decision.applied(self)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -209,41 +172,10 @@ class RocmNotice(dnf.Plugin):
             action = tsi.action
             if action == dnf.transaction.PKG_OBSOLETED:
                 return False    # a replacement by another name: the analysis pairs it
-            if action in _IN_ACTIONS or action in _OUT_ACTIONS:
-                moves.append((action in _IN_ACTIONS, pkg.name, pkg.arch, pkg.version,
+            if action in self.IN_ACTIONS or action in self.OUT_ACTIONS:
+                moves.append((action in self.IN_ACTIONS, pkg.name, pkg.arch, pkg.version,
                               pkg.release, pkg.sourcerpm))
         return catalog.within_line(moves) and not self._foreign_installed(catalog)
-
-    def _walk(self, catalog, rocm, other):
-        """The ROCm-related items as records, and the incoming packages (hawkey objects)
-        split into ROCm-related and others."""
-        moving, obsoleted = [], False
-        for tsi, pkg in rocm:
-            action = tsi.action
-            if action in _IN_ACTIONS or action in _OUT_ACTIONS:
-                moving.append((action in _IN_ACTIONS, pkg))
-                obsoleted = obsoleted or action == dnf.transaction.PKG_OBSOLETED
-        incoming_other = [tsi.pkg for tsi in other if tsi.action in _IN_ACTIONS]
-        if obsoleted:       # whatever replaces a ROCm package takes its place
-            replacing = [pkg for pkg in incoming_other if pkg.obsoletes]
-            moving += [(True, pkg) for pkg in replacing]
-            incoming_other = [pkg for pkg in incoming_other if not pkg.obsoletes]
-        from rocm_epel_notice.records import IN, OUT, Item
-        items = [Item(IN if incoming else OUT, catalog.classify(_record(pkg, details=True)))
-                 for incoming, pkg in moving]
-        return items, [pkg for incoming, pkg in moving if incoming], incoming_other
-
-    def _consumers(self, incoming_rocm, incoming_other):
-        """Incoming packages of others with a requirement named by what the incoming ROCm
-        packages provide (the core then checks the sonames). Read here in Python: hawkey's
-        requires= filter scans the whole pool, 24 ms over 20,000 packages."""
-        from rocm_epel_notice.records import provided_names
-        provided = provided_names(incoming_rocm)
-        found = []
-        for pkg in incoming_other:
-            if any(str(dep).split(" ", 1)[0] in provided for dep in pkg.requires):
-                found.append(_record(pkg, requires=True))
-        return found
 
     def _resolving(self):
         """Holds apply where dnf resolves (upgrade, install, distro-sync, dnf-automatic,
@@ -255,62 +187,6 @@ class RocmNotice(dnf.Plugin):
         if filtering is None:
             filtering = getattr(self.cli.demands, "resolving", False)
         return bool(filtering)
-
-    def _context(self, findings=None, catalog=None):
-        from rocm_epel_notice import config, dnf4_common, notice
-        facts, notes = {}, {}
-        if findings:                     # a hold or a block needs no release facts
-            from rocm_epel_notice import known
-            facts = known.load()
-            notes = known.notes_urls(facts)
-        confdir = self.confdirs[0] if self.confdirs else ""
-        return notice.Context(
-            config_path=config.main_file(confdir) if confdir else "",
-            dropin_dir=config.dropin_dir(confdir) if confdir else "",
-            assumeyes=bool(self.base.conf.assumeyes),
-            releasever=getattr(self.base.conf, "releasever", "") or "",
-            releasever_minor=(getattr(self.base.conf, "releasever_minor", None)  # RHEL 10, 4.23
-                              or self.base.conf.substitutions.get("releasever_minor") or ""),
-            arrow=dnf4_common.arrow(),
-            notes=notes,
-            compat=self._available_compat(findings, catalog) if findings else {},
-            gpu_notes=_gpu_notes(findings, facts) if findings else [],
-            broken=self.quick_scan(findings) if findings else None)
-
-    def _hold(self):
-        from rocm_epel_notice import hold, notice, report
-        held, excluded = hold.plan(self.base.sack, self.catalog(), self.settings)
-        if held is None:
-            return
-        try:                # a bug in the message must not lift a lock: hold all the same
-            line, context = notice.hold_line(held), self._context()
-        except Exception as error:
-            line, context = MSG_INTERNAL_HELD % _describe(error), None
-        self.base.sack.add_excludes(excluded)     # the one change, once it is all worked out
-        self._held = held
-        _debug(DEBUG_HELD, held.line, ", ".join(str(t) for t in held.targets) or "?",
-               ", ".join(held.keys), held.count, notice.names(held.rocm + held.dependents, 20))
-        _warn(line)
-        self._to_syslog(line)
-        if context is not None:
-            self._report(report.HOLD, context)
-
-    def installed_stack(self, catalog, details=True):
-        """Installed packages the catalog knows (ROCm, compat, AMD), as records."""
-        return [catalog.classify(_record(pkg, details=details))
-                for pkg in catalog.narrow(self.base.sack.query().installed())
-                if catalog.kind(pkg.name, pkg.sourcerpm) is not None]
-
-    def findings(self):
-        """Findings for the resolved transaction (None when it has no ROCm package)."""
-        catalog = self.catalog()
-        rocm, other = self._split(catalog)
-        return self._analyse(catalog, *self._walk(catalog, rocm, other)) if rocm else None
-
-    def _analyse(self, catalog, items, incoming_rocm, incoming_other):
-        from rocm_epel_notice import analysis
-        return analysis.analyse(items, self.installed_stack(catalog), catalog,
-                                lambda: self._consumers(incoming_rocm, incoming_other))
 
     def _foreign_installed(self, catalog):
         """Whether an installed package could be of AMD's stack (catalog.foreign_installed):
@@ -330,93 +206,5 @@ class RocmNotice(dnf.Plugin):
             return          # no ROCm package in the transaction
         if self._everyday(catalog, rocm):
             return          # patch updates inside the installed line
-        from rocm_epel_notice import analysis
-        findings = self._analyse(catalog, *self._walk(catalog, rocm, other))
-        if findings.silent:
-            return          # silent all the same, as the installed stack shows
-        from rocm_epel_notice import notice, policy, report
-        refused = policy.refusal(findings, self.settings, analysis.main_line_of(findings))
-        if refused is not None:
-            _debug(DEBUG_REFUSED, refused.reason, _moves(refused.crossings)
-                   or notice.names(sorted({p.name for p in refused.packages})))
-            context = self._context()
-            self._report(report.BLOCK, context, findings, refused.crossings)
-            message = notice.refusal_message(refused, context, self.settings, self._hold_failed)
-            self._to_syslog(message, error=True)
-            raise dnf.exceptions.Error(message)
-        if findings.notable:
-            _debug(DEBUG_WARNED, _moves(findings.crossings) or "mixed ROCm stacks")
-            context = self._context(findings, catalog)
-            text = "\n".join(notice.lines(findings, context))
-            _warn(text)
-            self._to_syslog(text)
-            self._report(report.WARN, context, findings)
-        if findings.unknown:
-            _debug(DEBUG_UNKNOWN, notice.names(sorted({p.name for p in findings.unknown})))
-            text = notice.unknown_line(findings)
-            _warn(text)
-            self._to_syslog(text)
-
-    def _via_api(self):
-        """No dnf command line: Ansible's dnf module, dnf-automatic, a script."""
-        return not getattr(self.cli, "cmdstring", "")
-
-    def _to_syslog(self, text, error=False):
-        """Under the dnf API our lines would reach only dnf.log: send them to the system
-        log too. Never raises: this is an extra channel."""
-        if not self._via_api():
-            return
-        try:
-            from rocm_epel_notice import journal
-            journal.send(text, journal.ERROR if error else journal.WARNING)
-        except Exception as failure:
-            _debug("rocm_notice: system log not written: %s", _describe(failure))
-
-    def _report(self, decision, context, findings=None, blocked=()):
-        """Record the decision for monitoring; a failure to write costs one line, and so
-        does a bug in here: the decision itself (a hold made, a block to raise) stands."""
-        if not self.settings.report:        # report = none
-            return
-        try:
-            from rocm_epel_notice import report
-            command = getattr(self.cli, "cmdstring", "") or ""
-            data = report.build(decision, context, command, findings, self._held, blocked)
-            report.describe_run(data, command, (getattr(sys, "argv", None) or [""])[0])
-            problem = report.write(self.settings.report, data, self.base.conf.installroot)
-            self._written = None if problem else data
-        except Exception as error:
-            problem = MSG_REPORT_BUG % _describe(error)
-        if problem:
-            _warn(problem)
-
-    def quick_scan(self, findings):
-        """The programs on disk the upgrade breaks, as far as a scan of scan_paths finds
-        them within notice_scan_seconds (scanreport.brief), or None: no upgrade crossing
-        that removes a soname, the scan turned off, or a failure (never the user's)."""
-        seconds = self.settings.notice_scan_seconds
-        if not (findings.lost_sonames and findings.leading_upgrade and seconds > 0):
-            return None
-        try:
-            from rocm_epel_notice import scan, scanreport
-            result, problem = scan.quick(findings.lost_sonames, self.settings.scan_paths,
-                                         seconds, self.base.conf.installroot or "/")
-            if problem:
-                _debug("rocm_notice: scan cache not written: %s", problem)
-            return scanreport.brief(result)
-        except Exception as error:
-            _debug("rocm_notice: quick scan failed: %s", _describe(error))
-            return None
-
-    def _available_compat(self, findings, catalog):
-        """{old line: compat package names the enabled repos offer for what moves}."""
-        offered = {}
-        for crossing in findings.crossings:
-            wanted = {catalog.compat_name(c.old.name, crossing.old_line)
-                      for c in crossing.changes if c.old is not None}
-            wanted.discard(None)
-            if wanted:
-                found = self.base.sack.query().available().filter(name=sorted(wanted))
-                names = sorted({pkg.name for pkg in found})
-                if names:
-                    offered.setdefault(crossing.old_line, names)
-        return offered
+        from rocm_epel_notice import dnf4_decision
+        dnf4_decision.decide(self, catalog, rocm, other)

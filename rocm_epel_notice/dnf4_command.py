@@ -19,6 +19,7 @@ import dnf.exceptions
 
 from rocm_epel_notice import (analysis, catalog as cat, config, dropins, files, hold, known,
                               locklist, policy, records, releases, report, status)
+from rocm_epel_notice import dnf4_decision
 from rocm_epel_notice.dnf4_common import arrow, describe, gpu_targets, logger, warn
 
 SUBCOMMANDS = ("status", "check", "lock", "unlock", "allow", "disallow", "scan")
@@ -183,7 +184,7 @@ class RocmCommand(dnf.cli.Command):
         plugin, settings = self.plugin, self.plugin.settings
         catalog = plugin.catalog()
         catalog.learn(self.base.sack.query().installed())   # every installed source, once
-        installed = plugin.installed_stack(catalog, details=False)
+        installed = dnf4_decision.installed_stack(plugin, catalog, details=False)
         available = [records.from_package(pkg) for pkg in catalog.narrow(self.base.sack.query().available())
                      if catalog.kind(pkg.name, pkg.sourcerpm)]
         held = (hold.plan(self.base.sack, catalog, settings)[0]    # shown, not applied
@@ -213,7 +214,7 @@ class RocmCommand(dnf.cli.Command):
             why = policy.uncertain(findings, self.plugin.settings)
             data = status.check_object(code, actions, why, findings.unknown,
                                        allowed=self.plugin.settings.allow,
-                                       broken=self.plugin.quick_scan(findings))
+                                       broken=dnf4_decision.quick_scan(self.plugin, findings))
             self._print(data, status.check_text(code, actions, arrow(), why))
             self.cli.demands.success_exit_status = code
             self._publish(code, actions, data)
@@ -251,8 +252,8 @@ class RocmCommand(dnf.cli.Command):
         installed packages could not be read."""
         try:
             catalog = self.plugin.catalog()
-            line = analysis.main_line(self.plugin.installed_stack(catalog, details=False),
-                                      catalog)
+            stack = dnf4_decision.installed_stack(self.plugin, catalog, details=False)
+            line = analysis.main_line(stack, catalog)
         except Exception:
             return "unknown"
         return str(line) if line is not None else "none"
@@ -269,7 +270,7 @@ class RocmCommand(dnf.cli.Command):
         self._fill_sack()
         self.base.upgrade_all()
         self.base.resolve()
-        findings = self.plugin.findings() or analysis.Findings()
+        findings = dnf4_decision.findings_of(self.plugin) or analysis.Findings()
         return policy.check(findings, settings) + (findings,)
 
     def _run_scan(self):
@@ -313,7 +314,7 @@ class RocmCommand(dnf.cli.Command):
             self._fill_sack()
             self.base.upgrade_all()
             self.base.resolve()
-            findings = self.plugin.findings()
+            findings = dnf4_decision.findings_of(self.plugin)
             return (findings.lost_sonames if findings else []), ""
         except _Unknown as unknown:
             problem = str(unknown)
@@ -348,7 +349,7 @@ class RocmCommand(dnf.cli.Command):
     def _run_lock(self):
         catalog = self.plugin.catalog()
         catalog.learn(self.base.sack.query().installed())   # new subpackages get entries too
-        stack = [p for p in self.plugin.installed_stack(catalog, details=False)
+        stack = [p for p in dnf4_decision.installed_stack(self.plugin, catalog, details=False)
                  if catalog.kind_of(p) in (cat.ROCM, cat.AMD)]
         line = analysis.main_line(stack, catalog)
         if line is None:

@@ -6,7 +6,7 @@ than guess.
 
 import os
 
-from rocm_epel_notice import ini, releases
+from rocm_epel_notice import config, releases
 
 DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "releases.ini")
 
@@ -17,7 +17,7 @@ def load(path=DATA_FILE):
     every run that shows a notice)."""
     try:
         with open(path, encoding="utf-8") as data:
-            parsed = ini.parse(data.read())
+            parsed = config.parse_ini(data.read())
     except (OSError, ValueError):
         return {}
     known = {}

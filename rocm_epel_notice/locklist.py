@@ -30,7 +30,7 @@ round-trips.
 import os
 import re
 
-from . import files, ini
+from . import config, files
 from .notice import clean
 from .releases import from_amd_version, from_release_field, from_version
 
@@ -256,7 +256,7 @@ def configured_path(confdirs):
             text = files.read_text(path, limit=files.CONFIG_LIMIT)
         except files.FileProblem as problem:
             raise LockListError("cannot read %s" % _one_line(problem)) from None
-        found = ini.parse(text or "").values("main", "locklist")
+        found = config.parse_ini(text or "").values("main", "locklist")
         if found:
             return found[-1].strip() or None
     return None

@@ -12,8 +12,8 @@ import rocm_epel_notice
 
 PACKAGE = Path(rocm_epel_notice.__file__).parent
 # Front ends' adapters: they may import their package manager.
-ADAPTERS = {"dnf4_command", "dnf4_common", "dnf5_actions", "dnf5_command", "dnf5_sack",
-            "libdnf_helper"}
+ADAPTERS = {"dnf4_command", "dnf4_common", "dnf4_decision", "dnf5_actions", "dnf5_command",
+            "dnf5_sack", "libdnf_helper"}
 BINDINGS = ("dnf", "hawkey", "libdnf", "libdnf5", "rpm")
 
 
