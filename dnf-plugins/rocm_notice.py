@@ -123,8 +123,11 @@ class RocmNotice(dnf.Plugin):
         """The rpm transaction completed: the report says so (``applied``)."""
         if self._written is None or self.in_command:
             return
-        from rocm_epel_notice import dnf4_decision
-        dnf4_decision.applied(self)
+        try:
+            from rocm_epel_notice import dnf4_decision
+            dnf4_decision.applied(self)     # its own problems are one line already
+        except Exception as error:          # never a traceback in the user's dnf run
+            _warn(MSG_INTERNAL, _describe(error))
 
     # -- helpers -------------------------------------------------------------------
 
