@@ -114,7 +114,6 @@ def ini_lines(text):
     return out
 
 
-
 def parse_ini(text):
     """Parse ``text`` (a str) into a ``Parsed``; never raises."""
     entries, sections, errors, headers = [], [], [], []

@@ -110,11 +110,14 @@ def from_version(version):
     packages of a stack share a few Versions (a Release is an immutable tuple)."""
     found = _VERSIONS.get(version, _VERSIONS)
     if found is _VERSIONS:
-        found = _VERSIONS[version] = _from_version(version)
+        found = _from_version(version)
+        if len(_VERSIONS) < _VERSIONS_KEPT:     # a repository of endless distinct
+            _VERSIONS[version] = found          # Versions cannot grow it without end
     return found
 
 
-_VERSIONS = {}      # Version -> from_version's answer, this run
+_VERSIONS = {}      # Version -> from_version's answer, this process
+_VERSIONS_KEPT = 1 << 16
 
 
 def _from_version(version):

@@ -309,3 +309,14 @@ def test_epel_minor_reader_agrees_with_its_pattern(text):
 def test_line_reader_agrees_with_its_pattern(text):
     expected = _by_pattern(releases._LINE, text)
     assert releases.parse_line(text) == (Line(*map(int, expected)) if expected else None)
+
+
+def test_from_version_memo_is_bounded_and_answers_alike_past_its_bound(monkeypatch):
+    """A repository of endless distinct Versions cannot grow the memo without end; past
+    the bound the answers are computed, and the same."""
+    monkeypatch.setattr(releases, "_VERSIONS", {})
+    monkeypatch.setattr(releases, "_VERSIONS_KEPT", 3)
+    answers = [releases.from_version("7.%d.1" % minor) for minor in range(6)]
+    assert len(releases._VERSIONS) == 3
+    assert answers == [releases.Release(7, minor, 1) for minor in range(6)]
+    assert releases.from_version("7.5.1") == releases.Release(7, 5, 1)   # not memoised
