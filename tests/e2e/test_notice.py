@@ -1,5 +1,7 @@
 """The notice, as users meet it: real dnf, real RPMs, the plugin from this checkout."""
 
+import subprocess
+
 from tests.e2e import stacks
 from tests.harness.fixtures import core_with_planted_bug, fake_gpus
 
@@ -251,3 +253,40 @@ def test_going_back_to_64_on_a_gpu_that_needs_70_says_so(sandbox, tmp_path):
     assert ("This machine's GPU: gfx950 is supported from ROCm 7.0: going back to 6.4 "
             "leaves it unsupported.") in notice
     assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
+
+
+# What a run loads of the core: dnf loads the plugin in every run, so what each kind of
+# run imports is its fixed cost (bench/ measures it; this keeps the shape from sliding).
+LOADED_PROBE = """import atexit, sys
+atexit.register(lambda: sys.stderr.write("LOADED %s\\n" % " ".join(sorted(
+    name for name in sys.modules if name.startswith("rocm_epel_notice")))))
+from dnf.cli import main
+main.user_main(sys.argv[1:], exit_code=True)
+"""
+
+
+def core_loaded(sandbox, *args):
+    argv = ["/usr/bin/python3", "-c", LOADED_PROBE] + sandbox.dnf_args(*args)[1:]
+    result = subprocess.run(argv, env=sandbox.run_env(), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            timeout=300)
+    found = [line for line in result.stderr.splitlines() if line.startswith("LOADED")]
+    assert len(found) == 1, result.stderr[-3000:]
+    return set(found[0].split()[1:])
+
+
+def test_what_each_kind_of_run_loads_of_the_core(sandbox):
+    """A command that only looks loads nothing of it; the everyday patch update loads the
+    settings, the catalog and the release reader, not the analysis or records; a crossing
+    loads the analysis (so the probe sees what it should)."""
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"))
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.2"))
+    assert core_loaded(sandbox, "list", "--installed") == set()
+    everyday = core_loaded(sandbox, "--assumeno", "upgrade")
+    assert everyday == {"rocm_epel_notice"} | {"rocm_epel_notice." + name for name in (
+        "files", "config", "catalog", "package_set", "releases")}, sorted(everyday)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    crossing = core_loaded(sandbox, "--assumeno", "upgrade")
+    assert {"rocm_epel_notice.analysis", "rocm_epel_notice.records",
+            "rocm_epel_notice.dnf4_decision"} <= crossing, sorted(crossing)
