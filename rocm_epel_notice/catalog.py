@@ -83,7 +83,7 @@ class Catalog:
         self.include = tuple(include)
         self.exclude = tuple(exclude)
         self._kinds = {}
-        self._versioned = {}        # name -> its base is not [independent]
+        self._bases = {}            # name -> base(name), as within_line reads them
         self._source_kinds = {}     # source name -> ROCM, COMPAT or None
         self._srpm_kinds = {}       # source RPM file name -> the same
         self._by_source = set()     # names seen ROCm only through their source, this run
@@ -280,9 +280,14 @@ class Catalog:
             if line is None:
                 return found
             return found if found and found.line == line else releases.Release(*line)
-        versioned = (package.base not in self.independent
-                     and package.source not in self.independent)
-        return releases.rocm_release(package.version, package.release, versioned)
+        return releases.rocm_release(package.version, package.release,
+                                     self.versioned(package.base, package.source))
+
+    def versioned(self, base, source):
+        """Whether a stack package's Version is its ROCm release: not when its base name
+        or its source package is versioned on its own ([independent], the compiler-support
+        family among them)."""
+        return base not in self.independent and source not in self.independent
 
     def unreadable(self, package):
         """True for a stack package that should carry a ROCm release and does not: a
@@ -294,9 +299,9 @@ class Catalog:
             return False
         if (package.version or "").startswith("0."):
             return False        # a build before any release (aqlprofile's 0.0^git...)
-        own = (package.base, package.source)
-        versioned = not any(name in self.independent for name in own)
-        return versioned or any(name in self.compilersupport for name in own)
+        return (self.versioned(package.base, package.source)
+                or package.base in self.compilersupport
+                or package.source in self.compilersupport)
 
     def _source_line(self, source):
         """The Line of a compat source (``rocm-runtime7.2`` -> 7.2), or None."""
@@ -335,16 +340,16 @@ class Catalog:
         """
         from rocm_epel_notice import releases    # see the imports at the top
         leaving, arriving = {}, {}
-        kind, rocm_release, versioned = self.kind, releases.rocm_release, self._versioned
+        kind, rocm_release, bases = self.kind, releases.rocm_release, self._bases
         for incoming, name, arch, version, release, sourcerpm in moves:
             side = arriving if incoming else leaving
             if (name, arch) in side or kind(name, sourcerpm) != ROCM \
                     or version.count(".") >= 3:     # four fields or more: AMD's format?
                 return False
-            if name not in versioned:   # the two builds of a pair share the name
-                versioned[name] = self.base(name) not in self.independent
-            found = rocm_release(version, release, versioned[name] and
-                                 source_name(sourcerpm) not in self.independent)
+            if name not in bases:       # the two builds of a pair share the name
+                bases[name] = self.base(name)
+            found = rocm_release(version, release,
+                                 self.versioned(bases[name], source_name(sourcerpm)))
             side[name, arch] = found[:2] if found is not None else None     # its line
         return all(line is not None and leaving.get(key) == line
                    for key, line in arriving.items())
