@@ -60,9 +60,10 @@ class RocmNotice(dnf.Plugin):
         self._settings_read = False
         self.confdirs = []
         self._catalog = None
-        self._held = None
-        self._hold_failed = ""
-        self._written = None        # the report this run wrote (its data)
+        # What this run decided, read and written by dnf4_decision (the rest of the glue):
+        self.held = None            # the hold.Hold made at sack time
+        self.hold_failed = ""       # why a hold could not be made (a refusal says so)
+        self.written = None         # the report this run wrote (its data)
         self.in_command = False     # set by `dnf rocm`: our hooks then stay out of its way
         if cli is not None:         # registered here, so that enabled = 0 disables it too
             cli.register_command(type("RocmCommand", (RocmCommand,), {"plugin": self}))
@@ -99,8 +100,8 @@ class RocmNotice(dnf.Plugin):
         except dnf.exceptions.Error:
             raise
         except Exception as error:  # nothing is excluded; resolved() refuses what crosses
-            self._hold_failed = _describe(error)
-            _warn(MSG_INTERNAL, self._hold_failed)
+            self.hold_failed = _describe(error)
+            _warn(MSG_INTERNAL, self.hold_failed)
 
     def resolved(self):
         # No "not self.base.transaction" guard: dnf builds every item to answer it, and
@@ -121,7 +122,7 @@ class RocmNotice(dnf.Plugin):
 
     def transaction(self):
         """The rpm transaction completed: the report says so (``applied``)."""
-        if self._written is None or self.in_command:
+        if self.written is None or self.in_command:
             return
         try:
             from rocm_epel_notice import dnf4_decision
@@ -150,7 +151,7 @@ class RocmNotice(dnf.Plugin):
             self._catalog = Catalog.load(self.settings.include, self.settings.exclude)
         return self._catalog
 
-    def _split(self, catalog):
+    def split(self, catalog):
         """The transaction's items whose package the catalog knows, as (item, package),
         and the other items: one walk, no object made per other item (the garbage
         collector would then run over dnf's whole heap)."""
@@ -204,7 +205,7 @@ class RocmNotice(dnf.Plugin):
 
     def _check_transaction(self):
         catalog = self.catalog()
-        rocm, other = self._split(catalog)
+        rocm, other = self.split(catalog)
         if not rocm:
             return          # no ROCm package in the transaction
         if self._everyday(catalog, rocm):

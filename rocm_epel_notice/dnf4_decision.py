@@ -52,7 +52,7 @@ def applied(plugin):
     """The rpm transaction completed: the report this run wrote says so."""
     try:
         from rocm_epel_notice import report
-        problem = report.write(plugin.settings.report, report.applied(plugin._written),
+        problem = report.write(plugin.settings.report, report.applied(plugin.written),
                                plugin.base.conf.installroot)
     except Exception as error:
         problem = MSG_REPORT_BUG % describe(error)
@@ -128,7 +128,7 @@ def make_hold(plugin):
     except Exception as error:
         line, context = MSG_INTERNAL_HELD % describe(error), None
     plugin.base.sack.add_excludes(excluded)     # the one change, once it is all worked out
-    plugin._held = held
+    plugin.held = held
     debug(DEBUG_HELD, held.line, ", ".join(str(t) for t in held.targets) or "?",
           ", ".join(held.keys), held.count, notice.names(held.rocm + held.dependents, 20))
     warn(line)
@@ -147,7 +147,7 @@ def installed_stack(plugin, catalog, details=True):
 def findings_of(plugin):
     """Findings for the resolved transaction (None when it has no ROCm package)."""
     catalog = plugin.catalog()
-    rocm, other = plugin._split(catalog)
+    rocm, other = plugin.split(catalog)
     return analyse(plugin, catalog, *walk(plugin, catalog, rocm, other)) if rocm else None
 
 
@@ -172,7 +172,7 @@ def decide(plugin, catalog, rocm, other):
               or notice.names(sorted({p.name for p in refused.packages})))
         context = context_of(plugin)
         write_report(plugin, report.BLOCK, context, findings, refused.crossings)
-        message = notice.refusal_message(refused, context, plugin.settings, plugin._hold_failed)
+        message = notice.refusal_message(refused, context, plugin.settings, plugin.hold_failed)
         to_syslog(plugin, message, error=True)
         raise dnf.exceptions.Error(message)
     if findings.notable:
@@ -214,10 +214,10 @@ def write_report(plugin, decision, context, findings=None, blocked=()):
     try:
         from rocm_epel_notice import report
         command = getattr(plugin.cli, "cmdstring", "") or ""
-        data = report.build(decision, context, command, findings, plugin._held, blocked)
+        data = report.build(decision, context, command, findings, plugin.held, blocked)
         report.describe_run(data, command, (getattr(sys, "argv", None) or [""])[0])
         problem = report.write(plugin.settings.report, data, plugin.base.conf.installroot)
-        plugin._written = None if problem else data
+        plugin.written = None if problem else data
     except Exception as error:
         problem = MSG_REPORT_BUG % describe(error)
     if problem:
