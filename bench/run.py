@@ -19,7 +19,11 @@
    whose differences are small (valgrind's callgrind, fixed hash seed): a figure that
    repeats within a few hundredths of a per cent (baseline-2 shows it), as a check on
    the wall-clock ratios, which move by several per cent from run to run; times adding
-   our block to, and removing it from, a versionlock list of 100,000 lines.
+   our block to, and removing it from, a versionlock list of 100,000 lines. For the modes
+   with a 1 % target, the in-process runs are repeated with our core modules imported
+   before dnf starts: the difference is what importing them costs inside a dnf run, and
+   the floors beside it (dnf loading a do-nothing plugin's module, importing an empty
+   module) show how much of that any Python plugin pays.
 4. Prints PASS/FAIL per target (exit status 0 either way: this is a measurement), and a
    cProfile of the plugin's code in every mode that missed a target.
 5. Writes bench/RESULTS.md (unless --no-results).
@@ -146,6 +150,7 @@ INPROC = ["baseline", "warn", "lock", "block", "versionlock", "everyday-baseline
           "norocm-baseline", "norocm", "status", "check", "tiny-crossing-baseline",
           "tiny-crossing", "tiny-everyday-baseline", "tiny-everyday", "tiny-norocm-baseline",
           "tiny-norocm"]
+SPLIT = ["everyday", "norocm", "tiny-everyday", "tiny-norocm"]     # the modes with a 1 % target
 # The do-nothing plugin: what dnf's plugin machinery alone costs (loading a module,
 # instantiating a class, calling hooks that return at once).
 NOOP_PLUGIN = '''"""bench: a dnf plugin that does nothing."""
@@ -395,8 +400,9 @@ def instructions(corpus, runners, jobs):
 
 # -- in-process measurements ---------------------------------------------------------------
 
-def inprocess(runner, profile=None):
+def inprocess(runner, profile=None, preimport=()):
     argv = [PYTHON, str(WRAPPER)] + (["--profile", str(profile)] if profile else []) \
+        + (["--preimport", ",".join(preimport)] if preimport else []) \
         + ["--"] + runner.command()[1:]
     result = runner.run(argv)
     runner.check(result)
@@ -426,16 +432,25 @@ module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 plugin = time.perf_counter() - t
 t = time.perf_counter()
-for name in sys.argv[2:]:
+for name in sys.argv[3:]:
     importlib.import_module(name)
-print(json.dumps({"plugin": plugin, "core": time.perf_counter() - t}))
+core = time.perf_counter() - t
+sys.path.insert(0, sys.argv[2])
+importlib.import_module("bench_empty.first")    # the package and its directory's finder
+t = time.perf_counter()
+importlib.import_module("bench_empty.second")
+print(json.dumps({"plugin": plugin, "core": core, "empty": time.perf_counter() - t}))
 """
     env = dict(os.environ, PYTHONPATH=str(CHECKOUT), PYTHONPYCACHEPREFIX=str(PYCACHE))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    empty = corpus_mod.CACHE / "empty-modules"
+    (empty / "bench_empty").mkdir(parents=True, exist_ok=True)
+    for module in ("__init__", "first", "second"):
+        (empty / "bench_empty" / (module + ".py")).write_text("")
     samples = []
     for i in range(runs + 1):            # the first one (bytecode check) is not counted
         out = subprocess.run([PYTHON, "-c", script, str(CHECKOUT / "dnf-plugins" /
-                                                         "rocm_notice.py")] + modules,
+                                                         "rocm_notice.py"), str(empty)] + modules,
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, check=True)
         if i:
@@ -448,6 +463,7 @@ print(json.dumps({"plugin": plugin, "core": time.perf_counter() - t}))
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True)
     return ({"plugin": median([s["plugin"] for s in samples]),
              "core": median([s["core"] for s in samples]),
+             "empty": median([s["empty"] for s in samples]),
              "plugin_all": [s["plugin"] for s in samples]}, importtime.stderr)
 
 
@@ -610,6 +626,16 @@ def main():
         inproc[name] = {k: median([s.get(k, 0.0) for s in samples]) for k in labels}
         inproc[name]["own"] = median([own_time(s) for s in samples])
         inproc[name]["modules"] = samples[-1].get("modules", [])
+    # Where the fixed cost of the modes with a 1 % target goes: the same runs with the core
+    # modules already imported (the difference is what importing them costs), and the
+    # do-nothing plugin's module import (dnf's plugin machinery, which any plugin pays).
+    preloaded = {}
+    for name in SPLIT:
+        samples = [inprocess(runners[name], preimport=inproc[name]["modules"])
+                   for _ in range(opts.inproc_runs)]
+        preloaded[name] = median([own_time(s) for s in samples])
+    noop_import = median([inprocess(runners["tiny-everyday-noop"]).get("import:bench_noop", 0.0)
+                          for _ in range(opts.inproc_runs)])
     counts, counts_note = None, ""
     if opts.no_instructions:
         counts_note = "skipped (--no-instructions)"
@@ -669,6 +695,20 @@ def main():
         "__init__ + config + sack + resolved + command;")
     say(" check's command includes dnf's own resolve of the upgrade, so its 'own' is not "
         "all overhead)")
+    say()
+    say("Where the own time of the 1 %% modes goes (medians of %d runs; 'imports': the same "
+        "runs with the core modules imported before dnf starts, the difference)"
+        % opts.inproc_runs)
+    for name in SPLIT:
+        values = inproc[name]
+        say("%-16s own %.1f ms = importing %d core modules %.1f ms + the rest %.1f ms (loading"
+            " the plugin module %.1f ms, the hooks' work %.1f ms)"
+            % (name, 1000 * values["own"], len(values["modules"]),
+               1000 * (values["own"] - preloaded[name]), 1000 * preloaded[name],
+               1000 * values.get("import:rocm_notice", 0.0),
+               1000 * (preloaded[name] - values.get("import:rocm_notice", 0.0))))
+    say("(floors: dnf loading the do-nothing plugin's module %.2f ms; importing an empty module"
+        " of a package already loaded %.2f ms)" % (1000 * noop_import, 1000 * imp["empty"]))
     say()
     say("Peak RSS of the dnf process (median of the timed runs): baseline %.1f MB, warn %.1f MB"
         " (%+.1f MB), lock %.1f MB, no ROCm %.1f MB vs %.1f MB"

@@ -2,7 +2,7 @@
 
 Usage (with /usr/bin/python3, the same environment as /usr/bin/dnf would get):
 
-    timing_wrapper.py [--profile FILE] -- DNF-ARGS...
+    timing_wrapper.py [--profile FILE] [--preimport MODULE,...] -- DNF-ARGS...
 
 It imports dnf's CLI, patches ``dnf.plugin`` so that
 
@@ -20,9 +20,12 @@ our sack and resolved hooks run inside the first two). Then it runs
 (seconds, summed over calls; ``calls`` counts them; ``modules`` lists the core modules
 the run imported). With ``--profile FILE``, a cProfile
 profile of the plugin's code only (its import and every wrapped call) is written to FILE.
+With ``--preimport``, the listed modules are imported before dnf starts, so that the
+hooks find them loaded: the difference to a plain run is what importing them costs.
 """
 
 import functools
+import importlib
 import json
 import os
 import sys
@@ -126,6 +129,10 @@ def main(argv):
     profile_path = None
     if argv[:1] == ["--profile"]:
         profile_path, argv = argv[1], argv[2:]
+    if argv[:1] == ["--preimport"]:
+        for name in filter(None, argv[1].split(",")):
+            importlib.import_module(name)
+        argv = argv[2:]
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if profile_path:
