@@ -1,9 +1,8 @@
 """The notice, as users meet it: real dnf, real RPMs, the plugin from this checkout."""
 
-import subprocess
-
 from tests.e2e import stacks
 from tests.harness.fixtures import core_with_planted_bug, fake_gpus
+from tests.harness.sandbox import dnf_probed
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
 
@@ -257,22 +256,8 @@ def test_going_back_to_64_on_a_gpu_that_needs_70_says_so(sandbox, tmp_path):
 
 # What a run loads of the core: dnf loads the plugin in every run, so what each kind of
 # run imports is its fixed cost (bench/ measures it; this keeps the shape from sliding).
-LOADED_PROBE = """import atexit, sys
-atexit.register(lambda: sys.stderr.write("LOADED %s\\n" % " ".join(sorted(
-    name for name in sys.modules if name.startswith("rocm_epel_notice")))))
-from dnf.cli import main
-main.user_main(sys.argv[1:], exit_code=True)
-"""
-
-
 def core_loaded(sandbox, *args):
-    argv = ["/usr/bin/python3", "-c", LOADED_PROBE] + sandbox.dnf_args(*args)[1:]
-    result = subprocess.run(argv, env=sandbox.run_env(), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            timeout=300)
-    found = [line for line in result.stderr.splitlines() if line.startswith("LOADED")]
-    assert len(found) == 1, result.stderr[-3000:]
-    return set(found[0].split()[1:])
+    return dnf_probed(sandbox, *args)[1]
 
 
 def test_what_each_kind_of_run_loads_of_the_core(sandbox):

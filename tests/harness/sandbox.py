@@ -165,6 +165,30 @@ def run_api(sandbox, *flags, timeout=300):
     return Run(["run_api.py"] + list(flags), result.returncode, result.stdout, result.stderr)
 
 
+LOADED_PROBE = """import atexit, sys
+atexit.register(lambda: sys.stderr.write("LOADED %s\\n" % " ".join(sorted(
+    name for name in sys.modules if name.startswith("rocm_epel_notice")))))
+from dnf.cli import main
+main.user_main(sys.argv[1:], exit_code=True)
+"""
+
+
+def dnf_probed(sandbox, *args, timeout=300):
+    """``sandbox.dnf(*args)`` as /usr/bin/dnf runs it, and which of our core modules the
+    run loaded: (Run without the probe's line, set of module names)."""
+    argv = ["/usr/bin/python3", "-c", LOADED_PROBE] + sandbox.dnf_args(*args)[1:]
+    result = subprocess.run(argv, env=sandbox.run_env(), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            timeout=timeout)
+    lines = result.stderr.splitlines(keepends=True)
+    found = [line for line in lines if line.startswith("LOADED")]
+    if len(found) != 1:
+        raise AssertionError("the probe printed no module list:\n%s" % result.stderr[-3000:])
+    stderr = "".join(line for line in lines if not line.startswith("LOADED"))
+    return (Run(list(args), result.returncode, result.stdout, stderr),
+            set(found[0].split()[1:]))
+
+
 def dnf_log(sandbox):
     """The installroot's dnf.log (where dnf's logging goes under the API), or ""."""
     path = sandbox.root / "var" / "log" / "dnf.log"
