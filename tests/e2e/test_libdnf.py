@@ -281,3 +281,51 @@ def test_a_new_subpackage_of_a_rocm_source_is_refused_like_the_rest_under_block(
     assert result.returncode == 1, result
     assert "ROCm 6.4 \u2192 7.1 (major): 1 package" in result.stdout, result
     assert sandbox.installed() == before
+
+
+def test_libdnf_answers_as_dnf_does_at_the_edges_of_the_pairing(tmp_path):
+    """Builds that pair by name but not otherwise, and replacements by another name:
+    under block, libdnf (as PackageKit drives it) refuses, warns or stays silent where dnf
+    does, with the same words. dnf's side runs first, with --assumeno, on the same root
+    (tests/e2e/test_everyday_agrees.py checks it against the full analysis)."""
+    from dataclasses import replace
+
+    from tests.harness.sandbox import Sandbox
+    block = "[main]\non_major = block\non_minor = block\n"
+    new = {p.name: p for p in stacks.epel_10_1("6.4.2")}
+    rocblas, hip = new["rocblas"], new["rocm-hip"]
+    mixes = "rocm_notice: this transaction mixes ROCm stacks"
+    refuses = ("rocm_notice: blocked by policy (on_major = block): this transaction would "
+               "move ROCm 6.4 \u2192 7.1 (major): 1 package; nothing was changed.")
+    cases = [
+        ("epoch", [replace(rocblas, epoch=1)], None),
+        ("arch", [replace(rocblas, arch="x86_64")], None),
+        ("amd-version", [replace(rocblas, version="6.4.43484.60402", release="1.el10")],
+         mixes),
+        ("amd-name", [replace(hip, name="rocm-hip-runtime", obsoletes=("rocm-hip < 6.4.2",))],
+         mixes),
+        ("other-line", [replace(hip, name="gpu-runtime-next", version="7.1.1",
+                                obsoletes=("rocm-hip < 7",))], refuses),
+    ]
+    for label, offered, says in cases:
+        sandbox = Sandbox(tmp_path / label)
+        sandbox.write_conf(block)
+        sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"))
+        sandbox.install("rocm-runtime", "rocm-hip", "rocblas")
+        before = sandbox.installed()
+        sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"), extra=offered)
+        by_dnf = sandbox.dnf("--assumeno", "upgrade")
+        dnf_says = [line[len("Error: "):] if line.startswith("Error: ") else line
+                    for line in by_dnf.stderr.splitlines() if line.startswith(
+                        ("rocm_notice:", "Error: rocm_notice:"))]
+        libdnf = Libdnf(sandbox)
+        libdnf.write_conf(block)
+        result = libdnf.run("upgrade-all")
+        assert_clean(result)
+        refused = result.stdout.startswith("run: FALSE")
+        libdnf_says = ([result.stdout.strip()[len("run: FALSE: "):].splitlines()[0]]
+                       if refused else [line for line in result.stderr.splitlines()
+                                        if line.startswith("rocm_notice:")])
+        assert dnf_says == libdnf_says == ([says] if says else []), (label, by_dnf, result)
+        assert refused == (says == refuses), (label, result)
+        assert (sandbox.installed() == before) == refused, (label, result)
