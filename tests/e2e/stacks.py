@@ -6,6 +6,8 @@ versioned with the ROCm release, the rocm-compilersupport family carries it in R
 sonames move with the major (libamdhip64.so.6 -> .so.7, librocblas.so.4 -> .so.5).
 """
 
+from dataclasses import replace
+
 from tests.harness.fixtures import Pkg
 
 
@@ -69,3 +71,26 @@ def epel_10_3(lagging=("rocm-smi",)):
                                          "libhipblas.so.3", "libamd_comgr.so.3", "20")}
     return ([old[p.name] if p.name in lagging else p for p in stack]
             + unrelated("1.5.7", 2) + [torch("2.7.1", 2, "libamdhip64.so.7", "librocblas.so.5")])
+
+
+MIXES = "rocm_notice: this transaction mixes ROCm stacks"
+REFUSES_71 = ("rocm_notice: blocked by policy (on_major = block): this transaction would move "
+              "ROCm 6.4 \u2192 7.1 (major): 1 package; nothing was changed.")
+
+
+def pairing_edges():
+    """Offers beside EPEL 10.1 at 6.4.1 (rocm-runtime, rocm-hip and rocblas installed) that
+    pair with an installed build by name but not otherwise, or replace one by another name:
+    (label, packages offered, the line every front end says first under block, or None)."""
+    new = {p.name: p for p in epel_10_1("6.4.2")}
+    rocblas, hip = new["rocblas"], new["rocm-hip"]
+    return [
+        ("epoch", [replace(rocblas, epoch=1)], None),
+        ("arch", [replace(rocblas, arch="x86_64")], None),
+        ("amd-version", [replace(rocblas, version="6.4.43484.60402", release="1.el10")],
+         MIXES),
+        ("amd-name", [replace(hip, name="rocm-hip-runtime", obsoletes=("rocm-hip < 6.4.2",))],
+         MIXES),
+        ("other-line", [replace(hip, name="gpu-runtime-next", version="7.1.1",
+                                obsoletes=("rocm-hip < 7",))], REFUSES_71),
+    ]

@@ -170,3 +170,21 @@ def test_an_adapter_that_cannot_load_fails_open_under_warn_and_closed_under_lock
     assert ours(warned) == ["rocm_notice: internal error: cannot load rocm_epel_notice "
                             "(ModuleNotFoundError: No module named 'rocm_epel_notice')"] * 2
     assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_dnf5_answers_as_dnf_does_at_the_edges_of_the_pairing(tmp_path):
+    """Builds that pair by name but not otherwise, and replacements by another name
+    (stacks.pairing_edges): under block, the same first line as dnf 4 and libdnf say
+    (test_libdnf.py compares those two), and a refusal exactly where they refuse."""
+    for label, offered, says in stacks.pairing_edges():
+        dnf5 = Dnf5Sandbox(tmp_path / label, plugin_conf="[main]\non_major = block\n"
+                           "on_minor = block\n")
+        dnf5.use_repos(epel=stacks.epel_10_1("6.4.1"))
+        dnf5.install("rocm-runtime", "rocm-hip", "rocblas")
+        dnf5.use_repos(epel=stacks.epel_10_1("6.4.1"), extra=offered)
+        run = dnf5.dnf5("--assumeno", "upgrade")
+        assert_clean(run)
+        first = [line for line in ours(run) if line.startswith("rocm_notice:")][:1]
+        assert first == ([says] if says else []), (label, run)
+        assert (STOP in run.stderr) == (says == stacks.REFUSES_71), (label, run)
+
