@@ -188,3 +188,21 @@ def test_dnf5_answers_as_dnf_does_at_the_edges_of_the_pairing(tmp_path):
         assert first == ([says] if says else []), (label, run)
         assert (STOP in run.stderr) == (says == stacks.REFUSES_71), (label, run)
 
+
+def test_lock_holds_a_replacement_by_another_name_at_another_line(dnf5):
+    """An unknown name at 7.1 obsoleting rocm-hip (stacks.pairing_edges' "other-line"): the
+    hold keeps it out, as dnf 4's and libdnf's do; the run succeeds and changes nothing."""
+    offered = dict((label, packages) for label, packages, _ in stacks.pairing_edges())
+    dnf5.use_repos(epel=stacks.epel_10_1("6.4.1"))
+    dnf5.install("rocm-runtime", "rocm-hip", "rocblas")
+    before = dnf5.installed()
+    dnf5.use_repos(epel=stacks.epel_10_1("6.4.1"), extra=offered["other-line"])
+    dnf5.write_conf("[main]\non_major = lock\n")
+    run = dnf5.dnf5("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    assert ours(run) == ["rocm_notice: ROCm held at 6.4 by policy (on_major = lock); 7.1 "
+                         "available, 1 package held back (patch updates of 6.4 still "
+                         "install); see 'rocm-epel-notice status'"], run
+    assert dnf5.installed() == before
+

@@ -313,3 +313,23 @@ def test_libdnf_answers_as_dnf_does_at_the_edges_of_the_pairing(tmp_path):
         assert dnf_says == libdnf_says == ([says] if says else []), (label, by_dnf, result)
         assert refused == (says == stacks.REFUSES_71), (label, result)
         assert (sandbox.installed() == before) == refused, (label, result)
+
+
+def test_lock_holds_a_replacement_by_another_name_at_another_line(sandbox):
+    """An unknown name at 7.1 obsoleting rocm-hip (stacks.pairing_edges' "other-line"): the
+    hold keeps it out, as dnf's does (test_hostile.py); the run succeeds and changes nothing."""
+    offered = dict((label, packages) for label, packages, _ in stacks.pairing_edges())
+    libdnf = Libdnf(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"))
+    sandbox.install("rocm-runtime", "rocm-hip", "rocblas")
+    before = sandbox.installed()
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"), extra=offered["other-line"])
+    libdnf.write_conf("[main]\non_major = lock\n")
+    result = libdnf.run("upgrade-all")
+    assert result.ok, result
+    assert_clean(result)
+    assert ours(result) == ["rocm_notice: ROCm held at 6.4 by policy (on_major = lock); 7.1 "
+                            "available, 1 package held back (patch updates of 6.4 still "
+                            "install); see 'dnf rocm status'"], result
+    assert sandbox.installed() == before
+
