@@ -35,7 +35,7 @@ and ours, on the same root with the same offer, in the same rounds. Works: a cro
 (6.4 -> 7.1 on offer), the everyday case (ROCm 6.4 installed, only 6.4.3 patch updates on
 offer), no ROCm installed; each on the 20,000-package corpus and on the tiny sandbox
 (bench/tiny.py: the EPEL 10.1 stack of tests/e2e/stacks.py, 11 packages installed, up
-to 13 on offer; dnf's own work is ~140 ms and the plugin's fixed cost shows).
+to 13 on offer; a whole dnf run is 140-220 ms here, and the plugin's fixed cost shows).
 
 How a target is decided. The machine this runs on is shared and noisy: wall-clock
 ratios of whole dnf runs move by several per cent from run to run (the A/A pair shows
