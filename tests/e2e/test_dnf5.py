@@ -205,4 +205,3 @@ def test_lock_holds_a_replacement_by_another_name_at_another_line(dnf5):
                          "available, 1 package held back (patch updates of 6.4 still "
                          "install); see 'rocm-epel-notice status'"], run
     assert dnf5.installed() == before
-

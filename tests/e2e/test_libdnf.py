@@ -9,6 +9,7 @@ from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
 from tests.harness.fixtures import build_repo, core_with_planted_bug
 from tests.harness.libdnf_c import Libdnf
+from tests.harness.sandbox import Sandbox
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
 ROCM = stacks.ROCM_NAMES + ["python3-torch"]
@@ -289,7 +290,6 @@ def test_libdnf_answers_as_dnf_does_at_the_edges_of_the_pairing(tmp_path):
     stays silent where dnf does, with the same words. dnf's side runs first, with
     --assumeno, on the same root (test_everyday_agrees.py checks it against the full
     analysis)."""
-    from tests.harness.sandbox import Sandbox
     block = "[main]\non_major = block\non_minor = block\n"
     for label, offered, says in stacks.pairing_edges():
         sandbox = Sandbox(tmp_path / label)
@@ -332,4 +332,3 @@ def test_lock_holds_a_replacement_by_another_name_at_another_line(sandbox):
                             "available, 1 package held back (patch updates of 6.4 still "
                             "install); see 'dnf rocm status'"], result
     assert sandbox.installed() == before
-
