@@ -14,6 +14,10 @@ line, not the machine's memory). Writing replaces a regular file all or nothing:
 temporary file in the same directory, fsynced, renamed over the old one, the directory
 fsynced; a crash or a full disk leaves the old file or the new one, never a torn one.
 
+On the host (``root`` is ``/``) that walk is the kernel's own lookup, so a reader first
+asks the kernel for the file in one ``open``, and walks only when that fails, to say why
+(or that nothing is there): every dnf transaction reads the configuration this way.
+
 Every failure is a ``FileProblem`` whose ``str()`` is one line naming the path.
 """
 
@@ -28,6 +32,7 @@ SYSFS_LIMIT = 1 << 16             # one sysfs attribute
 MAX_LINKS = 40                    # as the kernel's own limit on links in one lookup
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NOCTTY
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISSOCK, "a socket"))
@@ -145,8 +150,24 @@ def _resolve(path, root, make_dirs=False, follow_last=True):
             os.close(descriptor)
 
 
+def _open_on_host(path, root, flags):
+    """A descriptor of ``path`` opened by the kernel's own lookup (links followed), when
+    ``root`` is the host's ``/``, where that lookup is ``_resolve``'s walk; None anywhere
+    else or when it fails (the caller then walks, and says why)."""
+    if str(root or "/") != "/" or not _components(path):
+        return None
+    try:
+        return os.open(path, flags & ~os.O_NOFOLLOW)
+    except OSError:
+        return None
+
+
 def read_bytes(path, root="/", limit=CONFIG_LIMIT):
     """The bytes of the regular file ``path``; None when nothing is at that name."""
+    descriptor = _open_on_host(path, root, _READ_FLAGS)
+    if descriptor is not None:
+        shown = _shown(path if str(path).startswith("/") else os.path.abspath(str(path)), root)
+        return _read_open(descriptor, shown, limit)
     try:
         resolved = _resolve(path, root)
     except FileProblem as problem:
@@ -155,18 +176,23 @@ def read_bytes(path, root="/", limit=CONFIG_LIMIT):
         raise
     with resolved:
         try:
-            descriptor = os.open(resolved.name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW
-                                 | os.O_CLOEXEC | os.O_NOCTTY, dir_fd=resolved.dir_fd)
+            descriptor = os.open(resolved.name, _READ_FLAGS, dir_fd=resolved.dir_fd)
         except FileNotFoundError:
             return None
         except OSError as error:
             raise FileProblem(resolved.shown, _reason(error)) from None
+    return _read_open(descriptor, resolved.shown, limit)
+
+
+def _read_open(descriptor, shown, limit):
+    """The bytes of the open ``descriptor`` (closed here), a regular file of at most
+    ``limit`` bytes."""
     try:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
-            raise FileProblem(resolved.shown, "%s, not a regular file" % _kind(info.st_mode))
+            raise FileProblem(shown, "%s, not a regular file" % _kind(info.st_mode))
         if info.st_size > limit:
-            raise FileProblem(resolved.shown, "larger than %s" % _size(limit))
+            raise FileProblem(shown, "larger than %s" % _size(limit))
         chunks, size = [], 0
         while size <= limit:
             chunk = os.read(descriptor, min(1 << 16, limit + 1 - size))
@@ -175,10 +201,10 @@ def read_bytes(path, root="/", limit=CONFIG_LIMIT):
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:
-            raise FileProblem(resolved.shown, "larger than %s" % _size(limit))
+            raise FileProblem(shown, "larger than %s" % _size(limit))
         return b"".join(chunks)
     except OSError as error:
-        raise FileProblem(resolved.shown, _reason(error)) from None
+        raise FileProblem(shown, _reason(error)) from None
     finally:
         os.close(descriptor)
 
@@ -220,6 +246,9 @@ def open_dir(path, root="/"):
             return os.open(str(root or "/"), _DIR_FLAGS & ~os.O_NOFOLLOW)
         except OSError as error:
             raise FileProblem(_shown(path, root), _reason(error)) from None
+    descriptor = _open_on_host(path, root, _DIR_FLAGS)
+    if descriptor is not None:
+        return descriptor
     try:
         with _resolve(path, root) as resolved:
             return os.open(resolved.name, _DIR_FLAGS, dir_fd=resolved.dir_fd)

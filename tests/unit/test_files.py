@@ -77,6 +77,34 @@ def test_what_is_not_a_regular_file_is_one_line_and_never_waited_on(tmp_path, ma
     assert "\n" not in str(raised.value)
 
 
+def test_on_the_host_the_kernel_looks_the_file_up_in_one_open(tmp_path, monkeypatch):
+    """Every dnf transaction reads the configuration: on the host, one open() rather than
+    a stat and an open per component; the walk only explains a failure."""
+    (tmp_path / "plugins" / "rocm_notice.d").mkdir(parents=True)
+    (tmp_path / "plugins" / "rocm_notice.conf").write_text("[main]\n")
+    (tmp_path / "plugins" / "rocm_notice.d" / "a.conf").write_text("")
+    (tmp_path / "link.conf").symlink_to(tmp_path / "plugins" / "rocm_notice.conf")
+
+    def no_walk(*args, **kwargs):
+        raise AssertionError("walked %r" % (args,))
+    monkeypatch.setattr(files, "_resolve", no_walk)
+    assert files.read_bytes(str(tmp_path / "plugins" / "rocm_notice.conf")) == b"[main]\n"
+    assert files.read_bytes(str(tmp_path / "link.conf")) == b"[main]\n"
+    assert files.list_names(str(tmp_path / "plugins" / "rocm_notice.d")) == ["a.conf"]
+    with pytest.raises(AssertionError):     # a failure is explained by the walk
+        files.read_bytes(str(tmp_path / "missing.conf"))
+    with pytest.raises(AssertionError):     # and an installroot is always walked
+        files.read_bytes("/plugins/rocm_notice.conf", tmp_path)
+
+
+def test_a_relative_path_is_named_in_full_in_a_problem(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo("odd.conf")
+    with pytest.raises(FileProblem) as raised:
+        files.read_bytes("odd.conf")
+    assert str(raised.value) == "%s: a FIFO, not a regular file" % (tmp_path / "odd.conf")
+
+
 def test_a_device_is_refused(tmp_path):
     with pytest.raises(FileProblem) as raised:
         files.read_bytes("/dev/zero")
