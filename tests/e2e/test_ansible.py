@@ -7,12 +7,11 @@ import re
 
 import pytest
 
-from tests.e2e import stacks
-from tests.e2e.test_api import NEW, NOTHING, OLD_ROCM_NEW_REST, assert_no_plugin_trouble, picked
+from tests.e2e.test_api import NEW, OLD_ROCM_NEW_REST, assert_no_plugin_trouble, picked
 from tests.e2e.test_policy import on_64
 from tests.harness import ansible
 from tests.harness.fixtures import CHECKOUT
-from tests.harness.sandbox import DBPATH, dnf_log
+from tests.harness.sandbox import dnf_log
 
 REPORT = ("var", "lib", "rocm-epel-notice", "last.json")
 

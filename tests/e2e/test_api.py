@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e import stacks
-from tests.e2e.test_policy import ALL, on_64, rocm_of
+from tests.e2e.test_policy import on_64, rocm_of
 from tests.harness.sandbox import dnf_log, run_api
 
 NEW = {"rocblas": "7.1.1-1.el10_2", "python3-torch": "2.7.1-1.el10_2",

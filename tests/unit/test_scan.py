@@ -215,6 +215,13 @@ def test_hostile_file_names_reach_the_terminal_clean(tmp_path, built):
     assert dumped.isascii() and "/usr/local/bin/evil\\u001b[2J\\udcff" in dumped
 
 
+def _as_nobody():
+    """Run the child as nobody, so that a mode of 0 keeps it out (root reads anything)."""
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+
+
 def test_unreadable_files_and_directories_are_skipped_and_counted(built):
     """Run as an unprivileged user (root reads everything), in a child process."""
     import shutil
@@ -239,13 +246,8 @@ def test_unreadable_files_and_directories_are_skipped_and_counted(built):
                 "print(json.dumps([r.unreadable, r.unreadable_examples, "
                 "[h.path for h in r.broken], r.complete]))"
                 % (package, HIP6, root))
-        as_user = None
-        if os.geteuid() == 0:
-            def as_user():
-                os.setgroups([])
-                os.setgid(65534)
-                os.setuid(65534)
-        run = subprocess.run([sys.executable, "-c", code], preexec_fn=as_user,
+        run = subprocess.run([sys.executable, "-c", code],
+                             preexec_fn=_as_nobody if os.geteuid() == 0 else None,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert run.returncode == 0, run.stderr
         unreadable, examples, broken, complete = json.loads(run.stdout)
