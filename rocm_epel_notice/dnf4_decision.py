@@ -178,7 +178,7 @@ def decide(plugin, catalog, rocm, other):
     if findings.notable:
         debug(DEBUG_WARNED, moves(findings.crossings) or "mixed ROCm stacks")
         context = context_of(plugin, findings, catalog)
-        text = "\n".join(notice.lines(findings, context))
+        text = "\n".join(notice.lines(findings, context, plugin.settings))
         warn(text)
         to_syslog(plugin, text)
         write_report(plugin, report.WARN, context, findings)

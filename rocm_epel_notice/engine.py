@@ -99,7 +99,7 @@ def transaction(found, settings, context_for, command=""):
     if not found.notable:
         return Decision(lines=unknown)
     context = context_for(found)
-    return Decision(kind=WARN, lines=["\n".join(notice.lines(found, context))] + unknown,
+    return Decision(kind=WARN, lines=["\n".join(notice.lines(found, context, settings))] + unknown,
                     report=_report(settings, WARN, context, command, found))
 
 

@@ -20,6 +20,8 @@ HEADING = "rocm_notice: this transaction moves ROCm %s"
 HEADING_FOREIGN = "rocm_notice: this transaction mixes ROCm stacks"
 CROSSING = "%s %s %s (%s%s): %s"
 EPEL = "  EPEL: packages built for %s %s %s (dist tags); this system: %s."
+RECOVERY = ("  Not stopped by policy (%s): going back to an older line is recovery, which a "
+            "lock or block never holds back or refuses.")
 SONAMES = "  Libraries that go away: %s."
 REBUILD = "  Programs built against ROCm %s will not run with %s: rebuild them after this update."
 GPU = "  This machine's GPU: %s."
@@ -102,8 +104,9 @@ def _epel(minors):
     return "/".join("10.%d" % m for m in minors) or "?"
 
 
-def lines(findings, context):
-    """The notice as a list of lines ([] when nothing is worth saying)."""
+def lines(findings, context, settings=None):
+    """The notice as a list of lines ([] when nothing is worth saying). With the
+    ``settings``, a move back to an older line that policy lets through says why."""
     if not findings.notable:
         return []
     out = []
@@ -119,6 +122,12 @@ def lines(findings, context):
         if crossing.epel_old or crossing.epel_new:
             out.append(EPEL % (_epel(crossing.epel_old), arrow, _epel(crossing.epel_new),
                                _system(context)))
+    if settings is not None:
+        from rocm_epel_notice import policy
+        back = policy.let_back(findings, settings)
+        if back:
+            out.append(RECOVERY % ", ".join(sorted({"on_%s = %s" % (
+                c.kind, settings.action_for(c.kind)) for c in back})))
     if findings.lost_sonames:
         out.append(SONAMES % names(findings.lost_sonames))
     first = findings.leading_upgrade

@@ -43,6 +43,14 @@ def blocked(findings, settings):
             if not c.downgrade and action(settings, c.kind, c.new_line) == BLOCK]
 
 
+def let_back(findings, settings):
+    """The moves to an older line that a lock or block would have stopped had they been
+    upgrades: let through as recovery (a downgrade, distro-sync, history undo, or a
+    rebuild with a higher Epoch that ``dnf upgrade`` takes), and said so in the notice."""
+    return [c for c in findings.crossings
+            if c.downgrade and action(settings, c.kind, c.new_line) in (LOCK, BLOCK)]
+
+
 def strictest(settings):
     """The strictest action the settings name for any boundary kind."""
     chosen = (settings.on_major, settings.on_minor)

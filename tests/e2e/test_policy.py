@@ -1,5 +1,7 @@
 """Site policy with real dnf (best=True, as on EL10): lock holds the line, block refuses."""
 
+from dataclasses import replace
+
 import pytest
 
 from tests.e2e import stacks
@@ -176,6 +178,33 @@ def test_block_never_stops_distro_sync_back_to_the_previous_line(sandbox):
     assert_clean(run)
     assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
     assert "downgrade" in run.stderr        # announced, not refused
+    assert RECOVERY % "on_major = block" in run.stderr.splitlines(), run     # and why
+
+
+RECOVERY = ("  Not stopped by policy (%s): going back to an older line is recovery, which a "
+            "lock or block never holds back or refuses.")
+
+
+@pytest.mark.parametrize("conf", ["[main]\non_minor = block\n", "[main]\non_minor = lock\n"])
+def test_an_older_line_with_a_higher_epoch_is_let_through_and_the_notice_says_why(sandbox, conf):
+    """Packagers revert an update with an Epoch bump, which `dnf upgrade` (dnf-automatic)
+    takes: a move back, so neither lock nor block stops it, and the notice says that the
+    policy let it through on purpose."""
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"))
+    sandbox.install("rocm-runtime", "rocm-hip", "rocblas")
+    sandbox.write_conf(conf)
+    rocblas = {p.name: p for p in stacks.epel_10_1("6.4.1")}["rocblas"]
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"),
+                      extra=[replace(rocblas, version="6.3.9", epoch=1)])
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    assert sandbox.installed()["rocblas"] == "6.3.9-1.el10_1"
+    ours = [line for line in run.stderr.splitlines() if "rocm_notice" in line or
+            line.startswith("  ")]
+    assert ours[0] == ("rocm_notice: this transaction moves ROCm 6.4 \u2192 6.3 (minor, "
+                       "downgrade): 1 package"), run
+    assert RECOVERY % conf.split("\n")[1] in ours, run
 
 
 def test_block_never_stops_a_fresh_install(sandbox):

@@ -75,6 +75,18 @@ def test_an_approved_line_is_announced_under_block_and_lock():
         assert engine.transaction(major_move(), chosen, context).kind == engine.WARN
 
 
+def test_a_move_back_to_an_older_line_is_let_through_and_says_why_under_lock_and_block():
+    back = engine.findings(upgrade("rocblas", "7.1.1", "6.4.2", "1.el10_2", "1.el10_1"),
+                           [Package("rocblas", "7.1.1", "1.el10_2")], CATALOG)
+    for action in ("block", "lock"):
+        decision = engine.transaction(back, settings(on_major=action), context)
+        assert decision.kind == engine.WARN and decision.error == ""
+        assert ("  Not stopped by policy (on_major = %s): going back to an older line is "
+                "recovery, which a lock or block never holds back or refuses." % action) \
+            in decision.lines[0].splitlines()
+    assert "Not stopped" not in engine.transaction(back, settings(), context).lines[0]
+
+
 def test_report_none_means_no_report_data():
     decision = engine.transaction(major_move(), settings(report=""), context)
     assert decision.kind == engine.WARN and decision.report is None

@@ -7,6 +7,7 @@ import pytest
 from rocm_epel_notice import analysis, notice
 from rocm_epel_notice.analysis import Change, Crossing, Findings
 from rocm_epel_notice.catalog import Catalog
+from rocm_epel_notice.config import Settings
 from rocm_epel_notice.notice import Context
 from rocm_epel_notice.records import IN, OUT, Item, Package
 from rocm_epel_notice.releases import MAJOR, MINOR, Line, Release
@@ -185,6 +186,28 @@ def test_downgrade_heading_says_downgrade_and_gives_no_rebuild_advice(catalog):
     shown = "\n".join(lines)
     assert "rebuild" not in shown
     assert "To stay on" not in shown
+
+
+@pytest.mark.parametrize("values, says", [
+    ({"on_major": "block"}, "on_major = block"),
+    ({"on_major": "lock", "on_minor": "block"}, "on_major = lock"),
+    ({}, None),                                             # warn: nothing to explain
+    ({"on_minor": "block"}, None),                          # this move is a major one
+    ({"on_major": "block", "allow": (Line(6, 4),)}, None),  # approved: announced only
+])
+def test_a_move_back_that_policy_lets_through_says_why(catalog, values, says):
+    down = analysis.analyse(move(STACK_71, STACK_64), STACK_71, catalog)
+    shown = notice.lines(down, Context(), Settings(**values))
+    expected = [line for line in shown if line.startswith("  Not stopped by policy")]
+    assert expected == ([] if says is None else [
+        "  Not stopped by policy (%s): going back to an older line is recovery, which a "
+        "lock or block never holds back or refuses." % says])
+    assert shown[0] == notice.lines(down, Context())[0]     # the heading as without policy
+
+
+def test_an_upgrade_never_says_it_is_recovery(catalog):
+    up = analysis.analyse(move(STACK_64, STACK_71), STACK_64, catalog)
+    assert "Not stopped" not in "\n".join(notice.lines(up, Context(), Settings(on_major="lock")))
 
 
 def test_same_epel_crossing_tells_packagers(catalog):
