@@ -99,7 +99,8 @@ def transaction(found, settings, context_for, command=""):
     if not found.notable:
         return Decision(lines=unknown)
     context = context_for(found)
-    return Decision(kind=WARN, lines=["\n".join(notice.lines(found, context, settings))] + unknown,
+    shown = "\n".join(notice.lines(found, context, settings))
+    return Decision(kind=WARN, lines=[shown] + unknown,
                     report=_report(settings, WARN, context, command, found))
 
 
