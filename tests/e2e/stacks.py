@@ -73,6 +73,19 @@ def epel_10_3(lagging=("rocm-smi",)):
             + unrelated("1.5.7", 2) + [torch("2.7.1", 2, "libamdhip64.so.7", "librocblas.so.5")])
 
 
+def epoch_revert():
+    """Beside EPEL 10.1 at 6.4.1: rocblas rebuilt at 6.3.9 with Epoch 1, as packagers revert
+    an update; `upgrade` takes it, a move back to 6.3 (install rocm-runtime, rocm-hip and
+    rocblas first, as for pairing_edges)."""
+    rocblas = {p.name: p for p in epel_10_1("6.4.1")}["rocblas"]
+    return [replace(rocblas, version="6.3.9", epoch=1)]
+
+
+REVERTED = "rocm_notice: this transaction moves ROCm 6.4 \u2192 6.3 (minor, downgrade): 1 package"
+# What every front end adds when lock or block lets a move back through (% the key).
+RECOVERY = ("  Not stopped by policy (%s): going back to an older line is recovery, which a "
+            "lock or block never holds back or refuses.")
+
 MIXES = "rocm_notice: this transaction mixes ROCm stacks"
 REFUSES_71 = ("rocm_notice: blocked by policy (on_major = block): this transaction would move "
               "ROCm 6.4 \u2192 7.1 (major): 1 package; nothing was changed.")

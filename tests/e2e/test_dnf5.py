@@ -189,6 +189,22 @@ def test_dnf5_answers_as_dnf_does_at_the_edges_of_the_pairing(tmp_path):
         assert (STOP in run.stderr) == (says == stacks.REFUSES_71), (label, run)
 
 
+@pytest.mark.parametrize("conf", ["[main]\non_minor = block\n", "[main]\non_minor = lock\n"])
+def test_an_older_line_with_a_higher_epoch_is_let_through_and_says_why(dnf5, conf):
+    """As dnf 4 (test_policy.py): an Epoch-bumped build of an older line is a move back,
+    which neither lock nor block stops; the notice says so."""
+    dnf5.use_repos(epel=stacks.epel_10_1("6.4.1"))
+    dnf5.install("rocm-runtime", "rocm-hip", "rocblas")
+    dnf5.use_repos(epel=stacks.epel_10_1("6.4.1"), extra=stacks.epoch_revert())
+    dnf5.write_conf(conf)
+    run = dnf5.dnf5("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    assert dnf5.installed()["rocblas"] == "6.3.9-1.el10_1"
+    assert ours(run) == [stacks.REVERTED], run
+    assert stacks.RECOVERY % conf.split("\n")[1] in run.stderr.splitlines(), run
+
+
 def test_lock_holds_a_replacement_by_another_name_at_another_line(dnf5):
     """An unknown name at 7.1 obsoleting rocm-hip (stacks.pairing_edges' "other-line"): the
     hold keeps it out, as dnf 4's and libdnf's do; the run succeeds and changes nothing."""

@@ -5,6 +5,8 @@ setup; the goal (update all, PackageKit's per-package update, or install by name
 The same fixture repos, the same policy files and the same messages as the dnf 4 tests.
 """
 
+import pytest
+
 from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
 from tests.harness.fixtures import build_repo, core_with_planted_bug
@@ -313,6 +315,23 @@ def test_libdnf_answers_as_dnf_does_at_the_edges_of_the_pairing(tmp_path):
         assert dnf_says == libdnf_says == ([says] if says else []), (label, by_dnf, result)
         assert refused == (says == stacks.REFUSES_71), (label, result)
         assert (sandbox.installed() == before) == refused, (label, result)
+
+
+@pytest.mark.parametrize("conf", ["[main]\non_minor = block\n", "[main]\non_minor = lock\n"])
+def test_an_older_line_with_a_higher_epoch_is_let_through_and_says_why(sandbox, conf):
+    """As dnf 4 (test_policy.py), as PackageKit drives libdnf: an Epoch-bumped build of an
+    older line is a move back, which neither lock nor block stops; the notice says so."""
+    libdnf = Libdnf(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"))
+    sandbox.install("rocm-runtime", "rocm-hip", "rocblas")
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"), extra=stacks.epoch_revert())
+    libdnf.write_conf(conf)
+    result = libdnf.run("upgrade-all")
+    assert result.ok, result
+    assert_clean(result)
+    assert sandbox.installed()["rocblas"] == "6.3.9-1.el10_1"
+    assert ours(result) == [stacks.REVERTED], result
+    assert stacks.RECOVERY % conf.split("\n")[1] in result.stderr.splitlines(), result
 
 
 def test_lock_holds_a_replacement_by_another_name_at_another_line(sandbox):
