@@ -88,6 +88,14 @@ def _shown(path, root):
     return str(path) if root == "/" else os.path.join(root, str(path).lstrip("/"))
 
 
+def _walked(path, root):
+    """The path ``_resolve`` walks: on the host, a relative path (given on a command line)
+    taken from the working directory."""
+    if str(root or "/") == "/" and not str(path).startswith("/"):
+        return os.path.abspath(str(path))
+    return path
+
+
 def _dangling(target, root):
     where = "" if str(root or "/") == "/" else " inside %s" % root
     return "a symbolic link to %s, which does not exist%s" % (target, where)
@@ -97,8 +105,7 @@ def _resolve(path, root, make_dirs=False, follow_last=True):
     """Walk ``path`` (read as inside ``root``) to its last component; see the module's
     docstring for the rules. ``follow_last=False`` stops at a last component that is a
     link (to remove the link itself). Raises FileProblem."""
-    if str(root or "/") == "/" and not str(path).startswith("/"):
-        path = os.path.abspath(str(path))       # a relative path given on a command line
+    path = _walked(path, root)
     shown = _shown(path, root)
     try:
         stack = [os.open(str(root or "/"), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)]
@@ -166,8 +173,7 @@ def read_bytes(path, root="/", limit=CONFIG_LIMIT):
     """The bytes of the regular file ``path``; None when nothing is at that name."""
     descriptor = _open_on_host(path, root, _READ_FLAGS)
     if descriptor is not None:
-        shown = _shown(path if str(path).startswith("/") else os.path.abspath(str(path)), root)
-        return _read_open(descriptor, shown, limit)
+        return _read_open(descriptor, _shown(_walked(path, root), root), limit)
     try:
         resolved = _resolve(path, root)
     except FileProblem as problem:
