@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import stacks
 from tests.e2e.test_policy import on_64, rocm_of
 from tests.harness.sandbox import dnf_log, run_api
 
@@ -128,6 +129,22 @@ def test_api_decisions_also_reach_the_system_log(sandbox, syslog, conf, severity
     assert {s for s, _ in lines} == {severity}
     if conf.endswith("warn\n"):
         assert (12, "Also moving to ROCm 7.1: python3-torch.") in lines
+
+
+def test_an_unattended_move_back_says_in_the_system_log_why_block_let_it_through(sandbox,
+                                                                                 syslog):
+    """dnf-automatic's case: an Epoch-bumped older build, taken by an API upgrade under
+    block. It goes through (recovery); the system log has the notice and the reason."""
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"))
+    sandbox.install("rocm-runtime", "rocm-hip", "rocblas")
+    sandbox.write_conf("[main]\non_minor = block\n")
+    sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"), extra=stacks.epoch_revert())
+    run = run_api(sandbox)
+    assert run.returncode == 0 and json.loads(run.stdout)["error"] is None, run
+    assert sandbox.installed()["rocblas"] == "6.3.9-1.el10_1"
+    lines = parsed(syslog())
+    assert lines[0] == (12, stacks.REVERTED[len("rocm_notice: "):]), lines
+    assert (12, stacks.RECOVERY.strip() % "on_minor = block") in lines, lines
 
 
 def test_the_dnf_command_line_leaves_the_system_log_alone(sandbox, syslog):
