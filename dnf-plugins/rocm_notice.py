@@ -14,21 +14,101 @@ the everyday patch update). The rest of the glue loads when a run has more to do
 ``rocm_epel_notice.dnf4_command`` (`dnf rocm`).
 """
 
+import logging
+import os
+import re
+import stat
+
 import dnf
 import dnf.cli          # API users (Ansible, scripts) load plugins before, or without, it
 import dnf.transaction
 
 MSG_INTERNAL = "rocm_notice: internal error: %s (transaction not affected)"
+# The core package cannot be imported (a partial removal, a broken update): this module
+# then decides alone, from the one fallback rule (``_says_safety``), never a traceback.
+MSG_NO_CORE = "rocm_notice: cannot load the rocm_epel_notice package (%s); ROCm is not checked"
+MSG_NO_CORE_CLOSED = (
+    "rocm_notice: refused: the ROCm policy (%s) says lock or block, and the check cannot "
+    "run: the rocm_epel_notice package cannot be loaded (%s). Reinstall rocm-epel-notice, "
+    "or, to go on without the check for this one run: dnf --disableplugin=rocm_notice ...")
+CONFIG_LIMIT = 1 << 20
 
 
 def _warn(message, *args):
-    from rocm_epel_notice import dnf4_common    # only runs with something to say load it
+    try:
+        from rocm_epel_notice import dnf4_common    # only runs with something to say load it
+    except Exception:       # no core: the line still reaches the user, as dnf logs
+        logging.getLogger("dnf.plugin").warning(message, *args)
+        return
     dnf4_common.warn(message, *args)
 
 
 def _describe(error):
-    from rocm_epel_notice import dnf4_common    # likewise
-    return dnf4_common.describe(error)
+    try:
+        from rocm_epel_notice import describe       # likewise
+    except Exception:
+        text = str(error).strip().splitlines()
+        return "%s: %s" % (type(error).__name__, text[0]) if text else type(error).__name__
+    return describe(error)
+
+
+def _uncommented(value):
+    """``value`` without a comment after it ('#' or ';' after a blank)."""
+    return re.split(r"[ \t][#;]", value, maxsplit=1)[0]
+
+
+def _says_safety(text):
+    """The one rule the front ends' fallbacks share (the core's reader is the full one,
+    and the libdnf plugin's ``says_safety`` the same rule in C++): any on_major or
+    on_minor setting that is anything but warn -- lock, block, or a value that is not
+    valid, which may have meant either -- says "fail closed". Read as the core reads a
+    setting: '=' or ':' (the first), any case, a comment after the value, the value on an
+    indented next line, a byte order mark."""
+    lines = text.lstrip("\ufeff").split("\n")
+    for index, line in enumerate(lines):
+        cuts = [at for at in (line.find("="), line.find(":")) if at >= 0]
+        if not cuts or line[:min(cuts)].strip().lower() not in ("on_major", "on_minor"):
+            continue
+        value = _uncommented(line[min(cuts) + 1:]).strip().lower()
+        for following in lines[index + 1:]:
+            if value or following[:1] not in (" ", "\t"):
+                break
+            value = _uncommented(following).strip().lower()
+        if value != "warn":
+            return True
+    return False
+
+
+def _read_config(path):
+    """A regular file's text (its first MiB), else "": opened without blocking, so a
+    FIFO or a device where a file should be cannot hang dnf."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError:
+        return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        return os.read(fd, CONFIG_LIMIT).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+
+
+def _strict_files(confdirs):
+    """The configuration files that say "fail closed" (``_says_safety``)."""
+    found = []
+    for confdir in confdirs:
+        paths = [os.path.join(confdir, "rocm_notice.conf")]
+        dropins = os.path.join(confdir, "rocm_notice.d")
+        try:
+            paths += sorted(os.path.join(dropins, name) for name in os.listdir(dropins)
+                            if name.endswith(".conf") and not name.startswith("."))
+        except OSError:
+            pass
+        found += [path for path in paths if _says_safety(_read_config(path))]
+    return found
 
 
 class RocmCommand(dnf.cli.Command):
@@ -43,7 +123,10 @@ class RocmCommand(dnf.cli.Command):
 
     def __new__(cls, cli):
         # An object of another class: Python then calls no __init__ of this one.
-        from rocm_epel_notice import dnf4_command
+        try:
+            from rocm_epel_notice import dnf4_command
+        except ImportError as error:    # a broken installation: one line, no traceback
+            raise dnf.exceptions.Error(MSG_NO_CORE % _describe(error)) from None
         return dnf4_command.bound(cls)(cli)
 
 
@@ -65,6 +148,7 @@ class RocmNotice(dnf.Plugin):
         self.hold_failed = ""       # why a hold could not be made (a refusal says so)
         self.written = None         # the report this run wrote (its data)
         self.in_command = False     # set by `dnf rocm`: our hooks then stay out of its way
+        self.no_core = ""           # why the core package cannot be imported, if it cannot
         if cli is not None:         # registered here, so that enabled = 0 disables it too
             cli.register_command(type("RocmCommand", (RocmCommand,), {"plugin": self}))
 
@@ -85,6 +169,10 @@ class RocmNotice(dnf.Plugin):
             self._settings_read = True
             try:
                 self._load_config()
+            except ImportError as error:    # no core: resolved() decides by the fallback
+                self.no_core = _describe(error)
+                self.confdirs = list(self.base.conf.pluginconfpath)
+                _warn(MSG_NO_CORE, self.no_core)
             except Exception as error:  # never a traceback in the user's dnf run
                 _warn(MSG_INTERNAL, _describe(error))
         return self._settings
@@ -106,7 +194,11 @@ class RocmNotice(dnf.Plugin):
     def resolved(self):
         # No "not self.base.transaction" guard: dnf builds every item to answer it, and
         # the walk below costs nothing on an empty transaction.
-        if self.in_command or self.settings is None:
+        if self.in_command:
+            return
+        if self.settings is None:
+            if self.no_core:
+                self._without_core()
             return
         try:
             self._check_transaction()
@@ -131,6 +223,13 @@ class RocmNotice(dnf.Plugin):
             _warn(MSG_INTERNAL, _describe(error))
 
     # -- helpers -------------------------------------------------------------------
+
+    def _without_core(self):
+        """No core to tell what crosses: where a file says lock or block (or a value that
+        is not valid), every transaction is refused, as the other front ends refuse."""
+        strict = _strict_files(self.confdirs)
+        if strict:
+            raise dnf.exceptions.Error(MSG_NO_CORE_CLOSED % (", ".join(strict), self.no_core))
 
     def _setopts(self):
         """``--setopt=rocm_notice.KEY=VALUE``: dnf 4 files these under repo options."""

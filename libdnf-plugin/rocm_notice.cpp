@@ -437,9 +437,22 @@ std::string lowered_stripped(const std::string &text)
     return out;
 }
 
-// Whether ``text`` sets on_major or on_minor to lock or block anywhere, in the syntax the
-// core's ini reader accepts: ``key = value`` or ``key: value`` (the first of the two
-// separators), any case, a value on an indented continuation line, a byte order mark.
+// A value without a comment after it: '#' or ';' after a blank starts one, as the core's
+// ini reader reads it (config.split_comment).
+std::string without_comment(const std::string &value)
+{
+    for (size_t i = 1; i < value.size(); ++i)
+        if ((value[i] == '#' || value[i] == ';') && (value[i - 1] == ' ' || value[i - 1] == '\t'))
+            return value.substr(0, i - 1);
+    return value;
+}
+
+// The one rule the front ends' fallbacks share (the core's reader is the full one):
+// ``text`` says "fail closed" when any on_major or on_minor setting in it is anything but
+// warn -- lock, block, or a value that is not valid (the admin may have meant lock or
+// block). Read as the core's ini reader reads a setting: ``key = value`` or ``key: value``
+// (the first of the two separators), any case, a comment after the value, the value on an
+// indented continuation line, a byte order mark.
 bool says_safety(const std::string &text)
 {
     std::vector<std::string> lines;
@@ -456,18 +469,20 @@ bool says_safety(const std::string &text)
         if (cut == std::string::npos)
             continue;
         std::string key = lowered_stripped(lines[i].substr(0, cut));
-        std::string value = lowered_stripped(lines[i].substr(cut + 1));
+        if (key != "on_major" && key != "on_minor")
+            continue;
+        std::string value = lowered_stripped(without_comment(lines[i].substr(cut + 1)));
         for (size_t next = i + 1; value.empty() && next < lines.size() &&
                                   (lines[next][0] == ' ' || lines[next][0] == '\t'); ++next)
-            value = lowered_stripped(lines[next]);
-        if ((key == "on_major" || key == "on_minor") && (value == "block" || value == "lock"))
+            value = lowered_stripped(without_comment(lines[next]));
+        if (value != "warn")
             return true;
     }
     return false;
 }
 
-// When the helper never answered: does any configuration file say lock or block? (A
-// crude reading, on purpose: any such line fails closed, even one a later file
+// When the helper never answered: does any configuration file say anything but warn?
+// (A crude reading, on purpose: any such line fails closed, even one a later file
 // overrides.) The admin chose safety, so a helper that never answered refuses (as the
 // dnf 4 plugin fails closed).
 bool config_says_safety(const std::string &confdir)

@@ -28,6 +28,7 @@ its own: every dnf transaction reads our configuration, and a module costs its i
 """
 
 import os
+import re
 
 from rocm_epel_notice import Fields, files
 
@@ -53,12 +54,33 @@ MSG_UNKNOWN_KEY = "rocm_notice: %s: unknown key '%s' ignored%s"
 MSG_ENABLED_ELSEWHERE = ("rocm_notice: %s: 'enabled' is read by dnf from %s.conf only; "
                          "ignored here")
 MSG_BAD_VALUE = "rocm_notice: %s: %s = %s is not valid (accepted: %s); keeping %s = %s"
+# A policy key with a value that is not valid: the admin may have meant lock or block, so
+# nothing weaker may stay in force (``Settings.unreadable``; policy refuses crossings).
+MSG_BAD_POLICY = ("rocm_notice: %s is not valid (accepted: %s); ROCm crossings are refused "
+                  "until it is fixed (keeping %s = %s)")
+MSG_INLINE_COMMENT = "rocm_notice: %s: %s = %s: '%s' read as a comment"
 
 
 # -- the ini syntax ---------------------------------------------------------------------
 
 BOM = "\ufeff"
 COMMENTS = ("#", ";")
+# A comment after a value: '#' or ';' after a blank, as configparser's
+# inline_comment_prefixes reads it ("on_major = block   # until the rebuild").
+INLINE_COMMENT = re.compile(r"[ \t][#;]")
+
+
+def split_comment(value):
+    """(value, comment): ``value`` without a comment after it (on any of its lines), and
+    that comment ("" when there is none)."""
+    kept, comments = [], []
+    for line in value.split("\n"):
+        found = INLINE_COMMENT.search(line)
+        if found:
+            comments.append(line[found.start():].strip())
+            line = line[:found.start()]
+        kept.append(line.strip())
+    return "\n".join(kept).strip("\n"), " ".join(comments)
 
 
 # Plain classes with slots, not namedtuples: this module loads in every dnf transaction,
@@ -157,11 +179,13 @@ def parse_ini(text):
 class Settings(Fields):
     """The merged settings. ``origin`` says which file (or --setopt) set each key,
     ``allowed_in`` which files approve each release line; ``problems`` has one line per
-    problem found, ``doubts`` those that could hide a setting (see the module's doc)."""
+    problem found, ``doubts`` those that could hide a setting (see the module's doc);
+    ``unreadable`` maps a policy key (``on_major``, ``on_minor``) whose last setting was
+    not valid to where and what it was ("FILE: on_major = lcok")."""
 
     _defaults = {"enabled": True, "include": (), "exclude": (), "on_major": "warn",
                  "on_minor": "warn", "allow": (), "report": DEFAULT_REPORT, "origin": {},
-                 "allowed_in": {}, "problems": [], "doubts": [],
+                 "allowed_in": {}, "problems": [], "doubts": [], "unreadable": {},
                  "scan_paths": DEFAULT_SCAN_PATHS, "scan_seconds": DEFAULT_SCAN_SECONDS,
                  "notice_scan_seconds": DEFAULT_NOTICE_SCAN_SECONDS}
 
@@ -226,6 +250,9 @@ def _parse_seconds(value, least=0.0, inclusive=False):
 def _parse_seconds_or_off(value):
     return _parse_seconds(value, inclusive=True)
 
+
+# The keys whose invalid value could leave a weaker policy than the admin meant.
+POLICY_KEYS = ("on_major", "on_minor")
 
 # key -> (parser, accepted values for messages, list key?)
 KEYS = {
@@ -344,11 +371,22 @@ def _apply(settings, source, values, problems, main_file=False):
             problems.append(MSG_UNKNOWN_KEY % (source, key, hint))
             continue
         parse, accepted, is_list = KEYS[key]
-        value = parse(raw)
+        text, comment = split_comment(raw)
+        value = parse(text)
         if value is None:
-            problems.append(MSG_BAD_VALUE % (source, key, raw.strip() or "(empty)", accepted,
-                                             key, _show(getattr(settings, key))))
+            shown = raw.strip() or "(empty)"
+            if key in POLICY_KEYS:
+                settings.unreadable[key] = "%s: %s = %s" % (source, key, shown)
+                problem = MSG_BAD_POLICY % (settings.unreadable[key], accepted, key,
+                                            _show(getattr(settings, key)))
+            else:
+                problem = MSG_BAD_VALUE % (source, key, shown, accepted, key,
+                                           _show(getattr(settings, key)))
+            problems.append(problem)
             continue
+        if comment:
+            problems.append(_Note(MSG_INLINE_COMMENT % (source, key, text, comment)))
+        settings.unreadable.pop(key, None)      # the admin's last word on it is readable
         if is_list:
             merged = getattr(settings, key) + tuple(v for v in value
                                                    if v not in getattr(settings, key))

@@ -215,7 +215,8 @@ class RocmCommand(dnf.cli.Command):
             data = status.check_object(code, actions, why, findings.unknown,
                                        allowed=self.plugin.settings.allow,
                                        broken=dnf4_decision.quick_scan(self.plugin, findings))
-            self._print(data, status.check_text(code, actions, arrow(), why))
+            self._print(data, status.check_text(code, actions, arrow(), why,
+                                                          self.plugin.settings.allow))
             self.cli.demands.success_exit_status = code
             self._publish(code, actions, data)
             return

@@ -151,7 +151,7 @@ class Command:
         why = policy.uncertain(found, self.settings)
         self.show(status.check_object(code, actions, why, found.unknown,
                                       allowed=self.settings.allow),
-                  status.check_text(code, actions, "->", why))
+                  status.check_text(code, actions, "->", why, self.settings.allow))
         return code
 
     def _upgrade_items(self):

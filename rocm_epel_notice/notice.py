@@ -35,10 +35,14 @@ FOREIGN = ("  AMD-repository packages sit beside EPEL's ROCm (%s): mixing the tw
 CONTINUE_ASK = "  To continue: answer y."
 CONTINUE_YES = "  dnf was told to proceed (-y): the change is applied now."
 CONTINUE_NOW = "  %s applies the change now (it asks nothing after this point)."
-STAY = ("  To stay on %s: answer N, set '%s = lock' in %s (patch updates of %s still "
-        "install), then run dnf again.")
-STAY_NEXT = ("  To hold ROCm on its installed line at the next crossing: set '%s = lock' "
-             "in %s.")
+# How to stay: the commands check the files they write against every other file (a later
+# drop-in, an approval) and say so when the hold would not hold, so this works whatever
+# the configuration says; a line approved by 'allow' is let through until disallowed.
+STAY = "  To stay on %s: answer N, run %s (patch updates of %s still install), then run dnf again."
+STAY_NEXT = "  To hold ROCm on its installed line at the next crossing: run %s."
+STAY_LOCK = "'dnf rocm lock'"
+STAY_DISALLOW = "'dnf rocm disallow %s' and 'dnf rocm lock'"
+APPROVED = "  ROCm %s is approved (allow = %s in %s): policy lets it through."
 COMPAT = "  To keep %s beside %s instead: dnf install %s"
 NOTES = "  Release notes for ROCm %s: %s"
 BROKEN_HERE = "  Built here against %s and broken by this update: %s%s"
@@ -123,6 +127,10 @@ def lines(findings, context, settings=None):
             out.append(EPEL % (_epel(crossing.epel_old), arrow, _epel(crossing.epel_new),
                                _system(context)))
     if settings is not None:
+        for line in sorted({c.new_line for c in findings.crossings if not c.downgrade
+                            and c.new_line in settings.allow}):
+            out.append(APPROVED % (line, line, ", ".join(
+                clean(f) for f in settings.allowed_in.get(line, ["?"]))))
         from rocm_epel_notice import policy
         back = policy.let_back(findings, settings)
         if back:
@@ -165,11 +173,12 @@ def lines(findings, context, settings=None):
             out.append(CONTINUE_NOW % clean(context.front_end))
         else:
             out.append(CONTINUE_YES if context.assumeyes else CONTINUE_ASK)
+        approved = settings is not None and first.new_line in settings.allow
         if context.assumeyes:    # applied in this run: a lock now would hold the new line
-            out.append(STAY_NEXT % ("on_" + first.kind, context.config_path))
+            out.append(STAY_NEXT % STAY_LOCK)
         else:
-            out.append(STAY % (first.old_line, "on_" + first.kind, context.config_path,
-                               first.old_line))
+            out.append(STAY % (first.old_line, STAY_DISALLOW % (first.new_line,) if approved
+                               else STAY_LOCK, first.old_line))
         compat = context.compat.get(first.old_line)
         if compat:
             out.append(COMPAT % (first.old_line, first.new_line, " ".join(clean(c) for c in compat)))
@@ -185,7 +194,7 @@ HOLD_UNREADABLE = " (%d whose release line cannot be read)"
 BLOCK = "rocm_notice: blocked by policy (%s): this transaction would move ROCm %s; nothing was changed."
 BLOCK_ALLOW = ("  To approve ROCm %s: run 'dnf rocm allow %s' (or add 'allow = %s' under "
                "[main] in a file in %s, for example %s), then run dnf again.")
-BLOCK_LOCK = "  To stay on %s and still take the other updates: set '%s = lock' instead."
+BLOCK_LOCK = "  To stay on %s and still take the other updates: run %s instead."
 FAIL_CLOSED = ("rocm_notice: could not evaluate ROCm policy: %s; the transaction is blocked "
                "because policy says %s. To proceed anyway: dnf --disableplugin=rocm_notice ...")
 PROCEED = ("  To proceed anyway, for this one run: dnf --disableplugin=rocm_notice ... "
@@ -204,12 +213,21 @@ UNKNOWN_WARN = ("rocm_notice: cannot tell which ROCm release line %s would bring
 DOUBT = ("rocm_notice: the ROCm policy could not be read completely (%s); this transaction "
          "would move ROCm %s and policy says %s elsewhere, so nothing was changed.")
 DOUBT_HOW = "  Fix or remove that file (see the lines above), then run dnf again."
+POLICY_DOUBT = ("rocm_notice: refused: %s is not warn, lock or block; this transaction would "
+                "move ROCm %s, and that setting may have meant lock or block, so nothing was "
+                "changed.")
+POLICY_DOUBT_HOW = ("  Fix that setting (a comment after a value starts with ' #'), then "
+                    "run dnf again.")
 
 
 def keys_for(settings, wanted):
-    return ", ".join("on_%s = %s" % (kind, settings.action_for(kind))
-                     for kind in (releases.MAJOR, releases.MINOR)
-                     if settings.action_for(kind) in wanted) or "block"
+    """The policy settings that say one of ``wanted``, or that are not valid (they count
+    as block: ``policy.strictest``)."""
+    said = ["on_%s = %s" % (kind, settings.action_for(kind))
+            for kind in (releases.MAJOR, releases.MINOR)
+            if settings.action_for(kind) in wanted and "on_" + kind not in settings.unreadable]
+    said += ["%s (not valid)" % where for where in settings.unreadable.values()]
+    return ", ".join(said) or "block"
 
 
 def _package(record):
@@ -236,6 +254,9 @@ def refusal_message(refused, context, settings, why=""):
         return "\n".join([UNKNOWN % (shown, refused.line or "unknown",
                                       keys_for(settings, ("lock", "block"))),
                           UNKNOWN_HOW % context.dropin_dir, PROCEED])
+    if settings.unreadable:
+        return "\n".join([POLICY_DOUBT % ("; ".join(settings.unreadable.values()), moves),
+                          POLICY_DOUBT_HOW, PROCEED])
     return "\n".join([DOUBT % (refused.doubts[0], moves, keys_for(settings, ("lock", "block"))),
                       DOUBT_HOW, PROCEED])
 
@@ -265,5 +286,5 @@ def block_message(crossings, context):
     for target in sorted({c.new_line for c in crossings}):
         out.append(BLOCK_ALLOW % (target, target, target, context.dropin_dir, dropin))
     first = crossings[0]
-    out.append(BLOCK_LOCK % (first.old_line, "on_" + first.kind))
+    out.append(BLOCK_LOCK % (first.old_line, STAY_LOCK))
     return "\n".join(out)

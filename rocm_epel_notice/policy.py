@@ -52,7 +52,10 @@ def let_back(findings, settings):
 
 
 def strictest(settings):
-    """The strictest action the settings name for any boundary kind."""
+    """The strictest action the settings name for any boundary kind. A policy key whose
+    value is not valid counts as block: the admin may have meant it (doubt fails closed)."""
+    if settings.unreadable:
+        return BLOCK
     chosen = (settings.on_major, settings.on_minor)
     return BLOCK if BLOCK in chosen else (LOCK if LOCK in chosen else WARN)
 

@@ -112,12 +112,19 @@ def check_object(code, actions, error="", unknown=(), allowed=(), broken=None):
     }
 
 
-def check_text(code, actions, arrow="->", why=""):
+WOULD = {"warn": "move (warn)", "lock": "be held (lock)", "block": "be blocked (block)"}
+WOULD_APPROVED = "move (approved: allow = %s)"
+
+
+def check_text(code, actions, arrow="->", why="", allowed=()):
+    """``dnf rocm check`` for people; a crossing into an ``allowed`` line says that it
+    moves because it was approved, not because policy is warn."""
     out = ["ROCm: cannot tell: %s" % clean(why)] if why else []
     if not actions:
         return "\n".join(out or ["ROCm: no release line change pending"])
     return "\n".join(out + ["ROCm %s %s %s (%s): %d package%s would %s" % (
         c.old_line, arrow, c.new_line, c.kind, len(c.changes),
         "" if len(c.changes) == 1 else "s",
-        {"warn": "move (warn)", "lock": "be held (lock)", "block": "be blocked (block)"}[action])
+        WOULD_APPROVED % (c.new_line,) if c.new_line in allowed and not c.downgrade
+        else WOULD[action])
         for c, action in actions])

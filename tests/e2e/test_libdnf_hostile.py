@@ -15,6 +15,7 @@ import pytest
 from tests.e2e.test_libdnf import on_64, ours, rocm_of
 from tests.harness import libdnf_c
 from tests.harness.libdnf_c import Libdnf
+from tests.unit.test_fallback_rule import RULE_TABLE
 
 BLOCK = "[main]\non_major = block\n"
 FAIL_CLOSED = "the transaction is blocked because policy says lock or block"
@@ -92,23 +93,28 @@ def test_a_helper_that_never_exits_does_not_hang_the_front_end(sandbox, conf, fa
 
 # -- the plugin's own reading of the configuration, when the helper never answers ---------
 
-@pytest.mark.parametrize("text", [
-    "[main]\non_major: block\n",                    # configparser's other separator
-    "[main]\non_major =\n    lock\n",               # the value on a continuation line
-    "\ufeff[main]\r\non_major:lock\r\n",
-])
-def test_the_fallback_reads_lock_and_block_as_the_helper_does(sandbox, text):
-    """Before: only 'key = value' was seen, so a helper that could not run let the
-    transaction through a policy the helper itself enforces."""
+@pytest.mark.parametrize("text, closed", RULE_TABLE)
+def test_the_fallback_reads_the_policy_by_the_one_rule_of_every_front_end(sandbox, text,
+                                                                          closed):
+    """The table of tests/unit/test_fallback_rule.py, where the Python fallbacks and the
+    core's reader agree on it. Before: only 'key = value' was seen, then only lock or
+    block, so a helper that could not run let the transaction through a policy the helper
+    itself enforces (a comment after 'block', a value that is not valid)."""
     libdnf, before = on_64(sandbox, "[main]\n")
     libdnf.write_dropin("50-site.conf", text)
     result = missing(sandbox).run("upgrade-all")
+    if not closed:
+        assert result.ok, result
+        assert len(ours(result)) == 1 and "cannot run" in ours(result)[0], result
+        assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+        return
     assert result.returncode == 1, result
     assert "could not evaluate ROCm policy: cannot run " in result.stdout, result
     assert FAIL_CLOSED in result.stdout
     assert sandbox.installed() == before
-    libdnf.run("upgrade-all")       # the helper reads it so too: it holds or refuses
-    assert rocm_of(sandbox.installed()) == rocm_of(before)
+    if "on_major" in text.lower():  # the helper reads it so too: it holds or refuses
+        libdnf.run("upgrade-all")       # (this crossing is a major one)
+        assert rocm_of(sandbox.installed()) == rocm_of(before)
 
 
 def test_a_fifo_among_the_dropins_does_not_hang_the_fallback(sandbox):

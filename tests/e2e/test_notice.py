@@ -181,19 +181,39 @@ def test_enabled_0_prints_nothing(sandbox):
     assert "rocm_notice" not in run.stdout + run.stderr, run
 
 
-def test_bad_option_value_is_one_line_and_default_applies(sandbox):
+def test_a_policy_value_that_is_not_valid_refuses_the_crossing_with_what_to_fix(sandbox):
+    # The admin may have meant lock or block: keeping the default warn would be weaker.
     sandbox.write_conf("[main]\nenabled = 1\non_major = sometimes\n")
-    installed_64(sandbox)
+    before = installed_64(sandbox)
     sandbox.use_repos(epel=stacks.epel_10_2())
     run = sandbox.dnf("-y", "upgrade")
-    assert run.returncode == 0, run
+    assert run.returncode == 1, run
     assert_no_trace(run)
-    problems = [l for l in run.stderr.splitlines() if "sometimes" in l]
-    assert len(problems) == 1, run
+    assert sandbox.installed() == before
     conf = str(sandbox.confdir / "rocm_notice.conf")
-    assert conf in problems[0] and "on_major" in problems[0]
-    assert "warn, lock, block" in problems[0] and "keeping on_major = warn" in problems[0]
-    assert "ROCm 6.4 \u2192 7.1 (major)" in notice_of(run)     # warn, the default
+    problems = [l for l in run.stderr.splitlines() if "sometimes" in l]
+    assert problems[0] == (
+        "rocm_notice: %s: on_major = sometimes is not valid (accepted: warn, lock, block); "
+        "ROCm crossings are refused until it is fixed (keeping on_major = warn)" % conf), run
+    assert ("Error: rocm_notice: refused: %s: on_major = sometimes is not warn, lock or block; "
+            "this transaction would move ROCm 6.4 \u2192 7.1 (major): 9 packages, and that "
+            "setting may have meant lock or block, so nothing was changed." % conf) \
+        in run.stderr.splitlines(), run
+    assert "  Fix that setting (a comment after a value starts with ' #'), then run dnf " \
+        "again." in run.stderr.splitlines(), run
+
+
+def test_a_block_with_a_comment_after_it_blocks_and_the_comment_is_named(sandbox):
+    sandbox.write_conf("[main]\non_major = block   # keep 6.4 until the cluster is rebuilt\n")
+    before = installed_64(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 1, run
+    assert sandbox.installed() == before
+    conf = str(sandbox.confdir / "rocm_notice.conf")
+    assert ("rocm_notice: %s: on_major = block: '# keep 6.4 until the cluster is rebuilt' "
+            "read as a comment" % conf) in run.stderr.splitlines(), run
+    assert "blocked by policy (on_major = block)" in run.stderr, run
 
 
 def test_unknown_key_is_named_in_one_line(sandbox):

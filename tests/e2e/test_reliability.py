@@ -180,6 +180,44 @@ def test_nothing_of_ours_on_stdout_when_the_plugin_has_a_bug(sandbox, tmp_path, 
     assert "Traceback" not in run.stdout + run.stderr
 
 
+@pytest.mark.parametrize("conf, refused", [
+    ("[main]\non_major = block\n", True),
+    ("[main]\non_major = lock   # hold the cluster on 6.4\n", True),
+    ("[main]\non_minor = blokc\n", True),       # not valid: may have meant lock or block
+    ("[main]\non_major = warn\n", False),
+])
+def test_without_its_core_package_the_plugin_refuses_under_lock_or_block(
+        sandbox, tmp_path, conf, refused):
+    """A partial 'rpm -e' or a broken update leaves the plugin without rocm_epel_notice.
+    Before: two ModuleNotFoundError tracebacks, and ROCm moved 6.4 -> 7.1 with exit 0
+    under block (the plugin's own error path imported the missing package)."""
+    sandbox.write_conf(conf)
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    before = sandbox.installed()
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    (tmp_path / "empty").mkdir()
+    sandbox.pythonpath = str(tmp_path / "empty")
+    run = sandbox.dnf("-y", "upgrade")
+    assert "Traceback" not in run.stdout + run.stderr, run
+    assert "rocm_notice" not in run.stdout, run
+    assert ("rocm_notice: cannot load the rocm_epel_notice package (ModuleNotFoundError: No "
+            "module named 'rocm_epel_notice'); ROCm is not checked") in run.stderr, run
+    if not refused:
+        assert run.returncode == 0, run
+        assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+        return
+    assert run.returncode == 1, run
+    conf_path = str(sandbox.confdir / "rocm_notice.conf")
+    assert ("Error: rocm_notice: refused: the ROCm policy (%s) says lock or block, and the "
+            "check cannot run" % conf_path) in run.stderr, run
+    assert "dnf --disableplugin=rocm_notice" in run.stderr, run
+    assert sandbox.installed() == before
+    command = sandbox.dnf("rocm", "status")
+    assert command.returncode == 1 and "Traceback" not in command.stdout + command.stderr
+    assert "cannot load the rocm_epel_notice package" in command.stderr, command
+
+
 # -- a read-only or full report directory: real mounts, not stand-ins ----------------------
 
 MOUNTS = {

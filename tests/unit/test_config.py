@@ -437,3 +437,55 @@ def test_a_file_name_cannot_make_an_unreadable_file_pass_for_a_harmless_note(tmp
     settings, problems = load(tmp_path)
     assert len(problems) == 2
     assert settings.doubts == [p for p in problems if "cannot read" in p]
+
+
+# -- a comment after a value; a policy value that is not valid ---------------------------
+
+@pytest.mark.parametrize("line, key, value", [
+    ("on_major = block   # keep 6.4 until the cluster is rebuilt", "on_major", "block"),
+    ("on_minor = lock ; ticket 42", "on_minor", "lock"),
+    ("on_major=warn\t# minors only", "on_major", "warn"),
+    ("allow = 7.1 # approved in CHG-1", "allow", (Line(7, 1),)),
+    ("report = none # monitoring reads syslog", "report", ""),
+])
+def test_a_valid_value_followed_by_a_comment_is_read_and_the_comment_named(tmp_path, line,
+                                                                             key, value):
+    path = main_file(tmp_path, "[main]\n%s\n" % line)
+    settings, problems = load(tmp_path)
+    assert getattr(settings, key) == value
+    assert settings.doubts == [] and settings.unreadable == {}
+    comment = line[line.index(" #" if " #" in line else ("\t#" if "\t#" in line else " ;")):]
+    assert problems == ["rocm_notice: %s: %s = %s: '%s' read as a comment"
+                        % (path, key, "7.1" if key == "allow" else (value or "none"),
+                           comment.strip())]
+
+
+def test_a_hash_inside_a_word_is_not_a_comment(tmp_path):
+    main_file(tmp_path, "[main]\ninclude = rocm#x\n")
+    settings, problems = load(tmp_path)
+    assert settings.include == ("rocm#x",) and problems == []
+
+
+@pytest.mark.parametrize("value", ["blokc", "lock block", "", "block!", "1", "yes"])
+def test_a_policy_value_that_is_not_valid_is_doubt_that_counts_as_block(tmp_path, value):
+    path = main_file(tmp_path, "[main]\non_minor = %s\n" % value)
+    settings, problems = load(tmp_path)
+    where = "%s: on_minor = %s" % (path, value or "(empty)")
+    assert settings.unreadable == {"on_minor": where}
+    assert settings.doubts == problems == [
+        "rocm_notice: %s is not valid (accepted: warn, lock, block); ROCm crossings are "
+        "refused until it is fixed (keeping on_minor = warn)" % where]
+
+
+def test_a_later_valid_policy_value_settles_an_earlier_invalid_one(tmp_path):
+    main_file(tmp_path, "[main]\non_major = blokc\n")
+    drop_in(tmp_path, "50-site.conf", "[main]\non_major = warn\n")
+    settings, _ = load(tmp_path)
+    assert settings.on_major == "warn" and settings.unreadable == {}
+
+
+def test_a_later_invalid_policy_value_unsettles_an_earlier_valid_one(tmp_path):
+    main_file(tmp_path, "[main]\non_major = warn\n")
+    drop_in(tmp_path, "50-site.conf", "[main]\non_major = blok\n")
+    settings, _ = load(tmp_path)
+    assert list(settings.unreadable) == ["on_major"]

@@ -93,15 +93,23 @@ def test_epel_minors_and_releasever_are_shown(major):
     assert "releasever 10.1" in shown
 
 
-def test_stay_advice_names_the_lock_setting_and_the_config_path(major):
+def test_stay_advice_is_a_command_that_works_whatever_the_files_say(major):
+    # Not "set on_major = lock in FILE": a later drop-in or an approval would undo that;
+    # 'dnf rocm lock' checks every file and says when its hold would not hold.
     shown = text(major, config_path="/etc/dnf/plugins/rocm_notice.conf")
-    assert "on_major = lock" in shown
-    assert "/etc/dnf/plugins/rocm_notice.conf" in shown
-    assert "To stay on 6.4" in shown
+    assert ("  To stay on 6.4: answer N, run 'dnf rocm lock' (patch updates of 6.4 still "
+            "install), then run dnf again.") in shown.splitlines()
+    assert "on_major = lock" not in shown
 
 
-def test_stay_advice_uses_the_given_config_path(major):
-    assert "/opt/site/rocm_notice.conf" in text(major, config_path="/opt/site/rocm_notice.conf")
+def test_stay_advice_under_an_approval_disallows_the_line_first(major):
+    approved = Settings(allow=(Line(7, 1),), allowed_in={Line(7, 1): ["/etc/x.conf"]})
+    shown = "\n".join(notice.lines(major, Context(), approved))
+    assert ("  To stay on 6.4: answer N, run 'dnf rocm disallow 7.1' and 'dnf rocm lock' "
+            "(patch updates of 6.4 still install), then run dnf again.") in shown.splitlines()
+    assert "  ROCm 7.1 is approved (allow = 7.1 in /etc/x.conf): policy lets it through." \
+        in shown.splitlines()
+    assert "is approved" not in "\n".join(notice.lines(major, Context(), Settings()))
 
 
 def test_interactive_wording_asks_for_an_answer(major):
@@ -171,7 +179,7 @@ def test_minor_crossing_with_lagging_package_names_the_mixed_stack(catalog):
     findings = analysis.analyse(move(installed[:2], new), installed, catalog)
     lines = notice.lines(findings, Context())
     assert "7.1 \u2192 7.2 (minor)" in lines[0]
-    assert "on_minor = lock" in "\n".join(lines)
+    assert "'dnf rocm lock'" in "\n".join(lines)
     mixed = [line for line in lines if "spans" in line]
     assert len(mixed) == 1
     assert "7.1 (rocfft)" in mixed[0] and "7.2 (rocblas, rocm-hip)" in mixed[0]

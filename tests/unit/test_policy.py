@@ -63,3 +63,29 @@ def test_silent_findings_are_never_refused_so_the_glue_may_stop_there(on_major, 
     assert not unknown.silent
     if (on_major, on_minor) != ("warn", "warn"):
         assert policy.refusal(unknown, chosen, Line(6, 4)) is not None
+
+
+def test_a_policy_value_that_is_not_valid_refuses_a_crossing_even_where_the_rest_is_warn():
+    from rocm_epel_notice import notice
+    from rocm_epel_notice.analysis import Change
+    from rocm_epel_notice.records import Package
+    where = "/etc/dnf/plugins/rocm_notice.conf: on_major = blokc"
+    chosen = settings(unreadable={"on_major": where}, doubts=["rocm_notice: %s ..." % where])
+    up = analysis.Crossing(releases.MAJOR, Line(6, 4), Line(7, 1), changes=[
+        Change(Package("rocblas", "6.4.2", "1.el10_1"), Package("rocblas", "7.1.1", "1.el10_2"),
+               Release(6, 4, 2), Release(7, 1, 1))])
+    refused = policy.refusal(analysis.Findings(crossings=[up]), chosen, Line(6, 4))
+    assert refused.reason == policy.DOUBT
+    assert policy.strictest(chosen) == policy.BLOCK      # a bug on the way fails closed too
+    message = notice.refusal_message(refused, notice.Context(arrow="->"), chosen)
+    assert message.splitlines()[:2] == [
+        "rocm_notice: refused: %s is not warn, lock or block; this transaction would move "
+        "ROCm 6.4 -> 7.1 (major): 1 package, and that setting may have meant lock or block, "
+        "so nothing was changed." % where,
+        "  Fix that setting (a comment after a value starts with ' #'), then run dnf again."]
+    # approved lines and moves back stay what they are
+    assert policy.refusal(analysis.Findings(crossings=[up]), settings(
+        unreadable={"on_major": where}, doubts=["x"], allow=(Line(7, 1),)), Line(6, 4)) \
+        .reason == policy.DOUBT
+    down = analysis.Crossing(releases.MAJOR, Line(7, 1), Line(6, 4))
+    assert policy.refusal(analysis.Findings(crossings=[down]), chosen, Line(7, 1)) is None

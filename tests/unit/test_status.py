@@ -253,3 +253,11 @@ def test_check_object_carries_the_quick_scans_files_made_printable():
              "scanned": ["/opt"], "files": 10, "seconds": 0.1}
     found = status.check_object(1, [(up, "warn")], broken=brief)["broken_programs"]
     assert found == dict(brief, paths=["/opt/a[2J", "/usr/local/bin/b"])
+
+
+def test_check_text_says_when_a_line_moves_because_it_was_approved():
+    up = crossing(MAJOR, Line(6, 4), Line(7, 1), ["rocblas"])
+    assert status.check_text(1, [(up, "warn")], allowed=(Line(7, 1),)) == \
+        "ROCm 6.4 -> 7.1 (major): 1 package would move (approved: allow = 7.1)"
+    assert status.check_text(1, [(up, "warn")], allowed=(Line(7, 2),)) == \
+        "ROCm 6.4 -> 7.1 (major): 1 package would move (warn)"
