@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -94,6 +95,8 @@ struct Answer {
     bool has_excludes = false;
     std::vector<std::string> excludes;
     std::string refuse;
+    bool report_written = false;        // the report applies once rpm has run
+    bool holds = false;                 // a lock is in force: watch the metadata
     std::string problem;                // why there is no answer
 };
 
@@ -276,6 +279,10 @@ Answer parse(const std::string &text)
             answer.excludes.push_back(value);
         } else if (key == "refuse") {
             answer.refuse += (answer.refuse.empty() ? "" : "\n") + value;
+        } else if (key == "report_written") {
+            answer.report_written = value == "1";
+        } else if (key == "holds") {
+            answer.holds = value == "1";
         }
     }
     answer.problem = header ? "the helper's answer was cut off"
@@ -510,11 +517,48 @@ struct _PluginHandle {
     std::string confdir;
     std::string base_excludes;      // excludepkgs as the configuration set it
     bool have_base = false;
+    std::vector<std::string> excludes;  // ours, as last set
     int fail_closed = -1;           // -1: the helper has not said yet
     bool told = false;              // the helper's failure is said once per context
+    bool report_pending = false;    // the last answer wrote a report this transaction applies
+    bool holds = false;             // a lock is in force (the helper said so)
+    std::string stamp;              // the repositories' metadata when the hold was worked out
+    std::vector<std::string> hold_lines;    // the last hold's lines, said once until they change
+    guint signal_id = 0;            // DnfState::percentage-changed, watched while holds
+    gulong watch_id = 0;
+    gpointer state_class = nullptr;
+    std::atomic<bool> busy{false};  // a hook of ours is running (libdnf calls back into us)
+    dev_t root_dev = 0;             // "/" as the front end sees it, outside rpm's chroot
+    ino_t root_ino = 0;
 };
 
 namespace {
+
+// Where each enabled repository's metadata stands on disk: its repomd.xml's identity,
+// size and time. A new download (a refresh, a cold cache filled, the day EPEL 10.2
+// appears) changes it; the same metadata read again does not.
+std::string repos_stamp(DnfContext *context)
+{
+    std::string stamp;
+    GPtrArray *repos = dnf_context_get_repos(context);
+    for (guint i = 0; repos && i < repos->len; ++i) {
+        auto repo = static_cast<DnfRepo *>(g_ptr_array_index(repos, i));
+        if (!(dnf_repo_get_enabled(repo) & DNF_REPO_ENABLED_PACKAGES))
+            continue;
+        const char *location = dnf_repo_get_location(repo);
+        g_autofree gchar *repomd = g_build_filename(location ? location : "", "repodata",
+                                                    "repomd.xml", NULL);
+        struct stat info;
+        stamp += dnf_repo_get_id(repo);
+        if (stat(repomd, &info) == 0)
+            stamp += ":" + std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino) +
+                     ":" + std::to_string(info.st_size) + ":" +
+                     std::to_string(info.st_mtim.tv_sec) + "." +
+                     std::to_string(info.st_mtim.tv_nsec);
+        stamp += '\n';
+    }
+    return stamp;
+}
 
 std::string request_for(PluginHandle *handle, const char *hook, HyGoal goal)
 {
@@ -526,15 +570,19 @@ std::string request_for(PluginHandle *handle, const char *hook, HyGoal goal)
     json_key(out, "confdir", handle->confdir.c_str());
     json_key(out, "releasever", releasever ? releasever : "");
     json_key(out, "program", program_invocation_short_name);
-    json_repos(out, handle->context, goal == nullptr);
+    if (strcmp(hook, "transaction") != 0)
+        json_repos(out, handle->context, goal == nullptr);
     if (goal)
         json_items(out, goal);
     out += "\"end\":true}";
     return out;
 }
 
-void set_excludes(PluginHandle *handle, const std::vector<std::string> &ours)
+// True when ``ours`` replaced different excludes.
+bool set_excludes(PluginHandle *handle, const std::vector<std::string> &ours)
 {
+    if (handle->have_base && ours == handle->excludes)
+        return false;
     if (!handle->have_base) {
         enum DnfConfPriority priority;
         g_autoptr(GError) error = nullptr;
@@ -551,14 +599,43 @@ void set_excludes(PluginHandle *handle, const std::vector<std::string> &ours)
     g_autoptr(GError) error = nullptr;
     if (!dnf_conf_main_set_option("excludepkgs", DNF_CONF_RUNTIME, value.c_str(), &error))
         throw std::runtime_error(error ? error->message : "cannot set excludepkgs");
+    handle->excludes = ours;
+    return true;
+}
+
+gboolean on_progress(GSignalInvocationHint *, guint, const GValue *, gpointer data);
+
+// While a lock is in force, watch libdnf's progress: it reports after each repository it
+// loads into a package set, before it applies the excludes to that set. Any DnfState of
+// the process will do (PackageKit and microdnf each build their sets with one).
+void watch_progress(PluginHandle *handle)
+{
+    struct stat root;
+    if (handle->watch_id || !handle->holds || stat("/", &root) != 0)
+        return;
+    handle->root_dev = root.st_dev;
+    handle->root_ino = root.st_ino;
+    handle->state_class = g_type_class_ref(DNF_TYPE_STATE);
+    handle->signal_id = g_signal_lookup("percentage-changed", DNF_TYPE_STATE);
+    if (handle->signal_id)
+        handle->watch_id = g_signal_add_emission_hook(handle->signal_id, 0, on_progress,
+                                                      handle, nullptr);
 }
 
 // Ask the helper about this hook and carry out its answer.
 void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
 {
+    bool hold_hook = strcmp(hook, "conf") == 0 || strcmp(hook, "repos_changed") == 0;
+    if (hold_hook)      // the metadata the hold is worked out from, as it is now
+        handle->stamp = repos_stamp(handle->context);
     Answer answer = ask(request_for(handle, hook, goal));
+    // A hold worked out again says its lines only when they changed (one notice a run).
+    bool quiet = strcmp(hook, "repos_changed") == 0 && answer.messages == handle->hold_lines;
+    if (hold_hook && answer.ok)
+        handle->hold_lines = answer.messages;
     for (const auto &line : answer.messages)
-        fprintf(stderr, "%s\n", line.c_str());
+        if (!quiet)
+            fprintf(stderr, "%s\n", line.c_str());
     if (answer.fail_closed >= 0)
         handle->fail_closed = answer.fail_closed;
     if (!answer.ok) {
@@ -571,16 +648,50 @@ void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
             g_free(text);
             throw Refusal(message);
         }
+        bool after = strcmp(hook, "transaction") == 0;     // nothing left to refuse
         if (!handle->told)
-            fprintf(stderr, handle->fail_closed == 1 ? MSG_HELPER_CLOSED : MSG_HELPER,
+            fprintf(stderr, handle->fail_closed == 1 && !after ? MSG_HELPER_CLOSED : MSG_HELPER,
                     answer.problem.c_str());
         handle->told = true;
         return;
     }
-    if (answer.has_excludes)
-        set_excludes(handle, answer.excludes);
+    handle->report_pending = answer.report_written;
+    handle->holds = answer.holds;
+    watch_progress(handle);
+    // New excludes reach only package sets built from now on: a front end that keeps
+    // its sets (packagekitd's "cached sack") is told to drop them ("invalidate").
+    if (answer.has_excludes && set_excludes(handle, answer.excludes) &&
+        strcmp(hook, "conf") != 0)
+        dnf_context_invalidate(handle->context, "rocm_notice: the ROCm hold changed");
     if (!answer.refuse.empty())
         throw Refusal(answer.refuse);
+}
+
+// The emission hook (watch_progress): when the repositories' metadata on disk is not what
+// the hold was worked out from, work it out again, so the package set being built keeps
+// the installed line (never refused for a hold that was merely out of date). Nothing
+// may leave here but TRUE: this runs inside libdnf's C code.
+gboolean on_progress(GSignalInvocationHint *, guint, const GValue *, gpointer data)
+{
+    auto handle = static_cast<PluginHandle *>(data);
+    bool idle = false;
+    if (!handle->holds || !handle->busy.compare_exchange_strong(idle, true))
+        return TRUE;
+    struct stat root;
+    if (stat("/", &root) != 0 || root.st_dev != handle->root_dev ||
+        root.st_ino != handle->root_ino) {
+        handle->busy = false;       // inside rpm's chroot (a transaction in an installroot)
+        return TRUE;
+    }
+    try {
+        if (repos_stamp(handle->context) != handle->stamp)
+            run_hook(handle, "repos_changed", nullptr);
+    } catch (...) {
+        // set_excludes refused, out of memory: the transaction is still checked at
+        // PRE_TRANSACTION, which refuses what the hold did not keep
+    }
+    handle->busy = false;
+    return TRUE;
 }
 
 // Throw the refusal out of PRE_TRANSACTION, after releasing the rpmdb lock that
@@ -620,6 +731,10 @@ PluginHandle *pluginInitHandle(int version, PluginMode mode, DnfPluginInitData *
 
 void pluginFreeHandle(PluginHandle *handle)
 {
+    if (handle && handle->watch_id)
+        g_signal_remove_emission_hook(handle->signal_id, handle->watch_id);
+    if (handle && handle->state_class)
+        g_type_class_unref(handle->state_class);
     delete handle;
 }
 
@@ -629,6 +744,10 @@ int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookDat
     (void)error;
     if (!handle || !handle->context)
         return 1;
+    bool idle = false;
+    bool mine = handle->busy.compare_exchange_strong(idle, true);   // on_progress waits
+    struct Release { PluginHandle *handle; bool mine;
+                     ~Release() { if (mine) handle->busy = false; } } release{handle, mine};
     try {
         if (id == PLUGIN_HOOK_ID_CONTEXT_CONF) {
             const char *dir = getenv("ROCM_NOTICE_CONFDIR");
@@ -640,6 +759,9 @@ int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookDat
             HyGoal goal = hookContextTransactionGetGoal(hookData);
             if (goal)
                 run_hook(handle, "pre_transaction", goal);
+        } else if (id == PLUGIN_HOOK_ID_CONTEXT_TRANSACTION && handle->report_pending) {
+            handle->report_pending = false;
+            run_hook(handle, "transaction", nullptr);   // rpm has run: the report says so
         }
     } catch (const Refusal &refusal) {
         refuse(hookData, refusal);      // the one exception that must reach libdnf

@@ -28,14 +28,19 @@ import sys
 from rocm_epel_notice import libdnf_helper
 from rocm_epel_notice import describe as _describe
 
-HOOKS = {"repos_configured": "conf", "goal_resolved": "pre_transaction"}
+HOOKS = {"repos_configured": "conf", "goal_resolved": "pre_transaction",
+         "post_transaction": "transaction"}
+# The actions plugin's variable that tells post_transaction whether the report written
+# before the transaction is to be applied ("1") or not ("0"; always set, so that dnf5
+# never meets it undefined).
+REPORT_VAR = "rocm_notice_report"
 FIELDS = ["name", "epoch", "version", "release", "arch", "repo_id", "direction"]
 CONFDIR_ENV = "ROCM_NOTICE_CONFDIR"
 NESTED_ENV = "ROCM_NOTICE_DNF5_NESTED"
 DNF4_COMMAND, DNF5_COMMAND = "'dnf rocm ", "'rocm-epel-notice "
 
-MSG_USAGE = ("usage: rocm-epel-notice-dnf5 repos_configured|goal_resolved "
-             "(run by dnf5's actions plugin)")
+MSG_USAGE = ("usage: rocm-epel-notice-dnf5 repos_configured|goal_resolved|"
+             "post_transaction [0|1] (run by dnf5's actions plugin)")
 MSG_HOLD_FAILED = ("rocm_notice: internal error: %s (nothing held; the transaction is "
                    "still checked before it runs)")
 MSG_CHANNEL = "dnf5's actions plugin answered %s to %s: %s"
@@ -74,6 +79,9 @@ class Channel:
 
     def set_conf(self, key, value):
         self.ask("set", "conf", {"key": key, "value": value})
+
+    def set_var(self, name, value):
+        self.ask("set", "actions_vars", {"name": name, "value": value})
 
     def stop(self, message):
         """Make dnf5 stop with ``message`` (the plugin raises; no reply comes)."""
@@ -118,7 +126,12 @@ class Run(libdnf_helper.Run):
 
     @property
     def command(self):
-        return "dnf5"
+        return libdnf_helper.front_end_command() or "dnf5"
+
+    @property
+    def via(self):
+        from rocm_epel_notice import report
+        return report.VIA_DNF5
 
     def context(self, found=None):
         context = super().context(found)
@@ -157,13 +170,36 @@ def for_dnf5(text):
     return clean(text.replace(DNF4_COMMAND, DNF5_COMMAND))
 
 
-def run_hook(hook, channel):
+def applied_here(channel, installroot):
+    """Whether the transaction dnf5 just ran is on the system: post_transaction runs
+    after a failed rpm transaction too, so its incoming packages are looked up in the
+    rpmdb (rpm -q)."""
+    import subprocess
+    wanted = channel.ask("get", "trans_packages", {"output": ["full_nevra"],
+                                                   "filters": [{"key": "direction",
+                                                                "value": "IN"}]})
+    nevras = [p["full_nevra"] for p in wanted.get("trans_packages") or ()]
+    if not nevras:
+        return True         # a removal: nothing to look for, and it ran
+    try:
+        return subprocess.run(["rpm", "--root", installroot, "-q", "--quiet"] + nevras,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=120).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def run_hook(hook, channel, argv=()):
     """Work through one hook: messages on stderr, the hold or a stop through ``channel``.
     Returns the exit status (0: dnf5 goes on unless we asked it to stop)."""
     from rocm_epel_notice import engine
     answer = libdnf_helper.Answer()
     run = None
     refuse = ""
+    if hook == "post_transaction" and (not argv or argv[0] != "1"
+                                       or not applied_here(channel, channel.conf(
+                                           "installroot") or "/")):
+        return 0        # no report of this transaction, or it did not run
     try:
         run = Run(_request(channel, hook), answer, channel)
         decision = run.decide()
@@ -174,6 +210,8 @@ def run_hook(hook, channel):
         if hook == "repos_configured" and answer.excludes:
             current = _split_list(channel.conf("excludepkgs"))
             channel.set_conf("excludepkgs", ",".join(current + answer.excludes))
+        if hook != "post_transaction":
+            channel.set_var(REPORT_VAR, "1" if answer.report_written else "0")
     except Exception as error:
         if hook == "repos_configured":      # goal_resolved is the gate: it still checks
             answer.messages.append(MSG_HOLD_FAILED % _describe(error))
@@ -197,13 +235,14 @@ def run_hook(hook, channel):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1 or argv[0] not in HOOKS:
+    if not argv or argv[0] not in HOOKS or len(argv) > (2 if argv[0] == "post_transaction"
+                                                        else 1):
         print(MSG_USAGE, file=sys.stderr)
         return 2
     if os.environ.get(NESTED_ENV):      # run by our own sack's Base: never recurse
         return 0
     os.environ[NESTED_ENV] = "1"
-    return run_hook(argv[0], Channel())
+    return run_hook(argv[0], Channel(), argv[1:])
 
 
 if __name__ == "__main__":

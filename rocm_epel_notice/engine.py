@@ -126,7 +126,10 @@ def failed(error, settings):
 
 
 def _report(settings, decision, context, command, found=None, blocked=(), hold=None):
+    """The whole report, with what ran (``context.via`` and ``program``: every front end
+    writes the same keys)."""
     if not settings.report:      # report = none
         return None
-    return report.build(decision, context, command, found, hold, blocked)
+    return report.describe_run(report.build(decision, context, command, found, hold, blocked),
+                               command, context.program, context.via)
 

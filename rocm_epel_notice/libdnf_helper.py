@@ -26,10 +26,29 @@ from rocm_epel_notice import describe as _describe
 
 PROTOCOL = 1
 MAGIC = "rocm-notice-libdnf"
+# conf: the context is set up (before any sack is loaded); repos_changed: the
+# repositories' metadata on disk changed since the hold was worked out, before libdnf
+# applies excludes to the package set it is building; pre_transaction: the goal, before
+# rpm runs; transaction: rpm has run (the report is applied).
+HOOKS = ("conf", "repos_changed", "pre_transaction", "transaction")
+HOLD_HOOKS = ("conf", "repos_changed")
 MAX_REQUEST = 256 * 1024 * 1024     # a goal of 10,000 packages with provides: ~20 MB
 SYSFS_ROOT_ENV = "ROCM_NOTICE_SYSFS_ROOT"
 
 MSG_BAD_REQUEST = "bad request from the libdnf plugin: %s"
+MSG_REPORT_BUG = "rocm_notice: internal error: %s (report not written)"
+CMDLINE_LIMIT = 64 * 1024
+
+
+def front_end_command():
+    """The command line of the program that ran us (packagekitd, microdnf, dnf5: our
+    parent), as the report's ``command``; "" when it cannot be read."""
+    try:
+        with open("/proc/%d/cmdline" % os.getppid(), "rb") as source:
+            raw = source.read(CMDLINE_LIMIT)
+    except OSError:
+        return ""
+    return " ".join(arg.decode("utf-8", "replace") for arg in raw.split(b"\0") if arg)
 
 
 class RequestError(Exception):
@@ -44,6 +63,8 @@ class Answer:
         self.messages = []
         self.excludes = None        # None: leave the plugin's excludes as they are
         self.refuse = ""
+        self.report_written = False     # the plugin then asks again once rpm has run
+        self.holds = False      # a lock is in force: the plugin watches the metadata
 
     def text(self):
         from rocm_epel_notice.notice import clean
@@ -57,6 +78,10 @@ class Answer:
             out.extend("exclude\t%s" % clean(pattern) for pattern in self.excludes)
         if self.refuse:
             out.extend("refuse\t%s" % clean(line) for line in self.refuse.split("\n"))
+        if self.report_written:
+            out.append("report_written\t1")
+        if self.holds:
+            out.append("holds\t1")
         out.append("end")
         return "\n".join(out) + "\n"
 
@@ -71,7 +96,7 @@ def read_request(stream):
         raise RequestError(MSG_BAD_REQUEST % _describe(error))
     if not isinstance(request, dict) or request.get("protocol") != PROTOCOL:
         raise RequestError(MSG_BAD_REQUEST % "not protocol %d" % PROTOCOL)
-    if request.get("hook") not in ("conf", "pre_transaction"):
+    if request.get("hook") not in HOOKS:
         raise RequestError(MSG_BAD_REQUEST % "unknown hook %r" % (request.get("hook"),))
     return request
 
@@ -159,6 +184,7 @@ class Run:
         from rocm_epel_notice import policy
         answer.fail_closed = (policy.strictest(self.settings) != policy.WARN
                               and self.settings.enabled)
+        answer.holds = policy.has_lock(self.settings) and self.settings.enabled
         self.sacks = Sacks(self.installroot, request.get("repos") or [])
         self._catalog = None
 
@@ -171,7 +197,14 @@ class Run:
 
     @property
     def command(self):
-        return "%s (libdnf)" % (self.request.get("program") or "")
+        return front_end_command() or str(self.request.get("program") or "")
+
+    @property
+    def via(self):
+        from rocm_epel_notice import report
+        return {"packagekitd": report.VIA_PACKAGEKIT,
+                "microdnf": report.VIA_MICRODNF}.get(self.request.get("program"),
+                                                     report.VIA_LIBDNF)
 
     def context(self, found=None):
         from rocm_epel_notice import config, known, notice
@@ -186,6 +219,7 @@ class Run:
             front_end=str(self.request.get("program") or "libdnf"),
             releasever=str(self.request.get("releasever") or ""),
             arrow=notice.arrow(sys.stderr), notes=notes,
+            via=self.via, program=str(self.request.get("program") or ""),
             compat=self._compat(found) if found else {},
             gpu_notes=self._gpu_notes(found, facts) if found else [])
 
@@ -234,10 +268,13 @@ class Run:
 
     def decide(self):
         from rocm_epel_notice import engine
+        if self.request["hook"] == "transaction":
+            self.mark_applied()
+            return None
         if not self.settings.enabled:
             self.answer.excludes = []
             return None
-        if self.request["hook"] == "conf":
+        if self.request["hook"] in HOLD_HOOKS:
             return self.hold()
         from rocm_epel_notice import policy
         if not policy.has_lock(self.settings):
@@ -248,6 +285,11 @@ class Run:
         decision = engine.transaction(found, self.settings, self.context, self.command)
         if decision.kind == engine.BLOCK and engine.missed(found, self.settings):
             self.hold()             # so that the next attempt holds what slipped past
+        elif decision.report is None and policy.has_lock(self.settings) and \
+                self.settings.report:     # the hold's report: this transaction applies it
+            from rocm_epel_notice import report
+            self.answer.report_written = report.holds_unapplied(self.settings.report,
+                                                                self.installroot)
         return decision
 
     def write_report(self, decision):
@@ -257,7 +299,22 @@ class Run:
         try:
             problem = report.write(self.settings.report, decision.report, self.installroot)
         except Exception as error:
-            problem = "rocm_notice: internal error: %s (report not written)" % _describe(error)
+            problem = MSG_REPORT_BUG % _describe(error)
+        if problem:
+            self.answer.messages.append(problem)
+        else:
+            self.answer.report_written = True
+
+    def mark_applied(self):
+        """The transaction that this front end's last report described has run: the
+        report says so (``applied``), as dnf 4's does after its transaction hook."""
+        from rocm_epel_notice import report
+        if not self.settings.report:
+            return
+        try:
+            problem = report.mark_applied(self.settings.report, self.installroot)
+        except Exception as error:
+            problem = MSG_REPORT_BUG % _describe(error)
         if problem:
             self.answer.messages.append(problem)
 

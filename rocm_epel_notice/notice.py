@@ -87,13 +87,14 @@ class Context(Fields):
     to its release notes URL, ``compat`` an old Line to the compat packages offered,
     ``gpu_notes`` says what the move means for this machine's GPUs; ``front_end``
     names a program that applies the change without a prompt (PackageKit, microdnf);
-    ``broken`` is the quick scan's ``scanreport.brief`` (None when none ran)."""
+    ``broken`` is the quick scan's ``scanreport.brief`` (None when none ran); ``via`` and
+    ``program`` say which front end and program ran, for the report."""
 
     _defaults = {"config_path": "/etc/dnf/plugins/rocm_notice.conf",
                  "dropin_dir": "/etc/dnf/plugins/rocm_notice.d", "assumeyes": False,
                  "releasever": "", "releasever_minor": "", "arrow": "\u2192",
                  "notes": {}, "compat": {}, "gpu_notes": [], "front_end": "",
-                 "broken": None}
+                 "broken": None, "via": "", "program": ""}
 
 
 def _system(context):

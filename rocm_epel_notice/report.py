@@ -109,13 +109,18 @@ def hold_data(hold):
 
 VIA_COMMAND = "dnf"       # the dnf command line (``command`` holds it)
 VIA_API = "api"           # a program using the dnf API: Ansible, dnf-automatic, a script
+VIA_DNF5 = "dnf5"         # dnf5, through its actions plugin
+VIA_PACKAGEKIT = "packagekit"   # packagekitd (GNOME Software, Cockpit, pkcon), via libdnf
+VIA_MICRODNF = "microdnf"       # microdnf, via libdnf
+VIA_LIBDNF = "libdnf"     # another program on libdnf's C API
 
 
-def describe_run(data, command, program):
-    """Add what ran: ``via`` (the dnf command line, or the dnf API when there is no
-    command line), ``program`` (sys.argv[0]) and ``applied`` (False until the rpm
-    transaction completes: see ``applied``). Returns ``data``."""
-    data["via"] = VIA_COMMAND if command.strip() else VIA_API
+def describe_run(data, command, program, via=None):
+    """Add what ran: ``via`` (which front end: one of the VIA_ values; for dnf 4 the
+    command line, or the dnf API when there is no command line), ``program`` (the
+    program's name or path) and ``applied`` (False until the rpm transaction
+    completes: see ``applied``). Returns ``data``."""
+    data["via"] = via or (VIA_COMMAND if command.strip() else VIA_API)
     data["program"] = notice.clean(program or "").strip()
     data["applied"] = False
     data["applied_time"] = None
@@ -129,6 +134,45 @@ def applied(data):
     done = dict(data, applied=True)
     done["applied_time"] = _now()
     return done
+
+
+REPORT_LIMIT = 16 << 20     # a report names packages and sonames: far less than this
+
+
+def _unapplied(path, installroot):
+    """The report at ``path`` (inside ``installroot``) when it is one of ours that a
+    completed transaction would apply: a hold or a warning not yet applied (a block
+    refused its transaction, so none applies it). None otherwise."""
+    raw = files.read_bytes(path, installroot or "/", limit=REPORT_LIMIT)
+    try:
+        data = json.loads(raw.decode("utf-8")) if raw else None
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        return None
+    if data.get("applied") is not False or data.get("decision") not in (WARN, HOLD):
+        return None
+    return data
+
+
+def holds_unapplied(path, installroot="/"):
+    """Whether the report is a hold not yet applied: a transaction that the hold kept
+    on the installed line applies it when it completes."""
+    try:
+        data = _unapplied(path, installroot)
+    except files.FileProblem:       # what cannot be read is not ours to apply
+        return False
+    return data is not None and data["decision"] == HOLD
+
+
+def mark_applied(path, installroot="/"):
+    """After a completed transaction (a front end's transaction hook): the report at
+    ``path`` says ``applied`` (see ``_unapplied``). None, or the one-line problem."""
+    try:
+        data = _unapplied(path, installroot)
+    except files.FileProblem as problem:
+        return MSG_UNWRITABLE % (problem.path, problem.reason)
+    return None if data is None else write(path, applied(data), installroot)
 
 
 def _now():
