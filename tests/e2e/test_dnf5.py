@@ -3,7 +3,8 @@
 The shipped ``dnf5-plugin/rocm_notice.actions`` runs ``rocm-epel-notice-dnf5`` at
 repos_configured (the lock's hold) and goal_resolved (the notice, or a stop); the same
 fixture repos, the same policy files (inside the installroot) and the same messages as
-the dnf 4 and libdnf tests.
+the dnf 4 and libdnf tests. The last section runs dnf5 without --installroot, on the
+root's own system (``Dnf5System``), with standard error closed or full.
 """
 
 import json
@@ -12,7 +13,7 @@ import pytest
 
 from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
-from tests.harness.dnf5 import Dnf5Sandbox
+from tests.harness.dnf5 import DNF5_LOG, Dnf5Sandbox, Dnf5System
 from tests.harness.fixtures import core_with_planted_bug
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
@@ -70,6 +71,7 @@ def test_warn_shows_the_notice_on_stderr_before_the_prompt(dnf5):
     assert "  To continue: answer y." in asked.stdout
     assert "  Also moving to ROCm 7.1: python3-torch." in asked.stdout
     assert dnf5.installed() == before                     # answered N
+    assert report(dnf5)["applied"] is False               # nothing ran
     run = dnf5.dnf5("-y", "upgrade")
     assert run.returncode == 0, run
     assert_clean(run)
@@ -77,7 +79,13 @@ def test_warn_shows_the_notice_on_stderr_before_the_prompt(dnf5):
     assert "  dnf was told to proceed (-y): the change is applied now." in run.stderr
     assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
     assert report(dnf5)["decision"] == "warn"
-    assert report(dnf5)["command"] == "dnf5"
+    # the whole report, as every front end writes it (before: "command" was just
+    # "dnf5", and via, program, applied and applied_time were missing)
+    written = report(dnf5)
+    assert written["command"].startswith("dnf5 --installroot=") and \
+        written["command"].endswith(" -y upgrade"), written["command"]
+    assert (written["via"], written["program"]) == ("dnf5", "dnf5")
+    assert written["applied"] is True and written["applied_time"], written
 
 
 def test_lock_holds_the_line_while_its_patch_update_installs(dnf5):
@@ -221,3 +229,76 @@ def test_lock_holds_a_replacement_by_another_name_at_another_line(dnf5):
                          "available, 1 package held back (patch updates of 6.4 still "
                          "install); see 'rocm-epel-notice status'"], run
     assert dnf5.installed() == before
+
+
+# -- dnf5 on the system itself, with standard error closed or full ------------------------
+# (tests/harness/dnf5.py's Dnf5System: the unstable root's own system, no --installroot,
+# our files where the RPM puts them). With fd 2 closed, rpm's SQLite takes fd 2 for the
+# rpmdb (read-only, as /dev/null), and the actions program inherits it as its stderr;
+# with 2>/dev/full every write to stderr fails. Neither may change what dnf5 does.
+
+@pytest.fixture(scope="module")
+def dnf5_system():
+    """One system for these cases; each resets it (``system_on_64``)."""
+    with Dnf5System() as system:
+        yield system
+
+
+def system_on_64(system, conf, repos):
+    """ROCm 6.4 installed (EPEL 10.1's packages, by rpm); ``repos`` offered; ``conf``."""
+    system.reset([p for p in stacks.epel_10_1() if p.name in ALL])
+    system.use_repos(epel=repos)
+    system.write_conf(conf)
+    return system.installed()
+
+
+def with_log(system, run):
+    """The run, and what dnf5's own log says about it: its errors and warnings (an
+    action's exit code among them), and how it ended."""
+    lines = system.log().splitlines()
+    telling = [line for line in lines if " ERROR " in line or " WARNING " in line]
+    return "%s\n--- %s: errors and warnings\n%s\n--- its last lines\n%s" % (
+        run, DNF5_LOG, "\n".join(telling[-20:]), "\n".join(lines[-5:]))
+
+
+def test_on_the_system_itself_lock_holds_and_says_so_on_stderr(dnf5_system):
+    """The same hold as in an installroot, without --installroot: what the cases with
+    standard error closed or full are compared with."""
+    before = system_on_64(dnf5_system, "[main]\non_major = lock\n",
+                          stacks.epel_10_2() + [PATCH_64])
+    run = dnf5_system.dnf5("-y", "upgrade")
+    assert run.returncode == 0, with_log(dnf5_system, run)
+    assert_clean(run)
+    assert ours(run) == [HOLD_LINE], run
+    after = dnf5_system.installed()
+    assert {n: v for n, v in after.items() if n in ROCM} == dict(
+        {n: v for n, v in before.items() if n in ROCM}, **{"rocm-smi": "6.4.3-1.el10_1"})
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"
+
+
+@pytest.mark.parametrize("stderr", ["closed", "full"])
+def test_warn_upgrades_with_standard_error_closed_or_full(dnf5_system, stderr):
+    system_on_64(dnf5_system, "[main]\n", stacks.epel_10_2())
+    run = dnf5_system.dnf5("-y", "upgrade", stderr=stderr)
+    assert run.returncode == 0, with_log(dnf5_system, run)
+    assert "rocm_notice" not in run.stdout, run          # never on stdout instead
+    after = dnf5_system.installed()
+    assert after["rocblas"] == "7.1.1-1.el10_2", with_log(dnf5_system, run)
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"
+    assert dnf5_system.report()["decision"] == "warn"
+
+
+@pytest.mark.parametrize("stderr", ["closed", "full"])
+def test_lock_holds_with_standard_error_closed_or_full(dnf5_system, stderr):
+    before = system_on_64(dnf5_system, "[main]\non_major = lock\n",
+                          stacks.epel_10_2() + [PATCH_64])
+    run = dnf5_system.dnf5("-y", "upgrade", stderr=stderr)
+    assert run.returncode == 0, with_log(dnf5_system, run)
+    assert "rocm_notice" not in run.stdout, run
+    after = dnf5_system.installed()
+    expected = {n: v for n, v in before.items() if n in ROCM}
+    expected["rocm-smi"] = "6.4.3-1.el10_1"               # the patch of the held line
+    assert {n: v for n, v in after.items() if n in ROCM} == expected, \
+        with_log(dnf5_system, run)
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"        # the rest of the update
+    assert dnf5_system.report()["decision"] == "hold"

@@ -9,11 +9,16 @@ starts, and reads nothing from its environment). Our lines go to packagekitd's s
 which pkcon prints. The same fixture repositories, policy and messages as the dnf 4 tests.
 """
 
+import os
+from pathlib import Path
+
 import pytest
 
 from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
+from tests.harness.fixtures import build_repo
 from tests.harness.packagekit import Session
+from tests.harness.system import RepoServer
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
 ROCM = stacks.ROCM_NAMES + ["python3-torch"]
@@ -91,7 +96,11 @@ def test_warn_puts_the_notice_in_the_daemon_log_and_the_update_goes_on(packageki
     assert after["zstd-tools"] == "1.5.7-1.el10_2"
     report = pk.report()
     assert report["decision"] == "warn"
-    assert report["command"] == "packagekitd (libdnf)"
+    # the whole report: the daemon's command line (what asked it, pkcon or GNOME
+    # Software, is not visible to it), via packagekit, applied once rpm has run
+    assert report["command"].startswith("/usr/libexec/packagekitd "), report["command"]
+    assert (report["via"], report["program"]) == ("packagekit", "packagekitd")
+    assert report["applied"] is True and report["applied_time"], report
     assert [(f["from"], f["to"]) for f in report["findings"]] == [("6.4", "7.1")]
 
 
@@ -113,6 +122,99 @@ def test_lock_holds_the_line_while_the_patch_update_and_the_rest_install(package
     assert after["zstd-tools"] == "1.5.7-1.el10_2"
     assert ours(pk.daemon_log()) == [HOLD_LINE], pk.daemon_log()
     assert pk.report()["decision"] == "hold"
+
+
+class MovingMirror:
+    """One repository address whose content moves on (a mirror on the day EPEL 10.2
+    appears): served over HTTP from a directory of the tests' own, whose one entry is a
+    link swapped from one fixture repository to another. The address never changes, so
+    packagekitd sees new metadata only by refreshing (a new .repo file would make it drop
+    its package sets by itself)."""
+
+    def __init__(self, directory, pkgs):
+        self.link = Path(directory) / "epel"
+        self.link.symlink_to(build_repo(pkgs))
+        self.server = RepoServer(directory)
+
+    def url(self):
+        return "http://127.0.0.1:%d/epel/" % self.server.httpd.server_address[1]
+
+    def move_to(self, pkgs):
+        swapped = self.link.with_name("epel.new")
+        swapped.symlink_to(build_repo(pkgs))
+        os.replace(swapped, self.link)
+
+    def close(self):
+        self.server.close()
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    moving = MovingMirror(tmp_path, stacks.epel_10_1())
+    yield moving
+    moving.close()
+
+
+def on_64_from(pk, mirror, conf):
+    """ROCm 6.4 installed, the moving mirror's repository as "epel", ``conf`` in force,
+    PackageKit's cache empty; packagekitd started afresh."""
+    pk.reset([p for p in stacks.epel_10_1() if p.name in ALL])
+    for old in pk.path("/etc/yum.repos.d").glob("*.repo"):
+        old.unlink()
+    pk.write_file("/etc/yum.repos.d/epel.repo",
+                  "[epel]\nname=epel (test)\nbaseurl=%s\ngpgcheck=0\nenabled=1\n"
+                  "metadata_expire=0\n" % mirror.url())
+    pk.write_conf(conf)
+    pk.start_packagekitd()
+    return pk.installed()
+
+
+def assert_held_not_refused(pk, before, run):
+    assert run.returncode == 0, (run, pk.daemon_log())
+    assert_no_traceback(pk, run)
+    assert "repositories changed" not in run.output + pk.daemon_log(), run
+    after = pk.installed()
+    assert rocm_of(after) == rocm_of(before), after
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"
+    assert HOLD_LINE in ours(pk.daemon_log()), pk.daemon_log()
+    assert pk.report()["decision"] == "hold"
+
+
+def test_lock_holds_in_one_packagekitd_across_the_day_the_repositories_change(packagekit,
+                                                                            mirror):
+    """packagekitd set up on EPEL 10.1 runs on; EPEL 10.2 appears; a refresh (GNOME
+    Software's, or 'pkcon refresh') and "Update All". Before: every update was refused
+    ("the repositories changed after the hold was worked out") until packagekitd was
+    restarted, and 'pkcon get-updates' kept offering 7.1: the hold reached only package
+    sets built after the refusal, and packagekitd kept its cached one."""
+    pk = packagekit
+    before = on_64_from(pk, mirror, "[main]\non_major = lock\n")
+    assert pk.pkcon("refresh", "force").returncode == 0
+    assert "7.1.1" not in pk.pkcon("get-updates").output      # 10.1: nothing to hold
+    packagekitd = pk.daemon
+    mirror.move_to(stacks.epel_10_2())
+    refresh = pk.pkcon("refresh", "force")
+    assert refresh.returncode == 0, refresh
+    offered = pk.pkcon("get-updates")
+    assert offered.returncode == 0, offered
+    assert "zstd-tools-1.5.7" in offered.output, offered
+    assert "7.1.1" not in offered.output, offered    # the held line is not offered
+    assert_held_not_refused(pk, before, pk.pkcon("-y", "update"))
+    again = pk.pkcon("-y", "update")                  # and the next one, too
+    assert again.returncode in (0, 5), again          # 5: nothing to update
+    assert rocm_of(pk.installed()) == rocm_of(before)
+    assert pk.daemon is packagekitd and packagekitd.poll() is None    # never restarted
+
+
+def test_lock_holds_when_packagekitd_starts_with_a_cold_cache(packagekit, mirror):
+    """packagekitd starts with nothing cached (its set-up sees no metadata, so there is
+    nothing to hold yet) and the first "Update All" downloads EPEL 10.2. Before: that
+    update was refused, and so was every later one."""
+    pk = packagekit
+    mirror.move_to(stacks.epel_10_2())
+    before = on_64_from(pk, mirror, "[main]\non_major = lock\n")
+    assert ours(pk.daemon_log()) == [], pk.daemon_log()      # nothing cached: no hold yet
+    assert_held_not_refused(pk, before, pk.pkcon("-y", "update"))
 
 
 # -- block ------------------------------------------------------------------------------

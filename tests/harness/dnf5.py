@@ -8,6 +8,16 @@ read-only) and the policy files inside the installroot, where the adapter reads 
 Our actions file is bound over the root's ``/etc/dnf/libdnf5-plugins/actions.d`` (the
 actions plugin reads it from there, whatever the installroot), its program path pointed
 at the checkout. Nothing is written outside the sandbox but the root's temporary /tmp.
+
+A ``Dnf5System`` is the other way dnf5 meets us: on the unstable root's own system, no
+``--installroot`` (``system.System``: the root under an overlay whose upper layer is a
+temporary directory, in a mount and PID namespace of its own), with our files where the
+RPM puts them: the actions file in /etc/dnf/libdnf5-plugins/actions.d, its program in
+/usr/libexec/rocm-epel-notice, the core in the root's dist-packages; the policy in
+/etc/dnf/plugins, the repositories in /etc/yum.repos.d, ``DNF_CONF`` as
+/etc/dnf/dnf.conf. There standard error can be closed or full for dnf5 and what it runs
+(``dnf5(..., stderr="closed")``), which an installroot hides: with fd 2 closed, rpm's
+SQLite opens the rpmdb and takes fd 2 for it first.
 """
 
 import subprocess
@@ -16,6 +26,7 @@ from pathlib import Path
 from tests.harness import roots
 from tests.harness.fixtures import CACHE, CHECKOUT, build_repo
 from tests.harness.sandbox import Run
+from tests.harness.system import System
 
 PACKAGES = ["dnf5", "python3-libdnf5", "python3-libdnf5-python-plugins-loader", "rpm",
             "createrepo-c"]
@@ -27,6 +38,15 @@ COMMAND = CHECKOUT / "dnf5-plugin" / "rocm-epel-notice"
 INSTALLED_PROGRAM = "/usr/libexec/rocm-epel-notice/rocm-epel-notice-dnf5"
 DNF_CONF = "[main]\ngpgcheck=0\nbest=True\nmetadata_expire=0\ninstall_weak_deps=False\n"
 DEFAULT_PLUGIN_CONF = "[main]\nenabled = 1\n"
+INSTALLED_ACTIONS = "/etc/dnf/libdnf5-plugins/actions.d/rocm_notice.actions"
+DNF5_LOG = "/var/log/dnf5.log"
+# The root's "local" libdnf5 plugin (Debian enables it "host-only": on the system itself,
+# not in an installroot) copies every installed RPM into a repository of its own and runs
+# createrepo after each transaction: time spent on nothing of ours. Off.
+LOCAL_PLUGIN_OFF = "[main]\nname = local\nenabled = 0\n"
+# How ``Dnf5System.dnf5`` runs dnf5 with standard error other than a pipe: the shell
+# inside the system does the redirection.
+STDERR = {"closed": "2>&-", "full": "2>/dev/full"}
 
 
 def dnf5_root():
@@ -117,3 +137,31 @@ class Dnf5Sandbox:
         if run.returncode != 0:
             raise AssertionError("set-up install failed:\n%s" % run)
         return run
+
+
+class Dnf5System(System):
+    """dnf5 on the unstable root's own system, our dnf5 front end installed (see the
+    module doc). Use as a context manager; ``stop()`` is safe to call twice."""
+
+    def __init__(self):
+        super().__init__(dnf5_root(), caches=["/var/cache/libdnf5", DNF5_LOG],
+                         prefix="rocm-notice-dnf5-")
+        self.install_core()
+        self.install(PROGRAM, INSTALLED_PROGRAM, 0o755)
+        self.install(ACTIONS, INSTALLED_ACTIONS, 0o644)
+        self.write_file("/etc/dnf/dnf.conf", DNF_CONF)
+        self.write_file("/etc/dnf/libdnf5-plugins/local.conf", LOCAL_PLUGIN_OFF)
+
+    def dnf5(self, *args, stderr=None, timeout=300):
+        """dnf5 ARGS inside the system. ``stderr``: None (a pipe, captured), "closed"
+        (``2>&-``) or "full" (``2>/dev/full``): then nothing is captured from it."""
+        if stderr is None:
+            return self.run(["dnf5"] + list(args), timeout=timeout)
+        run = self.shell('exec dnf5 "$@" %s' % STDERR[stderr], *args, timeout=timeout)
+        run.args = ["dnf5"] + list(args) + [STDERR[stderr]]
+        return run
+
+    def log(self):
+        """dnf5's own log (/var/log/dnf5.log) since the last ``reset``."""
+        path = self.path(DNF5_LOG)
+        return path.read_text(errors="replace") if path.exists() else ""

@@ -28,24 +28,29 @@ from tests.harness import roots
 CHECKOUT = Path(__file__).resolve().parents[2]
 PYTHON = "/usr/bin/python3"
 PYTEST = ["-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider"]
-# PackageKit's build dependencies (dnf backend: the shared design notes, section 7), the
-# daemons it needs (dbus, polkitd) and what our helper imports there: the PackageKit
-# tests (tests/harness/packagekit.py) build and run it in the Debian 13 root, so the root
-# carries them too: one root to build, not two.
-PACKAGEKIT_EXTRAS = ["dbus", "dbus-daemon", "dpkg-dev", "gcc", "gettext", "itstool",
-                     "libappstream-dev", "libpolkit-gobject-1-dev", "libsqlite3-dev",
-                     "libsystemd-dev", "meson", "ninja-build", "polkitd", "python3"]
+# The front ends that are built in the Debian 13 root from source, and what they need
+# there: PackageKit's build dependencies (dnf backend: the shared design notes, section
+# 7), the daemons it needs (dbus, polkitd) and what our helper imports there
+# (tests/harness/packagekit.py); microdnf's (libpeas, libsmartcols, help2man for its man
+# page; meson, ninja, libdnf-dev and glib as PackageKit: tests/harness/microdnf.py). The
+# tests build and run them in the Debian 13 root, so the root carries them too: one root
+# to build, not three.
+FRONT_END_EXTRAS = ["dbus", "dbus-daemon", "dpkg-dev", "gcc", "gettext", "help2man",
+                    "itstool", "libappstream-dev", "libpeas-dev", "libpolkit-gobject-1-dev",
+                    "libsmartcols-dev", "libsqlite3-dev", "libsystemd-dev", "meson",
+                    "ninja-build", "polkitd", "python3"]
 # Besides what tools/ensure-deps installs: make and git, which 'make rpm' (test_payload)
 # uses, and mount, for the test that mounts a full or read-only report directory.
-ROOT_EXTRAS = ["make", "git", "mount"] + PACKAGEKIT_EXTRAS
+ROOT_EXTRAS = ["make", "git", "mount"] + FRONT_END_EXTRAS
 # Tests whose package manager is not the platform's dnf 4 but one of their own in a root
-# of its own (dnf5 in Debian unstable, tests/harness/dnf5.py; PackageKit built in the
-# Debian 13 root, tests/harness/packagekit.py): they run once, from the host, and never
-# again inside another platform's root. A file is left out whole; a node id (file::test)
-# is deselected.
+# of its own (dnf5 in Debian unstable, tests/harness/dnf5.py; PackageKit and microdnf
+# built in the Debian 13 root, tests/harness/packagekit.py and microdnf.py): they run
+# once, from the host, and never again inside another platform's root. A file is left
+# out whole; a node id (file::test) is deselected.
 HOST_ONLY = ["tests/e2e/test_dnf5.py", "tests/e2e/test_dnf5_command.py",
              "tests/e2e/test_dnf5_hostile.py",
-             "tests/e2e/test_packagekit.py",
+             "tests/e2e/test_microdnf.py",
+             "tests/e2e/test_packagekit.py", "tests/e2e/test_report_front_ends.py",
              "tests/e2e/test_payload.py::"
              "test_dnf5_installs_the_dnf5_front_end_where_dnf5_reads_it_and_it_runs"]
 

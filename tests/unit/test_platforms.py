@@ -8,7 +8,8 @@ from tests.harness import platforms
 
 E2E = Path(__file__).resolve().parents[1] / "e2e"
 # "from tests.harness.dnf5 import ..." or "from tests.harness import dnf5, ..."
-OWN_ROOT = r"from tests\.harness(\.(dnf5|packagekit)\b| import [^\n]*\b(dnf5|packagekit)\b)"
+OWN_ROOT = (r"from tests\.harness(\.(dnf5|packagekit|microdnf|system)\b"
+            r"| import [^\n]*\b(dnf5|packagekit|microdnf|system)\b)")
 AT_TOP = re.compile("^" + OWN_ROOT, re.M)
 ANYWHERE = re.compile(OWN_ROOT)
 TEST = re.compile(r"^def (test_\w+)\(", re.M)
