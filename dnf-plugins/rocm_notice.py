@@ -45,11 +45,11 @@ def _warn(message, *args):
 
 def _describe(error):
     try:
-        from rocm_epel_notice import describe       # likewise
+        from rocm_epel_notice import dnf4_common    # likewise; it logs the traceback
     except Exception:
         text = str(error).strip().splitlines()
         return "%s: %s" % (type(error).__name__, text[0]) if text else type(error).__name__
-    return describe(error)
+    return dnf4_common.describe(error)
 
 
 def _uncommented(value):

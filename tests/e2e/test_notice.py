@@ -37,7 +37,7 @@ def test_major_crossing_with_yes_prints_notice_on_stderr_and_upgrades(sandbox):
     assert "rebuild" in notice
     assert "10.1 \u2192 10.2" in notice
     assert "python3-torch" in notice
-    assert "on_major = lock" in notice
+    assert "run 'dnf rocm lock'" in notice
     assert "dnf install rocblas6.4 rocm-hip6.4" in notice
     assert "docs-7.1.0" in notice
     assert run.stderr.count("rocm_notice: this transaction") == 1
@@ -74,7 +74,7 @@ def test_minor_crossing_names_the_lagging_package(sandbox):
     assert_no_trace(run)
     notice = notice_of(run)
     assert "ROCm 7.1 \u2192 7.2 (minor): 8 packages" in notice, run
-    assert "on_minor = lock" in notice
+    assert "run 'dnf rocm lock'" in notice
     assert "7.1 (rocm-smi)" in notice
     assert "libamdhip64.so" not in notice      # 7.1 -> 7.2 keeps the sonames
     assert sandbox.installed()["rocm-smi"] == "7.1.1-1.el10_2"

@@ -132,7 +132,8 @@ def test_major_block_stops_everything_and_says_how_to_allow(sandbox):
     assert "ROCm 6.4 \u2192 7.1 (major): 9 packages" in run.stderr
     assert "'allow = 7.1'" in run.stderr and "rocm_notice.d" in run.stderr
     assert "run 'dnf rocm allow 7.1'" in run.stderr
-    assert "'on_major = lock'" in run.stderr
+    assert "To stay on 6.4 and still take the other updates: run 'dnf rocm lock' instead." \
+        in run.stderr
 
 
 def test_block_message_survives_quiet(sandbox):

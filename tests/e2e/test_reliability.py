@@ -144,7 +144,8 @@ MODES = {
     "warn, assumeno": ("[main]\n", ("--assumeno", "upgrade"), 1),
     "lock": ("[main]\non_major = lock\n", ("-y", "upgrade"), 0),
     "block": ("[main]\non_major = block\n", ("-y", "upgrade"), 1),
-    "bad config": ("[main]\non_major = never\nwhat = 1\n", ("-y", "upgrade"), 0),
+    # a policy value that is not valid refuses the crossing (it may have meant block)
+    "bad config": ("[main]\non_major = never\nwhat = 1\n", ("-y", "upgrade"), 1),
     "quiet": ("[main]\n", ("-q", "-y", "upgrade"), 0),
     "report unwritable": ("[main]\n", ("-y", "upgrade"), 0),
 }
