@@ -1,12 +1,15 @@
 # rocm-epel-notice. Every target installs what it needs first (tools/ensure-deps).
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all check unit e2e demo deps clean bench libdnf-plugin
+.PHONY: all check unit e2e demo deps deps-packages clean bench libdnf-plugin
 
 all: check
 
 deps:
 	@sh tools/ensure-deps
+
+deps-packages:
+	@sh tools/ensure-deps --packages-only
 
 # The whole suite on every test platform: the host's dnf, then Debian 13's (dnf 4.23) in a
 # cached root (tests/harness/platforms.py). PLATFORMS=host (or debian13) runs one.
@@ -48,7 +51,7 @@ libdnf-plugin: deps
 
 # -- packaging (issue 5) -------------------------------------------------------------
 NAME := rocm-epel-notice
-VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' rocm_epel_notice/__init__.py)
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' rocm_notice/__init__.py)
 RPMTOP ?= $(CURDIR)/build/rpm
 # Debian's rpm has none of Fedora's Python macros: supply them, and skip the
 # BuildRequires check (they name Fedora packages). On Fedora/EL neither happens.
@@ -70,25 +73,19 @@ tarball:
 
 srpm: tarball
 	$(RPMBUILD) -bs $(NAME).spec
-	$(RPMBUILD) -bs $(PLUGIN_SPEC)
 
-# The libdnf plugin is arch-specific: a spec of its own (rpm builds no arch subpackage
-# of a noarch package), from the same tarball.
-PLUGIN_SPEC := libdnf-plugin/libdnf-plugin-$(NAME).spec
+# One spec builds every package: the main one is arch-specific (the libdnf plugin is
+# compiled), the Python ones are noarch. Offline: only the distribution's packages are
+# needed (deps-packages), not the tests' PyPI tools.
 ARCH = $(shell rpm --eval '%{_arch}' 2>/dev/null)
 
-rpm: deps tarball
+rpm: deps-packages tarball
 	$(RPMBUILD) -ba $(NAME).spec
-	$(RPMBUILD) -ba $(PLUGIN_SPEC)
 	@ls $(RPMTOP)/SRPMS/*.src.rpm $(RPMTOP)/RPMS/noarch/*.noarch.rpm $(RPMTOP)/RPMS/$(ARCH)/*.rpm
 
-# One run per source package: given both source RPMs at once, rpmlint reports
-# "multiple-specfiles" for the first.
 rpmlint: rpm
 	rpmlint -c packaging/rpmlint.toml $(NAME).spec $(RPMTOP)/SRPMS/$(NAME)-$(VERSION)-*.src.rpm \
-	    $(RPMTOP)/RPMS/noarch/*.noarch.rpm
-	rpmlint -c packaging/rpmlint.toml $(PLUGIN_SPEC) $(RPMTOP)/SRPMS/libdnf-plugin-*.src.rpm \
-	    $(RPMTOP)/RPMS/$(ARCH)/*.rpm
+	    $(RPMTOP)/RPMS/noarch/*.noarch.rpm $(RPMTOP)/RPMS/$(ARCH)/*.rpm
 
 # Benchmark (issue 6), not part of check: caches a 20,000-package sandbox in
 # .cache/bench, prints figures and PASS/FAIL, writes bench/RESULTS.md. Then the scan

@@ -6,7 +6,7 @@ Requires), ``rpmbuild --nodeps`` with a level-1 gzip payload, one ``createrepo_c
 repository. Two installroots are prepared from it with real dnf and kept:
 
 - ``rocm``: 900 unrelated packages, 60 ROCm packages of the 6.4 line (real Fedora names
-  from rocm_epel_notice/package_set.py; the compilersupport family with ``rocm6.4.2`` in
+  from rocm_notice/catalog/package_set.py; the compilersupport family with ``rocm6.4.2`` in
   Release) and 40 consumers requiring ROCm sonames (``libamdhip64.so.6``, ...);
 - ``norocm``: the same minus the ROCm packages and their consumers.
 
@@ -55,7 +55,7 @@ NEW = {"rocm": "7.1.1", "dist": "1.el10_2", "llvm": "20", "so": 1}
 # The everyday case: a patch release of the installed line (same sonames, same dist tag).
 PATCH = dict(OLD, rocm="6.4.3")
 
-# Base names (from rocm_epel_notice/package_set.py ROCM) installed with their -devel.
+# Base names (from rocm_notice/catalog/package_set.py ROCM) installed with their -devel.
 ROCM_BASES = [
     "rocm-core", "rocm-runtime", "rocm-hip", "rocminfo", "rocm-smi", "amdsmi", "rocblas",
     "hipblas", "hipblaslt", "rocfft", "hipfft", "rocrand", "hiprand", "rocsparse",

@@ -23,8 +23,9 @@ def main(sandbox, root=None):
     import dnf
     import dnf.conf
 
-    from rocm_epel_notice import config, hold
-    from rocm_epel_notice.catalog import Catalog
+    from rocm_notice.settings import config
+    from rocm_notice.core import hold
+    from rocm_notice.catalog.catalog import Catalog
 
     sandbox = Path(sandbox).resolve()
     root = Path(root).resolve() if root else sandbox / "root"

@@ -476,7 +476,7 @@ def large_locklist(lines=100_000, runs=5):
     """Milliseconds (best of ``runs``) to add our block to, and take it out of, a
     versionlock list of ``lines`` admin lines: plain ones, and ones that carry our tag
     (the slow path of the scan). A unit test checks the result on such a list."""
-    from rocm_epel_notice import locklist
+    from rocm_notice.settings import locklist
     entries = ["rocblas-0:6.4.*", "hipcc-0:*-*rocm6.4.*.*"]
     plain = "".join("pkg%d-0:1.%d-1.el10.*\n" % (i, i) for i in range(lines))
     tagged = plain.replace("\n", " # rocm-epel-notice: x\n")
@@ -659,7 +659,7 @@ def main():
     else:
         say("instruction counts: one run per mode under callgrind (%s)..." % ", ".join(COUNTED))
         counts = instructions(corpus, runners, max(1, min(2, os.cpu_count() or 1)))
-    core_modules = sorted(set(inproc["warn"]["modules"]) - {"rocm_epel_notice"})
+    core_modules = sorted(set(inproc["warn"]["modules"]) - {"rocm_notice"})
     imp, importtime = import_time(opts.import_runs, core_modules)
 
     # -- the wall-clock table -----------------------------------------------------------

@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 CHECKOUT = HERE.parent
 sys.path.insert(0, str(CHECKOUT))
 
-from rocm_epel_notice import scan, scancache  # noqa: E402
+from rocm_notice.scan import scan, scancache  # noqa: E402
 from tests.harness import elf  # noqa: E402
 
 FILES = 100_000

@@ -63,7 +63,7 @@ def _timed(label, function, profiled=True):
 
 def _timed_command(new):
     """The plugin registers a small class whose __new__ loads and makes the real `dnf rocm`
-    command (rocm_epel_notice.dnf4_command): time that, and the command's run."""
+    command (rocm_notice.frontends.dnf4.command): time that, and the command's run."""
     timed_new = _timed("command", new)
 
     @functools.wraps(new)
@@ -119,7 +119,7 @@ def _report():
     data = {k: round(v, 6) for k, v in sorted(times.items())}
     data["calls"] = calls
     data["modules"] = sorted(m for m in sys.modules
-                             if m == "rocm_epel_notice" or m.startswith("rocm_epel_notice."))
+                             if m == "rocm_notice" or m.startswith("rocm_notice."))
     sys.stderr.write(MARK + json.dumps(data, sort_keys=True) + "\n")
     sys.stderr.flush()
 

@@ -1,7 +1,7 @@
 """rocm_notice: tell dnf users when a transaction moves ROCm to another release line.
 
 This module is only dnf glue: its hooks read dnf's state into plain values, hand them to
-the ``rocm_epel_notice`` package (where every decision is made and tested) and turn the
+the ``rocm_notice`` package (where every decision is made and tested) and turn the
 answer back into log messages. A bug in here must never cost the user a traceback or a
 changed transaction, so every hook fails open with one line.
 
@@ -10,8 +10,8 @@ hooks and the everyday answer; the core's modules are imported inside the functi
 need them, so that a run pays only for what it uses (nothing for a command that only
 looks, the catalog alone for a transaction without ROCm, the catalog and releases for
 the everyday patch update). The rest of the glue loads when a run has more to do:
-``rocm_epel_notice.dnf4_decision`` (the analysis, a hold, the lines, the report) and
-``rocm_epel_notice.dnf4_command`` (`dnf rocm`).
+``rocm_notice.frontends.dnf4.decision`` (the analysis, a hold, the lines, the report) and
+``rocm_notice.frontends.dnf4.command`` (`dnf rocm`).
 """
 
 import logging
@@ -26,17 +26,17 @@ import dnf.transaction
 MSG_INTERNAL = "rocm_notice: internal error: %s (transaction not affected)"
 # The core package cannot be imported (a partial removal, a broken update): this module
 # then decides alone, from the one fallback rule (``_says_safety``), never a traceback.
-MSG_NO_CORE = "rocm_notice: cannot load the rocm_epel_notice package (%s); ROCm is not checked"
+MSG_NO_CORE = "rocm_notice: cannot load the rocm_notice package (%s); ROCm is not checked"
 MSG_NO_CORE_CLOSED = (
     "rocm_notice: refused: the ROCm policy (%s) says lock or block, and the check cannot "
-    "run: the rocm_epel_notice package cannot be loaded (%s). Reinstall rocm-epel-notice, "
+    "run: the rocm_notice package cannot be loaded (%s). Reinstall rocm-epel-notice, "
     "or, to go on without the check for this one run: dnf --disableplugin=rocm_notice ...")
 CONFIG_LIMIT = 1 << 20
 
 
 def _warn(message, *args):
     try:
-        from rocm_epel_notice import dnf4_common    # only runs with something to say load it
+        from rocm_notice.frontends.dnf4 import common as dnf4_common    # only runs with something to say load it
     except Exception:       # no core: the line still reaches the user, as dnf logs
         logging.getLogger("dnf.plugin").warning(message, *args)
         return
@@ -45,7 +45,7 @@ def _warn(message, *args):
 
 def _describe(error):
     try:
-        from rocm_epel_notice import dnf4_common    # likewise; it logs the traceback
+        from rocm_notice.frontends.dnf4 import common as dnf4_common    # likewise; it logs the traceback
     except Exception:
         text = str(error).strip().splitlines()
         return "%s: %s" % (type(error).__name__, text[0]) if text else type(error).__name__
@@ -114,7 +114,7 @@ def _strict_files(confdirs):
 class RocmCommand(dnf.cli.Command):
     """`dnf rocm`: what dnf needs to list the command (its name and summary). dnf makes
     a command object only for the command being run (or `dnf help rocm`); then the real
-    one, ``rocm_epel_notice.dnf4_command.RocmCommand``, is loaded and made instead, so
+    one, ``rocm_notice.frontends.dnf4.command.RocmCommand``, is loaded and made instead, so
     that other dnf runs do not load its 400 lines."""
 
     aliases = ("rocm",)
@@ -124,7 +124,7 @@ class RocmCommand(dnf.cli.Command):
     def __new__(cls, cli):
         # An object of another class: Python then calls no __init__ of this one.
         try:
-            from rocm_epel_notice import dnf4_command
+            from rocm_notice.frontends.dnf4 import command as dnf4_command
         except ImportError as error:    # a broken installation: one line, no traceback
             raise dnf.exceptions.Error(MSG_NO_CORE % _describe(error)) from None
         return dnf4_command.bound(cls)(cli)
@@ -183,7 +183,7 @@ class RocmNotice(dnf.Plugin):
         if not self.settings.has_lock:
             return
         try:
-            from rocm_epel_notice import dnf4_decision
+            from rocm_notice.frontends.dnf4 import decision as dnf4_decision
             dnf4_decision.make_hold(self)
         except dnf.exceptions.Error:
             raise
@@ -205,7 +205,7 @@ class RocmNotice(dnf.Plugin):
         except dnf.exceptions.Error:
             raise
         except Exception as error:
-            from rocm_epel_notice import notice, policy
+            from rocm_notice.core import notice, policy
             strictest = policy.strictest(self.settings)
             if strictest != policy.WARN:       # the admin chose safety: fail closed
                 raise dnf.exceptions.Error(notice.FAIL_CLOSED % (
@@ -217,7 +217,7 @@ class RocmNotice(dnf.Plugin):
         if self.written is None or self.in_command:
             return
         try:
-            from rocm_epel_notice import dnf4_decision
+            from rocm_notice.frontends.dnf4 import decision as dnf4_decision
             dnf4_decision.applied(self)     # its own problems are one line already
         except Exception as error:          # never a traceback in the user's dnf run
             _warn(MSG_INTERNAL, _describe(error))
@@ -238,7 +238,7 @@ class RocmNotice(dnf.Plugin):
         return {key: values[-1] for key, values in ours.items() if values}
 
     def _load_config(self):
-        from rocm_epel_notice import config
+        from rocm_notice.settings import config
         self.confdirs = list(self.base.conf.pluginconfpath)
         self._settings, problems = config.load(self.confdirs, self._setopts())
         for problem in problems:
@@ -246,7 +246,7 @@ class RocmNotice(dnf.Plugin):
 
     def catalog(self):
         if self._catalog is None:
-            from rocm_epel_notice.catalog import Catalog
+            from rocm_notice.catalog.catalog import Catalog
             self._catalog = Catalog.load(self.settings.include, self.settings.exclude)
         return self._catalog
 
@@ -294,7 +294,7 @@ class RocmNotice(dnf.Plugin):
     def _foreign_installed(self, catalog):
         """Whether an installed package could be of AMD's stack (catalog.foreign_installed):
         an exact-name query and one glob over Version, not the whole installed stack."""
-        from rocm_epel_notice.catalog import AMD_VERSION_GLOB
+        from rocm_notice.catalog.catalog import AMD_VERSION_GLOB
         installed = self.base.sack.query().installed()
         found = installed.filter(version__glob=AMD_VERSION_GLOB)
         if catalog.amd:
@@ -309,5 +309,5 @@ class RocmNotice(dnf.Plugin):
             return          # no ROCm package in the transaction
         if self._everyday(catalog, rocm):
             return          # patch updates inside the installed line
-        from rocm_epel_notice import dnf4_decision
+        from rocm_notice.frontends.dnf4 import decision as dnf4_decision
         dnf4_decision.decide(self, catalog, rocm, other)

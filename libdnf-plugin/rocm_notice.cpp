@@ -2,7 +2,7 @@
 //
 // A thin front door: at the CONF hook (end of dnf_context_setup) and at PRE_TRANSACTION
 // (after the user said yes and the packages were downloaded, before rpm runs) it hands
-// the context to the Python helper (rocm_epel_notice/libdnf_helper.py; protocol version 1 in
+// the context to the Python helper (rocm_notice/frontends/libdnf/helper.py; protocol version 1 in
 // PROTOCOL.md) and does what the answer says: print its lines on stderr, keep the
 // excludepkgs patterns it gives (a lock's hold), and refuse the transaction by throwing a
 // libdnf::Error, which libdnf turns into a GError (returning 0 from the hook would make

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 CHECKOUT = Path(__file__).resolve().parents[1]
-# Last, so that an installed rocm_epel_notice named by PYTHONPATH (the buildroot, in the
+# Last, so that an installed rocm_notice named by PYTHONPATH (the buildroot, in the
 # spec's %check) is the one under test; 'tests' itself is found here.
 if str(CHECKOUT) not in sys.path:
     sys.path.append(str(CHECKOUT))

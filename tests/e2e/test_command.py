@@ -128,8 +128,8 @@ def test_check_exits_3_when_a_config_file_cannot_be_read(sandbox):
     assert "50-site.conf" in data["error"], run
 
 
-@pytest.mark.parametrize("where, said", [(("config", "load"), "could not be read"),
-                                         (("analysis", "analyse"), "internal error")])
+@pytest.mark.parametrize("where, said", [(("settings.config", "load"), "could not be read"),
+                                         (("core.analysis", "analyse"), "internal error")])
 def test_check_exits_3_when_the_plugin_itself_fails(sandbox, tmp_path, where, said):
     on_64(sandbox)
     sandbox.pythonpath = str(core_with_planted_bug(tmp_path, *where))

@@ -48,7 +48,7 @@ def test_a_closed_stderr_changes_neither_a_lock_nor_a_warned_upgrade(tmp_path):
 
 
 def test_an_adapter_that_cannot_load_reads_lock_and_block_as_the_core_does(tmp_path):
-    """The front door's fallback when rocm_epel_notice cannot be imported. Before: it saw
+    """The front door's fallback when rocm_notice cannot be imported. Before: it saw
     only lower-case 'key = value' lines (so 'On_Major: Block', which the core enforces,
     let the transaction through), and it opened a FIFO drop-in and waited forever."""
     empty = tmp_path / "no-core"

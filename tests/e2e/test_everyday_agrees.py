@@ -49,8 +49,8 @@ def agree(sandbox, oracle, *args, answered):
     assert (shipped.returncode, shipped.stderr) == (analysed.returncode, analysed.stderr), \
         "the shortcut and the analysis disagree:\n%s\n=== with the analysis:\n%s" % (
             shipped, analysed)
-    assert "rocm_epel_notice.catalog" in loaded, (shipped, sorted(loaded))  # it looked
-    assert ("rocm_epel_notice.analysis" not in loaded) == answered, (shipped, sorted(loaded))
+    assert "rocm_notice.catalog.catalog" in loaded, (shipped, sorted(loaded))  # it looked
+    assert ("rocm_notice.core.analysis" not in loaded) == answered, (shipped, sorted(loaded))
     return shipped
 
 

@@ -289,9 +289,10 @@ def test_what_each_kind_of_run_loads_of_the_core(sandbox):
     sandbox.use_repos(epel=stacks.epel_10_1("6.4.2"))
     assert core_loaded(sandbox, "list", "--installed") == set()
     everyday = core_loaded(sandbox, "--assumeno", "upgrade")
-    assert everyday == {"rocm_epel_notice"} | {"rocm_epel_notice." + name for name in (
-        "files", "config", "catalog", "package_set", "releases")}, sorted(everyday)
+    assert everyday == {"rocm_notice"} | {"rocm_notice." + name for name in (
+        "io", "io.files", "settings", "settings.config", "catalog", "catalog.catalog",
+        "catalog.package_set", "catalog.releases")}, sorted(everyday)
     sandbox.use_repos(epel=stacks.epel_10_2())
     crossing = core_loaded(sandbox, "--assumeno", "upgrade")
-    assert {"rocm_epel_notice.analysis", "rocm_epel_notice.records",
-            "rocm_epel_notice.dnf4_decision"} <= crossing, sorted(crossing)
+    assert {"rocm_notice.core.analysis", "rocm_notice.core.records",
+            "rocm_notice.frontends.dnf4.decision"} <= crossing, sorted(crossing)

@@ -1,14 +1,12 @@
 """The RPMs built from rocm-epel-notice.spec, installed into an installroot, are what runs.
 
 'make rpm' builds the packages as a packager would, %check included (the unit tests run
-against the buildroot): the core (CORE), the dnf 4 plugin (NAME) and the dnf5 front end
-(DNF5), noarch, and the libdnf plugin from its own spec. A second build, the next
-release, is an upgrade target; the binary packages main shipped before the rename
-(``rocm-epel-notice``, commit OLD_COMMIT) and before the split (the dnf 4 plugin holding
-everything, SPLIT_COMMIT) are built from git with their own specs, to upgrade from. They
-are installed into a sandbox with fake providers for their requirements, with real dnf
-(the dnf5 front end with real dnf5, tests/harness/dnf5.py), and run from the installed
-payload: the packaged layout works, not only the source tree.
+against the buildroot), all from the one spec: the arch-specific main package (MAIN: the
+libdnf plugin, for PackageKit and microdnf) and the noarch core (CORE), dnf 4 plugin
+(NAME) and dnf5 front end (DNF5). A second build, the next release, is an upgrade target.
+They are installed into a sandbox with fake providers for their requirements, with real
+dnf (the dnf5 front end with real dnf5, tests/harness/dnf5.py), and run from the
+installed payload: the packaged layout works, not only the source tree.
 """
 
 import re
@@ -16,25 +14,19 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from tests.e2e import stacks
-from tests.harness.fixtures import CACHE, CHECKOUT, Pkg, rpm_env
+from tests.harness.fixtures import CHECKOUT, Pkg, rpm_env
 from tests.harness.sandbox import DBPATH
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
+MAIN = "rocm-epel-notice"
 CORE = "python3-rocm-epel-notice"
 NAME = "python3-dnf-plugin-rocm-epel-notice"
-DNF5 = "libdnf5-plugin-rocm-epel-notice"
-LIBDNF = "libdnf-plugin-rocm-epel-notice"
-OLD_NAME = "rocm-epel-notice"
-# main before issue 13: the last commit whose spec built the binary package OLD_NAME
-OLD_COMMIT = "8f545e5"
-# main before the split (issue 16): NAME held the core, the configuration and the plugin
-SPLIT_COMMIT = "d0856cd"
+DNF5 = "rocm-epel-notice-dnf5"
 NEXT_RELEASE = "99"
 # Names of the package managers' own packages: the core requires none of them; each
 # front end only its own.
@@ -54,17 +46,11 @@ def make_rpm(top, *rpmflags, keep_tarball=False):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _one(top):
-    found = sorted((Path(top) / "RPMS" / "noarch").glob("*.noarch.rpm"))
-    assert len(found) == 1, found
-    return found[0]
-
-
-def _noarch(top):
-    """{package name: path} of the noarch RPMs in ``top``: the core and both front ends."""
+def _packages(top):
+    """{package name: path} of the RPMs in ``top``: the main package and the noarch ones."""
     found = {_query(path, "--qf", "%{NAME}")[0]: path
-             for path in (Path(top) / "RPMS" / "noarch").glob("*.noarch.rpm")}
-    assert sorted(found) == sorted([CORE, NAME, DNF5]), found
+             for path in (Path(top) / "RPMS").glob("*/*.rpm") if "debug" not in path.name}
+    assert sorted(found) == sorted([MAIN, CORE, NAME, DNF5]), found
     return found
 
 
@@ -73,73 +59,18 @@ def _git(*args, **kwargs):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
-def _fedora_python_macros():
-    out = subprocess.run(["rpm", "--eval", "%{?python3_sitelib}"], stdout=subprocess.PIPE,
-                         text=True, env=rpm_env(Path(tempfile.gettempdir()) / "rpm-eval-home"))
-    return bool(out.stdout.strip())
-
-
-def build_old_package(commit=OLD_COMMIT, cache=CACHE):
-    """The one noarch RPM main built at ``commit``, from that commit's own spec, setup.py
-    or pyproject.toml and Debian macros (git archive), to upgrade from. Cached per commit
-    and Python version."""
-    if _git("cat-file", "-e", commit + "^{commit}").returncode != 0:
-        pytest.fail("the upgrade test builds the package main shipped at commit %s, which "
-                    "this clone lacks (shallow?): run 'git fetch --unshallow'" % commit)
-    target = Path(cache) / "old-package" / ("%s-py%d.%d" % ((commit,) + sys.version_info[:2]))
-    if target.is_dir() and list(target.glob("*.rpm")):
-        return next(target.glob("*.rpm"))
-    work = Path(tempfile.mkdtemp(prefix="old-package-"))
-    try:
-        spec = _git("show", "%s:rocm-epel-notice.spec" % commit, check=True).stdout
-        version = re.search(rb"^Version:\s*(\S+)", spec, re.M).group(1).decode()
-        (work / "SOURCES").mkdir()
-        (work / "old.spec").write_bytes(spec)
-        _git("archive", "--format=tar.gz", "--prefix=%s-%s/" % (OLD_NAME, version),
-             "-o", str(work / "SOURCES" / ("%s-%s.tar.gz" % (OLD_NAME, version))), commit,
-             check=True)
-        command = ["rpmbuild", "-bb", "--quiet", "--nocheck", "--define", "_topdir %s" % work]
-        if not _fedora_python_macros():
-            macros = _git("show", "%s:packaging/debian-python.macros" % commit,
-                          check=True).stdout.decode()
-            # One --define a macro, as the Makefile does: rpm 4.20 drops --load'ed ones.
-            for line in macros.splitlines():
-                if line.startswith("%") and " " in line:
-                    command += ["--define", line[1:]]
-            command += ["--nodeps"]
-            if _git("cat-file", "-e", "%s:packaging/debian-pyproject.py" % commit).returncode == 0:
-                (work / "debian-pyproject.py").write_bytes(_git(
-                    "show", "%s:packaging/debian-pyproject.py" % commit, check=True).stdout)
-                command += ["--define", "_debian_pyproject %s" % (work / "debian-pyproject.py")]
-        run = subprocess.run(command + [str(work / "old.spec")], cwd=work,
-                             env=rpm_env(work / "home"), stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        assert run.returncode == 0, "building %s's package failed:\n%s" % (
-            commit, run.stdout[-4000:])
-        built = _one(work)
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(built, target / (built.name + ".partial"))
-        (target / (built.name + ".partial")).rename(target / built.name)
-        return target / built.name
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """{"new": {name: RPM} of make rpm as is, %check included; "next": the same at
-    release NEXT_RELEASE, without %check; "old": OLD_COMMIT's package; "unsplit":
-    SPLIT_COMMIT's; "top": make rpm's RPMTOP; "log": its output}."""
+    release NEXT_RELEASE, without %check; "top": make rpm's RPMTOP; "log": its output}."""
     top = tmp_path_factory.mktemp("rpm")
     run = make_rpm(top)
     assert run.returncode == 0, "make rpm failed:\n%s" % run.stdout[-4000:]
-    result = {"new": _noarch(top), "top": top, "log": run.stdout}
+    result = {"new": _packages(top), "top": top, "log": run.stdout}
     top = tmp_path_factory.mktemp("rpm-next")
     run = make_rpm(top, "--define 'baserelease %s'" % NEXT_RELEASE, "--nocheck", "--quiet")
     assert run.returncode == 0, "make rpm failed:\n%s" % run.stdout[-4000:]
-    result["next"] = _noarch(top)
-    result["old"] = build_old_package()
-    result["unsplit"] = build_old_package(SPLIT_COMMIT)
+    result["next"] = _packages(top)
     return result
 
 
@@ -202,15 +133,6 @@ def give_shell(root):
         (root / "bin" / "sh").symlink_to(dash)
 
 
-def install_package(sandbox, rpm_path):
-    """Install one RPM file (an old single package) with dnf."""
-    give_shell(sandbox.root)
-    sandbox.use_repos(el10=providers(rpm_path))
-    run = sandbox.dnf("-y", "install", str(rpm_path))
-    assert run.returncode == 0, run
-    return payload(rpm_path)
-
-
 def install_from_repo(sandbox, rpms, name, tmp_path):
     """``dnf install NAME`` with the built packages ``rpms`` ({name: RPM}) in a repository,
     as a mirror offers them: dnf pulls in what NAME requires. Returns the run."""
@@ -247,44 +169,43 @@ def spec_release(spec):
     return found.group(1)
 
 
-LIBDNF_SPEC = "libdnf-plugin/libdnf-plugin-rocm-epel-notice.spec"
+def _arch():
+    return subprocess.run(["rpm", "--eval", "%{_arch}"], stdout=subprocess.PIPE, text=True,
+                          check=True).stdout.strip()
 
 
-def test_srpm_and_rpm_are_named_for_the_version(built):
-    import rocm_epel_notice
+def test_srpm_and_rpms_are_named_for_the_version(built):
+    import rocm_notice
     release = spec_release("rocm-epel-notice.spec")
     for name, rpm_path in built["new"].items():
-        assert rpm_path.name == "%s-%s-%s.noarch.rpm" % (
-            name, rocm_epel_notice.__version__, release), rpm_path.name
+        arch = _arch() if name == MAIN else "noarch"
+        assert rpm_path.name == "%s-%s-%s.%s.rpm" % (
+            name, rocm_notice.__version__, release, arch), rpm_path.name
     srpms = sorted((built["top"] / "SRPMS").glob("*.src.rpm"))
     assert [s.name for s in srpms] == [
-        "libdnf-plugin-rocm-epel-notice-%s-%s.src.rpm" % (rocm_epel_notice.__version__,
-                                                          spec_release(LIBDNF_SPEC)),
-        "rocm-epel-notice-%s-%s.src.rpm" % (rocm_epel_notice.__version__, release)]
+        "rocm-epel-notice-%s-%s.src.rpm" % (rocm_notice.__version__, release)]
 
 
 def libdnf_plugin_rpm(built):
-    found = [p for p in (built["top"] / "RPMS").glob("*/libdnf-plugin-rocm-epel-notice-*.rpm")
-             if "debug" not in p.name]
-    assert len(found) == 1, found
-    return found[0]
+    return built["new"][MAIN]
 
 
-def test_the_libdnf_plugin_package_is_arch_specific_and_ships_plugin_and_helper(built):
-    import rocm_epel_notice
+def test_the_main_package_is_arch_specific_and_ships_the_libdnf_front_end(built):
+    import rocm_notice
     rpm_path = libdnf_plugin_rpm(built)
-    arch = subprocess.run(["rpm", "--eval", "%{_arch}"], stdout=subprocess.PIPE,
-                          text=True, check=True).stdout.strip()
-    assert rpm_path.name == "libdnf-plugin-rocm-epel-notice-%s-%s.%s.rpm" % (
-        rocm_epel_notice.__version__, spec_release(LIBDNF_SPEC), arch)
     files = payload(rpm_path)
     assert "/usr/lib64/libdnf/plugins/rocm_notice.so" in files
     assert "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf" in files
+    assert any(f.endswith("/rocm_notice/frontends/libdnf/helper.py") for f in files)
     wanted = _query(rpm_path, "--requires")
-    assert "%s = %s" % (CORE, rocm_epel_notice.__version__) in wanted
+    assert "%s = %s-%s" % (CORE, rocm_notice.__version__,
+                           spec_release("rocm-epel-notice.spec")) in wanted
     assert "python3-hawkey" in wanted
-    # the core only: PackageKit and microdnf need neither dnf's plugin nor dnf5
+    # the core only: PackageKit and microdnf need neither dnf's plugin nor dnf5; those
+    # front ends are recommended only where their package manager is installed
     assert not requires(rpm_path) & set(DNF4_NAMES + DNF5_NAMES + (NAME, DNF5)), wanted
+    assert sorted(_query(rpm_path, "--recommends")) == [
+        "(%s if python3-dnf)" % NAME, "(%s if dnf5)" % DNF5]
 
 
 def test_the_packaged_libdnf_plugin_blocks_through_libdnf(built, sandbox, tmp_path):
@@ -316,7 +237,7 @@ def test_make_rpm_runs_the_unit_tests_against_the_buildroot(built):
     (test_packaging checks that the buildroot's copy is the one imported)."""
     check = built["log"].split("Executing(%check)", 1)
     assert len(check) == 2, "no %%check in make rpm's output:\n%s" % built["log"][-3000:]
-    assert "Check import: rocm_epel_notice.analysis" in check[1], check[1][:3000]
+    assert "Check import: rocm_notice.core.analysis" in check[1], check[1][:3000]
     assert re.search(r"^=+ \d+ passed", check[1], re.M), check[1][-3000:]
     assert "/BUILDROOT/" in check[1] and "PYTHONPATH=" in check[1], check[1][:3000]
 
@@ -326,25 +247,41 @@ def test_file_list_has_plugin_core_dist_info_config_dropin_dir_report_dir_and_ma
     assert any(f.endswith("/dnf-plugins/rocm_notice.py") for f in plugin)
     assert any("/dnf-plugins/__pycache__/rocm_notice." in f and f.endswith(".pyc")
                for f in plugin)
-    assert any(f.endswith("/rocm_epel_notice/analysis.py") for f in core)
-    assert any(f.endswith("/rocm_epel_notice/__pycache__/analysis.cpython-%d%d.pyc"
+    assert any(f.endswith("/rocm_notice/core/analysis.py") for f in core)
+    assert any(f.endswith("/rocm_notice/core/__pycache__/analysis.cpython-%d%d.pyc"
                           % sys.version_info[:2]) for f in core)
-    assert any(f.endswith("/rocm_epel_notice/data/releases.ini") for f in core)
-    assert any(f.endswith("/rocm_epel_notice/package_set.py") for f in core)
+    assert any(f.endswith("/rocm_notice/catalog/data/releases.ini") for f in core)
+    assert any(f.endswith("/rocm_notice/catalog/package_set.py") for f in core)
     assert any(f.endswith(".dist-info/METADATA") for f in core)
     assert not any("egg-info" in f or f.endswith("/RECORD") for f in core + plugin + dnf5)
     for path in ("/etc/dnf/plugins/rocm_notice.conf", "/etc/dnf/plugins/rocm_notice.d",
-                 "/var/lib/rocm-epel-notice", "/usr/libexec/rocm-epel-notice"):
-        assert path in core
-    assert any(f.startswith("/usr/share/man/man8/dnf4-rocm.8") for f in core)
+                 "/var/lib/rocm-epel-notice", "/usr/libexec/rocm-epel-notice",
+                 # what the program writes there, so that removal takes it away
+                 "/var/lib/rocm-epel-notice/last.json", "/var/lib/rocm-epel-notice/check.json",
+                 "/var/cache/rocm-epel-notice",
+                 "/var/cache/rocm-epel-notice/scan-cache.json"):
+        assert path in core, path
+    assert any(f.startswith("/usr/share/man/man8/dnf4-rocm.8") for f in plugin)
     assert any(f.startswith("/usr/share/man/man8/dnf-rocm.8") for f in plugin)
+    assert any(f.endswith("/rocm_notice/frontends/dnf4/decision.py") for f in plugin)
     for unit in ("rocm-epel-notice-check.service", "rocm-epel-notice-check.timer"):
         assert "/usr/lib/systemd/system/" + unit in plugin     # the timer runs 'dnf rocm'
     for path in ("/etc/dnf/libdnf5-plugins/actions.d/rocm_notice.actions",
                  "/usr/libexec/rocm-epel-notice/rocm-epel-notice-dnf5",
                  "/usr/bin/rocm-epel-notice"):
         assert path in dnf5
+    assert any(f.endswith("/rocm_notice/frontends/dnf5/actions.py") for f in dnf5)
     assert any(f.startswith("/usr/share/man/man8/rocm-epel-notice.8") for f in dnf5)
+
+
+def test_the_core_ships_no_module_of_a_front_end(built):
+    """Each front end's modules (rocm_notice/frontends/NAME, the only ones that import a
+    package manager) ship with it; the core has only the folder's face."""
+    core = payload(built["new"][CORE])
+    doors = [f for f in core if "/rocm_notice/frontends/" in f]
+    assert doors and all(re.search(r"/rocm_notice/frontends/(__init__\.py|__pycache__/__init__"
+                                   r"\.cpython-\d+(\.opt-1)?\.pyc|__pycache__)$", f)
+                         for f in doors), doors
 
 
 def test_every_path_is_owned_by_exactly_one_package(built):
@@ -352,7 +289,7 @@ def test_every_path_is_owned_by_exactly_one_package(built):
     file or directory (the core owns /usr/libexec/rocm-epel-notice, where both plugins
     put their programs); the dnf 4 plugin's files are no dnf5 path and the reverse."""
     owners = {}
-    for rpm_path in list(built["new"].values()) + [libdnf_plugin_rpm(built)]:
+    for rpm_path in built["new"].values():
         for path in payload(rpm_path):
             if not path.startswith("/usr/lib/.build-id"):     # rpm's own, per build
                 owners.setdefault(path, []).append(rpm_path.name)
@@ -385,7 +322,7 @@ def test_installing_the_dnf4_plugin_pulls_in_the_core_and_nothing_of_dnf5(sandbo
     assert not (sandbox.root / "etc" / "dnf" / "libdnf5-plugins").exists()
     for path in payload(built["new"][DNF5]):
         assert not (sandbox.root / path.lstrip("/")).exists(), path
-    for path in payload(built["new"][CORE]):
+    for path in _query(built["new"][CORE], "-l", "--noghost"):   # %ghost: made at run time
         assert (sandbox.root / path.lstrip("/")).exists(), path
 
 
@@ -410,16 +347,12 @@ def test_the_readme_the_shipped_config_points_to_is_in_the_package(built):
     assert named.group(1) in payload(built["new"][CORE])     # with the config itself
 
 
-def test_package_replaces_the_old_name_and_requires_a_versioned_dnf(built):
+def test_the_dnf4_plugin_requires_a_versioned_dnf_and_no_package_replaces_another(built):
     plugin = built["new"][NAME]
-    assert "%s = %s" % (OLD_NAME, evr(plugin)) in _query(plugin, "--provides")
-    assert _query(plugin, "--obsoletes") == ["%s < %s" % (OLD_NAME, evr(plugin))]
     assert "python3-dnf >= 4.14.0" in _query(plugin, "--requires")
     assert "dnf-command(rocm)" in _query(plugin, "--provides")
-    for name in (CORE, DNF5):          # only the dnf 4 plugin replaces the old package
-        assert not _query(built["new"][name], "--obsoletes"), name
-        assert not [p for p in _query(built["new"][name], "--provides")
-                    if p.startswith(OLD_NAME + " ")], name
+    for name, rpm_path in built["new"].items():     # no name that nobody ever shipped
+        assert not _query(rpm_path, "--obsoletes"), name
 
 
 def test_installed_payload_prints_the_notice(sandbox, built, tmp_path):
@@ -454,6 +387,7 @@ def test_upgrading_the_package_keeps_a_locally_modified_config(sandbox, built, t
         assert "%s-%s" % (name, evr(built["next"][name])) in names, names
     assert conf.read_text() == modified
     assert not list(conf.parent.glob("rocm_notice.conf.rpm*"))
+    assert _config_owner(sandbox) == [CORE]
 
 
 def _config_owner(sandbox):
@@ -461,74 +395,6 @@ def _config_owner(sandbox):
                             "--qf", "%{NAME}\\n", "/etc/dnf/plugins/rocm_notice.conf"],
                            env=sandbox.env, stdout=subprocess.PIPE, text=True, check=True)
     return owner.stdout.split()
-
-
-SHIPPED_CONF = CHECKOUT / "etc" / "dnf" / "plugins" / "rocm_notice.conf"
-
-
-def _upgrade_keeps_config(sandbox, built, tmp_path, old, old_name, edit=True):
-    """``old`` installed, its config edited by the admin (``edit``); 'dnf upgrade' with
-    the split packages in a repository: the core and the dnf 4 plugin replace
-    ``old_name``, the config moves to the core with the edit kept (the new shipped file
-    beside it as .rpmnew, as rpm does for a %config(noreplace) file changed on both
-    sides; nothing saved away as .rpmsave), nothing of dnf5 comes in, and the plugin runs
-    from the new payload. Without ``edit``, the new shipped file simply replaces the old."""
-    files = install_package(sandbox, old)
-    assert any(n.startswith(old_name + "-") for n in installed_names(sandbox))
-    if edit:
-        conf, modified = _modify_config(sandbox)
-    else:
-        conf = sandbox.root / "etc" / "dnf" / "plugins" / "rocm_notice.conf"
-        modified = SHIPPED_CONF.read_text()
-    sandbox.use_repos(el10=providers(built["new"]),
-                      plugin=repo_of(built["new"], tmp_path / "plugin-repo"))
-    run = sandbox.dnf("-y", "upgrade")
-    assert run.returncode == 0, run
-    names = installed_names(sandbox)
-    for name in (CORE, NAME):
-        assert "%s-%s" % (name, evr(built["new"][name])) in names, names
-    assert not any(n.startswith(DNF5 + "-") for n in names), names
-    assert conf.read_text() == modified
-    assert not list(conf.parent.glob("rocm_notice.conf.rpmsave")), run
-    rpmnew = conf.with_name("rocm_notice.conf.rpmnew")
-    if edit:
-        assert rpmnew.read_text() == SHIPPED_CONF.read_text()
-    else:
-        assert not rpmnew.exists(), run
-    assert _config_owner(sandbox) == [CORE]
-    assert not [f for f in files if "egg-info" in f and (sandbox.root / f.lstrip("/")).exists()]
-    use_payload(sandbox, payload(built["new"][NAME]) + payload(built["new"][CORE]))
-    run = sandbox.dnf("rocm", "status")
-    assert run.returncode == 0 and "Traceback" not in run.stderr, run
-    if edit:
-        assert "on_minor = lock" in run.stdout + run.stderr, run
-    return names
-
-
-def test_upgrading_from_the_old_package_replaces_it_and_keeps_a_modified_config(
-        sandbox, built, tmp_path):
-    """Today's rocm-epel-notice installed, its config edited by the admin; 'dnf upgrade'
-    with the renamed packages in a repository: the new names replace the old, the edit
-    stays, and the plugin runs from the new payload."""
-    names = _upgrade_keeps_config(sandbox, built, tmp_path, built["old"], OLD_NAME)
-    assert not any(n.startswith(OLD_NAME + "-") for n in names), names
-
-
-def test_upgrading_from_the_unsplit_plugin_package_keeps_a_modified_config(
-        sandbox, built, tmp_path):
-    """The dnf 4 plugin package as it was before the split (it held the config) is
-    upgraded, and the config moves to the core it now requires: the edit stays."""
-    unsplit = built["unsplit"]
-    assert unsplit.name.startswith(NAME + "-"), unsplit.name
-    assert "/etc/dnf/plugins/rocm_notice.conf" in payload(unsplit)
-    _upgrade_keeps_config(sandbox, built, tmp_path, unsplit, NAME)
-
-
-def test_upgrading_from_the_unsplit_plugin_package_replaces_an_unmodified_config(
-        sandbox, built, tmp_path):
-    """The same upgrade with the config as shipped: the new one replaces it, with no
-    .rpmnew left behind, as in an upgrade within one package."""
-    _upgrade_keeps_config(sandbox, built, tmp_path, built["unsplit"], NAME, edit=False)
 
 
 def test_a_data_file_missing_from_the_package_fails_the_build(tmp_path):
@@ -547,8 +413,8 @@ def test_a_data_file_missing_from_the_package_fails_the_build(tmp_path):
     tree = next((tmp_path / "src").iterdir())
     pyproject = tree / "pyproject.toml"
     text = pyproject.read_text()
-    assert '"rocm_epel_notice.data" = ["*.ini"]\n' in text
-    pyproject.write_text(text.replace('"rocm_epel_notice.data" = ["*.ini"]\n', ""))
+    assert '"rocm_notice.catalog.data" = ["*.ini"]\n' in text
+    pyproject.write_text(text.replace('"rocm_notice.catalog.data" = ["*.ini"]\n', ""))
     with tarfile.open(tarball, "w:gz") as packed:
         packed.add(tree, arcname=tree.name)
     run = make_rpm(top, keep_tarball=True)
@@ -559,7 +425,7 @@ def test_a_data_file_missing_from_the_package_fails_the_build(tmp_path):
 
 
 def test_rpmlint_finds_no_error_or_warning(built):
-    srpm = next((built["top"] / "SRPMS").glob("rocm-epel-notice-*.src.rpm"))
+    srpm = next((built["top"] / "SRPMS").glob("rocm-epel-notice-*.src.rpm"))   # the one
     run = subprocess.run(
         ["rpmlint", "-c", str(CHECKOUT / "packaging" / "rpmlint.toml"),
          str(CHECKOUT / "rocm-epel-notice.spec"), str(srpm)] +
@@ -583,7 +449,7 @@ def test_dnf5_installs_the_dnf5_front_end_where_dnf5_reads_it_and_it_runs(built,
     abi = tuple(sorted({r for p in built["new"].values() for r in _query(p, "--requires")
                         if r.startswith("python(abi)")}))
     fedora = [Pkg("libdnf5-plugin-actions", "5.4.6.0", "1.fc43"),
-              Pkg("python3-libdnf5", "5.4.6.0", "1.fc43"),
+              Pkg("python3-libdnf5", "5.4.6.0", "1.fc43"), Pkg("rpm", "4.20.1", "1.fc43"),
               Pkg("python3", "3.13.9", "1.fc43", provides=abi + ("/usr/bin/python3",))]
     # inside the sandbox, which the root binds
     dnf5.use_repos(fedora=fedora, plugin=repo_of(built["new"], dnf5.path / "plugin-repo"))
@@ -600,7 +466,7 @@ def test_dnf5_installs_the_dnf5_front_end_where_dnf5_reads_it_and_it_runs(built,
     dnf5.actions = actions.parent
     dnf5.binds.append((str(dnf5.root / "usr" / "libexec" / "rocm-epel-notice"),
                        "/usr/libexec/rocm-epel-notice", "ro"))
-    core = next(f for f in payload(built["new"][CORE]) if f.endswith("/rocm_epel_notice"))
+    core = next(f for f in payload(built["new"][CORE]) if f.endswith("/rocm_notice"))
     dnf5.pythonpath = str(dnf5.root) + str(Path(core).parent)
     dnf5.use_repos(fedora=fedora, epel=stacks.epel_10_1())
     dnf5.install(*ALL)

@@ -237,7 +237,7 @@ def test_internal_error_under_block_fails_closed(sandbox, tmp_path):
     assert sandbox.installed() == before
 
 
-@pytest.mark.parametrize("where", [("hold", "plan"), ("hold", "_orphans")])
+@pytest.mark.parametrize("where", [("core.hold", "plan"), ("core.hold", "_orphans")])
 def test_internal_error_in_the_hold_fails_closed(sandbox, tmp_path, where):
     """Fail closed under lock (issue 10): a bug before or in the middle of working out the
     hold excludes nothing at all (a half-made hold would keep rocblas and strand
@@ -260,7 +260,7 @@ def test_internal_error_in_the_hold_fails_closed(sandbox, tmp_path, where):
 
 
 def test_internal_error_in_the_hold_message_still_holds(sandbox, tmp_path):
-    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, "notice", "hold_line"))
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, "core.notice", "hold_line"))
     before = on_64(sandbox, "[main]\non_major = lock\n")
     run = sandbox.dnf("-y", "upgrade")
     assert run.returncode == 0, run
@@ -276,7 +276,7 @@ def test_internal_error_in_the_hold_message_still_holds(sandbox, tmp_path):
 def test_internal_error_in_the_report_keeps_the_hold_and_says_so(sandbox, tmp_path):
     """The report is for monitoring: a bug there costs one line, and the decision (here
     the hold, already made) stands."""
-    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, "report", "build"))
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, "core.report", "build"))
     before = on_64(sandbox, "[main]\non_major = lock\n")
     run = sandbox.dnf("-y", "upgrade")
     assert run.returncode == 0, run
@@ -289,7 +289,7 @@ def test_internal_error_in_the_report_keeps_the_hold_and_says_so(sandbox, tmp_pa
 
 
 def test_internal_error_in_the_report_does_not_lift_a_block(sandbox, tmp_path):
-    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, "report", "build"))
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, "core.report", "build"))
     before = on_64(sandbox, "[main]\non_major = block\n")
     run = sandbox.dnf("-y", "upgrade")
     assert run.returncode == 1, run

@@ -189,7 +189,7 @@ def test_nothing_of_ours_on_stdout_when_the_plugin_has_a_bug(sandbox, tmp_path, 
 ])
 def test_without_its_core_package_the_plugin_refuses_under_lock_or_block(
         sandbox, tmp_path, conf, refused):
-    """A partial 'rpm -e' or a broken update leaves the plugin without rocm_epel_notice.
+    """A partial 'rpm -e' or a broken update leaves the plugin without rocm_notice.
     Before: two ModuleNotFoundError tracebacks, and ROCm moved 6.4 -> 7.1 with exit 0
     under block (the plugin's own error path imported the missing package)."""
     sandbox.write_conf(conf)
@@ -202,8 +202,8 @@ def test_without_its_core_package_the_plugin_refuses_under_lock_or_block(
     run = sandbox.dnf("-y", "upgrade")
     assert "Traceback" not in run.stdout + run.stderr, run
     assert "rocm_notice" not in run.stdout, run
-    assert ("rocm_notice: cannot load the rocm_epel_notice package (ModuleNotFoundError: No "
-            "module named 'rocm_epel_notice'); ROCm is not checked") in run.stderr, run
+    assert ("rocm_notice: cannot load the rocm_notice package (ModuleNotFoundError: No "
+            "module named 'rocm_notice'); ROCm is not checked") in run.stderr, run
     if not refused:
         assert run.returncode == 0, run
         assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
@@ -216,7 +216,7 @@ def test_without_its_core_package_the_plugin_refuses_under_lock_or_block(
     assert sandbox.installed() == before
     command = sandbox.dnf("rocm", "status")
     assert command.returncode == 1 and "Traceback" not in command.stdout + command.stderr
-    assert "cannot load the rocm_epel_notice package" in command.stderr, command
+    assert "cannot load the rocm_notice package" in command.stderr, command
 
 
 # -- a read-only or full report directory: real mounts, not stand-ins ----------------------

@@ -130,7 +130,7 @@ def test_a_bug_in_marking_the_report_applied_costs_one_line_after_the_upgrade(sa
     """The transaction hook runs after rpm has changed the system: a bug there (here,
     in dnf4_decision.applied) is one line, never a traceback, and the upgrade stands."""
     on_64(sandbox)
-    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, "dnf4_decision", "applied"))
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path, "frontends.dnf4.decision", "applied"))
     run = sandbox.dnf("-y", "upgrade")
     assert run.returncode == 0, run
     assert "Traceback" not in run.stderr, run

@@ -19,7 +19,7 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("ROCM_NOTICE_FIXTURE_CACHE", CHECKOUT / ".cache" / "fixtures"))
 # The core package's directory in the checkout (and its importable name): the harnesses
 # that copy it (a planted bug, the overlay systems of tests/harness/system.py) name it here.
-CORE_PACKAGE = "rocm_epel_notice"
+CORE_PACKAGE = "rocm_notice"
 SPEC_FORMAT = 1   # bump to invalidate cached RPMs when the spec template changes
 
 
@@ -170,12 +170,13 @@ def _same_fs(a, b):
     return os.stat(a).st_dev == os.stat(b).st_dev
 
 
-def core_with_planted_bug(directory, module="analysis", function="analyse"):
-    """A copy of the core in which ``module.function`` raises: how a plugin bug looks to
-    dnf (by default in the analysis, after resolving)."""
+def core_with_planted_bug(directory, module="core.analysis", function="analyse"):
+    """A copy of the core in which ``module.function`` raises (``module`` dotted, under
+    the core package): how a plugin bug looks to dnf (by default in the analysis, after
+    resolving)."""
     broken = Path(directory) / "broken"
     shutil.copytree(CHECKOUT / CORE_PACKAGE, broken / CORE_PACKAGE)
-    with open(broken / CORE_PACKAGE / ("%s.py" % module), "a") as source:
+    with open(broken / CORE_PACKAGE / ("%s.py" % module.replace(".", "/")), "a") as source:
         source.write("\n\ndef %s(*args, **kwargs):\n    raise KeyError('planted bug')\n"
                      % function)
     return broken

@@ -167,7 +167,7 @@ def run_api(sandbox, *flags, timeout=300):
 
 LOADED_PROBE = """import atexit, sys
 atexit.register(lambda: sys.stderr.write("LOADED %s\\n" % " ".join(sorted(
-    name for name in sys.modules if name.startswith("rocm_epel_notice")))))
+    name for name in sys.modules if name.startswith("rocm_notice")))))
 from dnf.cli import main
 main.user_main(sys.argv[1:], exit_code=True)
 """

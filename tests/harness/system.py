@@ -245,7 +245,7 @@ class System:
         self.install(CHECKOUT / CORE_PACKAGE, SITE + "/" + CORE_PACKAGE)
 
     def install_libdnf_front_end(self, plugin):
-        """What libdnf-plugin-rocm-epel-notice installs: the plugin (``plugin``, built for
+        """What the main package, rocm-epel-notice, installs: the plugin (``plugin``, built for
         the root's libdnf) in libdnf's built-in plugin directory, its helper, the core."""
         self.install(plugin, LIBDNF_PLUGINS + "/rocm_notice.so", 0o755)
         self.install(CHECKOUT / "libdnf-plugin" / "rocm-epel-notice-libdnf", LIBDNF_HELPER,

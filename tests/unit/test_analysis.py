@@ -2,10 +2,10 @@
 
 import pytest
 
-from rocm_epel_notice import analysis
-from rocm_epel_notice.catalog import Catalog
-from rocm_epel_notice.records import IN, OUT, Item, Package
-from rocm_epel_notice.releases import MAJOR, MINOR, Line
+from rocm_notice.core import analysis
+from rocm_notice.catalog.catalog import Catalog
+from rocm_notice.core.records import IN, OUT, Item, Package
+from rocm_notice.catalog.releases import MAJOR, MINOR, Line
 
 
 @pytest.fixture(scope="module")

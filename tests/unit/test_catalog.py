@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rocm_epel_notice.catalog import AMD, COMPAT, ROCM, Catalog
-from rocm_epel_notice.records import Package
-from rocm_epel_notice.releases import Line, Release
+from rocm_notice.catalog.catalog import AMD, COMPAT, ROCM, Catalog
+from rocm_notice.core.records import Package
+from rocm_notice.catalog.releases import Line, Release
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +102,7 @@ def test_amd_repository_names_are_amd(shipped, name):
 
 
 @pytest.mark.parametrize("name", ["python3-dnf-plugin-rocm-epel-notice", "rocm-epel-notice",
-                                  "python3-rocm-epel-notice", "libdnf5-plugin-rocm-epel-notice",
-                                  "libdnf-plugin-rocm-epel-notice"])
+                                  "python3-rocm-epel-notice", "rocm-epel-notice-dnf5"])
 def test_this_plugin_is_not_rocm(shipped, name):
     assert shipped.kind(name) is None
 
@@ -204,7 +203,7 @@ def test_unrelated_package_with_amd_like_version_is_not_foreign(shipped):
 
 def test_query_names_cover_every_name_the_catalog_classifies():
     import fnmatch
-    from rocm_epel_notice.catalog import COMPAT_GLOB, Catalog
+    from rocm_notice.catalog.catalog import COMPAT_GLOB, Catalog
     catalog = Catalog.load(include=["site-rocm-*"])
     exact, globs = catalog.query_names()
     names = ["rocblas", "rocblas-devel", "rocm-clang-runtime-devel", "rocblas7.2",
@@ -217,7 +216,7 @@ def test_query_names_cover_every_name_the_catalog_classifies():
 
 
 def test_a_subpackage_suffix_then_debuginfo_is_as_deep_as_names_go():
-    from rocm_epel_notice.catalog import Catalog
+    from rocm_notice.catalog.catalog import Catalog
     catalog = Catalog(["rocblas"], ["-devel", "-doc", "-static", "-debuginfo"])
     assert catalog.kind("rocblas-devel") == "rocm"
     assert catalog.kind("rocblas-devel-debuginfo") == "rocm"     # rpm's own, per subpackage

@@ -2,10 +2,11 @@
 
 import pytest
 
-from rocm_epel_notice import analysis, config, policy
-from rocm_epel_notice.catalog import Catalog
-from rocm_epel_notice.records import IN, OUT, Item, Package
-from rocm_epel_notice.releases import MAJOR, MINOR, Line, Release
+from rocm_notice.core import analysis, policy
+from rocm_notice.settings import config
+from rocm_notice.catalog.catalog import Catalog
+from rocm_notice.core.records import IN, OUT, Item, Package
+from rocm_notice.catalog.releases import MAJOR, MINOR, Line, Release
 
 
 def settings(**values):

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from rocm_epel_notice import config
-from rocm_epel_notice.releases import Line
+from rocm_notice.settings import config
+from rocm_notice.catalog.releases import Line
 
 
 def write(directory, name, text):

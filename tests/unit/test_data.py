@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from rocm_epel_notice import catalog, known, package_set, releases
+from rocm_notice.catalog import catalog, known, package_set, releases
 
 SECTIONS = {"rocm": package_set.ROCM, "suffixes": package_set.SUFFIXES,
             "compilersupport": package_set.COMPILERSUPPORT,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rocm_epel_notice import config, dropins
-from rocm_epel_notice.releases import Line
+from rocm_notice.settings import config, dropins
+from rocm_notice.catalog.releases import Line
 
 MARKER = dropins.ALLOW_MARKER
 

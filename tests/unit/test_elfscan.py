@@ -6,7 +6,7 @@ import struct
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from rocm_epel_notice import elfscan
+from rocm_notice.scan import elfscan
 from tests.harness import elf
 
 

@@ -3,9 +3,12 @@
 import io
 import json
 
-from rocm_epel_notice import config, engine, libdnf_helper, notice
-from rocm_epel_notice.catalog import Catalog
-from rocm_epel_notice.records import IN, OUT, Item, Package
+from rocm_notice.settings import config
+from rocm_notice.core import engine, notice, run
+from rocm_notice.core.notice import Context
+from rocm_notice.frontends.libdnf import helper as libdnf_helper
+from rocm_notice.catalog.catalog import Catalog
+from rocm_notice.core.records import IN, OUT, Item, Package
 
 CATALOG = Catalog.load()
 
@@ -64,9 +67,15 @@ def test_a_crossing_into_a_locked_line_is_refused_after_depsolving():
     decision = engine.transaction(major_move(), settings(on_major="lock"), context)
     assert decision.kind == engine.BLOCK
     assert decision.error.startswith(
-        "rocm_notice: ROCm is held at 6.4 by policy (on_major = lock), but this transaction "
-        "would move it to 7.1")
-    assert "  To move to ROCm 7.1 instead: run 'dnf rocm allow 7.1'" in decision.error
+        "rocm_notice: policy holds ROCm at 6.4 (on_major = lock), but this transaction would "
+        "still move it: 6.4 -> 7.1 (major): ")
+    # the front end's reason, one text on every front end
+    why = engine.transaction(major_move(), settings(on_major="lock"),
+                             lambda found: Context(arrow="->", missed_why="a reason"))
+    assert "  Excludes cannot hold back packages given as files on the command line, nor " \
+        "any the hold could not exclude (a reason)." in why.error.splitlines()
+    assert "  To take ROCm 7.1: run 'dnf rocm allow 7.1', then run dnf again." \
+        in decision.error.splitlines()
 
 
 def test_an_approved_line_is_announced_under_block_and_lock():
@@ -113,16 +122,13 @@ def test_a_failure_is_one_line_under_warn_and_a_refusal_under_lock_and_block():
 
 def ask(request, raw=None):
     data = raw if raw is not None else json.dumps(request).encode()
-    return libdnf_helper.answer(io.BytesIO(data)).text().splitlines()
+    return libdnf_helper.answer_text(libdnf_helper.answer(io.BytesIO(data))).splitlines()
 
 
 def test_an_answer_is_framed_and_its_values_are_single_clean_lines():
-    reply = libdnf_helper.Answer()
-    reply.fail_closed = True
-    reply.messages = ["first\nsecond\x1b[31m"]
-    reply.excludes = ["rocblas-7.1.1-1.el10_2.noarch"]
-    reply.refuse = "no\nway"
-    assert reply.text().splitlines() == [
+    reply = run.Outcome(fail_closed=True, messages=["first\nsecond\x1b[31m"],
+                        excludes=["rocblas-7.1.1-1.el10_2.noarch"], refuse="no\nway")
+    assert libdnf_helper.answer_text(reply).splitlines() == [
         "rocm-notice-libdnf\t1", "fail_closed\t1", "message\tfirst", "message\tsecond[31m",
         "excludes\t1", "exclude\trocblas-7.1.1-1.el10_2.noarch", "refuse\tno", "refuse\tway",
         "end"]
@@ -134,7 +140,7 @@ def test_a_bad_request_is_one_line_and_no_policy_claim():
         lines = ask(None, raw)
         assert lines[0] == "rocm-notice-libdnf\t1" and lines[-1] == "end"
         assert len(lines) == 3 and lines[1].startswith(
-            "message\trocm_notice: internal error: RequestError: bad request"), lines
+            "message\trocm_notice: internal error: bad request"), lines
 
 
 def test_conf_reports_the_policy_and_config_problems_and_clears_excludes(tmp_path):

@@ -12,9 +12,9 @@ import itertools
 
 import pytest
 
-from rocm_epel_notice import analysis
-from rocm_epel_notice.catalog import AMD_VERSION_GLOB, Catalog
-from rocm_epel_notice.records import IN, OUT, Item, Package
+from rocm_notice.core import analysis
+from rocm_notice.catalog.catalog import AMD_VERSION_GLOB, Catalog
+from rocm_notice.core.records import IN, OUT, Item, Package
 
 
 @pytest.fixture(scope="module")

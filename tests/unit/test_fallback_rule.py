@@ -11,7 +11,8 @@ import importlib.util
 
 import pytest
 
-from rocm_epel_notice import config, policy
+from rocm_notice.settings import config
+from rocm_notice.core import policy
 from tests.harness.fixtures import CHECKOUT
 
 # (file text, fails closed?)

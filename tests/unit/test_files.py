@@ -5,8 +5,8 @@ import stat
 
 import pytest
 
-from rocm_epel_notice import files
-from rocm_epel_notice.files import FileProblem
+from rocm_notice.io import files
+from rocm_notice.io.files import FileProblem
 
 
 @pytest.fixture

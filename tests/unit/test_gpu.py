@@ -2,8 +2,9 @@
 
 import pytest
 
-from rocm_epel_notice import gpu, known
-from rocm_epel_notice.releases import Line
+from rocm_notice.core import gpu
+from rocm_notice.catalog import known
+from rocm_notice.catalog.releases import Line
 
 CPU_NODE = "cpu_cores_count 16\nsimd_count 0\ngfx_target_version 0\nvendor_id 0\n"
 

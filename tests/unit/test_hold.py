@@ -10,9 +10,10 @@ import subprocess
 
 import pytest
 
-from rocm_epel_notice import config, hold
-from rocm_epel_notice.catalog import Catalog
-from rocm_epel_notice.releases import Line
+from rocm_notice.settings import config
+from rocm_notice.core import hold
+from rocm_notice.catalog.catalog import Catalog
+from rocm_notice.catalog.releases import Line
 from tests.e2e.stacks import ROCM_NAMES, epel_10_1, epel_10_2
 from tests.harness.fixtures import Pkg, build_repo, build_rpm
 

@@ -2,7 +2,7 @@
 
 import socket
 
-from rocm_epel_notice import journal
+from rocm_notice.io import journal
 
 
 def test_one_datagram_per_line_with_priority_tag_and_pid():

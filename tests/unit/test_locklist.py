@@ -12,11 +12,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from rocm_epel_notice import locklist
-from rocm_epel_notice.locklist import (MARKER_BEGIN, MARKER_BEGIN_JOINED, MARKER_END, LockListError,
+from rocm_notice.settings import locklist
+from rocm_notice.settings.locklist import (MARKER_BEGIN, MARKER_BEGIN_JOINED, MARKER_END, LockListError,
                                   add_block, entries_for, entry_for, our_entries, remove_block)
-from rocm_epel_notice.records import Package
-from rocm_epel_notice.releases import Line
+from rocm_notice.core.records import Package
+from rocm_notice.catalog.releases import Line
 
 ENTRIES = ["rocblas-0:6.4.*", "hipcc-0:*-*rocm6.4.*.*"]
 FOREIGN = "# Added lock on Mon Jan  5 10:00:00 2026\nfoo-0:1.0-1.el10.*\n!bar-2.0\n"

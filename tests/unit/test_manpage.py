@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from rocm_epel_notice import config, notice, policy, report
+from rocm_notice.settings import config
+from rocm_notice.core import notice, policy, report
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 SOURCE = CHECKOUT / "doc" / "dnf4-rocm.8.rst"
 PLUGIN = CHECKOUT / "dnf-plugins" / "rocm_notice.py"
-COMMAND = CHECKOUT / "rocm_epel_notice" / "dnf4_command.py"     # `dnf rocm`
-COMMON = CHECKOUT / "rocm_epel_notice" / "dnf4_common.py"       # SYSFS_ROOT_ENV
+COMMAND = CHECKOUT / "rocm_notice" / "frontends" / "dnf4" / "command.py"     # `dnf rocm`
+COMMON = CHECKOUT / "rocm_notice" / "frontends" / "dnf4" / "common.py"       # SYSFS_ROOT_ENV
 PYTHON = "/usr/bin/python3"
 
 SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "CONFIGURATION", "POLICIES", "COMMANDS",
@@ -138,7 +139,7 @@ def test_title_section_and_every_required_section(roff):
 def test_every_config_key_is_documented_and_no_other(rst):
     documented = re.findall(r"^\*\*(\w+)\*\* =", _section(rst, "CONFIGURATION"), re.M)
     assert sorted(documented) == sorted(config.KEYS), (
-        "CONFIGURATION documents %s; rocm_epel_notice.config.KEYS has %s"
+        "CONFIGURATION documents %s; rocm_notice.settings.config.KEYS has %s"
         % (sorted(documented), sorted(config.KEYS)))
 
 
@@ -196,7 +197,7 @@ def test_every_report_key_is_documented(rst):
 
 
 def test_files_are_the_ones_the_code_uses(rst):
-    from rocm_epel_notice import dropins
+    from rocm_notice.settings import dropins
     files = _section(rst, "FILES")
     for name in (dropins.LOCK_FILE, dropins.ALLOW_FILE, config.DEFAULT_REPORT,
                  "/etc/dnf/plugins/%s.conf" % config.PLUGIN_NAME,

@@ -1,8 +1,9 @@
 """Textfile metrics and the login-banner line of 'dnf rocm check' (the real Prometheus
 parser reads them in tests/e2e/test_fleet.py)."""
 
-from rocm_epel_notice import analysis, metrics, motd, policy
-from rocm_epel_notice.releases import MAJOR, MINOR, Line
+from rocm_notice.core import analysis, policy
+from rocm_notice.fleet import metrics, motd
+from rocm_notice.catalog.releases import MAJOR, MINOR, Line
 
 
 UP = analysis.Crossing(MAJOR, Line(6, 4), Line(7, 1))

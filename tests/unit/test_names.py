@@ -11,8 +11,8 @@ import os
 
 import pytest
 
-from rocm_epel_notice.catalog import COMPAT, ROCM, Catalog
-from rocm_epel_notice.releases import Line
+from rocm_notice.catalog.catalog import COMPAT, ROCM, Catalog
+from rocm_notice.catalog.releases import Line
 
 TABLE = os.path.join(os.path.dirname(__file__), os.pardir, "data", "rocm-names.tsv")
 
@@ -85,7 +85,7 @@ def test_query_names_find_every_name_of_the_table_but_per_gpu_ones(shipped):
     """Listed names are one hash lookup for hawkey; per-GPU subpackages (-gfx950) and
     compat names are found by glob or by their source."""
     import fnmatch
-    from rocm_epel_notice.catalog import COMPAT_GLOB
+    from rocm_notice.catalog.catalog import COMPAT_GLOB
     exact, globs = shipped.query_names()
     exact = set(exact)
     missing = [name for _, name, _ in ROWS if name not in exact and "-gfx" not in name

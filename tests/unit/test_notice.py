@@ -4,13 +4,13 @@ import re
 
 import pytest
 
-from rocm_epel_notice import analysis, notice
-from rocm_epel_notice.analysis import Change, Crossing, Findings
-from rocm_epel_notice.catalog import Catalog
-from rocm_epel_notice.config import Settings
-from rocm_epel_notice.notice import Context
-from rocm_epel_notice.records import IN, OUT, Item, Package
-from rocm_epel_notice.releases import MAJOR, MINOR, Line, Release
+from rocm_notice.core import analysis, notice
+from rocm_notice.core.analysis import Change, Crossing, Findings
+from rocm_notice.catalog.catalog import Catalog
+from rocm_notice.settings.config import Settings
+from rocm_notice.core.notice import Context
+from rocm_notice.core.records import IN, OUT, Item, Package
+from rocm_notice.catalog.releases import MAJOR, MINOR, Line, Release
 
 NOTES_71 = "https://rocm.docs.amd.com/en/docs-7.1.0/about/release-notes.html"
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")

@@ -1,7 +1,7 @@
 """The spec, pyproject.toml and the Python package must agree on what they ship.
 
 The spec's %check runs these tests with PYTHONPATH naming the buildroot: there, the
-imported rocm_epel_notice is the packaged one, and the tests below compare it with the source.
+imported rocm_notice is the packaged one, and the tests below compare it with the source.
 """
 
 import os
@@ -9,7 +9,7 @@ import re
 import tomllib
 from pathlib import Path
 
-import rocm_epel_notice
+import rocm_notice
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 SPEC = (CHECKOUT / "rocm-epel-notice.spec").read_text()
@@ -23,14 +23,14 @@ def spec_tag(tag):
 
 
 def test_spec_version_is_the_python_package_version():
-    assert spec_tag("Version") == rocm_epel_notice.__version__
+    assert spec_tag("Version") == rocm_notice.__version__
 
 
 def test_changelog_starts_with_this_version_and_release():
     release = re.search(r"^%\{!\?baserelease: %global baserelease (\d+)\}", SPEC, re.M)
     assert release, "no default baserelease in the spec"
     entry = SPEC.split("%changelog", 1)[1].strip().splitlines()[0]
-    assert entry.endswith("- %s-%s" % (rocm_epel_notice.__version__, release.group(1))), entry
+    assert entry.endswith("- %s-%s" % (rocm_notice.__version__, release.group(1))), entry
 
 
 def test_changelog_addresses_are_no_placeholders():
@@ -40,20 +40,20 @@ def test_changelog_addresses_are_no_placeholders():
 
 def test_pyproject_ships_every_module_and_data_file_of_the_source():
     setuptools = PYPROJECT["tool"]["setuptools"]
-    source = CHECKOUT / "rocm_epel_notice"
+    source = CHECKOUT / "rocm_notice"
     packages = {".".join(p.relative_to(CHECKOUT).parts) for p in [source] + sorted(
         d for d in source.rglob("*") if d.is_dir() and d.name != "__pycache__")}
     assert set(setuptools["packages"]) == packages
-    for data in (source / "data").iterdir():
+    for data in (source / "catalog" / "data").iterdir():
         assert data.suffix == ".ini", "package-data would miss %s" % data.name
-    assert setuptools["package-data"]["rocm_epel_notice.data"] == ["*.ini"]
+    assert setuptools["package-data"]["rocm_notice.catalog.data"] == ["*.ini"]
 
 
 def test_the_imported_package_has_every_module_and_data_file_of_the_source():
     """Under the spec's %check the imported package is the buildroot's: a module or data
     file missing from the package fails the build here."""
-    source = CHECKOUT / "rocm_epel_notice"
-    imported = Path(rocm_epel_notice.__file__).parent
+    source = CHECKOUT / "rocm_notice"
+    imported = Path(rocm_notice.__file__).parent
     wanted = sorted(p.relative_to(source) for p in source.rglob("*")
                     if p.is_file() and "__pycache__" not in p.parts)
     missing = [str(p) for p in wanted if not (imported / p).is_file()]
@@ -61,14 +61,14 @@ def test_the_imported_package_has_every_module_and_data_file_of_the_source():
 
 
 def test_the_package_under_test_is_the_one_pythonpath_names():
-    """With PYTHONPATH naming a directory that holds rocm_epel_notice (the buildroot, in
+    """With PYTHONPATH naming a directory that holds rocm_notice (the buildroot, in
     %check), that copy is the one imported, not the source tree beside the tests."""
     holders = [Path(entry) for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep)
-               if entry and (Path(entry) / "rocm_epel_notice" / "__init__.py").is_file()]
+               if entry and (Path(entry) / "rocm_notice" / "__init__.py").is_file()]
     if holders:
-        assert Path(rocm_epel_notice.__file__).parent.parent.resolve() == holders[0].resolve()
+        assert Path(rocm_notice.__file__).parent.parent.resolve() == holders[0].resolve()
     else:
-        assert Path(rocm_epel_notice.__file__).parent.resolve() == (CHECKOUT / "rocm_epel_notice").resolve()
+        assert Path(rocm_notice.__file__).parent.resolve() == (CHECKOUT / "rocm_notice").resolve()
 
 
 def test_check_section_has_the_tools_the_unit_tests_run():
@@ -86,21 +86,25 @@ def test_check_section_has_the_tools_the_unit_tests_run():
         used - set(needs))
 
 
-PLUGIN_SPEC = (CHECKOUT / "libdnf-plugin" / "libdnf-plugin-rocm-epel-notice.spec").read_text()
-
-
-def test_libdnf_plugin_spec_has_the_same_version_and_installs_what_the_checkout_has():
-    version = re.search(r"^Version:\s*(\S+)", PLUGIN_SPEC, re.M).group(1)
-    assert version == rocm_epel_notice.__version__
-    release = re.search(r"^%\{!\?baserelease: %global baserelease (\d+)\}", PLUGIN_SPEC, re.M)
-    assert release, "no default baserelease in the libdnf plugin's spec"
-    entry = PLUGIN_SPEC.split("%changelog", 1)[1].strip().splitlines()[0]
-    assert entry.endswith("- %s-%s" % (version, release.group(1))), entry
-    assert "%make_build build/libdnf-plugin/rocm_notice.so" in PLUGIN_SPEC
+def test_one_spec_builds_every_package_and_each_front_end_ships_its_own_modules():
+    """rocm-epel-notice.spec alone: the arch-specific main package (the libdnf plugin),
+    the noarch core and dnf 4 and dnf5 front ends; each front end's modules in its own
+    package, none in the core (which %excludes them)."""
+    assert [p.name for p in CHECKOUT.rglob("*.spec") if ".cache" not in p.parts
+            and "build" not in p.parts] == ["rocm-epel-notice.spec"]
+    assert not re.search(r"^BuildArch:", SPEC.split("%package", 1)[0], re.M)
+    assert len(re.findall(r"^BuildArch:\s*noarch", SPEC, re.M)) == 3
+    for door in ("dnf4", "dnf5", "libdnf"):
+        module = "%%{python3_sitelib}/rocm_notice/frontends/%s/" % door
+        assert "%%exclude %s" % module in SPEC, door
+        assert len(re.findall(r"^%s$" % re.escape(module), SPEC, re.M)) == 1, door
+    assert not re.search(r"^(Provides|Obsoletes):\s*%\{name\}", SPEC, re.M)
+    assert "%make_build build/libdnf-plugin/rocm_notice.so" in SPEC
     # ... which the Makefile's pattern rule builds (as it builds the tests' per-libdnf ones)
     assert "%/rocm_notice.so: libdnf-plugin/rocm_notice.cpp" in (CHECKOUT / "Makefile").read_text()
-    for source in re.findall(r"^install -Dpm \d+ (libdnf-plugin/\S+)", PLUGIN_SPEC, re.M):
-        assert (CHECKOUT / source).exists(), source
+    for source in re.findall(r"^install -Dpm \d+ ([\w.][\w./-]*) ", SPEC, re.M):
+        assert (CHECKOUT / source).exists() or source.startswith(("build/", "dnf4-rocm.8",
+                                                                  "rocm-epel-notice.8")), source
 
 
 def test_libdnf_plugin_runs_the_helper_where_its_package_installs_it():
@@ -109,5 +113,5 @@ def test_libdnf_plugin_runs_the_helper_where_its_package_installs_it():
     source = (CHECKOUT / "libdnf-plugin" / "rocm_notice.cpp").read_text()
     assert '#define ROCM_NOTICE_HELPER "%s"' % default in source
     assert default == "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf"
-    assert "LIBDNF_HELPER=%{_libexecdir}/%{srcname}/rocm-epel-notice-libdnf" in PLUGIN_SPEC
-    assert "%{buildroot}%{_libexecdir}/%{srcname}/rocm-epel-notice-libdnf" in PLUGIN_SPEC
+    assert "LIBDNF_HELPER=%{_libexecdir}/%{name}/rocm-epel-notice-libdnf" in SPEC
+    assert "%{buildroot}%{_libexecdir}/%{name}/rocm-epel-notice-libdnf" in SPEC

@@ -2,8 +2,10 @@
 
 import pytest
 
-from rocm_epel_notice import analysis, config, policy, releases
-from rocm_epel_notice.releases import Line, Release
+from rocm_notice.core import analysis, policy
+from rocm_notice.settings import config
+from rocm_notice.catalog import releases
+from rocm_notice.catalog.releases import Line, Release
 
 
 def settings(**values):
@@ -53,7 +55,7 @@ def test_downgrades_are_never_blocked():
 @pytest.mark.parametrize("on_major, on_minor", [("warn", "warn"), ("lock", "lock"),
                                                 ("block", "block"), ("lock", "block")])
 def test_silent_findings_are_never_refused_so_the_glue_may_stop_there(on_major, on_minor):
-    from rocm_epel_notice.records import Package
+    from rocm_notice.core.records import Package
     chosen = settings(on_major=on_major, on_minor=on_minor, doubts=["a drop-in unread"])
     foreign = analysis.Findings(foreign=[Package("hip-runtime-amd", "6.4.43484.60402", "1")])
     for findings in (analysis.Findings(), foreign):
@@ -66,9 +68,9 @@ def test_silent_findings_are_never_refused_so_the_glue_may_stop_there(on_major, 
 
 
 def test_a_policy_value_that_is_not_valid_refuses_a_crossing_even_where_the_rest_is_warn():
-    from rocm_epel_notice import notice
-    from rocm_epel_notice.analysis import Change
-    from rocm_epel_notice.records import Package
+    from rocm_notice.core import notice
+    from rocm_notice.core.analysis import Change
+    from rocm_notice.core.records import Package
     where = "/etc/dnf/plugins/rocm_notice.conf: on_major = blokc"
     chosen = settings(unreadable={"on_major": where}, doubts=["rocm_notice: %s ..." % where])
     up = analysis.Crossing(releases.MAJOR, Line(6, 4), Line(7, 1), changes=[

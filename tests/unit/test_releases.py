@@ -5,8 +5,8 @@ import rpm
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from rocm_epel_notice import releases
-from rocm_epel_notice.releases import MAJOR, MINOR, PATCH, SAME, Line, Release
+from rocm_notice.catalog import releases
+from rocm_notice.catalog.releases import MAJOR, MINOR, PATCH, SAME, Line, Release
 
 
 # -- plain versions: Version is the ROCm release ------------------------------------

@@ -7,7 +7,7 @@ import os
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rocm_epel_notice import notice, report
+from rocm_notice.core import notice, report
 
 
 def context():

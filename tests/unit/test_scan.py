@@ -6,8 +6,9 @@ import os
 
 import pytest
 
-from rocm_epel_notice import files, scan, scancache, scanreport
-from rocm_epel_notice.config import DEFAULT_SCAN_PATHS
+from rocm_notice.io import files
+from rocm_notice.scan import scan, scancache, scanreport
+from rocm_notice.settings.config import DEFAULT_SCAN_PATHS
 from tests.harness import elf
 
 HIP6 = "libamdhip64.so.6"
@@ -240,8 +241,9 @@ def test_unreadable_files_and_directories_are_skipped_and_counted(built):
         os.chmod(private, 0)
         # the package under test (the checkout's, or a buildroot's), where nobody reads it
         package = os.path.join(base, "lib")
-        shutil.copytree(os.path.dirname(scan.__file__), os.path.join(package, "rocm_epel_notice"))
-        code = ("import json, sys; sys.path.insert(0, %r); from rocm_epel_notice import scan; "
+        shutil.copytree(os.path.dirname(os.path.dirname(scan.__file__)),
+                        os.path.join(package, "rocm_notice"))
+        code = ("import json, sys; sys.path.insert(0, %r); from rocm_notice.scan import scan; "
                 "r = scan.scan(['/usr/local', '/opt'], scan.Lost(pending=[%r]), %r); "
                 "print(json.dumps([r.unreadable, r.unreadable_examples, "
                 "[h.path for h in r.broken], r.complete]))"

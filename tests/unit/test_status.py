@@ -4,12 +4,13 @@ import json
 
 import pytest
 
-from rocm_epel_notice import analysis, config, report, status
-from rocm_epel_notice.catalog import Catalog
-from rocm_epel_notice.hold import Hold
-from rocm_epel_notice.notice import Context
-from rocm_epel_notice.records import Package
-from rocm_epel_notice.releases import MAJOR, MINOR, Line, Release
+from rocm_notice.core import analysis, report, status
+from rocm_notice.settings import config
+from rocm_notice.catalog.catalog import Catalog
+from rocm_notice.core.hold import Hold
+from rocm_notice.core.notice import Context
+from rocm_notice.core.records import Package
+from rocm_notice.catalog.releases import MAJOR, MINOR, Line, Release
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ import tomllib
 
 import pytest
 
-from rocm_epel_notice import versionlock_toml as vl
-from rocm_epel_notice.records import Package
-from rocm_epel_notice.releases import Line
+from rocm_notice.settings import versionlock_toml as vl
+from rocm_notice.core.records import Package
+from rocm_notice.catalog.releases import Line
 
 LINE = Line(6, 4)
 ADMIN = """version = "1.0"

@@ -1,0 +1,1 @@
+"""What the ROCm stack is: release versions, the package set, per-release facts and data."""

@@ -1,0 +1,80 @@
+"""What a notice says about the run beyond the findings (``notice.Context``), assembled
+once for every front end: the configuration's paths, the release notes and GPU notes, the
+compat packages on offer and the programs on disk a crossing breaks (the quick scan).
+
+A front end gives what only it knows (``given``: its prompt, its name, its command, the
+system's releasever...) and its sack (``sack()``, asked only for findings to warn about:
+compat packages are looked up there); the rest is the same for all of them.
+"""
+
+import logging
+import os
+
+from rocm_notice import describe
+from rocm_notice.catalog import known
+from rocm_notice.core import gpu, notice
+from rocm_notice.scan import scan, scanreport
+from rocm_notice.settings import config
+
+SYSFS_ROOT_ENV = "ROCM_NOTICE_SYSFS_ROOT"   # where the GPUs are read from (tests)
+log = logging.getLogger("dnf.plugin")       # dnf.log under dnf; nowhere elsewhere
+
+
+def build(confdir, settings, catalog, installroot="/", found=None, sack=None, **given):
+    """The ``notice.Context``. With ``found`` (findings to warn about) also the release
+    notes, the GPU notes, the compat offers (``sack()``) and the quick scan."""
+    if not found:
+        return notice.Context(config_path=config.main_file(confdir) if confdir else "",
+                              dropin_dir=config.dropin_dir(confdir) if confdir else "",
+                              **given)
+    facts = known.load()
+    return notice.Context(
+        config_path=config.main_file(confdir) if confdir else "",
+        dropin_dir=config.dropin_dir(confdir) if confdir else "",
+        notes=known.notes_urls(facts), gpu_notes=gpu_notes(found, facts),
+        compat=compat_offers(found, catalog, sack) if sack else {},
+        broken=quick_scan(found, settings, installroot), **given)
+
+
+def gpu_notes(found, facts):
+    """What the first upgrade crossing (or, with none, the first downgrade) means for
+    this machine's AMD GPUs, if known."""
+    first = found.leading_upgrade or next(iter(found.crossings), None)
+    if first is None:
+        return []
+    targets = gpu.read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")
+    return gpu.support_notes(targets, first.old_line, first.new_line, facts)
+
+
+def compat_offers(found, catalog, sack):
+    """{old line: compat package names the enabled repositories offer for what moves}."""
+    offered = {}
+    for crossing in found.crossings:
+        wanted = {catalog.compat_name(c.old.name, crossing.old_line)
+                  for c in crossing.changes if c.old is not None}
+        wanted.discard(None)
+        if wanted:
+            query = sack().query().available().filter(name=sorted(wanted))
+            names = sorted({pkg.name for pkg in query})
+            if names:
+                offered.setdefault(crossing.old_line, names)
+    return offered
+
+
+def quick_scan(found, settings, installroot="/"):
+    """The programs on disk the upgrade breaks, as far as a scan of scan_paths finds
+    them within notice_scan_seconds (``scanreport.brief``), or None: no upgrade crossing
+    that removes a soname, the scan turned off, or a failure (never the user's: it goes
+    to the debug log)."""
+    seconds = settings.notice_scan_seconds
+    if not (found.lost_sonames and found.leading_upgrade and seconds > 0):
+        return None
+    try:
+        result, problem = scan.quick(found.lost_sonames, settings.scan_paths, seconds,
+                                     installroot or "/")
+        if problem:
+            log.debug("rocm_notice: scan cache not written: %s", problem)
+        return scanreport.brief(result)
+    except Exception as error:
+        log.debug("rocm_notice: quick scan failed: %s", describe(error))
+        return None

@@ -1,0 +1,221 @@
+"""One hook's work with the engine, for the front ends that run outside the package
+manager's process: libdnf's helper (PackageKit, microdnf) and dnf5's actions program.
+
+The front end makes a ``Run`` of its own kind: what only it can read (its packages, as
+``sacks`` and ``items()``; who it is: ``program``, ``via``, ``command_name``) over what
+they all share here (the settings, the catalog, the notice's context, the decision at
+each hook, the report), and does what the ``Outcome`` says: print the messages, keep the
+excludes, refuse. ``outcome`` turns any failure into one line, and under lock or block
+(at the transaction's gate) into a refusal: never a traceback.
+"""
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+from rocm_notice import describe
+from rocm_notice.catalog.catalog import Catalog
+from rocm_notice.core import context, engine, notice, policy, report
+from rocm_notice.core.records import from_package
+from rocm_notice.settings import config
+
+# The hooks, as the engine sees them.
+CONF = "conf"                       # the front end is set up: no package set yet
+REPOS_CHANGED = "repos_changed"     # the metadata on disk changed since the hold was made
+PRE_TRANSACTION = "pre_transaction"     # the goal is resolved: the transaction's gate
+TRANSACTION = "transaction"         # rpm has run: the report is applied
+HOOKS = (CONF, REPOS_CHANGED, PRE_TRANSACTION, TRANSACTION)
+HOLD_HOOKS = (CONF, REPOS_CHANGED)
+
+CMDLINE_LIMIT = 64 * 1024
+# Why a hold worked out before depsolving can miss a crossing out here: the front end
+# loaded newer metadata afterwards (said when the gate refuses it).
+MISSED_WHY = ("the repositories changed after the hold was worked out; it covers them now, "
+              "so the next attempt holds")
+# How to go on despite a refusal, for one run: libdnf's front ends cannot leave a plugin
+# out (PackageKit, microdnf), so the policy is what the admin changes.
+PROCEED = ("  To proceed anyway: approve the line or set on_major and on_minor to warn in %s, "
+           "then run the update again.")
+MSG_HOLD_FAILED = ("rocm_notice: internal error: %s (nothing held; the transaction is "
+                   "still checked before it runs)")
+
+
+@dataclass
+class Outcome:
+    """What the front end does now: ``fail_closed`` (policy says lock or block: refuse if
+    a later hook gets no answer), ``messages`` for stderr, ``excludes`` (the whole hold,
+    or None: leave it), ``refuse`` (the error to raise, "" for none), ``report_written``
+    (a report describes the coming transaction: apply it once rpm has run), ``holds`` (a
+    lock is in force)."""
+
+    fail_closed: bool = None
+    messages: list = field(default_factory=list)
+    excludes: list = None
+    refuse: str = ""
+    report_written: bool = False
+    holds: bool = False
+
+
+def front_end_command():
+    """The command line of the program that ran us (packagekitd, microdnf, dnf5: our
+    parent), as the report's ``command``; "" when it cannot be read."""
+    try:
+        with open("/proc/%d/cmdline" % os.getppid(), "rb") as source:
+            raw = source.read(CMDLINE_LIMIT)
+    except OSError:
+        return ""
+    return " ".join(arg.decode("utf-8", "replace") for arg in raw.split(b"\0") if arg)
+
+
+class Run:
+    """One hook worked through. A front end sets ``sacks`` (``get(with_repos)`` gives a
+    sack with hawkey's query interface; ``close()``) and gives ``items()`` (the goal's
+    packages as ``records.Item``)."""
+
+    via = report.VIA_LIBDNF
+    assumeyes = True        # no prompt comes after the hooks: the change is applied now
+    command_name = notice.DNF_COMMAND
+
+    def __init__(self, hook, outcome, installroot="/", confdir="", releasever="", program=""):
+        if hook not in HOOKS:
+            raise ValueError("unknown hook %r" % (hook,))
+        self.hook, self.outcome = hook, outcome
+        self.installroot = installroot or "/"
+        self.confdir = confdir or os.path.join(self.installroot, "etc/dnf/plugins")
+        self.releasever, self.program = releasever, program
+        self.settings, problems = config.load([self.confdir], root=self.installroot)
+        if hook == CONF:        # once per set-up: not again for every transaction
+            outcome.messages.extend(problems)
+        outcome.fail_closed = policy.strictest(self.settings) != policy.WARN and \
+            self.settings.enabled
+        outcome.holds = policy.has_lock(self.settings) and self.settings.enabled
+        self.sacks = None
+        self._catalog = None
+
+    # -- what the front end gives ---------------------------------------------------------
+
+    def items(self):
+        raise NotImplementedError
+
+    @property
+    def front_end(self):
+        """A program that applies the change without asking (the notice says so)."""
+        return self.program
+
+    @property
+    def command(self):
+        return front_end_command() or self.program
+
+    @property
+    def proceed(self):
+        return PROCEED % config.main_file(self.confdir)
+
+    # -- shared ---------------------------------------------------------------------------
+
+    @property
+    def catalog(self):
+        if self._catalog is None:
+            self._catalog = Catalog.load(self.settings.include, self.settings.exclude)
+        return self._catalog
+
+    def context(self, found=None):
+        """The notice's context (``core.context``: the same for every front end)."""
+        return context.build(
+            self.confdir, self.settings, self.catalog, self.installroot, found,
+            lambda: self.sacks.get(True), assumeyes=self.assumeyes,
+            front_end=self.front_end, releasever=self.releasever,
+            arrow=notice.arrow(sys.stderr), via=self.via, program=self.program,
+            command_name=self.command_name, missed_why=MISSED_WHY, proceed=self.proceed)
+
+    def installed(self):
+        catalog = self.catalog
+        return [from_package(p, details=True)
+                for p in catalog.narrow(self.sacks.get(False).query().installed())
+                if catalog.kind(p.name) is not None]
+
+    def hold(self):
+        """The hold as excludepkgs patterns (exact NEVRAs, so nothing else matches)."""
+        decision = engine.hold(lambda: self.sacks.get(True), self.catalog, self.settings,
+                               self.context(), self.command)
+        self.outcome.excludes = sorted({from_package(p).nevra
+                                        for p in decision.excluded or []})
+        return decision
+
+    def decide(self):
+        """The engine's decision for this hook (None: nothing to say)."""
+        if self.hook == TRANSACTION:
+            self.mark_applied()
+            return None
+        if not self.settings.enabled:
+            self.outcome.excludes = []
+            return None
+        if self.hook in HOLD_HOOKS:
+            return self.hold()
+        if not policy.has_lock(self.settings):
+            self.outcome.excludes = []      # a lock lifted since set-up: hold nothing more
+        items = self.items()
+        rocm, _ = engine.split(items, self.catalog)     # the rpmdb is read only for ROCm
+        found = engine.findings(items, self.installed() if rocm else [], self.catalog)
+        decision = engine.transaction(found, self.settings, self.context, self.command)
+        if decision.kind == engine.BLOCK and engine.missed(found, self.settings):
+            self.hold()             # so that the next attempt holds what slipped past
+        elif decision.report is None and policy.has_lock(self.settings) and \
+                self.settings.report:     # the hold's report: this transaction applies it
+            self.outcome.report_written = report.holds_unapplied(self.settings.report,
+                                                                 self.installroot)
+        return decision
+
+    def write_report(self, decision):
+        if decision is None or decision.report is None or not self.settings.report:
+            return
+        try:
+            problem = report.write(self.settings.report, decision.report, self.installroot)
+        except Exception as error:
+            problem = engine.MSG_REPORT_BUG % describe(error)
+        if problem:
+            self.outcome.messages.append(problem)
+        else:
+            self.outcome.report_written = True
+
+    def mark_applied(self):
+        """The transaction that the last report described has run: the report says so
+        (``applied``), as dnf 4's does after its transaction hook."""
+        if not self.settings.report:
+            return
+        try:
+            problem = report.mark_applied(self.settings.report, self.installroot)
+        except Exception as error:
+            problem = engine.MSG_REPORT_BUG % describe(error)
+        if problem:
+            self.outcome.messages.append(problem)
+
+    def close(self):
+        if self.sacks is not None:
+            self.sacks.close()
+
+
+def outcome(hook, make_run):
+    """The ``Outcome`` of one hook: ``make_run(outcome)`` makes the front end's Run. A
+    failure anywhere is one line; at the transaction's gate, under lock or block, a
+    refusal (``engine.failed``). A hold that fails holds nothing: the gate still checks."""
+    result = Outcome()
+    run = None
+    try:
+        run = make_run(result)
+        decision = run.decide()
+        if decision is not None:
+            result.messages.extend(decision.lines)
+            result.refuse = decision.error
+            run.write_report(decision)
+    except Exception as error:
+        if hook != PRE_TRANSACTION:
+            result.messages.append(MSG_HOLD_FAILED % describe(error) if hook in HOLD_HOOKS
+                                   else engine.MSG_INTERNAL % describe(error))
+        else:
+            failed = engine.failed(describe(error), run.settings if run else None)
+            result.messages.extend(failed.lines)
+            result.refuse = failed.error
+    finally:
+        if run is not None:
+            run.close()
+    return result

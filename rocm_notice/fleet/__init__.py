@@ -1,0 +1,1 @@
+"""What monitoring and the login banner read: metrics for node_exporter, the motd line."""

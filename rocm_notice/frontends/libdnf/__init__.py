@@ -1,0 +1,1 @@
+"""libdnf (PackageKit, microdnf): the helper the C++ plugin runs (libdnf-plugin/)."""

@@ -1,0 +1,424 @@
+"""Plugin settings from rocm_notice.conf, its drop-ins and ``--setopt``.
+
+We parse the files ourselves (dnf's parser only tells us ``enabled``) so that every
+problem can name its file, key and value. A problem never stops dnf and never loosens
+the policy: a bad value keeps what came before it (an earlier line of the same file, an
+earlier file, or the default).
+
+Files are read in order: ``rocm_notice.conf``, then ``rocm_notice.d/*.conf`` by name,
+through ``files`` (regular files only, non-blocking, at most 1 MiB each). Single-valued
+keys: the last valid value wins. List keys (``include``, ``exclude``, ``allow``): every
+file adds to the list.
+
+Anything we cannot read or parse is a *doubt* (``Settings.doubts``): the view of the
+policy may be incomplete. Under ``block`` or ``lock`` the glue then refuses a crossing
+rather than guess; under ``warn`` it is one line and dnf goes on.
+
+The ini syntax is read here too, by the project's one reader of it (``parse_ini``), which
+the other ini files use as well: versionlock.conf, the release facts in
+``data/releases.ini``, and the drop-ins ``dnf rocm allow`` edits. It keeps what
+configparser drops and what we need to be safe and exact: every ``key = value`` in file
+order, duplicates included (so a later *invalid* value cannot silently replace an earlier
+valid one), and the lines each entry spans (so ``dnf rocm allow`` can rewrite one value
+and keep every other byte). The syntax is configparser's as we used it before, and dnf's
+for these files: ``[section]`` headers, ``key = value`` or ``key: value``, whole-line
+``#`` and ``;`` comments, indented lines continuing a value; a UTF-8 byte order mark at
+the start is ignored (dnf's own parser ignores it too). Here rather than in a module of
+its own: every dnf transaction reads our configuration, and a module costs its import.
+"""
+
+import os
+import re
+
+from rocm_notice import Fields
+from rocm_notice.io import files
+
+PLUGIN_NAME = "rocm_notice"
+SECTION = "main"
+ACTIONS = ("warn", "lock", "block")
+BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
+            "0": False, "no": False, "false": False, "off": False}
+DEFAULT_REPORT = "/var/lib/rocm-epel-notice/last.json"
+DEFAULT_SCAN_PATHS = ("/usr/local", "/opt")
+DEFAULT_SCAN_SECONDS = 60.0
+DEFAULT_NOTICE_SCAN_SECONDS = 2.0
+
+# Every message starts with the plugin's name, so a user knows who speaks.
+MSG_UNREADABLE = "rocm_notice: cannot read %s; using the other files"
+MSG_NOT_UTF8 = "rocm_notice: %s is not valid UTF-8 (byte %d); bad bytes replaced"
+MSG_SYNTAX = "rocm_notice: %s: %s; the rest of the file is used"
+MSG_NO_SECTION = "rocm_notice: %s has no [main] section; file ignored"
+MSG_DUPLICATE = "rocm_notice: %s: key '%s' is set twice in [%s]; the last valid value is used"
+MSG_DUPLICATE_SECTION = "rocm_notice: %s: section [%s] appears twice; its keys are merged, the last value is used"
+MSG_UNKNOWN_SECTION = "rocm_notice: %s: unknown section [%s] ignored (only [main] is read)"
+MSG_UNKNOWN_KEY = "rocm_notice: %s: unknown key '%s' ignored%s"
+MSG_ENABLED_ELSEWHERE = ("rocm_notice: %s: 'enabled' is read by dnf from %s.conf only; "
+                         "ignored here")
+MSG_BAD_VALUE = "rocm_notice: %s: %s = %s is not valid (accepted: %s); keeping %s = %s"
+# A policy key with a value that is not valid: the admin may have meant lock or block, so
+# nothing weaker may stay in force (``Settings.unreadable``; policy refuses crossings).
+MSG_BAD_POLICY = ("rocm_notice: %s is not valid (accepted: %s); ROCm crossings are refused "
+                  "until it is fixed (keeping %s = %s)")
+MSG_INLINE_COMMENT = "rocm_notice: %s: %s = %s: '%s' read as a comment"
+
+
+# -- the ini syntax ---------------------------------------------------------------------
+
+BOM = "\ufeff"
+COMMENTS = ("#", ";")
+# A comment after a value: '#' or ';' after a blank, as configparser's
+# inline_comment_prefixes reads it ("on_major = block   # until the rebuild").
+INLINE_COMMENT = re.compile(r"[ \t][#;]")
+
+
+def split_comment(value):
+    """(value, comment): ``value`` without a comment after it (on any of its lines), and
+    that comment ("" when there is none)."""
+    kept, comments = [], []
+    for line in value.split("\n"):
+        found = INLINE_COMMENT.search(line)
+        if found:
+            comments.append(line[found.start():].strip())
+            line = line[:found.start()]
+        kept.append(line.strip())
+    return "\n".join(kept).strip("\n"), " ".join(comments)
+
+
+# Plain classes with slots, not namedtuples: this module loads in every dnf transaction,
+# and building a namedtuple class costs an eval.
+
+
+class Entry:
+    """One setting: ``key`` lower-cased, ``value`` stripped (continuation lines joined with
+    newlines); ``first``/``last`` are the indexes (in ``ini_lines()``) of the lines it spans."""
+
+    __slots__ = ("section", "key", "value", "first", "last")
+
+    def __init__(self, section, key, value, first, last):
+        self.section, self.key, self.value, self.first, self.last = \
+            section, key, value, first, last
+
+    def __repr__(self):
+        return "Entry(%r, %r, %r, %d, %d)" % (self.section, self.key, self.value, self.first,
+                                              self.last)
+
+
+class Parsed:
+    """``entries`` in file order, the ``sections`` headers in order (repeats kept; their
+    line indexes in ``headers``), and
+    ``errors``: (line number from 1, what is wrong, line text) for every line that means
+    nothing."""
+
+    __slots__ = ("entries", "sections", "errors", "headers")
+
+    def __init__(self, entries, sections, errors, headers):
+        self.entries, self.sections, self.errors, self.headers = \
+            entries, sections, errors, headers
+
+    def values(self, section, key):
+        return [e.value for e in self.entries if e.section == section and e.key == key]
+
+    def by_section(self):
+        """{section: [(key, value), ...]} in file order, every section named (even an
+        empty one), repeats merged."""
+        found = {name: [] for name in self.sections}
+        for entry in self.entries:
+            found[entry.section].append((entry.key, entry.value))
+        return found
+
+
+def ini_lines(text):
+    """The text's lines with their ends; only ``\\n`` ends a line (as configparser and dnf
+    read files), so a stray ``\\r`` or form feed stays inside its line."""
+    parts = text.split("\n")
+    out = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        out.append(parts[-1])
+    return out
+
+
+def parse_ini(text):
+    """Parse ``text`` (a str) into a ``Parsed``; never raises."""
+    entries, sections, errors, headers = [], [], [], []
+    section, open_entry = None, None
+    for index, line in enumerate(text.split("\n")):     # the lines of ini_lines(), ends cut
+        line = line.rstrip("\r")
+        if index == 0 and line.startswith(BOM):
+            line = line[len(BOM):]
+        stripped = line.strip()
+        if not stripped or stripped.startswith(COMMENTS):
+            open_entry = None
+            continue
+        if open_entry is not None and line[:1] in (" ", "\t"):
+            open_entry.value = (open_entry.value + "\n" + stripped).strip("\n")
+            open_entry.last = index
+            continue
+        open_entry = None
+        if stripped.startswith("["):
+            if stripped.endswith("]") and stripped[1:-1].strip():
+                section = stripped[1:-1].strip()
+                sections.append(section)
+                headers.append(index)
+            else:
+                errors.append((index + 1, "not a [section] header", stripped))
+            continue
+        cut, colon = stripped.find("="), stripped.find(":")     # the first of the two
+        if colon >= 0 and not 0 <= cut < colon:
+            cut = colon
+        key = stripped[:cut].strip().lower() if cut > 0 else ""
+        if not key or section is None:
+            errors.append((index + 1, "outside any [section]" if key else
+                           "not 'key = value'", stripped))
+            continue
+        open_entry = Entry(section, key, stripped[cut + 1:].strip(), index, index)
+        entries.append(open_entry)
+    return Parsed(entries, sections, errors, headers)
+
+
+# -- the settings ----------------------------------------------------------------------
+
+class Settings(Fields):
+    """The merged settings. ``origin`` says which file (or --setopt) set each key,
+    ``allowed_in`` which files approve each release line; ``problems`` has one line per
+    problem found, ``doubts`` those that could hide a setting (see the module's doc);
+    ``unreadable`` maps a policy key (``on_major``, ``on_minor``) whose last setting was
+    not valid to where and what it was ("FILE: on_major = lcok")."""
+
+    _defaults = {"enabled": True, "include": (), "exclude": (), "on_major": "warn",
+                 "on_minor": "warn", "allow": (), "report": DEFAULT_REPORT, "origin": {},
+                 "allowed_in": {}, "problems": [], "doubts": [], "unreadable": {},
+                 "scan_paths": DEFAULT_SCAN_PATHS, "scan_seconds": DEFAULT_SCAN_SECONDS,
+                 "notice_scan_seconds": DEFAULT_NOTICE_SCAN_SECONDS}
+
+    def action_for(self, kind):
+        """The policy action for a boundary kind (releases.MAJOR or MINOR)."""
+        return self.on_major if kind == "major" else self.on_minor   # releases.MAJOR
+
+    @property
+    def has_lock(self):
+        """True when a crossing of some kind is to be held: the sack hook's one question,
+        answered here so that a run without a lock never imports the policy module."""
+        return "lock" in (self.on_major, self.on_minor)
+
+
+def _words(value):
+    return [word for word in value.replace(",", " ").split() if word]
+
+
+def _parse_bool(value):
+    return BOOLEANS.get(value.strip().lower())
+
+
+def _parse_action(value):
+    value = value.strip().lower()
+    return value if value in ACTIONS else None
+
+
+def _parse_globs(value):
+    return tuple(_words(value))
+
+
+def _parse_lines(value):
+    from rocm_notice.catalog import releases   # only a config that approves a line needs it
+    lines = [releases.parse_line(word) for word in _words(value)]
+    return None if None in lines else tuple(lines)
+
+
+def _parse_path(value):
+    """An absolute path, or "" for ``none`` (no report at all)."""
+    value = value.strip()
+    if value.lower() == "none":
+        return ""
+    return value if os.path.isabs(value) else None
+
+
+def _parse_paths(value):
+    """Absolute paths, separated by commas or blanks (a single value: a later file
+    replaces the whole list)."""
+    paths = tuple(_words(value))
+    return paths if paths and all(os.path.isabs(path) for path in paths) else None
+
+
+def _parse_seconds(value, least=0.0, inclusive=False):
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    fits = least <= seconds if inclusive else least < seconds
+    return seconds if fits and seconds <= 86400 else None
+
+
+def _parse_seconds_or_off(value):
+    return _parse_seconds(value, inclusive=True)
+
+
+# The keys whose invalid value could leave a weaker policy than the admin meant.
+POLICY_KEYS = ("on_major", "on_minor")
+
+# key -> (parser, accepted values for messages, list key?)
+KEYS = {
+    "enabled": (_parse_bool, "1, 0, yes, no, true, false, on, off", False),
+    "on_major": (_parse_action, ", ".join(ACTIONS), False),
+    "on_minor": (_parse_action, ", ".join(ACTIONS), False),
+    "allow": (_parse_lines, "release lines such as 7.1, 7.2", True),
+    "include": (_parse_globs, "package names or globs", True),
+    "exclude": (_parse_globs, "package names or globs", True),
+    "report": (_parse_path, "an absolute path, or none", False),
+    "scan_paths": (_parse_paths, "absolute paths", False),
+    "scan_seconds": (_parse_seconds, "seconds, more than 0 and at most 86400", False),
+    "notice_scan_seconds": (_parse_seconds_or_off, "seconds, at most 86400; 0 = off", False),
+}
+
+
+def main_file(confdir):
+    return os.path.join(confdir, PLUGIN_NAME + ".conf")
+
+
+def dropin_dir(confdir):
+    return os.path.join(confdir, PLUGIN_NAME + ".d")
+
+
+def _inside(path, root):
+    """(path as files reads it, root): a host path under ``root`` is read inside it, so a
+    link there never leads to the host (an installroot's own /etc/dnf/plugins)."""
+    root = str(root or "/").rstrip("/") or "/"
+    if root != "/" and (path == root or path.startswith(root + "/")):
+        return path[len(root):] or "/", root
+    return path, "/"
+
+
+def config_files(confdirs, problems=None, root="/"):
+    """rocm_notice.conf and its drop-ins, in the order they are read. A drop-in
+    directory that cannot be listed is a problem (appended to ``problems``)."""
+    found = []
+    for directory in confdirs:
+        found.append(main_file(directory))
+        dropins = dropin_dir(directory)
+        try:
+            names = files.list_names(*_inside(dropins, root)) or []
+        except files.FileProblem as problem:
+            if problems is not None:
+                problems.append(MSG_UNREADABLE % problem)
+            names = []
+        found.extend(os.path.join(dropins, name) for name in names
+                     if name.endswith(".conf") and not name.startswith("."))
+    return found
+
+
+def _read_text(path, problems, root="/"):
+    try:
+        inside, within = _inside(path, root)
+        raw = files.read_bytes(inside, within, limit=files.CONFIG_LIMIT)
+    except files.FileProblem as problem:
+        problems.append(MSG_UNREADABLE % problem)
+        return None
+    if raw is None:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        problems.append(MSG_NOT_UTF8 % (path, error.start))
+        return raw.decode("utf-8", errors="replace")
+
+
+def _parse(text, path, problems):
+    """[main]'s (key, value) pairs in file order, keeping every line that parses."""
+    parsed = parse_ini(text)
+    if not parsed.sections:
+        if parsed.entries or parsed.errors:
+            problems.append(MSG_NO_SECTION % path)
+        return []           # an empty or comment-only file says nothing: fine
+    if parsed.errors:
+        number, why, line = parsed.errors[0]
+        more = len(parsed.errors) - 1
+        problems.append(MSG_SYNTAX % (path, "line %d is %s: %s%s" % (
+            number, why, line, " (and %d more)" % more if more else "")))
+    seen = set()
+    for section in parsed.sections:
+        if section != SECTION and section not in seen:
+            problems.append(MSG_UNKNOWN_SECTION % (path, section))
+        elif section == SECTION and section in seen:
+            problems.append(_Note(MSG_DUPLICATE_SECTION % (path, section)))
+        seen.add(section)
+    if SECTION not in seen:
+        problems.append(MSG_NO_SECTION % path)
+        return []
+    pairs = [(e.key, e.value) for e in parsed.entries if e.section == SECTION]
+    counted = {}
+    for key, _ in pairs:
+        counted[key] = counted.get(key, 0) + 1
+    for key in sorted(k for k, n in counted.items() if n > 1 and not KEYS.get(k, (0, 0, 1))[2]):
+        problems.append(_Note(MSG_DUPLICATE % (path, key, SECTION)))
+    return pairs
+
+
+def _show(value):
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value) or "(empty)"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value) if value != "" else "none"
+
+
+def _apply(settings, source, values, problems, main_file=False):
+    for key, raw in values:
+        if key == "enabled" and not main_file:     # dnf decides that before we run
+            problems.append(_Note(MSG_ENABLED_ELSEWHERE % (source, PLUGIN_NAME)))
+            continue
+        if key not in KEYS:
+            import difflib    # only for typos: not worth its import on every run
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = " (did you mean '%s'?)" % close[0] if close else ""
+            problems.append(MSG_UNKNOWN_KEY % (source, key, hint))
+            continue
+        parse, accepted, is_list = KEYS[key]
+        text, comment = split_comment(raw)
+        value = parse(text)
+        if value is None:
+            shown = raw.strip() or "(empty)"
+            if key in POLICY_KEYS:
+                settings.unreadable[key] = "%s: %s = %s" % (source, key, shown)
+                problem = MSG_BAD_POLICY % (settings.unreadable[key], accepted, key,
+                                            _show(getattr(settings, key)))
+            else:
+                problem = MSG_BAD_VALUE % (source, key, shown, accepted, key,
+                                           _show(getattr(settings, key)))
+            problems.append(problem)
+            continue
+        if comment:
+            problems.append(_Note(MSG_INLINE_COMMENT % (source, key, text, comment)))
+        settings.unreadable.pop(key, None)      # the admin's last word on it is readable
+        if is_list:
+            merged = getattr(settings, key) + tuple(v for v in value
+                                                   if v not in getattr(settings, key))
+            setattr(settings, key, merged)
+            if key == "allow":
+                for line in value:
+                    settings.allowed_in.setdefault(line, []).append(source)
+        else:
+            setattr(settings, key, value)
+        settings.origin[key] = source
+
+
+class _Note(str):
+    """A problem that cannot hide a setting (a key set twice, a section repeated,
+    'enabled' outside dnf's file): one line, but no doubt about the policy. Marked where
+    it is found, so no file name can make another problem pass for one."""
+
+
+def load(confdirs, setopts=None, root="/"):
+    """(Settings, problems): the merged settings and one line per problem found.
+    ``root``: an installroot whose own configuration this is (confdirs under it are read
+    inside it)."""
+    settings = Settings()
+    problems = []
+    for path in config_files(confdirs, problems, root):
+        is_main = os.path.basename(path) == PLUGIN_NAME + ".conf"
+        text = _read_text(path, problems, root)
+        if text is not None:
+            _apply(settings, path, _parse(text, path, problems), problems, is_main)
+    if setopts:
+        _apply(settings, "--setopt", [(k.lower(), v) for k, v in setopts.items()], problems)
+    settings.problems = problems
+    settings.doubts = [p for p in problems if not isinstance(p, _Note)]
+    return settings, problems
