@@ -850,13 +850,23 @@ def main():
     return 0
 
 
+def _commit():
+    """The checkout's commit (with "+ changes" when the tree differs from it)."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(HERE.parent)] + list(args), text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + (" + changes" if git("status", "--porcelain", "--untracked-files=no")
+                   else "")
+
+
 def write_results(info, build_line, corpus_line, out, importtime):
     lines = out[3:]
     ours = [l for l in importtime.splitlines() if "bench_rocm_notice" in l or
             "rocm_notice" in l]
     text = ["# rocm-epel-notice benchmark results", "",
             "Written by `make bench` (`bench/run.py`); every figure below is from that run.",
-            "", "- date: %s" % info["date"],
+            "", "- date: %s" % info["date"], "- commit: %s" % _commit(),
             "- machine: %(nproc)s CPUs, %(cpu)s, %(memory)s RAM; %(os)s, kernel %(kernel)s"
             % info,
             "- dnf %(dnf)s, libdnf %(libdnf)s, rpm %(rpm)s, python %(python)s" % info,

@@ -21,6 +21,7 @@ import argparse
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -155,6 +156,9 @@ def main():
         text = ["# The scan over 100,000 files (bench/scan.py)", "",
                 "Written by `make bench`; every figure below is from that run.", "",
                 "- date: %s" % time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+                "- commit: %s" % subprocess.run(
+                    ["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
+                    text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip(),
                 "- machine: %d CPUs; %s; Python %s" % (os.cpu_count(), platform.platform(),
                                                        platform.python_version()),
                 "", "How to read it: see the docstring of `bench/scan.py`.", "", "```"] \

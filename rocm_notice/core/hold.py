@@ -5,8 +5,8 @@ that would obsolete a held package, and, transitively, upgrade candidates of ins
 packages with a requirement that only those packages provide, so that dnf with
 ``best=True`` keeps the old line instead of failing with "filtered out by exclude
 filtering"; the glue then excludes them all in one call. Python looks only at the (few)
-ROCm packages and at the upgrade candidates' requirements; bench/BEFORE-AFTER.md says
-why (hawkey's glob and requires= filters scan the whole pool).
+ROCm packages and at the upgrade candidates' requirements: hawkey's glob and requires=
+filters scan the whole pool (make bench shows the difference).
 
 The sack is duck-typed: nothing here imports dnf or hawkey. Three front ends hand in one:
 dnf 4's ``base.sack`` (a hawkey Sack), the libdnf plugin's helper (a hawkey Sack with a
