@@ -11,12 +11,14 @@ excludes, refuse. ``outcome`` turns any failure into one line, and under lock or
 
 import os
 import sys
+import traceback
 from dataclasses import dataclass, field
 
 from rocm_notice import describe
 from rocm_notice.catalog.catalog import Catalog
 from rocm_notice.core import context, engine, notice, policy, report
 from rocm_notice.core.records import from_package
+from rocm_notice.io import journal
 from rocm_notice.settings import config
 
 # The hooks, as the engine sees them.
@@ -36,6 +38,8 @@ MISSED_WHY = ("the repositories changed after the hold was worked out; it covers
 # out (PackageKit, microdnf), so the policy is what the admin changes.
 PROCEED = ("  To proceed anyway: approve the line or set on_major and on_minor to warn in %s, "
            "then run the update again.")
+# Where a bug's traceback went (said only when the system log took it).
+MSG_TRACEBACK_AT = " (its traceback: journalctl -t rocm_notice)"
 MSG_HOLD_FAILED = ("rocm_notice: internal error: %s (nothing held; the transaction is "
                    "still checked before it runs)")
 
@@ -208,14 +212,26 @@ def outcome(hook, make_run):
             result.refuse = decision.error
             run.write_report(decision)
     except Exception as error:
+        said = describe(error) + _log_traceback(error)
         if hook != PRE_TRANSACTION:
-            result.messages.append(MSG_HOLD_FAILED % describe(error) if hook in HOLD_HOOKS
-                                   else engine.MSG_INTERNAL % describe(error))
+            result.messages.append(MSG_HOLD_FAILED % said if hook in HOLD_HOOKS
+                                   else engine.MSG_INTERNAL % said)
         else:
-            failed = engine.failed(describe(error), run.settings if run else None)
+            failed = engine.failed(said, run.settings if run else None)
             result.messages.extend(failed.lines)
             result.refuse = failed.error
     finally:
         if run is not None:
             run.close()
     return result
+
+
+def _log_traceback(error):
+    """Send a bug's traceback to the system log, for a bug report (the user's terminal,
+    or packagekitd's journal stream, gets one line); the words that say where it went,
+    or "" when the log did not take it."""
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    sent = journal.send("traceback of %s\n%s" % (type(error).__name__, text), journal.ERROR,
+                        whole=True)
+    return MSG_TRACEBACK_AT if sent else ""
+

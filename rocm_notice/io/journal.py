@@ -18,6 +18,7 @@ FACILITY_USER = 1
 WARNING = 4
 ERROR = 3
 MAX_LINE = 2000         # bytes of text per datagram; a longer line is cut
+MAX_BLOCK = 16384       # bytes of one message of several lines (a traceback)
 
 
 def address():
@@ -34,8 +35,17 @@ def datagrams(text, severity=WARNING, pid=None):
     return [(prefix + line).encode("utf-8", "replace")[:MAX_LINE] for line in lines if line]
 
 
-def send(text, severity=WARNING, path=None):
-    """Send ``text`` to the system log; True when every line was sent."""
+def block(text, severity=ERROR, pid=None):
+    """One datagram for ``text`` whole, its lines kept (a traceback: one log entry, and
+    a log whose queue takes few datagrams at a time still takes it)."""
+    prefix = "<%d>%s[%d]: " % (FACILITY_USER * 8 + severity, TAG,
+                               os.getpid() if pid is None else pid)
+    return [(prefix + str(text).strip()).encode("utf-8", "replace")[:MAX_BLOCK]]
+
+
+def send(text, severity=WARNING, path=None, whole=False):
+    """Send ``text`` to the system log, a datagram per line (``whole``: one for all);
+    True when every datagram was sent."""
     try:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     except OSError:
@@ -43,7 +53,7 @@ def send(text, severity=WARNING, path=None):
     try:
         sock.setblocking(False)       # a full log never stalls dnf
         sock.connect(path or address())
-        for datagram in datagrams(text, severity):
+        for datagram in (block if whole else datagrams)(text, severity):
             sock.send(datagram)
         return True
     except OSError:

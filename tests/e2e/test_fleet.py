@@ -149,13 +149,43 @@ def test_units_pass_systemd_analyze_verify():
     assert run.returncode == 0 and run.stdout.strip() == "", run.stdout
 
 
+@pytest.mark.parametrize("configured, default_exists, metrics", [
+    ("", False, None),                  # no node_exporter: no --metrics, no error
+    ("", True, "default"),              # node_exporter's directory is there
+    ("/srv/prom", False, "/srv/prom"),  # the admin named one: used, and said if it fails
+])
+def test_the_check_writes_metrics_only_where_they_are_collected(tmp_path, configured,
+                                                                default_exists, metrics):
+    """The service's command, run by the shell as systemd runs it ($$ is systemd's $),
+    with a dnf that records its arguments."""
+    service = (UNITS / "rocm-epel-notice-check.service").read_text()
+    line = next(l for l in service.splitlines() if l.startswith("ExecStart=/bin/sh -c '"))
+    script = line[len("ExecStart=/bin/sh -c '"):line.rindex("'")].replace("$$", "$")
+    default = tmp_path / "textfile_collector"
+    if default_exists:
+        default.mkdir()
+    fake = tmp_path / "dnf"
+    fake.write_text("#!/bin/sh\nprintf '%s\\n' \"$@\"\n")
+    fake.chmod(0o755)
+    script = script.replace("/var/lib/node_exporter/textfile_collector", str(default)) \
+        .replace("/usr/bin/dnf", str(fake))
+    run = subprocess.run(["/bin/sh", "-c", script], env={"PATH": "/usr/bin:/bin",
+                                                         "METRICS_DIR": configured},
+                         stdout=subprocess.PIPE, text=True, check=True)
+    args = run.stdout.split("\n")
+    assert args[:5] == ["-q", "rocm", "check", "--json", "--save"], args
+    if metrics is None:
+        assert "--metrics" not in args
+    else:
+        at = args.index("--metrics")
+        assert args[at + 1] == (str(default) if metrics == "default" else metrics)
+
+
 def test_units_run_the_check_daily_after_makecache_and_ship_disabled():
     service = (UNITS / "rocm-epel-notice-check.service").read_text()
     timer = (UNITS / "rocm-epel-notice-check.timer").read_text()
     assert "After=network-online.target dnf-makecache.service" in service
-    assert "ExecStart=/usr/bin/dnf -q rocm check --json --save " \
-           "/var/lib/rocm-epel-notice/check.json --metrics ${METRICS_DIR} " \
-           "--motd /run/motd.d/rocm-epel-notice" in service
+    assert "exec /usr/bin/dnf -q rocm check \"$$@\"" in service
     assert "SuccessExitStatus=1 2" in service
     assert "OnCalendar=daily" in timer and "WantedBy=timers.target" in timer
     for unit in (service, timer):

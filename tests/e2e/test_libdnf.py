@@ -5,6 +5,10 @@ setup; the goal (update all, PackageKit's per-package update, or install by name
 The same fixture repos, the same policy files and the same messages as the dnf 4 tests.
 """
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from tests.e2e import stacks
@@ -266,6 +270,40 @@ def test_a_bug_in_the_core_fails_open_under_warn_and_closed_under_block(sandbox,
     assert ours(warned) == ["rocm_notice: internal error: KeyError: 'planted bug' "
                             "(transaction not affected)"], warned
     assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_a_bug_leaves_one_line_that_says_where_its_traceback_went(sandbox, tmp_path):
+    """As on dnf 4 (whose dnf.log keeps it): the traceback goes to the system log, here a
+    socket bound for the test (ROCM_NOTICE_SYSLOG_SOCKET), for a bug report; the user's
+    terminal, or packagekitd's journal stream, gets one line naming where it went."""
+    import socket
+    _, before = on_64(sandbox, "[main]\n")
+    libdnf = Libdnf(sandbox)
+    libdnf.pythonpath = str(core_with_planted_bug(tmp_path))
+    directory = Path(tempfile.mkdtemp(prefix="rn-log-", dir="/tmp"))
+    reader = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        reader.bind(str(directory / "log"))
+        reader.setblocking(False)
+        warned = libdnf.run("upgrade-all",
+                            env={"ROCM_NOTICE_SYSLOG_SOCKET": str(directory / "log")})
+        logged = []
+        while True:
+            try:
+                logged.append(reader.recv(65536).decode("utf-8", "replace"))
+            except BlockingIOError:
+                break
+    finally:
+        reader.close()
+        shutil.rmtree(directory)
+    assert warned.ok, warned
+    assert ours(warned) == ["rocm_notice: internal error: KeyError: 'planted bug' (its "
+                            "traceback: journalctl -t rocm_notice) (transaction not "
+                            "affected)"], warned
+    assert "Traceback" not in warned.stdout + warned.stderr
+    text = "\n".join(logged)
+    assert "traceback of KeyError" in text and "Traceback (most recent call last):" in text
+    assert "in analyse" in text, text
 
 
 def test_the_refusal_reaches_libdnf_as_an_error_not_a_crash(sandbox):

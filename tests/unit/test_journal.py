@@ -33,3 +33,10 @@ def test_send_reaches_a_bound_socket(tmp_path, monkeypatch):
 
 def test_no_log_listening_is_false_not_an_exception(tmp_path):
     assert journal.send("hello", path=str(tmp_path / "nothing")) is False
+
+
+def test_a_traceback_is_one_message_with_its_lines():
+    text = "traceback of KeyError\nTraceback (most recent call last):\n  File x\nKeyError: 'y'"
+    (datagram,) = journal.block(text, journal.ERROR, pid=7)
+    assert datagram == ("<11>rocm_notice[7]: " + text).encode()
+    assert len(journal.block("x" * 100000)[0]) == journal.MAX_BLOCK
