@@ -12,28 +12,32 @@ from rocm_notice.core import policy
 
 MSG_UNWRITABLE = "rocm_notice: cannot update %s: %s"
 LINE_MOVE = ("ROCm %s -> %s (%s) is pending: the next 'dnf upgrade' moves this machine "
-             "to ROCm %s; run 'dnf rocm check' (rocm-epel-notice)")
+             "to ROCm %s; run '%s check' (rocm-epel-notice)")
 LINE_BLOCKED = ("ROCm %s -> %s (%s) is pending approval: 'dnf upgrade' is blocked until "
-                "'dnf rocm allow %s' (rocm-epel-notice)")
+                "'%s allow %s' (rocm-epel-notice)")
 
 
-def lines(actions):
-    """The banner lines for what an upgrade would do ([] when nothing is pending)."""
+def lines(actions, command_name="dnf rocm"):
+    """The banner lines for what an upgrade would do ([] when nothing is pending);
+    ``command_name``: the command that tells more (``dnf rocm``, ``rocm-epel-notice``)."""
     out = []
     for crossing, action in actions:
         if crossing.downgrade or action not in (policy.WARN, policy.BLOCK):
             continue
-        template = LINE_BLOCKED if action == policy.BLOCK else LINE_MOVE
-        out.append(template % (crossing.old_line, crossing.new_line, crossing.kind,
-                               crossing.new_line))
+        if action == policy.BLOCK:
+            out.append(LINE_BLOCKED % (crossing.old_line, crossing.new_line, crossing.kind,
+                                       command_name, crossing.new_line))
+        else:
+            out.append(LINE_MOVE % (crossing.old_line, crossing.new_line, crossing.kind,
+                                    crossing.new_line, command_name))
     return out
 
 
-def update(path, code, actions):
+def update(path, code, actions, command_name="dnf rocm"):
     """Write, remove or keep ``path`` for this check; None, or the one-line problem."""
     if code == policy.CHECK_UNKNOWN:
         return None
-    found = lines(actions)
+    found = lines(actions, command_name)
     try:
         if not found:
             files.remove(path)

@@ -95,3 +95,25 @@ def test_lock_without_rocm_is_one_line_and_exit_1(tmp_path):
     assert run.returncode == 1, run
     assert run.stderr == ("rocm-epel-notice: no ROCm package is installed: there is no release "
                           "line to hold\n"), run
+
+
+def test_check_leaves_the_same_files_for_monitoring_as_dnf_rocm_check(dnf5):
+    """--save, --metrics and --motd, as the daily timer uses them with 'dnf rocm check'
+    (fleet.publish, the one writer of both commands): the JSON object, the metrics, and
+    the login banner's line naming this system's command."""
+    out = dnf5.path / "out"
+    (out / "metrics").mkdir(parents=True)
+    check = dnf5.command("check", "--json", "--save", str(out / "check.json"),
+                         "--metrics", str(out / "metrics"), "--motd", str(out / "motd"))
+    assert check.returncode == 1, check
+    assert json.loads((out / "check.json").read_text()) == json.loads(check.stdout)
+    prom = (out / "metrics" / "rocm_notice.prom").read_text()
+    assert "rocm_notice_crossing_pending 1" in prom.splitlines(), prom
+    assert 'rocm_notice_installed_line_info{line="6.4"} 1' in prom.splitlines(), prom
+    assert (out / "motd").read_text() == (
+        "ROCm 6.4 -> 7.1 (major) is pending: the next 'dnf upgrade' moves this machine to "
+        "ROCm 7.1; run 'rocm-epel-notice check' (rocm-epel-notice)\n")
+    dnf5.write_conf("[main]\non_major = lock\n")
+    held = dnf5.command("check", "--motd", str(out / "motd"))
+    assert held.returncode == 2, held
+    assert not (out / "motd").exists()          # nothing pending: a lock holds it

@@ -11,7 +11,6 @@ the core's modules. No core module imports it.
 import json
 import logging
 import os
-import time
 
 import dnf
 import dnf.cli
@@ -20,6 +19,7 @@ import dnf.exceptions
 from rocm_notice.core import analysis, context, hold, policy, records, report, status
 from rocm_notice.catalog import catalog as cat, known, releases
 from rocm_notice.settings import config, dropins, locklist
+from rocm_notice.fleet import publish
 from rocm_notice.io import files
 from rocm_notice.frontends.dnf4 import decision as dnf4_decision
 from rocm_notice.frontends.dnf4.common import arrow, describe, gpu_targets, logger, warn
@@ -231,25 +231,11 @@ class RocmCommand(dnf.cli.Command):
         self._publish(policy.CHECK_UNKNOWN, [], data)
 
     def _publish(self, code, actions, data):
-        """--save, --metrics, --motd (what the daily timer leaves for monitoring and the
-        login banner): each a file written atomically; a failure costs one line and
-        leaves the exit status as the check found it."""
-        from rocm_notice.fleet import metrics, motd   # only with --metrics, --motd
-        problems = []
-        try:
-            if self.opts.save:
-                problems.append(report.write(self.opts.save, data))
-            if self.opts.metrics:
-                allowed = self.plugin.settings.allow if self.plugin.settings else ()
-                problems.append(metrics.write(self.opts.metrics, metrics.text(
-                    code, actions, self._installed_line(), time.time(), allowed)))
-            if self.opts.motd:
-                problems.append(motd.update(self.opts.motd, code, actions))
-        except Exception as error:   # a bug of ours: one line, the answer stands
-            problems.append(MSG_COMMAND_BUG % describe(error))
-        for problem in problems:
-            if problem:
-                logger.error(problem)
+        """--save, --metrics, --motd: what the daily timer leaves (``fleet.publish``)."""
+        allowed = self.plugin.settings.allow if self.plugin.settings else ()
+        for problem in publish.publish(code, actions, data, self._installed_line(), allowed,
+                                       self.opts.save, self.opts.metrics, self.opts.motd):
+            logger.error(problem)
 
     def _installed_line(self):
         """The installed release line as text: "none" without ROCm, "unknown" when the

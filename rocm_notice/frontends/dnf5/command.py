@@ -17,6 +17,7 @@ import sys
 from rocm_notice import describe as _describe
 
 SUBCOMMANDS = ("status", "check", "lock", "unlock", "allow", "disallow")
+COMMAND_NAME = "rocm-epel-notice"
 CONFDIR = "etc/dnf/plugins"
 VERSIONLOCK = "etc/dnf/versionlock.toml"
 
@@ -50,6 +51,12 @@ def parse(argv):
     parser.add_argument("subcommand", nargs="?", default="status", choices=SUBCOMMANDS)
     parser.add_argument("release", nargs="?", metavar="X.Y")
     parser.add_argument("--json", action="store_true", help="status and check: one JSON object")
+    parser.add_argument("--save", metavar="FILE",
+                        help="check: also write the --json object to FILE (atomically)")
+    parser.add_argument("--metrics", metavar="DIR",
+                        help="check: also write Prometheus metrics to DIR/rocm_notice.prom")
+    parser.add_argument("--motd", metavar="FILE",
+                        help="check: keep FILE as one line while a crossing is pending")
     parser.add_argument("--versionlock", action="store_true",
                         help="lock: also write entries into dnf5's versionlock.toml")
     parser.add_argument("--installroot", default="/")
@@ -58,6 +65,9 @@ def parse(argv):
     parser.add_argument("--releasever", default="")
     opts = parser.parse_args(argv)
     for given, meant_for, shown in ((opts.json, ("status", "check"), "--json"),
+                                    (opts.save, ("check",), "--save"),
+                                    (opts.metrics, ("check",), "--metrics"),
+                                    (opts.motd, ("check",), "--motd"),
                                     (opts.versionlock, ("lock",), "--versionlock"),
                                     (opts.release, ("allow", "disallow"), opts.release)):
         if given and opts.subcommand not in meant_for:
@@ -147,15 +157,31 @@ class Command:
         except Exception as error:
             reason = str(error) if isinstance(error, Failure) else _describe(error)
             print(MSG_ERROR % (MSG_UNRESOLVABLE % reason), file=sys.stderr)
+            data = status.check_object(policy.CHECK_UNKNOWN, [], reason)
             if self.opts.json:
-                self.show(status.check_object(policy.CHECK_UNKNOWN, [], reason), "")
+                self.show(data, "")
+            self.publish(policy.CHECK_UNKNOWN, [], data)
             return policy.CHECK_UNKNOWN
         code, actions = policy.check(found, self.settings)
         why = policy.uncertain(found, self.settings)
-        self.show(status.check_object(code, actions, why, found.unknown,
-                                      allowed=self.settings.allow),
-                  status.check_text(code, actions, "->", why, self.settings.allow))
+        data = status.check_object(code, actions, why, found.unknown, allowed=self.settings.allow)
+        self.show(data, status.check_text(code, actions, "->", why, self.settings.allow))
+        self.publish(code, actions, data)
         return code
+
+    def publish(self, code, actions, data):
+        """--save, --metrics, --motd (``fleet.publish``, as 'dnf rocm check' does)."""
+        from rocm_notice.core import analysis
+        from rocm_notice.fleet import publish
+        try:
+            line = analysis.main_line(self.installed(), self.catalog)
+            installed = str(line) if line is not None else "none"
+        except Exception:
+            installed = "unknown"
+        for problem in publish.publish(code, actions, data, installed, self.settings.allow,
+                                       self.opts.save, self.opts.metrics, self.opts.motd,
+                                       COMMAND_NAME):
+            print(problem, file=sys.stderr)
 
     def _upgrade_items(self):
         """What 'dnf5 upgrade' would do, as records (libdnf5's own goal, no hold)."""
