@@ -184,7 +184,7 @@ class RocmNotice(dnf.Plugin):
             return
         try:
             from rocm_notice.frontends.dnf4 import decision as dnf4_decision
-            dnf4_decision.make_hold(self)
+            dnf4_decision.Work(self).make_hold()
         except dnf.exceptions.Error:
             raise
         except Exception as error:  # nothing is excluded; resolved() refuses what crosses
@@ -218,7 +218,7 @@ class RocmNotice(dnf.Plugin):
             return
         try:
             from rocm_notice.frontends.dnf4 import decision as dnf4_decision
-            dnf4_decision.applied(self)     # its own problems are one line already
+            dnf4_decision.Work(self).applied()     # its own problems are one line already
         except Exception as error:          # never a traceback in the user's dnf run
             _warn(MSG_INTERNAL, _describe(error))
 
@@ -310,4 +310,4 @@ class RocmNotice(dnf.Plugin):
         if self._everyday(catalog, rocm):
             return          # patch updates inside the installed line
         from rocm_notice.frontends.dnf4 import decision as dnf4_decision
-        dnf4_decision.decide(self, catalog, rocm, other)
+        dnf4_decision.Work(self).decide(catalog, rocm, other)

@@ -186,7 +186,7 @@ class RocmCommand(dnf.cli.Command):
         plugin, settings = self.plugin, self.plugin.settings
         catalog = plugin.catalog()
         catalog.learn(self.base.sack.query().installed())   # every installed source, once
-        installed = dnf4_decision.installed_stack(plugin, catalog, details=False)
+        installed = dnf4_decision.Work(plugin).installed_stack(catalog, details=False)
         available = [records.from_package(pkg) for pkg in catalog.narrow(self.base.sack.query().available())
                      if catalog.kind(pkg.name, pkg.sourcerpm)]
         held = (hold.plan(self.base.sack, catalog, settings)[0]    # shown, not applied
@@ -242,7 +242,7 @@ class RocmCommand(dnf.cli.Command):
         installed packages could not be read."""
         try:
             catalog = self.plugin.catalog()
-            stack = dnf4_decision.installed_stack(self.plugin, catalog, details=False)
+            stack = dnf4_decision.Work(self.plugin).installed_stack(catalog, details=False)
             line = analysis.main_line(stack, catalog)
         except Exception:
             return "unknown"
@@ -260,7 +260,7 @@ class RocmCommand(dnf.cli.Command):
         self._fill_sack()
         self.base.upgrade_all()
         self.base.resolve()
-        findings = dnf4_decision.findings_of(self.plugin) or analysis.Findings()
+        findings = dnf4_decision.Work(self.plugin).findings() or analysis.Findings()
         return policy.check(findings, settings) + (findings,)
 
     def _run_scan(self):
@@ -304,7 +304,7 @@ class RocmCommand(dnf.cli.Command):
             self._fill_sack()
             self.base.upgrade_all()
             self.base.resolve()
-            findings = dnf4_decision.findings_of(self.plugin)
+            findings = dnf4_decision.Work(self.plugin).findings()
             return (findings.lost_sonames if findings else []), ""
         except _Unknown as unknown:
             problem = str(unknown)
@@ -339,8 +339,8 @@ class RocmCommand(dnf.cli.Command):
     def _run_lock(self):
         catalog = self.plugin.catalog()
         catalog.learn(self.base.sack.query().installed())   # new subpackages get entries too
-        stack = [p for p in dnf4_decision.installed_stack(self.plugin, catalog, details=False)
-                 if catalog.kind_of(p) in (cat.ROCM, cat.AMD)]
+        installed = dnf4_decision.Work(self.plugin).installed_stack(catalog, details=False)
+        stack = [p for p in installed if catalog.kind_of(p) in (cat.ROCM, cat.AMD)]
         line = analysis.main_line(stack, catalog)
         if line is None:
             raise dnf.exceptions.Error(MSG_NO_ROCM)
