@@ -11,6 +11,8 @@ of the SIG's source packages, so a new subpackage is ROCm before anyone lists it
 import fnmatch
 import re
 
+from rocm_notice.catalog import package_set as data
+
 # releases is imported where a ROCm package's release is read: a transaction without
 # ROCm (this module classifies every package of every transaction) never needs it.
 
@@ -92,7 +94,6 @@ class Catalog:
     @classmethod
     def load(cls, include=(), exclude=()):
         """The shipped package set (``package_set``) with the admin's globs."""
-        from rocm_notice.catalog import package_set as data
         return cls(data.ROCM, data.SUFFIXES, data.COMPILERSUPPORT, data.INDEPENDENT,
                    data.AMD, data.NOT_ROCM, include, exclude, data.SOURCES)
 

@@ -7,6 +7,7 @@ that apply. Every string that came from a repository passes through ``clean()``.
 import unicodedata
 
 from rocm_notice.catalog import releases
+from rocm_notice.core import policy
 from rocm_notice import Fields
 
 SHOWN = 5   # names listed before "(+N more)"
@@ -143,7 +144,6 @@ def lines(findings, context, settings=None):
                             and c.new_line in settings.allow}):
             out.append(APPROVED % (line, line, ", ".join(
                 clean(f) for f in settings.allowed_in.get(line, ["?"]))))
-        from rocm_notice.core import policy
         back = policy.let_back(findings, settings)
         if back:
             out.append(RECOVERY % ", ".join(sorted({"on_%s = %s" % (
@@ -252,7 +252,6 @@ def refusal_message(refused, context, settings, why=""):
     """The error that stops a transaction (see ``policy.refusal``): what, why, and how
     to proceed, self-contained for a dnf-automatic log. ``why`` names a hold that failed
     (else the front end's ``context.missed_why``)."""
-    from rocm_notice.core import policy
     arrow = context.arrow
     if refused.reason == policy.BLOCK:
         return block_message(refused.crossings, context)

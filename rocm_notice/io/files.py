@@ -22,6 +22,7 @@ Every failure is a ``FileProblem`` whose ``str()`` is one line naming the path.
 """
 
 import errno
+import fcntl
 import os
 import stat
 
@@ -367,7 +368,6 @@ def locked_update(path, change, root="/", limit=LIST_LIMIT):
     """Apply ``change(old text or None) -> new text`` to ``path`` under an flock on its
     directory (writers of ours serialised), writing only when the text changed.
     Returns (old, new)."""
-    import fcntl
     with _resolve(path, root) as resolved:
         try:
             fcntl.flock(resolved.dir_fd, fcntl.LOCK_EX)

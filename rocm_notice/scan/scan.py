@@ -24,7 +24,7 @@ import os
 import stat
 import time
 
-from rocm_notice.scan import elfscan
+from rocm_notice.scan import elfscan, scancache
 from rocm_notice.io import files
 from rocm_notice.settings.config import DEFAULT_SCAN_SECONDS
 from rocm_notice import Fields
@@ -107,7 +107,6 @@ class Result(Fields):
 def quick(lost_sonames, paths, seconds, root="/"):
     """The notice's scan: the files the pending upgrade breaks, read through the cache
     under /var/cache so that the next run costs a walk. (Result, cache problem or "")."""
-    from rocm_notice.scan import scancache
     cache = scancache.load(root)
     result = scan(paths, Lost(pending=lost_sonames), root, seconds, cache=cache)
     return result, scancache.save(cache, result.complete, root)

@@ -20,6 +20,7 @@ holds them); the drop-in's hold still covers them.
 """
 
 import re
+import tomllib
 
 from rocm_notice.io import files
 from rocm_notice.catalog.releases import from_amd_version, from_release_field, from_version
@@ -77,7 +78,6 @@ def render(entries):
 
 
 def _parse(text):
-    import tomllib
     try:
         data = tomllib.loads(text) if text.strip() else {}
     except tomllib.TOMLDecodeError as error:
@@ -114,7 +114,6 @@ def _chunks(lines):
 def _table_is_ours(table):
     """Whether one ``[[packages]]`` table, read alone as TOML, is one of ours (a table that
     does not read alone is not: the check in with_entries then refuses the change)."""
-    import tomllib
     try:
         return any(ours(p) for p in tomllib.loads("".join(table)).get("packages", []))
     except (tomllib.TOMLDecodeError, AttributeError, TypeError):
