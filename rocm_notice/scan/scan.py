@@ -24,6 +24,7 @@ import os
 import stat
 import time
 
+from rocm_notice.core.analysis import soname
 from rocm_notice.scan import elfscan, scancache
 from rocm_notice.io import files
 from rocm_notice.settings.config import DEFAULT_SCAN_SECONDS
@@ -102,6 +103,19 @@ class Result(Fields):
     @property
     def still_run(self):
         return [hit for hit in self.hits if not hit.broken]
+
+
+def installed_sonames(installed, catalog):
+    """(every soname the ``installed`` packages provide, the stems of the ROCm packages'
+    ones): what ``Lost`` needs to tell a library that is missing now. ``installed``:
+    packages with ``name``, ``sourcerpm`` and ``provides`` (dnf's, hawkey's, libdnf5's)."""
+    provided, rocm = set(), set()
+    for pkg in installed:
+        names = {name for dep in pkg.provides for name in [soname(str(dep))] if name}
+        provided |= names
+        if names and catalog.kind(pkg.name, pkg.sourcerpm) is not None:
+            rocm |= names
+    return provided, {stem(name) for name in rocm}
 
 
 def quick(lost_sonames, paths, seconds, root="/"):

@@ -117,3 +117,22 @@ def test_check_leaves_the_same_files_for_monitoring_as_dnf_rocm_check(dnf5):
     held = dnf5.command("check", "--motd", str(out / "motd"))
     assert held.returncode == 2, held
     assert not (out / "motd").exists()          # nothing pending: a lock holds it
+
+
+def test_scan_names_what_the_pending_upgrade_breaks_as_dnf_rocm_scan_does(dnf5):
+    """rocm-epel-notice scan, through libdnf5's upgrade: the same JSON object as
+    'dnf rocm scan' (tests/e2e/test_scan.py, whose programs these are)."""
+    from tests.e2e.test_scan import BROKEN, HIP6, STILL_RUN
+    from tests.harness import elf
+    elf.lay_out(dnf5.root, elf.build(), compat=True, packaged=False)
+    before = dnf5.installed()
+    run = dnf5.command("scan", "--json")
+    assert run.returncode == 1, run
+    data = json.loads(run.stdout)
+    assert HIP6 in data["pending_lost_sonames"] and data["pending_problem"] is None
+    assert [b["path"] for b in data["broken"]] == BROKEN[:1] + ["/usr/local/bin/app7"] \
+        + BROKEN[1:]
+    assert {r["path"]: r["found"] for r in data["still_run"]} == STILL_RUN
+    named = dnf5.command("scan", "/opt/bundled")
+    assert named.returncode == 0, named
+    assert dnf5.installed() == before

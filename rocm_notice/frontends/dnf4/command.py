@@ -316,16 +316,9 @@ class RocmCommand(dnf.cli.Command):
 
     def _installed_sonames(self):
         """(every soname an installed package provides, the ROCm packages' ones)."""
-        catalog = self.plugin.catalog()
-        provided, rocm = set(), set()
-        for pkg in self.base.sack.query().installed():
-            names = {name for dep in pkg.provides for name in [analysis.soname(str(dep))]
-                     if name}
-            provided |= names
-            if names and catalog.kind(pkg.name, pkg.sourcerpm) is not None:
-                rocm |= names
-        from rocm_notice.scan.scan import stem   # the ELF reader: scan alone
-        return provided, {stem(name) for name in rocm}
+        from rocm_notice.scan import scan   # the ELF reader: scan alone
+        return scan.installed_sonames(self.base.sack.query().installed(),
+                                      self.plugin.catalog())
 
     def _fill_sack(self):
         """Load the metadata here, not through demands, so that dnf's repository errors

@@ -16,7 +16,7 @@ import sys
 
 from rocm_notice import describe as _describe
 
-SUBCOMMANDS = ("status", "check", "lock", "unlock", "allow", "disallow")
+SUBCOMMANDS = ("status", "check", "lock", "unlock", "allow", "disallow", "scan")
 COMMAND_NAME = "rocm-epel-notice"
 CONFDIR = "etc/dnf/plugins"
 VERSIONLOCK = "etc/dnf/versionlock.toml"
@@ -36,6 +36,8 @@ MSG_ALLOWED = "ROCm %s approved in %s (%s)"
 MSG_DISALLOWED = "ROCm %s no longer approved in %s"
 MSG_NOT_ALLOWED_HERE = "ROCm %s is not approved by 'rocm-epel-notice allow'; nothing changed"
 MSG_UNRESOLVABLE = "cannot tell what an upgrade would do: %s"
+MSG_RELATIVE_IN_ROOT = ("'%s' is not an absolute path (with --installroot, name paths "
+                        "inside the root)")
 MSG_BUG = ("internal error: %s (the command stopped there; 'rocm-epel-notice status' shows "
            "the state)")
 
@@ -50,6 +52,8 @@ def parse(argv):
         "on a dnf5 system (rocm-epel-notice; 'dnf rocm' on dnf 4)")
     parser.add_argument("subcommand", nargs="?", default="status", choices=SUBCOMMANDS)
     parser.add_argument("release", nargs="?", metavar="X.Y")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="scan: trees to scan (default: scan_paths, /usr/local /opt)")
     parser.add_argument("--json", action="store_true", help="status and check: one JSON object")
     parser.add_argument("--save", metavar="FILE",
                         help="check: also write the --json object to FILE (atomically)")
@@ -64,12 +68,13 @@ def parse(argv):
     parser.add_argument("--reposdir", action="append", default=[])
     parser.add_argument("--releasever", default="")
     opts = parser.parse_args(argv)
-    for given, meant_for, shown in ((opts.json, ("status", "check"), "--json"),
+    for given, meant_for, shown in ((opts.json, ("status", "check", "scan"), "--json"),
                                     (opts.save, ("check",), "--save"),
                                     (opts.metrics, ("check",), "--metrics"),
                                     (opts.motd, ("check",), "--motd"),
                                     (opts.versionlock, ("lock",), "--versionlock"),
-                                    (opts.release, ("allow", "disallow"), opts.release)):
+                                    (opts.release, ("allow", "disallow", "scan"),
+                                     opts.release)):
         if given and opts.subcommand not in meant_for:
             parser.error(MSG_NOT_FOR % (shown, opts.subcommand))
     return opts
@@ -183,6 +188,30 @@ class Command:
                                        COMMAND_NAME):
             print(problem, file=sys.stderr)
 
+    def scan(self):
+        """Programs on disk that the pending upgrade breaks, or that miss a ROCm library
+        now (as 'dnf rocm scan'): exit 0 none, 1 some, 3 could not tell."""
+        from rocm_notice.core import engine
+        from rocm_notice.scan import scan, scanreport
+        given = ([self.opts.release] if self.opts.release else []) + list(self.opts.paths)
+        if self.root != "/" and any(not os.path.isabs(p) for p in given):
+            raise Failure(MSG_RELATIVE_IN_ROOT % next(p for p in given
+                                                       if not os.path.isabs(p)))
+        paths = [os.path.abspath(p) for p in given] or list(self.settings.scan_paths)
+        try:
+            found = engine.findings(self._upgrade_items(), self.installed(details=True),
+                                    self.catalog)
+            pending, problem = (found.lost_sonames if found else []), ""
+        except Exception as error:      # what is missing now is still scanned for
+            pending = []
+            problem = str(error) if isinstance(error, Failure) else _describe(error)
+        lost = scan.Lost(pending, *scan.installed_sonames(self.sack.query().installed(),
+                                                          self.catalog))
+        result = scan.scan(paths, lost, self.root, self.settings.scan_seconds)
+        self.show(scanreport.to_json(result, lost, problem),
+                  "\n".join(scanreport.text(result, lost, problem)))
+        return scanreport.exit_status(result, problem)
+
     def _upgrade_items(self):
         """What 'dnf5 upgrade' would do, as records (libdnf5's own goal, no hold)."""
         import libdnf5
@@ -275,7 +304,7 @@ def main(argv=None):
         print(MSG_ERROR % error, file=sys.stderr)
     except Exception as error:       # a bug of ours: one line, never a traceback
         print(MSG_ERROR % (MSG_BUG % _describe(error)), file=sys.stderr)
-    return 3 if opts.subcommand == "check" else 1
+    return 3 if opts.subcommand in ("check", "scan") else 1
 
 
 if __name__ == "__main__":
