@@ -8,7 +8,6 @@ compat packages are looked up there); the rest is the same for all of them.
 """
 
 import logging
-import os
 
 from rocm_notice import describe
 from rocm_notice.catalog import known
@@ -16,7 +15,6 @@ from rocm_notice.core import gpu, notice
 from rocm_notice.scan import scan, scanreport
 from rocm_notice.settings import config
 
-SYSFS_ROOT_ENV = "ROCM_NOTICE_SYSFS_ROOT"   # where the GPUs are read from (tests)
 log = logging.getLogger("dnf.plugin")       # dnf.log under dnf; nowhere elsewhere
 
 
@@ -42,8 +40,7 @@ def gpu_notes(found, facts):
     first = found.leading_upgrade or next(iter(found.crossings), None)
     if first is None:
         return []
-    targets = gpu.read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")
-    return gpu.support_notes(targets, first.old_line, first.new_line, facts)
+    return gpu.support_notes(gpu.machine_targets(), first.old_line, first.new_line, facts)
 
 
 def compat_offers(found, catalog, sack):

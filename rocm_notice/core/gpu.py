@@ -13,6 +13,8 @@ import re
 from rocm_notice.io import files
 
 NODES = os.path.join("sys", "class", "kfd", "kfd", "topology", "nodes")
+# Another root than / for the machine's sysfs (tests): every front end reads it so.
+SYSFS_ROOT_ENV = "ROCM_NOTICE_SYSFS_ROOT"
 
 ADDED = "{gfx} is supported from ROCm {line}: staying on {installed} leaves it unsupported"
 DROPPED = "{gfx} is dropped in ROCm {line}: moving to {target} leaves it unsupported"
@@ -41,6 +43,12 @@ def _node_target(path, root):
         return None
     match = re.search(_TARGET_LINE, (data or b"").decode("ascii", "replace"))
     return gfx_name(int(match.group(1))) if match else None
+
+
+def machine_targets():
+    """This machine's AMD GPU targets (``read_targets``), under ROCM_NOTICE_SYSFS_ROOT
+    or /: the machine's, never an installroot's."""
+    return read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")
 
 
 def read_targets(root="/"):

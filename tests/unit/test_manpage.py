@@ -21,7 +21,7 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 SOURCE = CHECKOUT / "doc" / "dnf4-rocm.8.rst"
 PLUGIN = CHECKOUT / "dnf-plugins" / "rocm_notice.py"
 COMMAND = CHECKOUT / "rocm_notice" / "frontends" / "dnf4" / "command.py"     # `dnf rocm`
-COMMON = CHECKOUT / "rocm_notice" / "frontends" / "dnf4" / "common.py"       # SYSFS_ROOT_ENV
+COMMON = CHECKOUT / "rocm_notice" / "frontends" / "dnf4" / "common.py"
 PYTHON = "/usr/bin/python3"
 
 SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "CONFIGURATION", "POLICIES", "COMMANDS",
@@ -204,5 +204,5 @@ def test_files_are_the_ones_the_code_uses(rst):
                  "/etc/dnf/plugins/%s.d/" % config.PLUGIN_NAME):
         assert name in files, "%s missing from FILES" % name
     environment = _section(rst, "ENVIRONMENT")
-    variable = re.search(r"""^SYSFS_ROOT_ENV\s*=\s*["'](\w+)["']""", _plugin_source(), re.M)
-    assert variable and "**%s**" % variable.group(1) in environment
+    from rocm_notice.core import gpu     # every front end reads the GPUs there
+    assert "**%s**" % gpu.SYSFS_ROOT_ENV in environment

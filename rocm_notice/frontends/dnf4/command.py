@@ -16,13 +16,13 @@ import dnf
 import dnf.cli
 import dnf.exceptions
 
-from rocm_notice.core import analysis, context, hold, policy, records, report, status
+from rocm_notice.core import analysis, context, gpu, hold, policy, records, report, status
 from rocm_notice.catalog import catalog as cat, known, releases
 from rocm_notice.settings import config, dropins, locklist
 from rocm_notice.fleet import publish
 from rocm_notice.io import files
 from rocm_notice.frontends.dnf4 import decision as dnf4_decision
-from rocm_notice.frontends.dnf4.common import arrow, describe, gpu_targets, logger, warn
+from rocm_notice.frontends.dnf4.common import arrow, describe, logger, warn
 
 SUBCOMMANDS = ("status", "check", "lock", "unlock", "allow", "disallow", "scan")
 WRITES = ("lock", "unlock", "allow", "disallow")
@@ -192,7 +192,7 @@ class RocmCommand(dnf.cli.Command):
         held = (hold.plan(self.base.sack, catalog, settings)[0]    # shown, not applied
                 if policy.has_lock(settings) else None)
         listed = self._versionlock_status()
-        targets = gpu_targets()
+        targets = gpu.machine_targets()
         root = self.base.conf.installroot
         last = (report.path_in_root(settings.report, root)
                 if settings.report and files.exists(settings.report, root) else "")

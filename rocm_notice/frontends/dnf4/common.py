@@ -7,15 +7,12 @@ to say or that run `dnf rocm`; no core module imports it.
 """
 
 import logging
-import os
 import signal
 import sys
 import threading
 
 logger = logging.getLogger("dnf.plugin")
 
-# Where the GPUs are read from: the machine's sysfs, not the installroot's.
-SYSFS_ROOT_ENV = "ROCM_NOTICE_SYSFS_ROOT"
 
 
 def _stderr_gone():
@@ -65,8 +62,3 @@ def arrow():
     from rocm_notice.core import notice
     return notice.arrow(sys.stderr)
 
-
-def gpu_targets():
-    """The machine's AMD GPU targets (gpu.read_targets), from ROCM_NOTICE_SYSFS_ROOT or /."""
-    from rocm_notice.core import gpu
-    return gpu.read_targets(os.environ.get(SYSFS_ROOT_ENV) or "/")

@@ -146,7 +146,7 @@ class Command:
         except versionlock_toml.VersionlockError as error:
             listed["problem"] = "rocm-epel-notice: %s" % error
         data = status.build(self.installed(), available, self.catalog, self.settings, held,
-                            listed, gpu.read_targets("/"), known.load())
+                            listed, gpu.machine_targets(), known.load())
         self.show(data, status.text(data))
         return 0
 
