@@ -22,6 +22,19 @@ def soname(dependency):
     return match.group(1) if match else None
 
 
+def installed_sonames(installed, catalog):
+    """(every soname the ``installed`` packages provide, those the ROCm packages
+    provide): what a scan needs to tell a library that is missing now. ``installed``:
+    packages with ``name``, ``sourcerpm`` and ``provides`` (dnf's, hawkey's, libdnf5's)."""
+    provided, rocm = set(), set()
+    for pkg in installed:
+        names = {name for dep in pkg.provides for name in [soname(str(dep))] if name}
+        provided |= names
+        if names and catalog.kind(pkg.name, pkg.sourcerpm) is not None:
+            rocm |= names
+    return provided, rocm
+
+
 def _sonames(packages, attribute):
     return {name for p in packages for dep in getattr(p, attribute)
             for name in [soname(dep)] if name}

@@ -24,7 +24,6 @@ import os
 import stat
 import time
 
-from rocm_notice.core.analysis import soname
 from rocm_notice.scan import elfscan, scancache
 from rocm_notice.io import files
 from rocm_notice.settings.config import DEFAULT_SCAN_SECONDS
@@ -58,12 +57,13 @@ def stem(soname):
 class Lost:
     """Why a soname is lost, or None: ``pending`` are the sonames the upgrade removes;
     with ``provided`` (every soname installed packages provide) given, a soname of a
-    ROCm library (``stems``) that nothing provides is MISSING."""
+    ROCm library (``rocm``: the ROCm packages' sonames, or their stems) that nothing
+    provides is MISSING."""
 
-    def __init__(self, pending=(), provided=None, stems=()):
+    def __init__(self, pending=(), provided=None, rocm=()):
         self.pending = frozenset(pending)
         self.provided = None if provided is None else frozenset(provided)
-        self.stems = KNOWN_STEMS | frozenset(stems) | {stem(s) for s in self.pending}
+        self.stems = KNOWN_STEMS | {stem(s) for s in rocm} | {stem(s) for s in self.pending}
 
     def why(self, soname):
         if soname in self.pending:
@@ -103,19 +103,6 @@ class Result(Fields):
     @property
     def still_run(self):
         return [hit for hit in self.hits if not hit.broken]
-
-
-def installed_sonames(installed, catalog):
-    """(every soname the ``installed`` packages provide, the stems of the ROCm packages'
-    ones): what ``Lost`` needs to tell a library that is missing now. ``installed``:
-    packages with ``name``, ``sourcerpm`` and ``provides`` (dnf's, hawkey's, libdnf5's)."""
-    provided, rocm = set(), set()
-    for pkg in installed:
-        names = {name for dep in pkg.provides for name in [soname(str(dep))] if name}
-        provided |= names
-        if names and catalog.kind(pkg.name, pkg.sourcerpm) is not None:
-            rocm |= names
-    return provided, {stem(name) for name in rocm}
 
 
 def quick(lost_sonames, paths, seconds, root="/"):

@@ -316,9 +316,8 @@ class RocmCommand(dnf.cli.Command):
 
     def _installed_sonames(self):
         """(every soname an installed package provides, the ROCm packages' ones)."""
-        from rocm_notice.scan import scan   # the ELF reader: scan alone
-        return scan.installed_sonames(self.base.sack.query().installed(),
-                                      self.plugin.catalog())
+        return analysis.installed_sonames(self.base.sack.query().installed(),
+                                          self.plugin.catalog())
 
     def _fill_sack(self):
         """Load the metadata here, not through demands, so that dnf's repository errors

@@ -191,7 +191,7 @@ class Command:
     def scan(self):
         """Programs on disk that the pending upgrade breaks, or that miss a ROCm library
         now (as 'dnf rocm scan'): exit 0 none, 1 some, 3 could not tell."""
-        from rocm_notice.core import engine
+        from rocm_notice.core import analysis, engine
         from rocm_notice.scan import scan, scanreport
         given = ([self.opts.release] if self.opts.release else []) + list(self.opts.paths)
         if self.root != "/" and any(not os.path.isabs(p) for p in given):
@@ -205,8 +205,8 @@ class Command:
         except Exception as error:      # what is missing now is still scanned for
             pending = []
             problem = str(error) if isinstance(error, Failure) else _describe(error)
-        lost = scan.Lost(pending, *scan.installed_sonames(self.sack.query().installed(),
-                                                          self.catalog))
+        lost = scan.Lost(pending, *analysis.installed_sonames(self.sack.query().installed(),
+                                                              self.catalog))
         result = scan.scan(paths, lost, self.root, self.settings.scan_seconds)
         self.show(scanreport.to_json(result, lost, problem),
                   "\n".join(scanreport.text(result, lost, problem)))
