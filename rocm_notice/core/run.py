@@ -212,7 +212,7 @@ def outcome(hook, make_run):
             result.refuse = decision.error
             run.write_report(decision)
     except Exception as error:
-        said = describe(error) + _log_traceback(error)
+        said = describe(error) + log_traceback(error)
         if hook != PRE_TRANSACTION:
             result.messages.append(MSG_HOLD_FAILED % said if hook in HOLD_HOOKS
                                    else engine.MSG_INTERNAL % said)
@@ -226,7 +226,7 @@ def outcome(hook, make_run):
     return result
 
 
-def _log_traceback(error):
+def log_traceback(error):
     """Send a bug's traceback to the system log, for a bug report (the user's terminal,
     or packagekitd's journal stream, gets one line); the words that say where it went,
     or "" when the log did not take it."""

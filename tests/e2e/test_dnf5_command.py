@@ -43,7 +43,7 @@ def test_status_check_allow_and_disallow(dnf5):
     assert list(data["available"]) == ["7.1"]
     check = dnf5.command("check")
     assert (check.returncode, check.stdout) == (
-        1, "ROCm 6.4 -> 7.1 (major): 9 packages would move (warn)\n"), check
+        1, "ROCm 6.4 \u2192 7.1 (major): 9 packages would move (warn)\n"), check  # UTF-8 stderr
     dnf5.write_conf("[main]\non_major = block\n")
     blocked = dnf5.command("check", "--json")
     assert blocked.returncode == 2, blocked
@@ -136,3 +136,24 @@ def test_scan_names_what_the_pending_upgrade_breaks_as_dnf_rocm_scan_does(dnf5):
     named = dnf5.command("scan", "/opt/bundled")
     assert named.returncode == 0, named
     assert dnf5.installed() == before
+
+
+def test_a_bug_of_ours_is_one_line_never_a_traceback(tmp_path):
+    """As 'dnf rocm' (tests/e2e/test_command.py): check and scan answer 3 with one JSON
+    object; any other subcommand exits 1 with one line naming the command to look with."""
+    from tests.harness.fixtures import core_with_planted_bug
+    sandbox = Dnf5Sandbox(tmp_path / "dnf5")
+    sandbox.use_repos(epel=stacks.epel_10_1())
+    sandbox.install(*ALL)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path / "a", "core.analysis", "analyse"))
+    check = sandbox.command("check", "--json")
+    assert check.returncode == 3, check
+    assert json.loads(check.stdout)["error"] == "internal error: KeyError: 'planted bug'"
+    sandbox.pythonpath = str(core_with_planted_bug(tmp_path / "s", "core.status", "build"))
+    status = sandbox.command("status")
+    assert status.returncode == 1, status
+    assert status.stderr.startswith(
+        "rocm-epel-notice: internal error: KeyError: 'planted bug' (the command stopped "
+        "there; 'rocm-epel-notice status' shows the state)"), status
+    assert len(status.stderr.splitlines()) == 1 and "Traceback" not in status.stderr

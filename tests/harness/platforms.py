@@ -51,7 +51,7 @@ HOST_ONLY = ["tests/e2e/test_dnf5.py", "tests/e2e/test_dnf5_command.py",
              "tests/e2e/test_dnf5_hostile.py",
              "tests/e2e/test_microdnf.py",
              "tests/e2e/test_packagekit.py", "tests/e2e/test_report_front_ends.py",
-             "tests/e2e/test_same_words.py",
+             "tests/e2e/test_same_words.py", "tests/e2e/test_same_command.py",
              "tests/e2e/test_payload.py::"
              "test_dnf5_installs_the_dnf5_front_end_where_dnf5_reads_it_and_it_runs"]
 

@@ -6,6 +6,7 @@ Needs rst2man (python3-docutils) and groff (groff-base); a missing
 tool fails the test with what to install, it never skips.
 """
 
+import argparse
 import os
 import re
 import shutil
@@ -15,13 +16,10 @@ from pathlib import Path
 import pytest
 
 from rocm_notice.settings import config
-from rocm_notice.core import notice, policy, report
+from rocm_notice.core import command, notice, policy, report
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 SOURCE = CHECKOUT / "doc" / "dnf4-rocm.8.rst"
-PLUGIN = CHECKOUT / "dnf-plugins" / "rocm_notice.py"
-COMMAND = CHECKOUT / "rocm_notice" / "frontends" / "dnf4" / "command.py"     # `dnf rocm`
-COMMON = CHECKOUT / "rocm_notice" / "frontends" / "dnf4" / "common.py"
 PYTHON = "/usr/bin/python3"
 
 SECTIONS = ("NAME", "SYNOPSIS", "DESCRIPTION", "CONFIGURATION", "POLICIES", "COMMANDS",
@@ -88,26 +86,17 @@ def _section(text, name):
     return text[heading.end():heading.end() + following.start() if following else None]
 
 
-def _plugin_source():
-    """The dnf 4 front end: the plugin module and its command's module, read as text
-    (importing them needs dnf)."""
-    return "\n".join(path.read_text(encoding="utf-8") for path in (PLUGIN, COMMAND, COMMON))
-
-
 def _subcommands():
-    """SUBCOMMANDS from the plugin module, read as text (importing it needs dnf)."""
-    match = re.search(r"^SUBCOMMANDS\s*=\s*\(([^)]*)\)", _plugin_source(), re.M)
-    assert match, "SUBCOMMANDS = (...) not found in %s or %s" % (PLUGIN, COMMAND)
-    names = re.findall(r"""["']([^"']+)["']""", match.group(1))
-    assert names, "SUBCOMMANDS in %s is empty" % COMMAND
-    return names
+    """The command's subcommands (``core.command``: both front ends' command)."""
+    return list(command.SUBCOMMANDS)
 
 
 def _options():
-    """The command's long options (``parser.add_argument("--json", ...)``)."""
-    options = re.findall(r"""add_argument\(\s*["'](--[\w-]+)["']""", _plugin_source())
-    assert options, "no add_argument(\"--...\") found in %s or %s" % (PLUGIN, COMMAND)
-    return options
+    """The command's long options, as its argument parser has them."""
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser, "")
+    return [option for action in parser._actions for option in action.option_strings
+            if option.startswith("--") and option != "--help"]
 
 
 # -- building and rendering -------------------------------------------------------------
@@ -166,7 +155,7 @@ def test_every_subcommand_is_documented_and_no_other(rst):
     documented = {re.sub(r"[*\[\]]", "", term).split()[2] for term in terms}
     assert documented == set(subcommands), (
         "COMMANDS documents %s; SUBCOMMANDS in %s has %s"
-        % (sorted(documented), PLUGIN.name, sorted(subcommands)))
+        % (sorted(documented), "rocm_notice/core/command.py", sorted(subcommands)))
 
 
 def test_every_option_is_documented(rst):

@@ -1,5 +1,5 @@
 """dnf 4 adapter: what the plugin's hooks (dnf-plugins/rocm_notice.py) and its `dnf rocm`
-command (dnf4_command) share: how a line reaches the user, how an error becomes one line,
+command (``command``) share: how a line reaches the user, how an error becomes one line,
 where the GPUs are read from.
 
 No dnf import: dnf's logger is a logger by name. Loaded only by runs that have something
