@@ -1,6 +1,6 @@
 """The versionlock list that ``lock --versionlock`` also writes, behind one face: dnf 4's
 versionlock plugin list (``locklist``: the file ``locklist =`` names) and dnf5's
-``versionlock.toml`` (``versionlock_toml``). The command (``core.command``) is written
+``versionlock.toml`` (``versionlock_toml``). The command (``frontends.command``) is written
 once over this face; each front end hands it the list its package manager reads.
 
 Every method raises ``ERRORS`` with one line for the user.

@@ -1,4 +1,4 @@
-"""One command, written once (``core.command``): ``dnf rocm`` on real dnf 4 and
+"""One command, written once (``frontends.command``): ``dnf rocm`` on real dnf 4 and
 ``rocm-epel-notice`` on real dnf5 answer every step of an admin's day with the same lines
 and the same exit status, differing only in the command's name and in how an error line
 starts (dnf's "rocm_notice:", or "Error: rocm_notice:" when the command fails; the
@@ -39,7 +39,7 @@ DAY = [
 
 def words(run, confdir, root):
     """stdout and stderr, with the sandbox's paths and the command's name made common;
-    dnf's own progress lines left out."""
+    dnf's own progress lines and the time a scan took left out."""
     out = []
     for stream, text in (("out", run.stdout), ("err", run.stderr)):
         for line in text.splitlines():
@@ -49,6 +49,7 @@ def words(run, confdir, root):
             line = re.sub(r"^(Error: rocm_notice|rocm_notice|rocm-epel-notice): ", "PREFIX: ", line)
             line = line.replace("'rocm-epel-notice ", "'dnf rocm ")
             line = line.replace(str(confdir), "CONFDIR").replace(str(root), "ROOT")
+            line = re.sub(r'^(\s*"seconds": )[0-9.e-]+', r"\g<1>0", line)   # the scan's time
             out.append((stream, line))
     return out
 

@@ -1,6 +1,8 @@
-"""The house's rules, as paths: only ``rocm_notice/frontends/`` imports a package manager,
-and nothing outside it imports a front end (the front ends import the core, never the
-other way round); no front end imports another (each ships in its own RPM)."""
+"""The house's rules, as paths: only the doors (``rocm_notice/frontends/dnf4``, ``dnf5``,
+``libdnf``) import a package manager, and nothing outside ``frontends/`` imports a front
+end (the front ends import the core, never the other way round); no door imports another
+(each ships in its own RPM); what the doors share (``frontends/command.py``) imports no
+package manager and no door."""
 
 import ast
 import subprocess
@@ -12,6 +14,7 @@ import rocm_notice
 PACKAGE = Path(rocm_notice.__file__).parent
 FRONTENDS = PACKAGE / "frontends"
 BINDINGS = ("dnf", "hawkey", "libdnf", "libdnf5", "rpm")
+DOORS = ("dnf4", "dnf5", "libdnf")
 
 
 def _modules(under=PACKAGE):
@@ -46,11 +49,17 @@ def test_the_folders_are_the_architecture():
              path.name != "__pycache__"}
     assert rooms == {"io", "catalog", "settings", "core", "scan", "fleet", "frontends"}
     assert {path.name for path in FRONTENDS.iterdir() if path.is_dir() and
-            path.name != "__pycache__"} == {"dnf4", "dnf5", "libdnf"}
+            path.name != "__pycache__"} == set(DOORS)
 
 
-def test_only_frontends_import_a_package_manager_even_in_a_function():
-    for path in _core():
+def _shared():
+    """What the doors share: the modules directly in frontends/."""
+    return [path for path in _modules(FRONTENDS) if path.parent == FRONTENDS]
+
+
+def test_only_the_doors_import_a_package_manager_even_in_a_function():
+    assert FRONTENDS / "command.py" in _shared()
+    for path in _core() + _shared():
         bound = {name for name in _imports(path) if name.split(".")[0] in BINDINGS}
         assert not bound, "%s imports %s" % (path, ", ".join(sorted(bound)))
 
@@ -61,13 +70,21 @@ def test_nothing_outside_frontends_imports_a_front_end():
         assert not doors, "%s imports %s" % (path, ", ".join(sorted(doors)))
 
 
+def _doors_named(path, but=None):
+    return {name for name in _imports(path) if name.startswith("rocm_notice.frontends.")
+            and name.split(".")[2] in DOORS and name.split(".")[2] != but}
+
+
 def test_no_front_end_imports_another():
-    for door in ("dnf4", "dnf5", "libdnf"):
+    for door in DOORS:
         for path in _modules(FRONTENDS / door):
-            others = {name for name in _imports(path)
-                      if name.startswith("rocm_notice.frontends.")
-                      and name.split(".")[2] != door}
+            others = _doors_named(path, but=door)
             assert not others, "%s imports %s" % (path, ", ".join(sorted(others)))
+
+
+def test_what_the_doors_share_imports_no_door():
+    for path in _shared():
+        assert not _doors_named(path), path
 
 
 def test_the_core_loads_without_any_package_manager():

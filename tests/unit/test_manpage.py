@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from rocm_notice.settings import config
-from rocm_notice.core import command, notice, policy, report
+from rocm_notice.core import notice, policy, report
+from rocm_notice.frontends import command
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 SOURCE = CHECKOUT / "doc" / "dnf4-rocm.8.rst"
@@ -87,7 +88,7 @@ def _section(text, name):
 
 
 def _subcommands():
-    """The command's subcommands (``core.command``: both front ends' command)."""
+    """The command's subcommands (``frontends.command``: both front ends' command)."""
     return list(command.SUBCOMMANDS)
 
 
@@ -155,7 +156,7 @@ def test_every_subcommand_is_documented_and_no_other(rst):
     documented = {re.sub(r"[*\[\]]", "", term).split()[2] for term in terms}
     assert documented == set(subcommands), (
         "COMMANDS documents %s; SUBCOMMANDS in %s has %s"
-        % (sorted(documented), "rocm_notice/core/command.py", sorted(subcommands)))
+        % (sorted(documented), "rocm_notice/frontends/command.py", sorted(subcommands)))
 
 
 def test_every_option_is_documented(rst):

@@ -1,4 +1,4 @@
-"""dnf 4 adapter: the `dnf rocm` command, over the one command of ``core.command``.
+"""dnf 4 adapter: the `dnf rocm` command, over the one command of ``frontends.command``.
 
 Loaded only when `dnf rocm` runs: the plugin (dnf-plugins/rocm_notice.py) registers a
 small class whose instantiation (dnf makes the command object only for the command the
@@ -13,10 +13,11 @@ import dnf
 import dnf.cli
 import dnf.exceptions
 
-from rocm_notice.core import analysis, command, hold, records
+from rocm_notice.core import analysis, hold, records
+from rocm_notice.frontends import command
 from rocm_notice.settings import versionlocks
 from rocm_notice.frontends.dnf4 import decision as dnf4_decision
-from rocm_notice.frontends.dnf4.common import arrow, describe, logger
+from rocm_notice.frontends.dnf4.common import arrow, describe, say
 
 NAME = "dnf rocm"
 PREFIX = "rocm_notice"
@@ -88,7 +89,7 @@ class System(command.System):
         return describe(error)      # the traceback goes to dnf.log
 
     def say(self, line):
-        logger.error("%s", line)
+        say(logging.ERROR, [line])
 
     def arrow(self):
         return arrow()

@@ -1,7 +1,7 @@
 """``rocm-epel-notice``: ``dnf rocm`` of dnf 4, on a dnf5 system.
 
 dnf5 has no Python command plugins, so this is a program of its own over the one command
-of ``core.command`` (status, check, lock, unlock, allow X.Y, disallow X.Y, scan); here is
+of ``frontends.command`` (status, check, lock, unlock, allow X.Y, disallow X.Y, scan); here is
 only what is dnf5's: the program's own options (--installroot, --config, --reposdir,
 --releasever), a read-only libdnf5 sack (``frontends.dnf5.sack``) read into records,
 dnf5's ``/etc/dnf/versionlock.toml`` for ``lock --versionlock``, and the exit status.
@@ -15,7 +15,8 @@ import sys
 
 from rocm_notice import describe
 from rocm_notice.catalog import catalog
-from rocm_notice.core import analysis, command, engine, hold, run
+from rocm_notice.core import analysis, engine, hold, run
+from rocm_notice.frontends import command
 from rocm_notice.core.records import IN, OUT, Item, from_package
 from rocm_notice.settings import config, versionlocks
 

@@ -17,6 +17,7 @@ from rocm_notice.catalog import catalog as cat, known, releases
 from rocm_notice.core import analysis, context, gpu, notice, policy, report, status
 from rocm_notice.fleet import publish
 from rocm_notice.io import files
+from rocm_notice.scan import scan, scanreport
 from rocm_notice.settings import config, dropins, versionlocks
 
 SUBCOMMANDS = ("status", "check", "lock", "unlock", "allow", "disallow", "scan")
@@ -296,7 +297,6 @@ class Command:
         now: exit 0 none, 1 some, 3 could not tell (the scan stopped at its deadline, or
         could not run). When what the upgrade removes cannot be told (no repositories),
         what is missing now is still scanned for."""
-        from rocm_notice.scan import scan, scanreport   # the ELF reader: scan alone
         system = self.system
         try:
             if system.settings is None:
