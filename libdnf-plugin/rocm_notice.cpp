@@ -445,7 +445,7 @@ std::string lowered_stripped(const std::string &text)
 }
 
 // A value without a comment after it: '#' or ';' after a blank starts one, as the core's
-// ini reader reads it (config.split_comment).
+// ini reader reads it (io.ini.split_comment).
 std::string without_comment(const std::string &value)
 {
     for (size_t i = 1; i < value.size(); ++i)

@@ -6,7 +6,7 @@ than guess.
 
 import os
 
-from rocm_notice.settings import config
+from rocm_notice.io import ini
 from rocm_notice.catalog import releases
 
 DATA_FILE = os.path.join(os.path.dirname(__file__), "data", "releases.ini")
@@ -18,7 +18,7 @@ def load(path=DATA_FILE):
     every run that shows a notice)."""
     try:
         with open(path, encoding="utf-8") as data:
-            parsed = config.parse_ini(data.read())
+            parsed = ini.parse_ini(data.read())
     except (OSError, ValueError):
         return {}
     known = {}

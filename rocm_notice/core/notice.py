@@ -4,21 +4,16 @@ One notice per transaction: a heading that names the release lines, then only th
 that apply. Every string that came from a repository passes through ``clean()``.
 """
 
-import unicodedata
-
 from rocm_notice.catalog import releases
 from rocm_notice.core import policy
 from rocm_notice import Fields
+from rocm_notice.io.text import clean
 
 SHOWN = 5   # names listed before "(+N more)"
 # The command our texts tell the user to run: dnf 4's; dnf5's front end names its own
 # (``Context.command_name``).
 DNF_COMMAND = "dnf rocm"
 
-# Unicode categories a repository string never keeps: controls (C0, DEL, C1: terminal
-# escapes), format characters (bidirectional overrides such as U+202E, zero-width ones),
-# surrogates, private use and unassigned code points, and line/paragraph separators.
-_DROPPED = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
 
 HEADING = "rocm_notice: this transaction moves ROCm %s"
 HEADING_FOREIGN = "rocm_notice: this transaction mixes ROCm stacks"
@@ -64,15 +59,6 @@ def arrow(stream):
         return "->"
 
 
-def clean(text, replacement=""):
-    """``text`` safe to print or to write as one line of a file: every character that
-    must not reach a terminal or split a line (a control or format character, a line
-    separator: the categories in ``_DROPPED``) removed, or put as ``replacement``. The one
-    such filter: for repository strings, paths in messages, versionlock entries and notes."""
-    text = str(text)
-    if text.isascii() and text.isprintable():     # nearly every package name: no walk
-        return text
-    return "".join(replacement if unicodedata.category(c) in _DROPPED else c for c in text)
 
 
 def names(items, shown=SHOWN):

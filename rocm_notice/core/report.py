@@ -12,7 +12,7 @@ import re
 
 from rocm_notice import __version__
 from rocm_notice.io import files
-from rocm_notice.core import notice
+from rocm_notice.io.text import clean
 
 SCHEMA = 2        # 2: "applied", "via", "program", "applied_time" added; later "broken_programs"
 WARN = "warn"
@@ -55,10 +55,10 @@ def _crossing(crossing):
         "from": str(crossing.old_line),
         "to": str(crossing.new_line),
         "downgrade": crossing.downgrade,
-        "packages": sorted({notice.clean(c.new.name) for c in crossing.changes}),
+        "packages": sorted({clean(c.new.name) for c in crossing.changes}),
         "epel_from": ["10.%d" % m for m in crossing.epel_old],
         "epel_to": ["10.%d" % m for m in crossing.epel_new],
-        "same_epel_minor": sorted({notice.clean(c.new.name) for c in crossing.same_epel}),
+        "same_epel_minor": sorted({clean(c.new.name) for c in crossing.same_epel}),
     }
 
 
@@ -66,7 +66,7 @@ def _broken(brief):
     """The quick scan's findings (None when no scan ran), file names made printable."""
     if brief is None:
         return None
-    return dict(brief, paths=[notice.clean(p) for p in brief["paths"]])
+    return dict(brief, paths=[clean(p) for p in brief["paths"]])
 
 
 def build(decision, context, command="", findings=None, hold=None, blocked=()):
@@ -75,9 +75,9 @@ def build(decision, context, command="", findings=None, hold=None, blocked=()):
         "schema": SCHEMA,
         "tool": "rocm-epel-notice %s" % __version__,
         "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": redact(notice.clean(command).strip()),
-        "releasever": notice.clean(context.releasever),
-        "releasever_minor": notice.clean(context.releasever_minor),
+        "command": redact(clean(command).strip()),
+        "releasever": clean(context.releasever),
+        "releasever_minor": clean(context.releasever_minor),
         "decision": decision,
         "findings": [],
         "lost_sonames": [],
@@ -91,11 +91,11 @@ def build(decision, context, command="", findings=None, hold=None, blocked=()):
     }
     if findings is not None:
         data["findings"] = [_crossing(c) for c in findings.crossings]
-        data["lost_sonames"] = [notice.clean(s) for s in findings.lost_sonames]
-        data["consumers"] = sorted({notice.clean(p.name) for p in findings.consumers})
-        data["after_lines"] = {str(line): [notice.clean(n) for n in names]
+        data["lost_sonames"] = [clean(s) for s in findings.lost_sonames]
+        data["consumers"] = sorted({clean(p.name) for p in findings.consumers})
+        data["after_lines"] = {str(line): [clean(n) for n in names]
                                for line, names in findings.after_lines.items()}
-        data["foreign"] = sorted({notice.clean(p.name) for p in findings.foreign})
+        data["foreign"] = sorted({clean(p.name) for p in findings.foreign})
     if hold is not None:
         data["hold"] = hold_data(hold)
     return data
@@ -106,7 +106,7 @@ def hold_data(hold):
     status --json`` (the line kept, the lines held, the keys, the count and the NEVRAs)."""
     return {"line": str(hold.line), "targets": [str(t) for t in hold.targets],
             "keys": list(hold.keys), "count": hold.count,
-            "packages": [notice.clean(n) for n in hold.rocm + hold.dependents]}
+            "packages": [clean(n) for n in hold.rocm + hold.dependents]}
 
 
 VIA_COMMAND = "dnf"       # the dnf command line (``command`` holds it)
@@ -123,7 +123,7 @@ def describe_run(data, command, program, via=None):
     program's name or path) and ``applied`` (False until the rpm transaction
     completes: see ``applied``). Returns ``data``."""
     data["via"] = via or (VIA_COMMAND if command.strip() else VIA_API)
-    data["program"] = notice.clean(program or "").strip()
+    data["program"] = clean(program or "").strip()
     data["applied"] = False
     data["applied_time"] = None
     return data

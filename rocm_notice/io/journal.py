@@ -6,6 +6,11 @@ only the installroot's dnf.log. The notice, the hold line and the block are also
 here, one datagram per line, as ``rocm_notice[PID]: ...`` (RFC 3164 without the
 timestamp, which the receiver adds: journald and rsyslog both read it so). A log that
 is missing or full costs nothing: this is an extra channel, never a reason to fail.
+
+Not ``logging.handlers.SysLogHandler`` nor ``syslog``: both send on a blocking socket (a
+full log would stall dnf), ``syslog`` cannot be pointed at the tests' socket and its
+``openlog`` ident is the whole process's (dnf's), and ``logging.handlers`` costs about
+30 ms to import and prints a traceback when a send fails.
 """
 
 import os

@@ -5,6 +5,7 @@ Each file carries a marker comment naming the command that owns it, so ``unlock`
 byte (an admin may comment on our file), are idempotent, and go through ``files``.
 """
 
+from rocm_notice.io import ini
 from rocm_notice.settings import config
 from rocm_notice.io import files
 from rocm_notice.catalog import releases
@@ -72,7 +73,7 @@ def _allow_entries(parsed):
 
 def approved(text):
     """The lines the allow file approves (every ``allow =`` in [main], as config reads it)."""
-    words = " ".join(e.value for e in _allow_entries(config.parse_ini(text or "")))
+    words = " ".join(e.value for e in _allow_entries(ini.parse_ini(text or "")))
     return [found for found in (releases.parse_line(word) for word in
                                 words.replace(",", " ").split()) if found]
 
@@ -86,8 +87,8 @@ def with_allowed(text, lines):
         raise DropinError(MSG_NOT_OURS % (ALLOW_FILE, "allow"))
     eol = files.line_end(text)
     wanted = "allow = %s" % ", ".join(str(l) for l in sorted(set(lines)))
-    rows = config.ini_lines(text)
-    parsed = config.parse_ini(text)
+    rows = ini.ini_lines(text)
+    parsed = ini.parse_ini(text)
     allows = _allow_entries(parsed)
     if allows:
         # The first allow entry (with its continuation lines) becomes the wanted line,

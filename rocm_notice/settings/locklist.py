@@ -31,9 +31,9 @@ import os
 import re
 
 from rocm_notice.catalog.releases import from_amd_version, from_release_field, from_version
-from rocm_notice.core.notice import clean
+from rocm_notice.io.text import clean
 from rocm_notice.io import files
-from rocm_notice.settings import config
+from rocm_notice.io import ini
 
 MARKER_BEGIN = "# rocm-epel-notice: begin (dnf rocm lock; removed by dnf rocm unlock)"
 MARKER_BEGIN_JOINED = ("# rocm-epel-notice: begin (dnf rocm lock; removed by dnf rocm unlock;"
@@ -148,7 +148,7 @@ def add_block(text, entries, note=""):
     Everything outside our block is kept byte for byte; applying it twice gives the same
     text, and ``remove_block`` undoes it exactly. No entries: no block. The block uses the
     file's line ends (``files.line_end``: CRLF when its first line ends in CRLF).
-    ``note`` becomes comment lines inside the block (``notice.clean``: what must not reach
+    ``note`` becomes comment lines inside the block (``text.clean``: what must not reach
     a file line is made a blank). Raises ValueError for an entry that is not one
     versionlock pattern (or holds such a character).
     """
@@ -257,7 +257,7 @@ def configured_path(confdirs):
             text = files.read_text(path, limit=files.CONFIG_LIMIT)
         except files.FileProblem as problem:
             raise LockListError("cannot read %s" % _one_line(problem)) from None
-        found = config.parse_ini(text or "").values("main", "locklist")
+        found = ini.parse_ini(text or "").values("main", "locklist")
         if found:
             return found[-1].strip() or None
     return None

@@ -290,7 +290,7 @@ def test_what_each_kind_of_run_loads_of_the_core(sandbox):
     assert core_loaded(sandbox, "list", "--installed") == set()
     everyday = core_loaded(sandbox, "--assumeno", "upgrade")
     assert everyday == {"rocm_notice"} | {"rocm_notice." + name for name in (
-        "io", "io.files", "settings", "settings.config", "catalog", "catalog.catalog",
+        "io", "io.files", "io.ini", "settings", "settings.config", "catalog", "catalog.catalog",
         "catalog.package_set", "catalog.releases")}, sorted(everyday)
     sandbox.use_repos(epel=stacks.epel_10_2())
     crossing = core_loaded(sandbox, "--assumeno", "upgrade")

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from rocm_notice.core import analysis, notice
+from rocm_notice.io.text import clean
 from rocm_notice.core.analysis import Change, Crossing, Findings
 from rocm_notice.catalog.catalog import Catalog
 from rocm_notice.settings.config import Settings
@@ -253,7 +254,7 @@ def test_foreign_stack_alone_gets_its_own_heading(catalog):
     ("rocblas-7.1.1", "rocblas-7.1.1"),
 ])
 def test_clean_strips_control_characters(dirty, expected):
-    assert notice.clean(dirty) == expected
+    assert clean(dirty) == expected
 
 
 def _crossing_findings(new_names, **extra):
