@@ -6,6 +6,7 @@ No dnf import: dnf's logger is a logger by name. Loaded only by runs that have s
 to say or that run `dnf rocm`; no core module imports it.
 """
 
+import contextlib
 import logging
 import signal
 import sys
@@ -26,27 +27,38 @@ def _stderr_gone():
         return False
 
 
-def say(level, message, *args):
-    """Log one of our lines. A reader of stderr that has gone away (a dead logger, a
-    closed journal stream) must not kill dnf: dnf restores SIGPIPE's default action, so
-    the write would end the process mid-run, and a failed write left in the stream's
-    buffer would end it at dnf's next write. So the line then goes to dnf.log only (at
-    debug level, which dnf does not show), and while we write SIGPIPE is ignored."""
-    if _stderr_gone():
-        logger.debug(message, *args)
-        return
+@contextlib.contextmanager
+def _pipe_safe():
+    """SIGPIPE ignored while our lines are written (in the main thread, the only one
+    that may set a handler), then dnf's own handling back."""
     if threading.current_thread() is not threading.main_thread():
-        logger.log(level, message, *args)
+        yield
         return
     previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     try:
-        logger.log(level, message, *args)
+        yield
     finally:
         signal.signal(signal.SIGPIPE, previous)
 
 
+def say(level, lines):
+    """Log our ``lines``, as one block. A reader of stderr that has gone away (a dead
+    logger, a closed journal stream) must not kill dnf: dnf restores SIGPIPE's default
+    action, so a write would end the process mid-run, and a failed write left in the
+    stream's buffer would end it at dnf's next write. So the lines then go to dnf.log
+    only (at debug level, which dnf does not show), and while the block is written
+    SIGPIPE is ignored: checked and switched once for all its lines."""
+    if _stderr_gone():
+        for line in lines:
+            logger.debug("%s", line)
+        return
+    with _pipe_safe():
+        for line in lines:
+            logger.log(level, "%s", line)
+
+
 def warn(message, *args):
-    say(logging.WARNING, message, *args)
+    say(logging.WARNING, [message % args if args else message])
 
 
 def describe(error):

@@ -141,8 +141,7 @@ class Work:
         plugin.held = held
         debug(DEBUG_HELD, held.line, ", ".join(str(t) for t in held.targets) or "?",
               ", ".join(held.keys), held.count, notice.names(held.rocm + held.dependents, 20))
-        for line in decision.lines:
-            self.say(line)
+        self.say(decision.lines)
         self.write_report(decision.report)
 
     def decide(self, catalog, rocm, other):
@@ -159,15 +158,13 @@ class Work:
             debug(DEBUG_REFUSED, decision.kind, moves(findings.crossings)
                   or notice.names(sorted({p.name for p in findings.unknown})))
             self.write_report(decision.report)
-            for line in decision.lines:
-                warn(line)
+            dnf4_common.say(logging.WARNING, decision.lines)
             self.to_syslog(decision.error, error=True)
             raise dnf.exceptions.Error(decision.error)
         if decision.kind == engine.WARN:
             debug(DEBUG_WARNED, moves(findings.crossings) or "mixed ROCm stacks")
             self.write_report(decision.report)
-        for line in decision.lines:
-            self.say(line)
+        self.say(decision.lines)
 
     def applied(self):
         """The rpm transaction completed: the report this run wrote says so."""
@@ -182,9 +179,10 @@ class Work:
 
     # -- where it goes ----------------------------------------------------------------------
 
-    def say(self, line):
-        warn(line)
-        self.to_syslog(line)
+    def say(self, lines):
+        dnf4_common.say(logging.WARNING, lines)
+        for line in lines:
+            self.to_syslog(line)
 
     def to_syslog(self, text, error=False):
         """Under the dnf API our lines would reach only dnf.log: send them to the system
