@@ -63,7 +63,7 @@ class Catalog:
 
     def __init__(self, rocm, suffixes=(), compilersupport=(), independent=(), amd=(),
                  not_rocm=(), include=(), exclude=(), sources=()):
-        self.rocm = frozenset(rocm)
+        self.rocm = frozenset(rocm) | frozenset(compilersupport)   # listed once, in the latter
         self.sources = frozenset(sources)
         # Every name base() finds starts with a base name, and every source RPM of a
         # source the catalog knows (or of a compat one) with a source name: so their

@@ -78,22 +78,7 @@ ROCM = (
     "rocminfo",
     "rocm-smi",
     "amdsmi",
-    # --- rocm-compilersupport family [F-cs]: Version = LLVM major, ROCm release in Release
-    "rocm-compilersupport",
-    "rocm-device-libs",
-    "rocm-comgr",
-    "hipcc",
-    "rocm-llvm",
-    "rocm-clang",
-    "rocm-clang-runtime-devel",
-    "rocm-clang-tools-extra",
-    "rocm-clang-analyzer",
-    "rocm-lld",
-    "rocm-libc++",
-    # hipcc-libomp-devel: a compilersupport subpackage, in EPEL 10.2 as 20-7.rocm7.1.0.el10_2
-    # (Requires hipcc = 20-7.rocm7.1.0.el10_2)
-    # [FPKG https://packages.fedoraproject.org/pkgs/rocm-compilersupport/hipcc-libomp-devel/epel-10.2.html]
-    "hipcc-libomp-devel",
+    # (the rocm-compilersupport family: COMPILERSUPPORT below, ROCm as these are)
     # rocm-omp (+ -devel, -static): own source package, Version = ROCm release (6.4.2-1.el10_1,
     # 7.1.1-2.el10_2 [FPKG .../rocm-omp/rocm-omp-static/epel-10.1.html, epel-10.2.html]);
     # the 7.13 "preview" compilersupport build also makes rocm-omp-devel and Obsoletes rocm-omp-devel <= 7.3.
@@ -190,7 +175,8 @@ SUFFIXES = (
 )
 
 COMPILERSUPPORT = (
-    # Base names built from rocm-compilersupport.spec [F-cs]: Version = LLVM major
+    # ROCm base names listed here only (the catalog counts them as ROCM), built from
+    # rocm-compilersupport.spec [F-cs]: Version = LLVM major
     # (18 for ROCm 6.2/6.3, 19 for 6.4, 20 for 7.0/7.1, 22 for 7.2 per its changelog),
     # Release = N.rocmX.Y.Z%{?dist}, e.g. 22-13.rocm7.2.1.
     # Binary packages: rocm-compilersupport-macros, rocm-device-libs, rocm-comgr(-devel),
@@ -210,6 +196,9 @@ COMPILERSUPPORT = (
     "rocm-clang-analyzer",
     "rocm-lld",
     "rocm-libc++",
+    # hipcc-libomp-devel: a compilersupport subpackage, in EPEL 10.2 as 20-7.rocm7.1.0.el10_2
+    # (Requires hipcc = 20-7.rocm7.1.0.el10_2)
+    # [FPKG https://packages.fedoraproject.org/pkgs/rocm-compilersupport/hipcc-libomp-devel/epel-10.2.html]
     "hipcc-libomp-devel",
 )
 

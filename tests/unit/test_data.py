@@ -67,9 +67,20 @@ def test_no_name_is_listed_twice_in_one_section():
     assert [key for key, count in counts.items() if count > 1] == []
 
 
-@pytest.mark.parametrize("section", ["compilersupport", "independent"])
-def test_special_names_are_also_rocm_names(section):
-    assert names(section) - names("rocm") == set()
+def test_independent_names_are_also_rocm_names():
+    assert names("independent") - names("rocm") == set()
+
+
+def test_compilersupport_names_are_listed_once_and_are_rocm():
+    assert names("compilersupport") & names("rocm") == set()
+    shipped = catalog.Catalog.load()
+    assert [n for n in sorted(names("compilersupport")) if shipped.kind(n) != catalog.ROCM] == []
+
+
+def test_every_release_fact_is_read_by_the_plugin(lines):
+    """releases.ini holds only what the plugin reads (notes, GPU changes)."""
+    assert {key for section in lines.sections() for key in lines[section]} == {
+        "notes", "gpu_added", "gpu_dropped"}
 
 
 def test_no_name_is_both_rocm_and_amd():
@@ -117,30 +128,11 @@ def test_known_notes_urls_cover_the_epel_lines():
         assert urls[line].startswith("https://")
 
 
-def test_epel_values_name_an_epel_10_minor(lines):
-    for section in lines.sections():
-        epel = lines[section].get("epel", "").strip()
-        assert epel == "" or re.match(r"^10\.\d+$", epel), section
-
-
 def test_gpu_targets_look_like_gfx_names(lines):
     for section in lines.sections():
         for key in ("gpu_added", "gpu_dropped"):
             bad = [t for t in lines[section].get(key, "").split() if not GFX.match(t)]
             assert bad == [], (section, key)
-
-
-def test_sonames_look_like_sonames(lines):
-    for section in lines.sections():
-        bad = [s for s in lines[section].get("sonames", "").split()
-               if not re.match(r"^lib[\w+-]+\.so\.\d+$", s)]
-        assert bad == [], section
-
-
-def test_llvm_major_is_a_number_that_never_goes_down(lines):
-    ordered = sorted(lines.sections(), key=releases.parse_line)
-    majors = [int(lines[s]["llvm_major"]) for s in ordered if lines[s].get("llvm_major")]
-    assert majors == sorted(majors)
 
 
 def test_missing_releases_file_means_nothing_known(tmp_path):
@@ -151,7 +143,7 @@ def test_the_release_facts_reader_agrees_with_configparser(lines):
     expected = {releases.parse_line(s): {k: (v or "").strip() for k, v in lines[s].items()}
                 for s in lines.sections() if releases.parse_line(s)}
     assert known.load() == expected
-    assert known.load()[releases.Line(6, 4)]["epel"] == "10.1"
+    assert known.load()[releases.Line(7, 0)]["gpu_dropped"] == "gfx940 gfx941"
 
 
 def test_no_source_package_looks_like_a_compat_one():
