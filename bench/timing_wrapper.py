@@ -9,7 +9,8 @@ It imports dnf's CLI, patches ``dnf.plugin`` so that
 - each plugin module's import is timed (``import:<module>``),
 - the RocmNotice instance's ``__init__``, ``config``, ``sack`` and ``resolved`` and the
   ``dnf rocm`` command's making (its module's import) and ``run`` are wrapped with
-  ``time.perf_counter`` accounting,
+  ``time.perf_counter`` accounting; so are the do-nothing plugin's (bench/run.py's
+  BenchNoop: its modes disable ours, so the labels are the same),
 
 and times dnf's own phases for reference (``dnf:fill_sack``, ``dnf:resolve``, ``dnf:main``;
 our sack and resolved hooks run inside the first two). Then it runs
@@ -32,7 +33,7 @@ import sys
 import time
 
 MARK = "ROCM_BENCH_TIMES "
-PLUGIN_CLASS = "RocmNotice"
+PLUGIN_CLASSES = ("RocmNotice", "BenchNoop")
 HOOKS = ("config", "sack", "resolved")
 
 times = {}
@@ -98,7 +99,7 @@ def install():
     def _run_init(self, base, cli=None):
         # Instantiate ours with timing, then wrap its hooks on the instance.
         for cls in list(self.plugin_cls):
-            if cls.__name__ == PLUGIN_CLASS:
+            if cls.__name__ in PLUGIN_CLASSES:
                 command = getattr(sys.modules[cls.__module__], "RocmCommand", None)
                 if command is not None and "__new__" in vars(command) \
                         and not hasattr(command.__new__, "__wrapped__"):
@@ -106,7 +107,7 @@ def install():
                 cls.__init__ = _timed("__init__", cls.__init__)
         original_run_init(self, base, cli)
         for plugin in self.plugins:
-            if type(plugin).__name__ == PLUGIN_CLASS:
+            if type(plugin).__name__ in PLUGIN_CLASSES:
                 for hook in HOOKS:
                     setattr(plugin, hook, _timed(hook, getattr(plugin, hook)))
     dnf.plugin.Plugins._run_init = _run_init
