@@ -22,6 +22,7 @@
 #include <libdnf/dnf-state.h>
 #include <libdnf/hy-goal.h>
 #include <libdnf/hy-package.h>
+#include <libdnf/hy-query.h>
 #include <libdnf/plugin/plugin.h>
 
 #include <errno.h>
@@ -145,11 +146,14 @@ void json_deps(std::string &out, const char *key, DnfReldepList *deps)
         dnf_reldep_list_free(deps);
 }
 
+// One package; ``direction`` and ``action`` for the goal's items (nullptr: installed).
 void json_package(std::string &out, DnfPackage *pkg, const char *direction, const char *action)
 {
     out += '{';
-    json_key(out, "direction", direction);
-    json_key(out, "action", action);
+    if (direction) {
+        json_key(out, "direction", direction);
+        json_key(out, "action", action);
+    }
     json_key(out, "name", dnf_package_get_name(pkg));
     out += "\"epoch\":" + std::to_string(dnf_package_get_epoch(pkg)) + ',';
     json_key(out, "version", dnf_package_get_version(pkg));
@@ -160,7 +164,7 @@ void json_package(std::string &out, DnfPackage *pkg, const char *direction, cons
     json_deps(out, "provides", dnf_package_get_provides(pkg));
     out += ',';
     json_deps(out, "obsoletes", dnf_package_get_obsoletes(pkg));
-    if (strcmp(direction, "in") == 0) {     // for consumers of a new line
+    if (direction && strcmp(direction, "in") == 0) {     // for consumers of a new line
         out += ',';
         json_deps(out, "requires", dnf_package_get_requires(pkg));
     }
@@ -207,6 +211,45 @@ void json_items(std::string &out, HyGoal goal)
         g_autoptr(GPtrArray) pkgs = dnf_goal_get_packages(goal, kind.info, -1);
         for (guint i = 0; pkgs && i < pkgs->len; ++i)
             add(static_cast<DnfPackage *>(g_ptr_array_index(pkgs, i)), "out", kind.action);
+    }
+    out += "],";
+}
+
+// What libdnf's own package set says, so that the helper loads no metadata and no rpmdb
+// of its own: every installed package (provides included: the analysis compares sonames),
+// and the names of the available packages that look like compat ones (<name>X.Y: the
+// notice offers them to keep an old line beside the new one).
+void json_sack(std::string &out, DnfContext *context)
+{
+    DnfSack *sack = dnf_context_get_sack(context);
+    if (!sack)
+        return;
+    HyQuery installed = hy_query_create(sack);
+    hy_query_filter(installed, HY_PKG_REPONAME, HY_EQ, HY_SYSTEM_REPO_NAME);
+    g_autoptr(GPtrArray) pkgs = hy_query_run(installed);
+    hy_query_free(installed);
+    out += "\"installed\":[";
+    for (guint i = 0; pkgs && i < pkgs->len; ++i) {
+        if (i)
+            out += ',';
+        json_package(out, static_cast<DnfPackage *>(g_ptr_array_index(pkgs, i)), nullptr,
+                     nullptr);
+    }
+    HyQuery compat = hy_query_create(sack);
+    hy_query_filter(compat, HY_PKG_REPONAME, HY_NEQ, HY_SYSTEM_REPO_NAME);
+    hy_query_filter(compat, HY_PKG_NAME, HY_GLOB, "*[0-9].[0-9]*");
+    g_autoptr(GPtrArray) offered = hy_query_run(compat);
+    hy_query_free(compat);
+    out += "],\"compat_available\":[";
+    std::set<std::string> names;
+    for (guint i = 0; offered && i < offered->len; ++i)
+        names.insert(dnf_package_get_name(static_cast<DnfPackage *>(g_ptr_array_index(offered, i))));
+    bool first = true;
+    for (const auto &name : names) {
+        if (!first)
+            out += ',';
+        first = false;
+        json_string(out, name.c_str());
     }
     out += "],";
 }
@@ -572,8 +615,10 @@ std::string request_for(PluginHandle *handle, const char *hook, HyGoal goal)
     json_key(out, "program", program_invocation_short_name);
     if (strcmp(hook, "transaction") != 0)
         json_repos(out, handle->context, goal == nullptr);
-    if (goal)
+    if (goal) {
         json_items(out, goal);
+        json_sack(out, handle->context);
+    }
     out += "\"end\":true}";
     return out;
 }

@@ -3,8 +3,9 @@ once for every front end: the configuration's paths, the release notes and GPU n
 compat packages on offer and the programs on disk a crossing breaks (the quick scan).
 
 A front end gives what only it knows (``given``: its prompt, its name, its command, the
-system's releasever...) and its sack (``sack()``, asked only for findings to warn about:
-compat packages are looked up there); the rest is the same for all of them.
+system's releasever...) and ``offered(names)``: which of these package names its enabled
+repositories offer (asked only for findings to warn about: the compat packages; see
+``offered_by`` for a sack); the rest is the same for all of them.
 """
 
 import logging
@@ -18,9 +19,9 @@ from rocm_notice.settings import config
 log = logging.getLogger("dnf.plugin")       # dnf.log under dnf; nowhere elsewhere
 
 
-def build(confdir, settings, catalog, installroot="/", found=None, sack=None, **given):
+def build(confdir, settings, catalog, installroot="/", found=None, offered=None, **given):
     """The ``notice.Context``. With ``found`` (findings to warn about) also the release
-    notes, the GPU notes, the compat offers (``sack()``) and the quick scan."""
+    notes, the GPU notes, the compat offers (``offered``) and the quick scan."""
     if not found:
         return notice.Context(config_path=config.main_file(confdir) if confdir else "",
                               dropin_dir=config.dropin_dir(confdir) if confdir else "",
@@ -30,7 +31,7 @@ def build(confdir, settings, catalog, installroot="/", found=None, sack=None, **
         config_path=config.main_file(confdir) if confdir else "",
         dropin_dir=config.dropin_dir(confdir) if confdir else "",
         notes=known.notes_urls(facts), gpu_notes=gpu_notes(found, facts),
-        compat=compat_offers(found, catalog, sack) if sack else {},
+        compat=compat_offers(found, catalog, offered) if offered else {},
         broken=quick_scan(found, settings, installroot), **given)
 
 
@@ -43,19 +44,24 @@ def gpu_notes(found, facts):
     return gpu.support_notes(gpu.machine_targets(), first.old_line, first.new_line, facts)
 
 
-def compat_offers(found, catalog, sack):
+def offered_by(sack):
+    """``offered`` for a front end with a sack (``sack()``, hawkey's query interface)."""
+    return lambda names: {pkg.name for pkg in
+                          sack().query().available().filter(name=sorted(names))}
+
+
+def compat_offers(found, catalog, offered):
     """{old line: compat package names the enabled repositories offer for what moves}."""
-    offered = {}
+    offers = {}
     for crossing in found.crossings:
         wanted = {catalog.compat_name(c.old.name, crossing.old_line)
                   for c in crossing.changes if c.old is not None}
         wanted.discard(None)
         if wanted:
-            query = sack().query().available().filter(name=sorted(wanted))
-            names = sorted({pkg.name for pkg in query})
+            names = sorted(offered(wanted))
             if names:
-                offered.setdefault(crossing.old_line, names)
-    return offered
+                offers.setdefault(crossing.old_line, names)
+    return offers
 
 
 def quick_scan(found, settings, installroot="/"):

@@ -74,7 +74,9 @@ def front_end_command():
 class Run:
     """One hook worked through. A front end sets ``sacks`` (``get(with_repos)`` gives a
     sack with hawkey's query interface; ``close()``) and gives ``items()`` (the goal's
-    packages as ``records.Item``)."""
+    packages as ``records.Item``); one that has its package manager's installed packages
+    and offers at hand gives ``installed()`` and ``offered()`` too, and no sack is
+    loaded for them."""
 
     via = report.VIA_LIBDNF
     assumeyes = True        # no prompt comes after the hooks: the change is applied now
@@ -126,16 +128,22 @@ class Run:
         """The notice's context (``core.context``: the same for every front end)."""
         return context.build(
             self.confdir, self.settings, self.catalog, self.installroot, found,
-            lambda: self.sacks.get(True), assumeyes=self.assumeyes,
+            self.offered, assumeyes=self.assumeyes,
             front_end=self.front_end, releasever=self.releasever,
             arrow=notice.arrow(sys.stderr), via=self.via, program=self.program,
             command_name=self.command_name, missed_why=MISSED_WHY, proceed=self.proceed)
 
     def installed(self):
+        """The installed ROCm-related packages, with provides (a front end that holds
+        them already gives them instead)."""
         catalog = self.catalog
         return [from_package(p, details=True)
                 for p in catalog.narrow(self.sacks.get(False).query().installed())
                 if catalog.kind(p.name) is not None]
+
+    def offered(self, names):
+        """Which of ``names`` the enabled repositories offer (``context.build``)."""
+        return context.offered_by(lambda: self.sacks.get(True))(names)
 
     def hold(self):
         """The hold as excludepkgs patterns (exact NEVRAs, so nothing else matches)."""

@@ -100,6 +100,37 @@ def test_warn_shows_the_notice_on_stderr_and_the_upgrade_goes_on(sandbox):
     assert [(f["from"], f["to"]) for f in report["findings"]] == [("6.4", "7.1")]
 
 
+def without_hawkey(libdnf, tmp_path):
+    """The helper of ``libdnf`` with a ``hawkey`` that cannot be imported."""
+    blocked = tmp_path / "no-hawkey"
+    blocked.mkdir()
+    (blocked / "hawkey.py").write_text("raise ImportError('hawkey imported by the helper')\n")
+    libdnf.pythonpath = "%s:%s" % (blocked, libdnf.pythonpath)
+
+
+@pytest.mark.parametrize("conf", ["[main]\n", "[main]\non_major = block\n"])
+def test_at_the_gate_the_helper_reads_libdnfs_packages_not_its_own(sandbox, tmp_path, conf):
+    """The notice and the refusal come from what libdnf holds in memory (the installed
+    packages, the compat names on offer, sent with the goal): the helper imports no
+    package manager and loads no metadata or rpmdb a second time."""
+    libdnf, _ = on_64(sandbox, conf)
+    without_hawkey(libdnf, tmp_path)
+    result = libdnf.run("upgrade-all")
+    assert_clean(result)
+    said = result.stdout + result.stderr
+    assert "internal error" not in said and "hawkey" not in said, result
+    if conf == "[main]\n":
+        assert result.ok, result
+        assert "  Libraries that go away: libamdhip64.so.6, libhipblas.so.2, " \
+            "librocblas.so.4." in result.stderr, result
+        assert "  To keep 6.4 beside 7.1 instead: dnf install rocblas6.4 rocm-hip6.4" \
+            in result.stderr, result
+    else:
+        assert not result.ok, result
+        assert "run: FALSE: rocm_notice: blocked by policy (on_major = block)" in said
+        assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
+
+
 def test_a_patch_update_is_silent(sandbox):
     patch = Pkg("rocm-smi", "6.4.3", "1.el10_1", provides=(stacks.so("librocm_smi64.so.7"),))
     libdnf, _ = on_64(sandbox, "[main]\non_major = block\n",

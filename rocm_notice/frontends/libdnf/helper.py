@@ -7,12 +7,15 @@ front end. The protocol (version 1) is documented in libdnf-plugin/PROTOCOL.md:
 - request, on stdin: one JSON object -- ``protocol``, ``hook`` (``core.run.HOOKS``),
   ``installroot``, ``confdir``, ``releasever``, ``program``, ``repos`` (``id``,
   ``repomd``, ``primary``, ``filelists``: the cached metadata files libdnf reads),
-  ``items`` (pre_transaction: the goal's packages, see ``_item``);
+  ``items``, ``installed`` and ``compat_available`` (pre_transaction: the goal's
+  packages, see ``_item``; libdnf's installed packages; the compat names it offers);
 - answer, on stdout: lines ``KEY<TAB>VALUE``, first ``rocm-notice-libdnf<TAB>1``, last
   ``end`` (``Answer``).
 
-Here: the protocol, and what only libdnf's side can read: its packages, through hawkey
-(libdnf's own bindings) over the rpmdb and the cached metadata the request names.
+Here: the protocol, and what only libdnf's side can read: its packages, as the request
+sends them (at pre_transaction, everything the analysis and the notice read), or
+through hawkey (libdnf's own bindings) over the rpmdb and the cached metadata the
+request names (a lock's hold, at conf and repos_changed).
 """
 
 import json
@@ -73,11 +76,10 @@ def read_request(stream):
     return request
 
 
-def _item(data):
-    """A goal package: direction ("in"/"out"), name, epoch, version, release, arch,
-    repoid, sourcerpm, provides, requires, obsoletes (the plugin also sends ``action``,
-    for the log; the analysis reads the direction)."""
-    package = Package(
+def _package(data):
+    """A package of libdnf's: name, epoch, version, release, arch, repoid, sourcerpm,
+    provides, obsoletes and (incoming items) requires."""
+    return Package(
         name=str(data["name"]), version=str(data["version"]), release=str(data["release"]),
         epoch=int(data.get("epoch") or 0), arch=str(data.get("arch", "")),
         repoid=str(data.get("repoid", "")),
@@ -85,9 +87,14 @@ def _item(data):
         provides=tuple(str(d) for d in data.get("provides", ())),
         requires=tuple(str(d) for d in data.get("requires", ())),
         obsoletes=tuple(str(d) for d in data.get("obsoletes", ())))
+
+
+def _item(data):
+    """A goal package (``_package``) and its direction ("in"/"out"; the plugin also
+    sends ``action``, for the log; the analysis reads the direction)."""
     if data.get("direction") not in ("in", "out"):
         raise RequestError(MSG_BAD_REQUEST % "item direction %r" % (data.get("direction"),))
-    return Item(data["direction"], package)
+    return Item(data["direction"], _package(data))
 
 
 class Sacks:
@@ -157,6 +164,21 @@ class Run(run.Run):
 
     def items(self):
         return [_item(i) for i in self.request.get("items") or ()]
+
+    def installed(self):
+        """At pre_transaction the plugin sends libdnf's installed packages: no rpmdb is
+        read here (nor hawkey imported)."""
+        if "installed" not in self.request:
+            return super().installed()
+        kind = self.catalog.kind
+        return [_package(p) for p in self.request["installed"]
+                if kind(str(p["name"])) is not None]
+
+    def offered(self, names):
+        """Likewise the names of the compat packages libdnf's repositories offer."""
+        if "compat_available" not in self.request:
+            return super().offered(names)
+        return set(names) & {str(name) for name in self.request["compat_available"]}
 
 
 def answer(request_stream):
