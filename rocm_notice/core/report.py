@@ -195,7 +195,8 @@ def write(path, data, installroot="/"):
     """
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     try:
-        files.write(path, text.encode("utf-8"), root=installroot or "/", make_dirs=True)
+        files.write(path, text.encode("utf-8"), root=installroot or "/", make_dirs=True,
+                    durable=False)
     except files.FileProblem as problem:
         return MSG_UNWRITABLE % (problem.path, problem.reason)
     return None

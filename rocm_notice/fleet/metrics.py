@@ -85,7 +85,7 @@ def write(directory, content):
     if not os.path.isdir(directory):
         return MSG_UNWRITABLE % (path, "no such directory")
     try:
-        files.write(path, content.encode("utf-8"))
+        files.write(path, content.encode("utf-8"), durable=False)
     except files.FileProblem as problem:
         return MSG_UNWRITABLE % (path, problem.reason)
     return None

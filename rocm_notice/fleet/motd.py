@@ -42,7 +42,8 @@ def update(path, code, actions, command_name="dnf rocm"):
         if not found:
             files.remove(path)
             return None
-        files.write(path, ("\n".join(found) + "\n").encode("utf-8"), make_dirs=True)
+        files.write(path, ("\n".join(found) + "\n").encode("utf-8"), make_dirs=True,
+                    durable=False)
     except files.FileProblem as problem:
         return MSG_UNWRITABLE % (path, problem.reason)
     return None

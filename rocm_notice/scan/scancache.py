@@ -86,7 +86,8 @@ def save(cache, complete, root="/", path=PATH):
         return ""
     text = json.dumps({"format": FORMAT, "files": entries}, separators=(",", ":"))
     try:
-        files.write(path, text.encode("utf-8", "surrogateescape"), root=root, make_dirs=True)
+        files.write(path, text.encode("utf-8", "surrogateescape"), root=root, make_dirs=True,
+                    durable=False)
     except files.FileProblem as problem:
         return str(problem)
     return ""

@@ -164,3 +164,35 @@ def test_remove_deletes_the_link_not_its_target(tmp_path):
     assert files.remove(str(link)) is True
     assert not os.path.lexists(str(link)) and target.read_text() == "kept\n"
     assert files.remove(str(link)) is False
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_a_write_fsyncs_the_new_file_always_and_its_directory_when_durable(
+        tmp_path, monkeypatch, durable):
+    """Never torn (the data is on disk before the rename), and for what the admin wrote
+    (durable) the rename too; what the program writes again at each run skips that."""
+    synced = []
+    real = os.fsync
+
+    def recording(fd):
+        synced.append("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    files.write(str(tmp_path / "report.json"), b"{}\n", durable=durable)
+    assert synced == (["file", "dir"] if durable else ["file"])
+    assert (tmp_path / "report.json").read_bytes() == b"{}\n"
+
+
+def test_the_report_skips_the_directory_fsync_and_a_drop_in_does_not(tmp_path, monkeypatch):
+    from rocm_notice.core import report
+    from rocm_notice.settings import dropins
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(
+        stat.S_ISDIR(os.fstat(fd).st_mode)), real(fd))[1])
+    assert report.write(str(tmp_path / "last.json"), {"decision": "warn"}) is None
+    assert synced == [False]
+    synced.clear()
+    dropins.write(str(tmp_path / "90-dnf-rocm-lock.conf"), dropins.LOCK_TEXT)
+    assert synced == [False, True]
