@@ -2,7 +2,7 @@
 
 Beside the 20,000-package corpus, a machine with 11 packages installed (the 9 ROCm
 packages of EPEL 10.1, python3-torch, zstd-tools) and a repository of at most 13: here
-dnf's own work is small (about 140 ms), so the plugin's fixed cost (loading, configuring)
+dnf's own work is small (a whole run takes about 215 ms on 2 cores), so the plugin's fixed cost (loading, configuring)
 shows. Built with the test harness's fixture builder (tests/harness/fixtures.py, cached
 and content-addressed), installed with real dnf without plugins, and kept under
 .cache/bench/tiny-<key> (the key changes when the stack tables do).
