@@ -146,25 +146,28 @@ void json_deps(std::string &out, const char *key, DnfReldepList *deps)
         dnf_reldep_list_free(deps);
 }
 
-// One package; ``direction`` and ``action`` for the goal's items (nullptr: installed).
-void json_package(std::string &out, DnfPackage *pkg, const char *direction, const char *action)
+// Who a package is: its NEVRA and its source RPM (new subpackages are known by it).
+void json_identity(std::string &out, DnfPackage *pkg)
 {
-    out += '{';
-    if (direction) {
-        json_key(out, "direction", direction);
-        json_key(out, "action", action);
-    }
     json_key(out, "name", dnf_package_get_name(pkg));
     out += "\"epoch\":" + std::to_string(dnf_package_get_epoch(pkg)) + ',';
     json_key(out, "version", dnf_package_get_version(pkg));
     json_key(out, "release", dnf_package_get_release(pkg));
     json_key(out, "arch", dnf_package_get_arch(pkg));
+    json_key(out, "sourcerpm", dnf_package_get_sourcerpm(pkg));
+}
+
+void json_package(std::string &out, DnfPackage *pkg, const char *direction, const char *action)
+{
+    out += '{';
+    json_key(out, "direction", direction);
+    json_key(out, "action", action);
+    json_identity(out, pkg);
     json_key(out, "repoid", dnf_package_get_reponame(pkg));
-    json_key(out, "sourcerpm", dnf_package_get_sourcerpm(pkg));    // new subpackages
     json_deps(out, "provides", dnf_package_get_provides(pkg));
     out += ',';
     json_deps(out, "obsoletes", dnf_package_get_obsoletes(pkg));
-    if (direction && strcmp(direction, "in") == 0) {     // for consumers of a new line
+    if (strcmp(direction, "in") == 0) {     // for consumers of a new line
         out += ',';
         json_deps(out, "requires", dnf_package_get_requires(pkg));
     }
@@ -215,8 +218,35 @@ void json_items(std::string &out, HyGoal goal)
     out += "],";
 }
 
+// An installed package, as the analysis reads it: its NEVRA, source RPM and the provides
+// that can name a soname ("lib*.so*": the analysis compares only sonames of what stays
+// installed), so that a whole rpmdb costs a few hundred kilobytes.
+void json_installed(std::string &out, DnfPackage *pkg)
+{
+    out += '{';
+    json_identity(out, pkg);
+    out += "\"provides\":[";
+    DnfReldepList *deps = dnf_package_get_provides(pkg);
+    int count = deps ? dnf_reldep_list_count(deps) : 0;
+    bool first = true;
+    for (int i = 0; i < count; ++i) {
+        DnfReldep *dep = dnf_reldep_list_index(deps, i);
+        const char *text = dnf_reldep_to_string(dep);
+        if (text && strncmp(text, "lib", 3) == 0 && strstr(text, ".so")) {
+            if (!first)
+                out += ',';
+            first = false;
+            json_string(out, text);
+        }
+        dnf_reldep_free(dep);
+    }
+    if (deps)
+        dnf_reldep_list_free(deps);
+    out += "]}";
+}
+
 // What libdnf's own package set says, so that the helper loads no metadata and no rpmdb
-// of its own: every installed package (provides included: the analysis compares sonames),
+// of its own: every installed package (as the rpmdb has them: excludes do not apply),
 // and the names of the available packages that look like compat ones (<name>X.Y: the
 // notice offers them to keep an old line beside the new one).
 void json_sack(std::string &out, DnfContext *context)
@@ -224,22 +254,25 @@ void json_sack(std::string &out, DnfContext *context)
     DnfSack *sack = dnf_context_get_sack(context);
     if (!sack)
         return;
-    HyQuery installed = hy_query_create(sack);
-    hy_query_filter(installed, HY_PKG_REPONAME, HY_EQ, HY_SYSTEM_REPO_NAME);
-    g_autoptr(GPtrArray) pkgs = hy_query_run(installed);
-    hy_query_free(installed);
+    g_autoptr(GPtrArray) pkgs = nullptr;
+    {
+        hy_autoquery HyQuery installed = hy_query_create_flags(sack, HY_IGNORE_EXCLUDES);
+        hy_query_filter(installed, HY_PKG_REPONAME, HY_EQ, HY_SYSTEM_REPO_NAME);
+        pkgs = hy_query_run(installed);
+    }
     out += "\"installed\":[";
     for (guint i = 0; pkgs && i < pkgs->len; ++i) {
         if (i)
             out += ',';
-        json_package(out, static_cast<DnfPackage *>(g_ptr_array_index(pkgs, i)), nullptr,
-                     nullptr);
+        json_installed(out, static_cast<DnfPackage *>(g_ptr_array_index(pkgs, i)));
     }
-    HyQuery compat = hy_query_create(sack);
-    hy_query_filter(compat, HY_PKG_REPONAME, HY_NEQ, HY_SYSTEM_REPO_NAME);
-    hy_query_filter(compat, HY_PKG_NAME, HY_GLOB, "*[0-9].[0-9]*");
-    g_autoptr(GPtrArray) offered = hy_query_run(compat);
-    hy_query_free(compat);
+    g_autoptr(GPtrArray) offered = nullptr;
+    {
+        hy_autoquery HyQuery compat = hy_query_create(sack);
+        hy_query_filter(compat, HY_PKG_REPONAME, HY_NEQ, HY_SYSTEM_REPO_NAME);
+        hy_query_filter(compat, HY_PKG_NAME, HY_GLOB, "*[0-9].[0-9]*");
+        offered = hy_query_run(compat);
+    }
     out += "],\"compat_available\":[";
     std::set<std::string> names;
     for (guint i = 0; offered && i < offered->len; ++i)

@@ -59,8 +59,6 @@ def arrow(stream):
         return "->"
 
 
-
-
 def names(items, shown=SHOWN):
     items = [clean(i) for i in items]
     more = len(items) - shown

@@ -166,7 +166,7 @@ class Run:
         if not policy.has_lock(self.settings):
             self.outcome.excludes = []      # a lock lifted since set-up: hold nothing more
         items = self.items()
-        rocm, _ = engine.split(items, self.catalog)     # the rpmdb is read only for ROCm
+        rocm, _ = engine.split(items, self.catalog)     # the installed stack: only for ROCm
         found = engine.findings(items, self.installed() if rocm else [], self.catalog)
         decision = engine.transaction(found, self.settings, self.context, self.command)
         if decision.kind == engine.BLOCK and engine.missed(found, self.settings):

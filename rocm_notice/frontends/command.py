@@ -14,7 +14,7 @@ import sys
 
 from rocm_notice import describe
 from rocm_notice.catalog import catalog as cat, known, releases
-from rocm_notice.core import analysis, context, gpu, notice, policy, report, status
+from rocm_notice.core import analysis, context, gpu, hold, notice, policy, records, report, status
 from rocm_notice.fleet import publish
 from rocm_notice.io import files
 from rocm_notice.scan import scan, scanreport
@@ -88,13 +88,19 @@ class System:
         every installed source package first)."""
         raise NotImplementedError
 
+    def sack(self):
+        """The package manager's packages, with hawkey's query interface."""
+        raise NotImplementedError
+
     def available(self):
         """The available ROCm packages, as records."""
-        raise NotImplementedError
+        catalog = self.catalog()
+        return [records.from_package(pkg) for pkg in catalog.narrow(self.sack().query().available())
+                if catalog.kind(pkg.name, pkg.sourcerpm)]
 
     def hold_plan(self):
         """The hold a lock would apply now (``hold.plan``), shown by status."""
-        raise NotImplementedError
+        return hold.plan(self.sack(), self.catalog(), self.settings)[0]
 
     def upgrade_findings(self):
         """The analysis of what an upgrade of everything would do (None: no ROCm moves);
@@ -103,7 +109,7 @@ class System:
 
     def installed_sonames(self):
         """(every soname an installed package provides, the ROCm packages' ones)."""
-        raise NotImplementedError
+        return analysis.installed_sonames(self.sack().query().installed(), self.catalog())
 
     def reason(self, error):
         """One line for the package manager's own error, or None for anything else (a bug
@@ -111,7 +117,7 @@ class System:
         return None
 
     def describe(self, error):
-        """One line for a bug of ours; the front end keeps its traceback in its log."""
+        """One line for a bug of ours (a front end adds where it kept the traceback)."""
         return describe(error)
 
     def say(self, line):
@@ -119,8 +125,8 @@ class System:
         raise NotImplementedError
 
     def arrow(self):
-        """The arrow of our lines, as the terminal on stderr can show it."""
-        return notice.arrow(sys.stderr)
+        """The arrow of check's lines, as standard output can show it."""
+        return notice.arrow(sys.stdout)
 
 
 def add_arguments(parser, versionlock_help):
@@ -253,6 +259,12 @@ class Command:
         settings = self.system.settings
         try:
             findings = self.evaluate()
+            code, actions = policy.check(findings, settings)
+            why = policy.uncertain(findings, settings)
+            data = status.check_object(code, actions, why, findings.unknown,
+                                       allowed=settings.allow, broken=context.quick_scan(
+                                           findings, settings, self.system.root))
+            text = status.check_text(code, actions, self.system.arrow(), why, settings.allow)
         except Exception as error:
             reason = self.failure(error)
             self.error(MSG_UNRESOLVABLE % reason)
@@ -261,13 +273,7 @@ class Command:
                 self.show(data, "")
             self.publish(UNKNOWN, [], data)
             return UNKNOWN
-        code, actions = policy.check(findings, settings)
-        why = policy.uncertain(findings, settings)
-        data = status.check_object(code, actions, why, findings.unknown, allowed=settings.allow,
-                                   broken=context.quick_scan(findings, settings,
-                                                             self.system.root))
-        self.show(data, status.check_text(code, actions, self.system.arrow(), why,
-                                          settings.allow))
+        self.show(data, text)
         self.publish(code, actions, data)
         return code
 

@@ -16,7 +16,8 @@ full disk leaves the old file or the new one, never a torn one. For what the adm
 (drop-ins, lock lists) the directory is fsynced too, so the new file is the one that
 survives a crash; what the program writes again at each run (the report, metrics, the
 banner, the scan cache) skips that second fsync (``durable=False``, about 0.8 ms of a
-crossing's run on ext4): after a crash it may be the one before, still whole.
+crossing's run on ext4): after a crash it may be the one before (or, the first time,
+none), still never torn.
 
 On the host (``root`` is ``/``) that walk is the kernel's own lookup, so a reader first
 asks the kernel for the file in one ``open``, and walks only when that fails, to say why

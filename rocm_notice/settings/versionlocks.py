@@ -3,7 +3,8 @@ versionlock plugin list (``locklist``: the file ``locklist =`` names) and dnf5's
 ``versionlock.toml`` (``versionlock_toml``). The command (``frontends.command``) is written
 once over this face; each front end hands it the list its package manager reads.
 
-Every method raises ``ERRORS`` with one line for the user.
+Every method but ``status`` (which says a problem as a line of its own) raises ``ERRORS``
+with one line for the user.
 """
 
 import os
@@ -96,7 +97,7 @@ class TomlList:
         return {"list": self.file, "entries": entries, "problem": ""}
 
     def ready(self):
-        versionlock_toml.read(self.file)
+        versionlock_toml.our_entries(versionlock_toml.read(self.file))   # it parses
 
     def hold(self, line, members):
         entries = [entry for entry in (versionlock_toml.entry_for(package, line) for package
@@ -104,8 +105,7 @@ class TomlList:
         old, new = versionlock_toml.update(self.file, entries)
         return self.file, len(entries), new != old, []
 
-    def readable(self):
-        versionlock_toml.read(self.file)
+    readable = ready
 
     def release(self):
         old, new = versionlock_toml.update(self.file, [])

@@ -34,6 +34,7 @@ DAY = [
     ("[main]\n", ["disallow"]),
     ("[main]\n", ["scan", "--json"]),
     ("[main]\non_major = sometimes\n", ["check"]),       # fail closed: could not tell
+    ("[main]\n", ["lock", "--json"]),                    # an option for another: exit 1
 ]
 
 
@@ -86,7 +87,7 @@ def test_the_day_is_the_one_the_steps_describe(both):
     said = {" ".join(args) + " | " + conf: lines for (conf, args), (_, lines)
             in zip(DAY, both[1])}
     codes = [code for code, _ in both[1]]
-    assert codes == [1, 2, 0, 1, 1, 0, 0, 2, 0, 0, 0, 0, 1, 1, 0, 3], said
+    assert codes == [1, 2, 0, 1, 1, 0, 0, 2, 0, 0, 0, 0, 1, 1, 0, 3, 1], said
     text = lambda index: "\n".join(line for _, line in both[1][index][1])
     assert json.loads(text(3))["crossings"][0]["approved"] is True
     assert "but ROCm is NOT held at 6.4: ROCm 7.1 is approved in CONFDIR/rocm_notice.d/" \
@@ -100,3 +101,4 @@ def test_the_day_is_the_one_the_steps_describe(both):
     assert "PREFIX: '7' is not a release line" in text(12)
     assert "PREFIX: 'dnf rocm disallow' needs a release line" in text(13)
     assert "on_major = sometimes" in text(15)
+    assert text(16) == "PREFIX: --json does not apply to 'dnf rocm lock'"

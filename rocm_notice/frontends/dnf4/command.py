@@ -13,11 +13,10 @@ import dnf
 import dnf.cli
 import dnf.exceptions
 
-from rocm_notice.core import analysis, hold, records
 from rocm_notice.frontends import command
 from rocm_notice.settings import versionlocks
 from rocm_notice.frontends.dnf4 import decision as dnf4_decision
-from rocm_notice.frontends.dnf4.common import arrow, describe, say
+from rocm_notice.frontends.dnf4.common import describe, say
 
 NAME = "dnf rocm"
 PREFIX = "rocm_notice"
@@ -53,14 +52,12 @@ class System(command.System):
         catalog.learn(self.base.sack.query().installed())   # every installed source, once
         return dnf4_decision.Work(self.plugin).installed_stack(catalog, details=False)
 
-    def available(self):
-        catalog = self.plugin.catalog()
-        return [records.from_package(pkg)
-                for pkg in catalog.narrow(self.base.sack.query().available())
-                if catalog.kind(pkg.name, pkg.sourcerpm)]
-
-    def hold_plan(self):
-        return hold.plan(self.base.sack, self.plugin.catalog(), self.settings)[0]
+    def sack(self):
+        """dnf's sack; the installed packages alone when nothing was loaded (the
+        repositories of check or scan failed)."""
+        if self.base.sack is None:
+            self.base.fill_sack(load_system_repo=True, load_available_repos=False)
+        return self.base.sack
 
     def upgrade_findings(self):
         """Load the metadata here, not through demands, so that dnf's repository errors
@@ -74,12 +71,6 @@ class System(command.System):
         self.base.resolve()
         return dnf4_decision.Work(self.plugin).findings()
 
-    def installed_sonames(self):
-        if self.base.sack is None:          # the repositories failed: read what is installed
-            self.base.fill_sack(load_system_repo=True, load_available_repos=False)
-        return analysis.installed_sonames(self.base.sack.query().installed(),
-                                          self.plugin.catalog())
-
     def reason(self, error):
         if isinstance(error, dnf.exceptions.Error):
             return "%s: %s" % (type(error).__name__, " ".join(str(error).split()))
@@ -90,9 +81,6 @@ class System(command.System):
 
     def say(self, line):
         say(logging.ERROR, [line])
-
-    def arrow(self):
-        return arrow()
 
 
 class RocmCommand(dnf.cli.Command):

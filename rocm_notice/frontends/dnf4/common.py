@@ -48,6 +48,8 @@ def say(level, lines):
     stream's buffer would end it at dnf's next write. So the lines then go to dnf.log
     only (at debug level, which dnf does not show), and while the block is written
     SIGPIPE is ignored: checked and switched once for all its lines."""
+    if not lines:
+        return
     if _stderr_gone():
         for line in lines:
             logger.debug("%s", line)

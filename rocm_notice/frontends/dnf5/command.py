@@ -15,7 +15,7 @@ import sys
 
 from rocm_notice import describe
 from rocm_notice.catalog import catalog
-from rocm_notice.core import analysis, engine, hold, run
+from rocm_notice.core import engine, run
 from rocm_notice.frontends import command
 from rocm_notice.core.records import IN, OUT, Item, from_package
 from rocm_notice.settings import config, versionlocks
@@ -35,8 +35,9 @@ def parse(argv):
     parser.add_argument("--releasever", default="")
     opts = parser.parse_args(argv)
     misplaced = command.misplaced(opts, NAME)
-    if misplaced:
-        parser.error(misplaced)
+    if misplaced:       # one line and exit 1, as 'dnf rocm' (2 is check's "held")
+        print("%s: %s" % (NAME, misplaced), file=sys.stderr)
+        sys.exit(command.ERROR)
     return opts
 
 
@@ -56,7 +57,6 @@ class System(command.System):
         self.versionlock = versionlocks.TomlList(self.root)
         self._sack = None
 
-    @property
     def sack(self):
         if self._sack is None:
             from rocm_notice.frontends.dnf5.sack import Sack
@@ -68,17 +68,10 @@ class System(command.System):
         return self._catalog
 
     def installed(self, details=False):
-        self._catalog.learn(self.sack.query().installed())
+        self._catalog.learn(self.sack().query().installed())
         return [from_package(p, details=details)
-                for p in self._catalog.narrow(self.sack.query().installed())
+                for p in self._catalog.narrow(self.sack().query().installed())
                 if self._catalog.kind(p.name, p.sourcerpm) is not None]
-
-    def available(self):
-        return [from_package(p) for p in self._catalog.narrow(self.sack.query().available())
-                if self._catalog.kind(p.name, p.sourcerpm)]
-
-    def hold_plan(self):
-        return hold.plan(self.sack, self._catalog, self.settings)[0]
 
     def upgrade_findings(self):
         return engine.findings(self.upgrade_items(), self.installed(details=True),
@@ -88,7 +81,7 @@ class System(command.System):
         """What 'dnf5 upgrade' would do, as records (libdnf5's own goal, no hold)."""
         import libdnf5
         from rocm_notice.frontends.dnf5.sack import Package
-        goal = libdnf5.base.Goal(self.sack.base)
+        goal = libdnf5.base.Goal(self.sack().base)
         goal.add_rpm_upgrade()
         transaction = goal.resolve()
         if transaction.get_problems() != libdnf5.base.GoalProblem_NO_PROBLEM:
@@ -102,9 +95,6 @@ class System(command.System):
                                   requires=incoming)
             items.append(Item(IN if incoming else OUT, record))
         return items
-
-    def installed_sonames(self):
-        return analysis.installed_sonames(self.sack.query().installed(), self._catalog)
 
     def reason(self, error):
         """libdnf5's own errors (a repository that cannot be loaded): its words."""
@@ -125,7 +115,7 @@ def main(argv=None):
         return command.Command(System(opts), opts).run()
     except command.Failed as failed:
         print("%s: %s" % (NAME, failed), file=sys.stderr)
-    except Exception as error:       # a bug of ours before the command ran: one line
+    except Exception as error:       # a bug of ours outside what the command answers: one line
         said = command.MSG_BUG % (describe(error) + run.log_traceback(error), NAME)
         print("%s: %s" % (NAME, said), file=sys.stderr)
     return command.UNKNOWN if opts.subcommand in command.LOOKS else command.ERROR
