@@ -788,8 +788,9 @@ def main():
     say()
     table({"%s/%s/%s" % (r["front_end"], r["size"], r["day"]): r for r in rows})
     say()
-    say("bench/frontends: done in %.0f s; rows kept in %s (--table-only prints all of them)"
-        % (time.monotonic() - start, RESULTS_JSON))
+    say("bench/frontends: done in %.0f s; %s" % (
+        time.monotonic() - start, "no row kept (--no-store)" if opts.no_store else
+        "rows kept in %s (--table-only prints all of them)" % RESULTS_JSON))
     return 0
 
 
