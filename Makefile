@@ -88,9 +88,12 @@ rpmlint: rpm
 	    $(RPMTOP)/RPMS/noarch/*.noarch.rpm $(RPMTOP)/RPMS/$(ARCH)/*.rpm
 
 # Benchmark (issue 6), not part of check: caches a 20,000-package sandbox in
-# .cache/bench, prints figures and PASS/FAIL, writes bench/RESULTS.md. Then the scan
-# over a 100,000-file tree (issue 15; .cache/bench-scan): bench/SCAN-RESULTS.md.
+# .cache/bench, prints figures and PASS/FAIL, writes bench/RESULTS.md. Then a row per
+# front end (bench/frontends.py: dnf 4, dnf5, microdnf, PackageKit in the test roots;
+# added ms and second metadata loads, issue 23), and the scan over a 100,000-file tree
+# (issue 15; .cache/bench-scan): bench/SCAN-RESULTS.md.
 bench:
 	@sh tools/ensure-deps --bench
 	$(PYTHON) bench/run.py $(BENCHFLAGS)
+	$(PYTHON) bench/frontends.py
 	$(PYTHON) bench/scan.py
