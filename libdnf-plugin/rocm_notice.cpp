@@ -249,10 +249,10 @@ void json_installed(std::string &out, DnfPackage *pkg)
 // of its own: every installed package (as the rpmdb has them: excludes do not apply),
 // and the names of the available packages that look like compat ones (<name>X.Y: the
 // notice offers them to keep an old line beside the new one).
-void json_sack(std::string &out, DnfContext *context)
+void json_sack(std::string &out, HyGoal goal)
 {
-    DnfSack *sack = dnf_context_get_sack(context);
-    if (!sack)
+    DnfSack *sack = hy_goal_get_sack(goal);     // the set the goal was resolved on:
+    if (!sack)                                  // packagekitd's own, not the context's
         return;
     g_autoptr(GPtrArray) pkgs = nullptr;
     {
@@ -646,11 +646,15 @@ std::string request_for(PluginHandle *handle, const char *hook, HyGoal goal)
     json_key(out, "confdir", handle->confdir.c_str());
     json_key(out, "releasever", releasever ? releasever : "");
     json_key(out, "program", program_invocation_short_name);
-    if (strcmp(hook, "transaction") != 0)
+    // The repositories are for a lock's hold: at set-up, asked for (and their caches
+    // checked, which reads their metadata) only where a configuration file says
+    // something stricter than warn (the fallback rule), so a warn system pays nothing.
+    bool conf = strcmp(hook, "conf") == 0;
+    if (strcmp(hook, "transaction") != 0 && (!conf || config_says_safety(handle->confdir)))
         json_repos(out, handle->context, goal == nullptr);
     if (goal) {
         json_items(out, goal);
-        json_sack(out, handle->context);
+        json_sack(out, goal);
     }
     out += "\"end\":true}";
     return out;
