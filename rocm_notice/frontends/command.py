@@ -83,10 +83,14 @@ class System:
     def catalog(self):
         raise NotImplementedError
 
-    def installed(self):
+    def installed(self, details=False):
         """The installed packages the catalog knows, as records (the catalog learns
-        every installed source package first)."""
-        raise NotImplementedError
+        every installed source package first); ``details``: with provides."""
+        catalog, installed = self.catalog(), self.sack().query().installed()
+        catalog.learn(installed)
+        return [catalog.classify(records.from_package(pkg, details=details))
+                for pkg in catalog.narrow(installed)
+                if catalog.kind(pkg.name, pkg.sourcerpm) is not None]
 
     def sack(self):
         """The package manager's packages, with hawkey's query interface."""

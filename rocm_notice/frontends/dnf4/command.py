@@ -47,11 +47,6 @@ class System(command.System):
     def catalog(self):
         return self.plugin.catalog()
 
-    def installed(self):
-        catalog = self.plugin.catalog()
-        catalog.learn(self.base.sack.query().installed())   # every installed source, once
-        return dnf4_decision.Work(self.plugin).installed_stack(catalog, details=False)
-
     def sack(self):
         """dnf's sack; the installed packages alone when nothing was loaded (the
         repositories of check or scan failed)."""

@@ -67,12 +67,6 @@ class System(command.System):
     def catalog(self):
         return self._catalog
 
-    def installed(self, details=False):
-        self._catalog.learn(self.sack().query().installed())
-        return [from_package(p, details=details)
-                for p in self._catalog.narrow(self.sack().query().installed())
-                if self._catalog.kind(p.name, p.sourcerpm) is not None]
-
     def upgrade_findings(self):
         return engine.findings(self.upgrade_items(), self.installed(details=True),
                                self._catalog)
