@@ -445,19 +445,30 @@ class Dnf5(FrontEnd):
               + result["stderr"], "dnf5 --assumeno did not stop at the prompt", result)
 
 
-class Microdnf(FrontEnd):
-    name, title = "microdnf", "microdnf -y upgrade (real; rpmdb put back before each run)"
-    command = ("microdnf", "-y", "upgrade")
+class LibdnfFrontEnd(FrontEnd):
+    """A front end over libdnf: its system with our libdnf plugin, and one without it."""
+
     reset_each_run = True
 
+    def make_system(self):
+        raise NotImplementedError
+
     def start(self, size):
-        from tests.harness.microdnf import Microdnf as MicrodnfSystem
         for which in ("with", "without"):
-            system = MicrodnfSystem()
+            system = self.make_system()
             system.write_conf(WARN_CONF)
             if which == "without":
                 system.path(system_mod.LIBDNF_PLUGINS + "/rocm_notice.so").unlink()
             self.sides[which] = SystemSide(system, which == "with", self.world).start()
+
+
+class Microdnf(LibdnfFrontEnd):
+    name, title = "microdnf", "microdnf -y upgrade (real; rpmdb put back before each run)"
+    command = ("microdnf", "-y", "upgrade")
+
+    def make_system(self):
+        from tests.harness.microdnf import Microdnf as MicrodnfSystem
+        return MicrodnfSystem()
 
     def checked(self, which, day, results):
         super().checked(which, day, results)
@@ -466,21 +477,15 @@ class Microdnf(FrontEnd):
               "microdnf -y upgrade did not upgrade", result)
 
 
-class PackageKit(FrontEnd):
+class PackageKit(LibdnfFrontEnd):
     name, title = "packagekit", "pkcon refresh; get-updates; -y update (one packagekitd)"
-    reset_each_run = True
 
     def commands(self):
         return [(" ".join(args), ("pkcon", "--plain") + args) for args in PK_COMMANDS]
 
-    def start(self, size):
+    def make_system(self):
         from tests.harness.packagekit import Session
-        for which in ("with", "without"):
-            system = Session()
-            system.write_conf(WARN_CONF)
-            if which == "without":
-                system.path(system_mod.LIBDNF_PLUGINS + "/rocm_notice.so").unlink()
-            self.sides[which] = SystemSide(system, which == "with", self.world).start()
+        return Session()
 
     def set_day(self, size, day):
         """The day's repositories and rpmdb, then packagekitd (re)started: it is kept
