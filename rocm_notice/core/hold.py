@@ -62,7 +62,7 @@ def plan(sack, catalog, settings):
     needs, so that an error on the way (the dnf glue then fails open) leaves the sack
     untouched rather than half held.
     """
-    candidates = catalog.narrow(sack.query().installed(), compat=False)
+    candidates = catalog.narrow(sack.query().installed(), compat=False, few=True)
     installed = [p for p in candidates if catalog.kind(p.name, p.sourcerpm) in STACK]
     line = analysis.main_line([_record(p) for p in installed], catalog)
     if line is None:

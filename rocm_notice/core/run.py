@@ -138,7 +138,7 @@ class Run:
         them already gives them instead)."""
         catalog = self.catalog
         return [from_package(p, details=True)
-                for p in catalog.narrow(self.sacks.get(False).query().installed())
+                for p in catalog.narrow(self.sacks.get(False).query().installed(), few=True)
                 if catalog.kind(p.name) is not None]
 
     def offered(self, names):

@@ -89,7 +89,7 @@ class System:
         catalog, installed = self.catalog(), self.sack().query().installed()
         catalog.learn(installed)
         return [catalog.classify(records.from_package(pkg, details=details))
-                for pkg in catalog.narrow(installed)
+                for pkg in catalog.narrow(installed, few=True)
                 if catalog.kind(pkg.name, pkg.sourcerpm) is not None]
 
     def sack(self):

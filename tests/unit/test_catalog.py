@@ -205,14 +205,28 @@ def test_query_names_cover_every_name_the_catalog_classifies():
     import fnmatch
     from rocm_notice.catalog.catalog import COMPAT_GLOB, Catalog
     catalog = Catalog.load(include=["site-rocm-*"])
-    exact, globs = catalog.query_names()
     names = ["rocblas", "rocblas-devel", "rocm-clang-runtime-devel", "rocblas7.2",
              "rocm-hip7.2-devel", "hip-runtime-amd", "site-rocm-lib", "site-rocm-lib6.4",
              "hipcc", "rocm-llvm-libs-debuginfo", "rocblas-debuginfo"]
-    for name in names:
-        assert catalog.kind(name) is not None, name
-        assert name in exact or any(fnmatch.fnmatchcase(name, g)
-                                    for g in globs + [COMPAT_GLOB]), name
+    for few in (False, True):       # few: the installed packages' variant
+        exact, globs = catalog.query_names(few)
+        for name in names:
+            assert catalog.kind(name) is not None, name
+            assert name in exact or any(fnmatch.fnmatchcase(name, g)
+                                        for g in globs + [COMPAT_GLOB]), (few, name)
+
+
+def test_few_packages_are_asked_for_debuginfo_by_one_glob_not_by_name():
+    """The installed set is small: one '*-debuginfo' glob there costs less than naming
+    every base and subpackage again with -debuginfo; the available set keeps the names."""
+    catalog = Catalog.load()
+    exact, globs = catalog.query_names()
+    few_exact, few_globs = catalog.query_names(few=True)
+    assert "rocblas-devel-debuginfo" in exact and "*-debuginfo" not in globs
+    assert "rocblas-devel-debuginfo" not in few_exact and few_globs == ["*-debuginfo"]
+    left_to_the_glob = set(exact) - set(few_exact)
+    assert all(n.endswith("-debuginfo") for n in left_to_the_glob)
+    assert set(few_exact) < set(exact) and len(few_exact) < len(exact) * 0.6
 
 
 def test_a_subpackage_suffix_then_debuginfo_is_as_deep_as_names_go():

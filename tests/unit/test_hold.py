@@ -135,3 +135,16 @@ def test_the_plan_changes_nothing_in_the_sack(tmp_path, catalog):
     held, _ = hold.plan(base.sack, catalog, LOCK_MAJOR)
     assert held is not None
     assert len(base.sack.query().available()) == before
+
+
+def test_an_installed_debuginfo_of_a_subpackage_alone_is_a_rocm_line_to_hold(tmp_path,
+                                                                          catalog):
+    """The installed set is asked for debuginfo by one glob (catalog.narrow, few=True),
+    not by name: a subpackage's debuginfo installed on its own still counts."""
+    debuginfo = [Pkg("rocblas-devel-debuginfo", "6.4.2", "1.el10_1", source="rocblas")]
+    base = sack_of(tmp_path, debuginfo, epel_10_2("7.1.1")
+                   + [Pkg("rocblas-devel-debuginfo", "7.1.1", "1.el10_2", source="rocblas")])
+    held, _ = hold.plan(base.sack, catalog, LOCK_MAJOR)
+
+    assert held is not None and held.line == Line(6, 4)
+    assert "rocblas-devel-debuginfo" in names(held.rocm)

@@ -108,7 +108,7 @@ class Work:
     def installed_stack(self, catalog, details=True):
         """Installed packages the catalog knows (ROCm, compat, AMD), as records."""
         return [catalog.classify(record(pkg, details=details))
-                for pkg in catalog.narrow(self.base.sack.query().installed())
+                for pkg in catalog.narrow(self.base.sack.query().installed(), few=True)
                 if catalog.kind(pkg.name, pkg.sourcerpm) is not None]
 
     def analyse(self, catalog, items, incoming_rocm, incoming_other):
