@@ -28,6 +28,7 @@ and one line of ``summary``; ``--json`` prints ``to_json()`` of each. Kinds:
 import ast
 import datetime
 import os
+import textwrap
 
 from rocm_notice import Fields
 from rocm_notice.catalog import catalog as cat, known, releases
@@ -94,17 +95,15 @@ MSG_NOT_CARRIED_ALL = (
 MSG_WROTE_NAME = "added %s to %s in %s"
 MSG_WROTE_LINE = "added [%s] to %s (notes address from AMD's pattern, unverified; GPU keys empty)"
 
-NAME_COMMENT = "    # %s: built from %s (%s in %s) [tools/check-catalog, %s]; check it and cite a source"
-SECTION = """
-[{line}]
-# Added by tools/check-catalog ({date}): ROCm {line} is on offer ({nevra} in {repo}).
-# notes: AMD's address pattern (see the header), not fetched by the tool: open it before
-# the release. gpu_added / gpu_dropped: fill in from AMD's compatibility matrix for {line}
-# and cite it here; empty means "nothing known" (the notice then says nothing).
-notes = {notes}
-gpu_added =
-gpu_dropped =
-"""
+NAME_COMMENT = ("%s: built from %s (%s in %s) [tools/check-catalog, %s]; check it and "
+                "cite a source")
+SECTION_COMMENT = (
+    "Added by tools/check-catalog (%s): ROCm %s is on offer (%s in %s). notes: AMD's "
+    "address pattern (see the header), not fetched by the tool: open it before the "
+    "release. gpu_added / gpu_dropped: fill in from AMD's compatibility matrix for %s and "
+    "cite it here; empty means \"nothing known\" (the notice then says nothing).")
+SECTION = "\n[%s]\n%s\nnotes = %s\ngpu_added =\ngpu_dropped =\n"
+WIDTH = 96      # the data files' comments wrap there
 
 
 class DataError(Exception):
@@ -467,6 +466,13 @@ def _today():
     return datetime.date.today().isoformat()
 
 
+def _comment(text, indent=""):
+    """``text`` as comment lines of at most WIDTH characters (a long address stays whole)."""
+    return "\n".join(textwrap.wrap(text, WIDTH, initial_indent=indent + "# ",
+                                    subsequent_indent=indent + "# ", break_long_words=False,
+                                    break_on_hyphens=False))
+
+
 def with_names(text, additions, today=None, path="package_set.py"):
     """package_set.py's ``text`` with each (list, name, offer) of ``additions`` added as the
     list's last element, after a comment citing where it was found; every other line
@@ -486,8 +492,9 @@ def with_names(text, additions, today=None, path="package_set.py"):
         new = []
         for name, offer in sorted(by_list[where]):
             package = offer.package
-            new.append(NAME_COMMENT % (name, package.source, package.nevra, package.repoid,
-                                       today or _today()) + end)
+            comment = _comment(NAME_COMMENT % (name, package.source, package.nevra,
+                                               package.repoid, today or _today()), "    ")
+            new.extend(line + end for line in comment.split("\n"))
             new.append('    "%s",%s' % (name, end))
         lines[after:after] = new
     return "".join(lines)
@@ -499,8 +506,9 @@ def with_sections(text, additions, today=None):
     end = files.line_end(text)
     out = text if not text or text.endswith("\n") else text + end
     for line, offer in sorted(additions, key=lambda a: a[0]):
-        section = SECTION.format(line=line, date=today or _today(), nevra=offer.package.nevra,
-                                 repo=offer.package.repoid, notes=NOTES_PATTERN % line)
+        comment = _comment(SECTION_COMMENT % (today or _today(), line, offer.package.nevra,
+                                              offer.package.repoid, line))
+        section = SECTION % (line, comment, NOTES_PATTERN % line)
         out += section.replace("\n", end)
     return out
 
@@ -542,9 +550,9 @@ def note_context(found, data, offered, arrow="\u2192"):
     packages from the new repositories (``context.compat_offers``, as every front end
     finds them), no machine (no GPUs, no scan, no releasever)."""
     names = {o.package.name for o in offered}
-    return notice.Context(arrow=arrow, notes=known.notes_urls(data.facts),
-                          compat=contexts.compat_offers(found, data.catalog,
-                                                        lambda wanted: names & set(wanted)))
+    compat = contexts.compat_offers(found, data.catalog, lambda wanted: names & set(wanted)) \
+        if found is not None else {}
+    return notice.Context(arrow=arrow, notes=known.notes_urls(data.facts), compat=compat)
 
 
 def update_note(found, context):
