@@ -340,11 +340,14 @@ def test_system_reads_the_enabled_repositories_of_an_installroot(home, repos, tm
 
 
 @pytest.mark.parametrize("args, says", [
-    ([], "give --repo"),
+    ([], "give one of --repo"),
     (["--repo", "/nonexistent/repo"], "/nonexistent/repo: no such directory"),
     (["--repo", "file:///nonexistent/repo"], "cannot read repository file:///nonexistent/repo"),
     (["--installroot", "/", "--repo", "."], "--installroot applies only with --system"),
     (["--repo", ".", "--data-dir", "/nonexistent/data"], "/nonexistent/data"),
+    (["--update-note", "."], "--update-note: expected 2 arguments"),
+    (["--update-note", ".", ".", "--write"], "--write does not apply to --update-note"),
+    (["--repo", ".", "--system"], "give one of --repo"),
 ])
 def test_bad_input_exits_2_with_one_line(home, args, says):
     run = tool(home, *args)
