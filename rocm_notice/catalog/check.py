@@ -9,14 +9,16 @@ its update note the engine's own notice, generalised from "this transaction" to 
 update".
 
 Findings follow the house's report model (Leapp's): a stable ``kind``, a ``severity``
-and one line of ``summary``; ``--json`` prints ``to_json()`` of each. Kinds:
+and one line of ``summary``; ``--json`` prints ``to_json()`` of each (``"schema": 1``;
+keys are only ever added). Kinds:
 
 - ``unreadable-release``: a known ROCm package whose Version or Release no longer reads
   as a release line; under lock/block such a build fails closed (severity ``critical``);
 - ``unknown-package``: built from one of the SIG's source packages under a name the data
   does not list (``attention``; ``--write`` lists it);
-- ``unknown-source``: built from a source the data does not list, yet versioned with the
-  ROCm line of the libraries it requires (``attention``; a judgement, not written);
+- ``unknown-source``: a source package the data does not list that builds listed names,
+  or builds versioned with the ROCm line of the libraries they require (``attention``;
+  a judgement, not written);
 - ``line-without-facts``: a release line on offer without its section (notes address,
   GPU changes) in ``releases.ini`` (``attention``; ``--write`` adds the section);
 - ``soname-change``: libraries that go away or appear between two lines on offer, as the
@@ -72,10 +74,11 @@ MSG_UNKNOWN_PACKAGE = (
     "%s (%s, in %s): built from the ROCm source package %s, but package_set.py lists no "
     "name that covers it (only its source makes it ROCm); --write adds it to %s")
 MSG_UNKNOWN_SOURCE = (
-    "%s (%s, in %s): built from %s, a source package the data does not list, and "
-    "versioned as ROCm %s, the line of the ROCm libraries it requires (%s); if the "
-    "rocm-packagers-sig maintains %s, add it to SOURCES and its names to ROCM (a "
-    "judgement: --write leaves it)")
+    "source package %s (%s, in %s) is not in SOURCES, but %s; if the rocm-packagers-sig "
+    "maintains %s, add it to SOURCES and its names to ROCM (a judgement: --write leaves it)")
+MSG_LISTED_NAMES = "it builds names the data lists as ROCm (%s)"
+MSG_VERSIONED_AS = ("its builds are versioned as ROCm %s, the line of the ROCm libraries "
+                    "they require (%s)")
 MSG_NO_SECTION = (
     "ROCm %s is on offer (%s in %s) but releases.ini has no [%s] section: a crossing to "
     "it shows no release notes and no GPU changes; --write adds the section with the "
@@ -300,10 +303,11 @@ def unknown_packages(offered, data):
 
 
 def unknown_sources(offered, catalog):
-    """Packages of a source the data does not list that look like ROCm all the same:
-    their Version (or a rocmX.Y marker) reads as the line of the ROCm libraries they
-    require. A consumer versioned on its own (python3-torch 2.9 requiring ROCm 7.1's
-    libamdhip64.so.7) is not one."""
+    """Source packages the data does not list whose builds are ROCm all the same, one
+    finding per source: builds under a listed name (the source was renamed or split), and
+    builds versioned as the line of the ROCm libraries they require (a new source). A
+    consumer versioned on its own (python3-torch 2.9 requiring ROCm 7.1's
+    libamdhip64.so.7) is not one, nor AMD's builds (their own sources)."""
     provider_lines = {}
     for line, offers in lines_on_offer(offered, catalog).items():
         for offer in offers:
@@ -311,25 +315,44 @@ def unknown_sources(offered, catalog):
                 name = analysis.soname(dep)
                 if name:
                     provider_lines.setdefault(name, set()).add(line)
-    out = []
+    by_source = {}
     for nevra, offers in sorted(_unique(offered).items()):
-        package = offers[0].package
-        if catalog.classify(package).kind is not None or not package.source \
-                or catalog.source_kind(package.source) is not None:
+        package = catalog.classify(offers[0].package)
+        if not package.source or catalog.source_kind(package.source) is not None:
             continue
-        own = releases.rocm_release(package.version, package.release)
-        if own is None:
+        if package.kind == cat.ROCM and not catalog.is_foreign(package):
+            line, needed = package.rocm.line if package.rocm else None, []
+        elif package.kind is None:
+            own = releases.rocm_release(package.version, package.release)
+            line = own.line if own else None
+            needed = sorted({name for dep in package.requires
+                             for name in [analysis.soname(dep)]
+                             if name and line in provider_lines.get(name, ())})
+            if not needed:
+                continue
+        else:
             continue
-        needed = sorted({name for dep in package.requires for name in [analysis.soname(dep)]
-                         if name and own.line in provider_lines.get(name, ())})
-        if not needed:
-            continue
+        found = by_source.setdefault(package.source, {"offers": [], "lines": set(),
+                                                      "requires": set(), "listed": []})
+        found["offers"].extend(offers)
+        found["lines"].add(line)
+        found["requires"].update(needed)
+        if package.kind == cat.ROCM:
+            found["listed"].append(package.name)
+    out = []
+    for source, found in sorted(by_source.items()):
+        offers = found["offers"]
+        names = sorted({o.package.name for o in offers})
+        lines = sorted(str(line) for line in found["lines"] if line is not None)
+        requires = sorted(found["requires"])
+        why = (MSG_LISTED_NAMES % _shown(found["listed"]) if found["listed"] else
+               MSG_VERSIONED_AS % ("/".join(lines), _shown(requires)))
         out.append(Finding(UNKNOWN_SOURCE, ATTENTION, MSG_UNKNOWN_SOURCE % (
-            package.name, nevra, _where(offers), package.source, own.line,
-            _shown(needed), package.source),
-            {"name": package.name, "nevra": nevra, "source": package.source,
-             "repos": sorted({o.package.repoid for o in offers}), "line": str(own.line),
-             "requires": needed}))
+            source, _shown(names), _where(offers), why, source),
+            {"source": source, "names": names,
+             "nevras": sorted({o.package.nevra for o in offers}),
+             "repos": sorted({o.package.repoid for o in offers}), "lines": lines,
+             "requires": requires}))
     return out
 
 

@@ -185,9 +185,9 @@ def test_subpackage_nobody_listed_is_an_unknown_package(future):
 def test_package_of_a_new_rocm_source_is_reported(future):
     text, run, found = future
     (new,) = of_kind(found, "unknown-source")
-    assert (new["name"], new["source"], new["line"]) == ("hiptensor", "hiptensor", "8.0")
+    assert (new["source"], new["names"], new["lines"]) == ("hiptensor", ["hiptensor"], ["8.0"])
     assert new["requires"] == ["libamdhip64.so.8"]
-    assert "unknown-source: hiptensor" in text.stdout
+    assert "unknown-source: source package hiptensor (hiptensor, in " in text.stdout
 
 
 def test_changed_release_marker_would_fail_closed_under_lock_or_block(future):

@@ -133,9 +133,18 @@ def test_a_new_source_versioned_with_the_line_it_requires_is_reported(data):
     offers = [offer("rocm-hip", "8.0.0-1.el10_4", "rocclr", [so("libamdhip64.so.8")]),
               offer("hiptensor", "8.0.0-1.el10_4", "hiptensor", [], [so("libamdhip64.so.8")])]
     (found,) = check.unknown_sources(offers, data.catalog)
-    assert (found.data["name"], found.data["line"], found.data["requires"]) == (
-        "hiptensor", "8.0", ["libamdhip64.so.8"])
+    assert (found.data["source"], found.data["names"], found.data["lines"],
+            found.data["requires"]) == ("hiptensor", ["hiptensor"], ["8.0"], ["libamdhip64.so.8"])
     assert found.fix is None
+
+
+def test_listed_names_built_from_an_unlisted_source_are_one_finding_for_the_source(data):
+    offers = [offer("rocm-hip", "8.0.0-1.el10_4", "hip"),
+              offer("rocm-hip-devel", "8.0.0-1.el10_4", "hip"),
+              offer("rocblas", "8.0.0-1.el10_4", "rocblas")]
+    (found,) = check.unknown_sources(offers, data.catalog)
+    assert (found.data["source"], found.data["names"]) == ("hip", ["rocm-hip", "rocm-hip-devel"])
+    assert "builds names the data lists as ROCm (rocm-hip, rocm-hip-devel)" in found.summary
 
 
 def test_a_consumer_versioned_on_its_own_is_no_new_source(data):
