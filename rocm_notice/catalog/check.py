@@ -233,7 +233,8 @@ def _unique(offered):
 
 def stack(offered, catalog):
     """The offers of EPEL's stack (kind ROCM: no compat, no AMD, nothing else)."""
-    return [o for o in offered if catalog.classify(o.package).kind == cat.ROCM]
+    return [o for o in offered if catalog.classify(o.package).kind == cat.ROCM
+            and not catalog.is_foreign(o.package)]
 
 
 def lines_on_offer(offered, catalog):
@@ -380,17 +381,18 @@ def without_facts(offered, data):
     return out
 
 
+def _evr(package):
+    return (str(package.epoch or 0), package.version, package.release)
+
+
 def newest(offers, compare):
     """The newest build of each (name, arch) among ``offers`` (``compare``: rpm's
     ``labelCompare`` of two (epoch, version, release), or one like it)."""
-    def evr(package):
-        return (str(package.epoch or 0), package.version, package.release)
-
     by_key = {}
     for offer in offers:
         key = (offer.package.name, offer.package.arch)
         held = by_key.get(key)
-        if held is None or compare(evr(offer.package), evr(held.package)) > 0:
+        if held is None or compare(_evr(offer.package), _evr(held.package)) > 0:
             by_key[key] = offer
     return [by_key[key] for key in sorted(by_key)]
 
@@ -400,9 +402,6 @@ def crossing(installed, offered, catalog, compare):
     offers of the old repositories, as if all were installed) to ``offered``: each
     installed package is replaced by the newest offered build of its name (its own arch
     first) when that is newer. None when no ROCm package would move."""
-    def evr(package):
-        return (str(package.epoch or 0), package.version, package.release)
-
     installed = [o.package for o in newest(installed, compare)]
     candidates = {}
     for offer in newest(offered, compare):
@@ -410,7 +409,7 @@ def crossing(installed, offered, catalog, compare):
     items = []
     for old in installed:
         builds = sorted(candidates.get(old.name, ()), key=lambda p: p.arch != old.arch)
-        if builds and compare(evr(builds[0]), evr(old)) > 0:
+        if builds and compare(_evr(builds[0]), _evr(old)) > 0:
             items += [Item(OUT, old), Item(IN, builds[0])]
     rocm = [p for p in installed if catalog.classify(p).kind is not None]
     return engine.findings(items, rocm, catalog)

@@ -103,7 +103,9 @@ def data_copy(tmp_path):
 @pytest.fixture(scope="module")
 def real_json(home, repos):
     run = check(home, repos, "10.1", "10.2", "10.3", extra=["--json"])
-    return run, findings(run)
+    found = findings(run)
+    assert of_kind(found, "soname-change"), run        # the packages were read
+    return run, found
 
 
 def test_real_epel_has_no_unknown_package(real_json):
@@ -112,6 +114,17 @@ def test_real_epel_has_no_unknown_package(real_json):
 
 def test_real_epel_has_no_unreadable_release(real_json):
     assert of_kind(real_json[1], "unreadable-release") == []
+
+
+def test_real_epel_with_real_sources_new_subpackages_has_exactly_those_unknown(home):
+    """The subpackages of real source packages that tests/e2e/real_epel.py invents (the
+    ones the plugin recognises by source only) are the unknown packages, and no other."""
+    new = real.new_subpackages(real.EPEL_10_2, real.NEW_NAMES)
+    run = tool(home, "--repo", build_repo(real.EPEL_10_2 + new), "--json")
+    assert run.returncode == 1, run
+    unknown = {f["name"]: f["list"] for f in of_kind(findings(run), "unknown-package")}
+    assert unknown == {"rocblas-benchmarks": "ROCM", "hip-samples": "ROCM",
+                       "rocm-llvm-newtool": "COMPILERSUPPORT"}
 
 
 def test_real_epel_needs_no_attention(home, repos, real_json):
