@@ -19,6 +19,9 @@ def so(name):
     return "%s()(64bit)" % name
 
 
+CS = "rocm-compilersupport"
+
+
 def offer(name, evr, source, provides=(), requires=(), repo=REPO, arch="x86_64"):
     version, release = evr.rsplit("-", 1)
     return check.Offered(Package(name, version, release, 0, arch, repo,
@@ -43,21 +46,25 @@ def data():
 
 # 6.4 -> 7.1, shaped like the real EPEL 10.1 and 10.2 (tests/e2e/real_epel.py)
 OLD = [
-    offer("rocm-hip", "6.4.2-1.el10_1", "rocclr", [so("libamdhip64.so.6"), so("libhiprtc.so.6")]),
-    offer("rocblas", "6.4.2-7.el10_1", "rocblas", [so("librocblas.so.4")], [so("libamdhip64.so.6")]),
+    offer("rocm-hip", "6.4.2-1.el10_1", "rocclr",
+          [so("libamdhip64.so.6"), so("libhiprtc.so.6")]),
+    offer("rocblas", "6.4.2-7.el10_1", "rocblas", [so("librocblas.so.4")],
+          [so("libamdhip64.so.6")]),
     offer("hipblas", "6.4.2-2.el10_1", "hipblas", [so("libhipblas.so.2")]),
     offer("hipsparse", "6.4.2-2.el10_1", "hipsparse", [so("libhipsparse.so.1")]),
     offer("amdsmi", "6.4.2-2.el10_1", "amdsmi", [so("libamd_smi.so.25")]),
-    offer("rocm-comgr", "19-15.rocm6.4.2.el10_1", "rocm-compilersupport", [so("libamd_comgr.so.3")]),
+    offer("rocm-comgr", "19-15.rocm6.4.2.el10_1", CS, [so("libamd_comgr.so.3")]),
     offer("python3-torch", "2.8.0-4.el10_1", "python-torch", [], [so("libamdhip64.so.6")]),
 ]
 NEW = [
-    offer("rocm-hip", "7.1.1-2.el10_2", "rocclr", [so("libamdhip64.so.7"), so("libhiprtc.so.7")]),
-    offer("rocblas", "7.1.1-6.el10_2", "rocblas", [so("librocblas.so.5")], [so("libamdhip64.so.7")]),
+    offer("rocm-hip", "7.1.1-2.el10_2", "rocclr",
+          [so("libamdhip64.so.7"), so("libhiprtc.so.7")]),
+    offer("rocblas", "7.1.1-6.el10_2", "rocblas", [so("librocblas.so.5")],
+          [so("libamdhip64.so.7")]),
     offer("hipblas", "7.1.0-5.el10_2", "hipblas", [so("libhipblas.so.3")]),
     offer("hipsparse", "7.1.1-4.el10_2", "hipsparse", [so("libhipsparse.so.4")]),
     offer("amdsmi", "7.1.0-2.el10_2", "amdsmi", [so("libamd_smi.so.26")]),
-    offer("rocm-comgr", "20-12.rocm7.1.1.el10_2", "rocm-compilersupport", [so("libamd_comgr.so.3")]),
+    offer("rocm-comgr", "20-12.rocm7.1.1.el10_2", CS, [so("libamd_comgr.so.3")]),
     offer("python3-torch", "2.9.1-1.el10_2", "python-torch", [], [so("libamdhip64.so.7")]),
     offer("rocblas6.4", "6.4.2-1.el10_2", "rocblas6.4", [so("librocblas.so.4")]),
 ]
