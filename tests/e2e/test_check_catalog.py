@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from rocm_notice.catalog import check as check_data, known
+from rocm_notice.catalog import known
+from rocm_notice.packagers import catalog_check as check_data
 from rocm_notice.catalog.releases import Line
 from rocm_notice.core import notice
 from tests.e2e import real_epel as real

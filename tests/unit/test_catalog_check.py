@@ -1,4 +1,4 @@
-"""What tools/check-catalog finds (``rocm_notice.catalog.check``), with plain records: the
+"""What tools/check-catalog finds (``rocm_notice.packagers.catalog_check``), with plain records: the
 shipped data against tables of offered packages; --write's text changes; the update note
 as the engine's notice cut to "this update"."""
 
@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from rocm_notice.catalog import check, known
+from rocm_notice.catalog import known
+from rocm_notice.packagers import catalog_check as check
 from rocm_notice.catalog.releases import Line
 from rocm_notice.core import notice
 from rocm_notice.core.records import Package

@@ -47,7 +47,8 @@ def _core():
 def test_the_folders_are_the_architecture():
     rooms = {path.name for path in PACKAGE.iterdir() if path.is_dir() and
              path.name != "__pycache__"}
-    assert rooms == {"io", "catalog", "settings", "core", "scan", "fleet", "frontends"}
+    assert rooms == {"io", "catalog", "settings", "core", "scan", "fleet", "packagers",
+                     "frontends"}
     assert {path.name for path in FRONTENDS.iterdir() if path.is_dir() and
             path.name != "__pycache__"} == set(DOORS)
 
