@@ -39,6 +39,9 @@ CONTINUE_NOW = "  %s applies the change now (it asks nothing after this point)."
 # the configuration says; a line approved by 'allow' is let through until disallowed.
 STAY = "  To stay on %s: answer N, run %s (patch updates of %s still install), then run dnf again."
 STAY_NEXT = "  To hold ROCm on its installed line at the next crossing: run %s."
+# An update's advisory (tools/check-catalog --update-note) is read before any prompt.
+STAY_BEFORE = ("  To stay on %s: run %s before installing this update (patch updates of %s "
+               "still install).")
 STAY_LOCK = "'%s lock'"
 STAY_DISALLOW = "'%s disallow %s' and '%s lock'"
 APPROVED = "  ROCm %s is approved (allow = %s in %s): policy lets it through."
@@ -77,7 +80,8 @@ class Context(Fields):
     names a program that applies the change without a prompt (PackageKit, microdnf);
     ``broken`` is the quick scan's ``scanreport.brief`` (None when none ran); ``via`` and
     ``program`` say which front end and program ran, for the report; ``command_name``
-    is the command the texts tell the user to run; ``missed_why`` why this front end's
+    is the command the texts tell the user to run; ``advisory``: the lines are an
+    update's advisory, read before any transaction; ``missed_why`` why this front end's
     hold can miss a crossing (said when it refuses one); ``proceed`` how to go on
     despite a refusal on this front end (default: dnf's)."""
 
@@ -86,7 +90,7 @@ class Context(Fields):
                  "releasever": "", "releasever_minor": "", "arrow": "\u2192",
                  "notes": {}, "compat": {}, "gpu_notes": [], "front_end": "",
                  "broken": None, "via": "", "program": "", "command_name": DNF_COMMAND,
-                 "missed_why": "", "proceed": ""}
+                 "missed_why": "", "proceed": "", "advisory": False}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,7 +179,8 @@ def lines(findings, context, settings=None):
         if context.assumeyes:    # applied in this run: a lock now would hold the new line
             out.append(STAY_NEXT % (STAY_LOCK % name))
         else:
-            out.append(STAY % (first.old_line, STAY_DISALLOW % (name, first.new_line, name)
+            stay = STAY_BEFORE if context.advisory else STAY
+            out.append(stay % (first.old_line, STAY_DISALLOW % (name, first.new_line, name)
                                if approved else STAY_LOCK % name, first.old_line))
         compat = context.compat.get(first.old_line)
         if compat:

@@ -574,7 +574,8 @@ def note_context(found, data, offered, arrow="\u2192"):
     names = {o.package.name for o in offered}
     compat = contexts.compat_offers(found, data.catalog, lambda wanted: names & set(wanted)) \
         if found is not None else {}
-    return notice.Context(arrow=arrow, notes=known.notes_urls(data.facts), compat=compat)
+    return notice.Context(arrow=arrow, notes=known.notes_urls(data.facts), compat=compat,
+                          advisory=True)
 
 
 def update_note(found, context):

@@ -314,7 +314,7 @@ def test_update_note_names_the_sonames_that_go_away(note):
 
 
 def test_update_note_says_how_to_stay_on_6_4(note):
-    stay = notice.STAY % ("6.4", notice.STAY_LOCK % notice.DNF_COMMAND, "6.4")
+    stay = notice.STAY_BEFORE % ("6.4", notice.STAY_LOCK % notice.DNF_COMMAND, "6.4")
     assert stay.strip() in note.splitlines()
 
 

@@ -328,7 +328,7 @@ def test_the_note_names_every_soname_that_goes_away(note):
 
 
 def test_the_note_says_how_to_stay_as_the_engine_does(note):
-    assert (notice.STAY % ("6.4", notice.STAY_LOCK % "dnf rocm", "6.4")).strip() in note
+    assert (notice.STAY_BEFORE % ("6.4", notice.STAY_LOCK % "dnf rocm", "6.4")).strip() in note
 
 
 def test_the_note_offers_the_compat_packages_and_the_release_notes(note, data):
