@@ -598,6 +598,7 @@ struct _PluginHandle {
     bool told = false;              // the helper's failure is said once per context
     bool report_pending = false;    // the last answer wrote a report this transaction applies
     bool holds = false;             // a lock is in force (the helper said so)
+    bool conf_asked = true;         // the helper was asked at set-up (said the config's problems)
     std::string stamp;              // the repositories' metadata when the hold was worked out
     std::vector<std::string> hold_lines;    // the last hold's lines, said once until they change
     guint signal_id = 0;            // DnfState::percentage-changed, watched while holds
@@ -646,12 +647,12 @@ std::string request_for(PluginHandle *handle, const char *hook, HyGoal goal)
     json_key(out, "confdir", handle->confdir.c_str());
     json_key(out, "releasever", releasever ? releasever : "");
     json_key(out, "program", program_invocation_short_name);
-    // The repositories are for a lock's hold: at set-up, asked for (and their caches
-    // checked, which reads their metadata) only where a configuration file says
-    // something stricter than warn (the fallback rule), so a warn system pays nothing.
-    bool conf = strcmp(hook, "conf") == 0;
-    if (strcmp(hook, "transaction") != 0 && (!conf || config_says_safety(handle->confdir)))
+    // The repositories are for a lock's hold (set-up asks only where the fallback rule
+    // says lock or block: pluginHook) and the notice's compat offers.
+    if (strcmp(hook, "transaction") != 0)
         json_repos(out, handle->context, goal == nullptr);
+    if (goal && !handle->conf_asked)      // set-up was not asked: the gate says the problems
+        out += "\"conf_asked\":false,";
     if (goal) {
         json_items(out, goal);
         json_sack(out, goal);
@@ -836,7 +837,13 @@ int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookDat
             const char *root = dnf_context_get_install_root(handle->context);
             handle->confdir = dir && *dir ? dir
                 : std::string(root && strcmp(root, "/") ? root : "") + "/etc/dnf/plugins";
-            run_hook(handle, "conf", nullptr);
+            // Set-up asks the helper for a lock's hold. Where no configuration file
+            // says anything but warn (the fallback rule), none can come of it: no helper
+            // runs, and the transaction's gate says what set-up would have said of the
+            // configuration's problems (conf_asked).
+            handle->conf_asked = config_says_safety(handle->confdir);
+            if (handle->conf_asked)
+                run_hook(handle, "conf", nullptr);
         } else if (id == PLUGIN_HOOK_ID_CONTEXT_PRE_TRANSACTION) {
             HyGoal goal = hookContextTransactionGetGoal(hookData);
             if (goal)

@@ -11,15 +11,17 @@ excludes, refuse. ``outcome`` turns any failure into one line, and under lock or
 
 import os
 import sys
-import traceback
-from dataclasses import dataclass, field
 
-from rocm_notice import describe
+from rocm_notice import Fields, describe
 from rocm_notice.catalog.catalog import Catalog
-from rocm_notice.core import context, engine, notice, policy, report
+from rocm_notice.core import engine, notice, policy, report
 from rocm_notice.core.records import from_package
-from rocm_notice.io import journal
 from rocm_notice.settings import config
+
+# Each hook is a process of its own (libdnf's helper, dnf5's actions), and most have
+# nothing to say: ``context`` (the notice's context: scan, GPUs, release facts), the
+# system log and ``traceback`` are imported where they are used, which saves about 30 ms
+# of every transaction that moves no ROCm (make bench, the front-end rows).
 
 # The hooks, as the engine sees them.
 CONF = "conf"                       # the front end is set up: no package set yet
@@ -44,20 +46,16 @@ MSG_HOLD_FAILED = ("rocm_notice: internal error: %s (nothing held; the transacti
                    "still checked before it runs)")
 
 
-@dataclass
-class Outcome:
+class Outcome(Fields):
     """What the front end does now: ``fail_closed`` (policy says lock or block: refuse if
     a later hook gets no answer), ``messages`` for stderr, ``excludes`` (the whole hold,
     or None: leave it), ``refuse`` (the error to raise, "" for none), ``report_written``
     (a report describes the coming transaction: apply it once rpm has run), ``holds`` (a
-    lock is in force)."""
+    lock is in force). A ``Fields`` record, not a dataclass: importing dataclasses costs
+    a helper process about 9 ms."""
 
-    fail_closed: bool = None
-    messages: list = field(default_factory=list)
-    excludes: list = None
-    refuse: str = ""
-    report_written: bool = False
-    holds: bool = False
+    _defaults = {"fail_closed": None, "messages": [], "excludes": None, "refuse": "",
+                 "report_written": False, "holds": False}
 
 
 def front_end_command():
@@ -82,7 +80,10 @@ class Run:
     assumeyes = True        # no prompt comes after the hooks: the change is applied now
     command_name = notice.DNF_COMMAND
 
-    def __init__(self, hook, outcome, installroot="/", confdir="", releasever="", program=""):
+    def __init__(self, hook, outcome, installroot="/", confdir="", releasever="", program="",
+                 conf_asked=True):
+        """``conf_asked``: the front end ran the CONF hook, which says the configuration's
+        problems; when it did not, PRE_TRANSACTION says them."""
         if hook not in HOOKS:
             raise ValueError("unknown hook %r" % (hook,))
         self.hook, self.outcome = hook, outcome
@@ -90,8 +91,8 @@ class Run:
         self.confdir = confdir or os.path.join(self.installroot, "etc/dnf/plugins")
         self.releasever, self.program = releasever, program
         self.settings, problems = config.load([self.confdir], root=self.installroot)
-        if hook == CONF:        # once per set-up: not again for every transaction
-            outcome.messages.extend(problems)
+        if hook == CONF or (hook == PRE_TRANSACTION and not conf_asked):
+            outcome.messages.extend(problems)   # once per set-up, not every transaction
         outcome.fail_closed = policy.strictest(self.settings) != policy.WARN and \
             self.settings.enabled
         outcome.holds = policy.has_lock(self.settings) and self.settings.enabled
@@ -126,6 +127,7 @@ class Run:
 
     def context(self, found=None):
         """The notice's context (``core.context``: the same for every front end)."""
+        from rocm_notice.core import context        # see the imports at the top
         return context.build(
             self.confdir, self.settings, self.catalog, self.installroot, found,
             self.offered, assumeyes=self.assumeyes,
@@ -143,6 +145,7 @@ class Run:
 
     def offered(self, names):
         """Which of ``names`` the enabled repositories offer (``context.build``)."""
+        from rocm_notice.core import context        # see the imports at the top
         return context.offered_by(lambda: self.sacks.get(True))(names)
 
     def hold(self):
@@ -238,6 +241,8 @@ def log_traceback(error):
     """Send a bug's traceback to the system log, for a bug report (the user's terminal,
     or packagekitd's journal stream, gets one line); the words that say where it went,
     or "" when the log did not take it."""
+    import traceback                            # see the imports at the top
+    from rocm_notice.io import journal
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     sent = journal.send("traceback of %s\n%s" % (type(error).__name__, text), journal.ERROR,
                         whole=True)

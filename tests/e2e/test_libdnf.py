@@ -14,7 +14,7 @@ import pytest
 from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
 from tests.harness.fixtures import build_repo, core_with_planted_bug
-from tests.harness.libdnf_c import Libdnf
+from tests.harness.libdnf_c import HELPER, Libdnf
 from tests.harness.sandbox import Sandbox
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
@@ -72,6 +72,44 @@ def test_a_fresh_rocm_install_is_silent_even_under_block(sandbox):
 
 
 # -- warn -------------------------------------------------------------------------------
+
+def _logging_helper(tmp_path):
+    """The real helper behind a wrapper that keeps each request's hook in a log."""
+    log = tmp_path / "hooks.log"
+    wrapper = tmp_path / "helper"
+    wrapper.write_text("#!/bin/sh\n"
+                       "tee -a '%s' | exec '%s'\n" % (log, HELPER))
+    wrapper.chmod(0o755)
+    return wrapper, log
+
+
+def _hooks(log):
+    """The hooks of the requests in the log, in order (one JSON object each, unseparated)."""
+    import json
+    text, hooks, decoder = log.read_text() if log.exists() else "", [], json.JSONDecoder()
+    while text.strip():
+        request, end = decoder.raw_decode(text.strip())
+        hooks.append(request["hook"])
+        text = text.strip()[end:]
+    return hooks
+
+
+@pytest.mark.parametrize("conf, at_setup", [("[main]\non_major = warn\n", False),
+                                            ("[main]\non_minor = lock\n", True)])
+def test_set_up_runs_no_helper_unless_a_file_says_lock_or_block(sandbox, tmp_path, conf,
+                                                                 at_setup):
+    """A warn system pays for no helper process at set-up (no hold can come of it); the
+    configuration's problems are then said by the transaction's gate, once."""
+    wrapper, log = _logging_helper(tmp_path)
+    libdnf, _ = on_64(sandbox, conf + "scan_seconds = soon\n", names=["zstd-tools"])
+    libdnf.helper = str(wrapper)
+    result = libdnf.run("upgrade-all")
+    assert result.ok, result
+    assert ("conf" in _hooks(log)) is at_setup, _hooks(log)
+    assert "pre_transaction" in _hooks(log)
+    said = [l for l in ours(result) if "scan_seconds = soon is not valid" in l]
+    assert len(said) == 1, result
+
 
 def test_warn_shows_the_notice_on_stderr_and_the_upgrade_goes_on(sandbox):
     libdnf, _ = on_64(sandbox, "[main]\n")

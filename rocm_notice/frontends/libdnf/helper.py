@@ -19,9 +19,7 @@ request names (a lock's hold, at conf and repos_changed).
 """
 
 import json
-import shutil
 import sys
-import tempfile
 import warnings
 
 from rocm_notice import describe
@@ -110,6 +108,7 @@ class Sacks:
     def get(self, with_repos):
         if with_repos not in self._made:
             import hawkey   # only when a hold or the analysis needs packages
+            import tempfile
             if self._cache is None:
                 self._cache = tempfile.mkdtemp(prefix="rocm-notice-")
             sack = _sack_class(hawkey)(cachedir=self._cache, rootdir=self.installroot,
@@ -133,6 +132,7 @@ class Sacks:
 
     def close(self):
         if self._cache:
+            import shutil   # with tempfile above: a run that reads no packages needs neither
             shutil.rmtree(self._cache, ignore_errors=True)
 
 
@@ -153,7 +153,8 @@ class Run(run.Run):
         super().__init__(request["hook"], outcome, str(request.get("installroot") or "/"),
                          str(request.get("confdir") or ""),
                          str(request.get("releasever") or ""),
-                         str(request.get("program") or ""))
+                         str(request.get("program") or ""),
+                         conf_asked=request.get("conf_asked") is not False)
         self.request = request
         self.via = VIA.get(self.program, report.VIA_LIBDNF)
         self.sacks = Sacks(self.installroot, request.get("repos") or [])
