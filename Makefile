@@ -35,6 +35,8 @@ clean:
 # by the RPM); tests point it elsewhere with ROCM_NOTICE_HELPER.
 CXX ?= g++
 LIBDNF_HELPER ?= /usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf
+# ... and reads the names file there (built here: build/libdnf-plugin/names).
+LIBDNF_NAMES ?= /usr/share/rocm-epel-notice/libdnf-names
 # One build per libdnf version (the Debian 13 root shares this checkout): the tests use
 # build/libdnf-plugin/libdnf-VERSION/rocm_notice.so; the spec builds
 # build/libdnf-plugin/rocm_notice.so. The version is asked only once deps has run.
@@ -47,7 +49,15 @@ libdnf-plugin: deps
 	@mkdir -p $(@D)
 	$(CXX) -std=c++14 -O2 -g -Wall -Wextra -fPIC -shared $(CXXFLAGS) \
 	    $$(pkg-config --cflags libdnf) '-DROCM_NOTICE_HELPER="$(LIBDNF_HELPER)"' \
+	    '-DROCM_NOTICE_NAMES="$(LIBDNF_NAMES)"' \
 	    -o $@ $< -Wl,--as-needed $$(pkg-config --libs libdnf) -lgobject-2.0 $(LDFLAGS)
+
+# What may make a transaction ROCm's, for the plugin: written from the catalog
+# (rocm_notice/frontends/libdnf/names.py).
+build/libdnf-plugin/names: rocm_notice/catalog/package_set.py rocm_notice/catalog/catalog.py \
+        rocm_notice/frontends/libdnf/names.py
+	@mkdir -p $(@D)
+	$(PYTHON) -m rocm_notice.frontends.libdnf.names > $@.tmp && mv $@.tmp $@
 
 # -- packaging (issue 5) -------------------------------------------------------------
 NAME := rocm-epel-notice

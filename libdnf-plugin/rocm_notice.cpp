@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -40,11 +41,16 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <functional>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#ifndef ROCM_NOTICE_NAMES      // rocm_notice.frontends.libdnf.names writes it at build time
+#define ROCM_NOTICE_NAMES "/usr/share/rocm-epel-notice/libdnf-names"
+#endif
 #ifndef ROCM_NOTICE_HELPER
 #define ROCM_NOTICE_HELPER "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf"
 #endif
@@ -174,8 +180,9 @@ void json_package(std::string &out, DnfPackage *pkg, const char *direction, cons
     out += '}';
 }
 
-// The goal's packages: what comes in, and what leaves (replaced, obsoleted, removed).
-void json_items(std::string &out, HyGoal goal)
+// The goal's packages: what comes in, and what leaves (replaced, obsoleted, removed),
+// each once: ``visit(package, direction, action)``.
+void each_item(HyGoal goal, const std::function<void(DnfPackage *, const char *, const char *)> &visit)
 {
     static const struct { int info; const char *in; const char *out; } KINDS[] = {
         {DNF_PACKAGE_INFO_INSTALL, "install", "obsoleted"},
@@ -184,17 +191,12 @@ void json_items(std::string &out, HyGoal goal)
         {DNF_PACKAGE_INFO_REINSTALL, "reinstall", "reinstalled"},
     };
     std::set<std::string> leaving;
-    bool first = true;
     auto add = [&](DnfPackage *pkg, const char *direction, const char *action) {
         if (strcmp(direction, "out") == 0 &&
             !leaving.insert(dnf_package_get_nevra(pkg)).second)
             return;
-        if (!first)
-            out += ',';
-        first = false;
-        json_package(out, pkg, direction, action);
+        visit(pkg, direction, action);
     };
-    out += "\"items\":[";
     for (const auto &kind : KINDS) {
         g_autoptr(GPtrArray) pkgs = dnf_goal_get_packages(goal, kind.info, -1);
         for (guint i = 0; pkgs && i < pkgs->len; ++i) {
@@ -215,7 +217,91 @@ void json_items(std::string &out, HyGoal goal)
         for (guint i = 0; pkgs && i < pkgs->len; ++i)
             add(static_cast<DnfPackage *>(g_ptr_array_index(pkgs, i)), "out", kind.action);
     }
+}
+
+void json_items(std::string &out, HyGoal goal)
+{
+    bool first = true;
+    out += "\"items\":[";
+    each_item(goal, [&](DnfPackage *pkg, const char *direction, const char *action) {
+        if (!first)
+            out += ',';
+        first = false;
+        json_package(out, pkg, direction, action);
+    });
     out += "],";
+}
+
+// What may make a package ROCm's: the names file (ROCM_NOTICE_NAMES; see
+// rocm_notice/frontends/libdnf/names.py for its lines). A superset of the catalog's
+// answer: the helper decides. ``ok`` is false when the file cannot be read (then every
+// transaction is asked about).
+struct Names {
+    bool ok = false;
+    std::set<std::string> names, sources;
+    std::vector<std::string> name_globs, version_globs;
+};
+
+Names read_names(const char *path)
+{
+    Names found;
+    std::ifstream file(path);
+    std::string line;
+    while (file && std::getline(file, line)) {
+        size_t space = line.find(' ');
+        if (line.empty() || line[0] == '#' || space == std::string::npos)
+            continue;
+        std::string key = line.substr(0, space), value = line.substr(space + 1);
+        if (key == "name")
+            found.names.insert(value);
+        else if (key == "name-glob")
+            found.name_globs.push_back(value);
+        else if (key == "source")
+            found.sources.insert(value);
+        else if (key == "version-glob")
+            found.version_globs.push_back(value);
+        found.ok = found.ok || key == "source";
+    }
+    return found;
+}
+
+bool any_glob(const std::vector<std::string> &globs, const char *text)
+{
+    for (const auto &glob : globs)
+        if (fnmatch(glob.c_str(), text, 0) == 0)
+            return true;
+    return false;
+}
+
+// The name of a source RPM file ("rocblas-7.1.1-1.el10_2.src.rpm" -> "rocblas").
+std::string source_name(const char *sourcerpm)
+{
+    std::string name = sourcerpm ? sourcerpm : "";
+    for (int dashes = 0; dashes < 2; ++dashes) {
+        size_t dash = name.rfind('-');
+        if (dash == std::string::npos)
+            return "";
+        name.resize(dash);
+    }
+    return name;
+}
+
+bool may_be_rocm(const Names &known, DnfPackage *pkg, const char *direction)
+{
+    const char *name = dnf_package_get_name(pkg);
+    const char *version = dnf_package_get_version(pkg);
+    std::string source = source_name(dnf_package_get_sourcerpm(pkg));
+    if ((name && (known.names.count(name) || any_glob(known.name_globs, name))) ||
+        (version && any_glob(known.version_globs, version)) ||
+        known.sources.count(source) || any_glob(known.name_globs, source.c_str()))
+        return true;
+    if (strcmp(direction, "in") != 0)
+        return false;
+    DnfReldepList *obsoletes = dnf_package_get_obsoletes(pkg);     // it may replace one
+    bool replaces = obsoletes && dnf_reldep_list_count(obsoletes) > 0;
+    if (obsoletes)
+        dnf_reldep_list_free(obsoletes);
+    return replaces;
 }
 
 // An installed package, as the analysis reads it: its NEVRA, source RPM and the provides
@@ -536,7 +622,7 @@ std::string without_comment(const std::string &value)
 // block). Read as the core's ini reader reads a setting: ``key = value`` or ``key: value``
 // (the first of the two separators), any case, a comment after the value, the value on an
 // indented continuation line, a byte order mark.
-bool says_safety(const std::string &text)
+std::vector<std::string> config_lines(const std::string &text)
 {
     std::vector<std::string> lines;
     size_t start = text.compare(0, 3, "\xef\xbb\xbf") == 0 ? 3 : 0;
@@ -547,6 +633,12 @@ bool says_safety(const std::string &text)
         lines.push_back(text.substr(start, end - start));
         start = end + 1;
     }
+    return lines;
+}
+
+bool says_safety(const std::string &text)
+{
+    std::vector<std::string> lines = config_lines(text);
     for (size_t i = 0; i < lines.size(); ++i) {
         size_t cut = lines[i].find_first_of("=:");
         if (cut == std::string::npos)
@@ -564,11 +656,20 @@ bool says_safety(const std::string &text)
     return false;
 }
 
-// When the helper never answered: does any configuration file say anything but warn?
-// (A crude reading, on purpose: any such line fails closed, even one a later file
-// overrides.) The admin chose safety, so a helper that never answered refuses (as the
-// dnf 4 plugin fails closed).
-bool config_says_safety(const std::string &confdir)
+// Whether ``text`` sets ``include`` (the admin's own ROCm names, which the names file
+// cannot know), read as says_safety reads a key.
+bool sets_include(const std::string &text)
+{
+    for (const auto &line : config_lines(text)) {
+        size_t cut = line.find_first_of("=:");
+        if (cut != std::string::npos && lowered_stripped(line.substr(0, cut)) == "include")
+            return true;
+    }
+    return false;
+}
+
+// Whether any configuration file (rocm_notice.conf, rocm_notice.d/*.conf) ``says`` so.
+bool any_config(const std::string &confdir, bool (*says)(const std::string &))
 {
     std::vector<std::string> files = {confdir + "/rocm_notice.conf"};
     std::string dropins = confdir + "/rocm_notice.d";
@@ -580,10 +681,19 @@ bool config_says_safety(const std::string &confdir)
     }
     for (const auto &file : files) {
         std::string text;
-        if (read_config(file, text) && says_safety(text))
+        if (read_config(file, text) && says(text))
             return true;
     }
     return false;
+}
+
+// When the helper never answered: does any configuration file say anything but warn?
+// (A crude reading, on purpose: any such line fails closed, even one a later file
+// overrides.) The admin chose safety, so a helper that never answered refuses (as the
+// dnf 4 plugin fails closed).
+bool config_says_safety(const std::string &confdir)
+{
+    return any_config(confdir, says_safety);
 }
 
 }  // namespace
@@ -599,6 +709,8 @@ struct _PluginHandle {
     bool report_pending = false;    // the last answer wrote a report this transaction applies
     bool holds = false;             // a lock is in force (the helper said so)
     bool conf_asked = true;         // the helper was asked at set-up (said the config's problems)
+    int names_read = 0;             // the names file: 0 not yet read, 1 read, -1 unreadable
+    Names names;
     std::string stamp;              // the repositories' metadata when the hold was worked out
     std::vector<std::string> hold_lines;    // the last hold's lines, said once until they change
     guint signal_id = 0;            // DnfState::percentage-changed, watched while holds
@@ -703,6 +815,26 @@ void watch_progress(PluginHandle *handle)
     if (handle->signal_id)
         handle->watch_id = g_signal_add_emission_hook(handle->signal_id, 0, on_progress,
                                                       handle, nullptr);
+}
+
+// On a system whose policy is warn everywhere (set-up asked nothing: conf_asked), the
+// gate asks the helper only about a transaction that may move ROCm: one with a package
+// the names file knows, or a replacement. Without a readable names file, or with the
+// admin's own names (include), every transaction is asked about.
+bool may_move_rocm(PluginHandle *handle, HyGoal goal)
+{
+    if (!handle->names_read) {
+        const char *path = getenv("ROCM_NOTICE_NAMES");
+        handle->names = read_names(path && *path ? path : ROCM_NOTICE_NAMES);
+        handle->names_read = handle->names.ok ? 1 : -1;
+    }
+    if (handle->names_read < 0 || any_config(handle->confdir, sets_include))
+        return true;
+    bool found = false;
+    each_item(goal, [&](DnfPackage *pkg, const char *direction, const char *) {
+        found = found || may_be_rocm(handle->names, pkg, direction);
+    });
+    return found;
 }
 
 // Ask the helper about this hook and carry out its answer.
@@ -846,7 +978,7 @@ int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookDat
                 run_hook(handle, "conf", nullptr);
         } else if (id == PLUGIN_HOOK_ID_CONTEXT_PRE_TRANSACTION) {
             HyGoal goal = hookContextTransactionGetGoal(hookData);
-            if (goal)
+            if (goal && (handle->conf_asked || may_move_rocm(handle, goal)))
                 run_hook(handle, "pre_transaction", goal);
         } else if (id == PLUGIN_HOOK_ID_CONTEXT_TRANSACTION && handle->report_pending) {
             handle->report_pending = false;

@@ -94,14 +94,15 @@ def _hooks(log):
     return hooks
 
 
-@pytest.mark.parametrize("conf, at_setup", [("[main]\non_major = warn\n", False),
-                                            ("[main]\non_minor = lock\n", True)])
+@pytest.mark.parametrize("conf, at_setup, names", [
+    ("[main]\non_major = warn\n", False, ALL),             # a crossing, warned about
+    ("[main]\non_minor = lock\n", True, ["zstd-tools"])])  # (a lock would doubt it)
 def test_set_up_runs_no_helper_unless_a_file_says_lock_or_block(sandbox, tmp_path, conf,
-                                                                 at_setup):
+                                                                 at_setup, names):
     """A warn system pays for no helper process at set-up (no hold can come of it); the
     configuration's problems are then said by the transaction's gate, once."""
     wrapper, log = _logging_helper(tmp_path)
-    libdnf, _ = on_64(sandbox, conf + "scan_seconds = soon\n", names=["zstd-tools"])
+    libdnf, _ = on_64(sandbox, conf + "scan_seconds = soon\n", names=names)
     libdnf.helper = str(wrapper)
     result = libdnf.run("upgrade-all")
     assert result.ok, result
@@ -109,6 +110,50 @@ def test_set_up_runs_no_helper_unless_a_file_says_lock_or_block(sandbox, tmp_pat
     assert "pre_transaction" in _hooks(log)
     said = [l for l in ours(result) if "scan_seconds = soon is not valid" in l]
     assert len(said) == 1, result
+
+
+def test_a_warn_system_starts_no_helper_for_a_transaction_without_rocm(sandbox, tmp_path):
+    """The plugin reads the names file (rocm_notice.frontends.libdnf.names) and asks the
+    helper nothing when no package of the transaction may be ROCm's."""
+    wrapper, log = _logging_helper(tmp_path)
+    libdnf, _ = on_64(sandbox, "[main]\n", names=["zstd-tools"])
+    libdnf.helper = str(wrapper)
+    result = libdnf.run("upgrade-all")
+    assert result.ok, result
+    assert _hooks(log) == [] and result.stderr == "", (_hooks(log), result)
+    assert sandbox.installed()["zstd-tools"] == "1.5.7-1.el10_2"
+
+
+NEWTOOL = "rocblas-newtool"     # a name no list has, built from a ROCm source
+
+
+@pytest.mark.parametrize("why", ["source", "include", "no names file"])
+def test_a_warn_system_asks_the_helper_whenever_rocm_may_move(sandbox, tmp_path, why):
+    """A package only its source makes ROCm's, the admin's own names (include), or no
+    names file to read: the helper is asked, and decides."""
+    wrapper, log = _logging_helper(tmp_path)
+    libdnf = Libdnf(sandbox)
+    libdnf.helper = str(wrapper)
+    if why == "source":
+        sandbox.use_repos(epel=[Pkg(NEWTOOL, "6.4.2", "1.el10_1", source="rocblas")])
+        sandbox.install(NEWTOOL)
+        sandbox.use_repos(epel=[Pkg(NEWTOOL, "7.1.1", "1.el10_2", source="rocblas")])
+        libdnf.write_conf("[main]\n")
+    else:
+        sandbox.use_repos(epel=stacks.epel_10_1())
+        sandbox.install("zstd-tools")
+        sandbox.use_repos(epel=stacks.epel_10_2())
+        libdnf.write_conf("[main]\ninclude = site-rocm-*\n" if why == "include" else "[main]\n")
+        if why == "no names file":
+            libdnf.names.unlink()
+    result = libdnf.run("upgrade-all")
+    assert result.ok, result
+    assert _hooks(log)[:1] == ["pre_transaction"] and "conf" not in _hooks(log), \
+        (_hooks(log), result)
+    if why == "source":
+        assert "moves ROCm 6.4 \u2192 7.1 (major)" in result.stderr, result
+    else:
+        assert result.stderr == "", result
 
 
 def test_warn_shows_the_notice_on_stderr_and_the_upgrade_goes_on(sandbox):

@@ -134,6 +134,7 @@ def run_with_stderr_closed(libdnf, *args):
     command = [str(libdnf_c.driver()), str(libdnf.sandbox.root), str(libdnf.sandbox.reposdir),
                str(libdnf.cache), str(libdnf.plugins)] + list(args)
     environment = dict(libdnf.sandbox.env, ROCM_NOTICE_HELPER=libdnf.helper,
+                       ROCM_NOTICE_NAMES=str(libdnf.names),
                        PYTHONPATH=libdnf.pythonpath)
     return subprocess.run(["/bin/sh", "-c", 'exec 2>&-; exec "$@"', "sh"] + command,
                           env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

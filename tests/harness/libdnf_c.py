@@ -87,6 +87,10 @@ class Libdnf:
         self.cache = sandbox.path / "libdnf-cache"
         self.helper = str(helper)
         self.pythonpath = str(CHECKOUT)
+        # The names file the spec installs (ROCM_NOTICE_NAMES points the plugin at it).
+        from rocm_notice.frontends.libdnf import names
+        self.names = sandbox.path / "libdnf-names"
+        self.names.write_text("\n".join(names.lines()) + "\n")
 
     def write_conf(self, text, name="rocm_notice.conf"):
         (self.confdir / name).write_text(text)
@@ -104,7 +108,7 @@ class Libdnf:
         command = [str(driver()), str(self.sandbox.root), str(self.sandbox.reposdir),
                    str(self.cache), str(self.plugins)] + list(args)
         environment = dict(self.sandbox.env, ROCM_NOTICE_HELPER=self.helper,
-                           PYTHONPATH=self.pythonpath)
+                           ROCM_NOTICE_NAMES=str(self.names), PYTHONPATH=self.pythonpath)
         environment.update(env or {})
         result = subprocess.run(command, env=environment, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -43,6 +43,7 @@ from tests.harness.fixtures import CACHE, CHECKOUT, CORE_PACKAGE, build_repo, bu
 # Where the RPMs put our files (Debian's multiarch paths: the roots are Debian's).
 LIBDNF_PLUGINS = "/usr/lib/x86_64-linux-gnu/libdnf/plugins"      # libdnf's built-in dir
 LIBDNF_HELPER = "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf"  # compiled in
+LIBDNF_NAMES = "/usr/share/rocm-epel-notice/libdnf-names"                 # compiled in
 SITE = "/usr/lib/python3/dist-packages"
 CONFDIR = "/etc/dnf/plugins"
 REPOSDIR = "/etc/yum.repos.d"
@@ -250,6 +251,10 @@ class System:
         self.install(plugin, LIBDNF_PLUGINS + "/rocm_notice.so", 0o755)
         self.install(CHECKOUT / "libdnf-plugin" / "rocm-epel-notice-libdnf", LIBDNF_HELPER,
                      0o755)
+        from rocm_notice.frontends.libdnf import names     # as the spec's %build writes it
+        target = self.path(LIBDNF_NAMES)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("\n".join(names.lines()) + "\n")
         self.install_core()
 
     def write_conf(self, text):

@@ -115,3 +115,14 @@ def test_libdnf_plugin_runs_the_helper_where_its_package_installs_it():
     assert default == "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf"
     assert "LIBDNF_HELPER=%{_libexecdir}/%{name}/rocm-epel-notice-libdnf" in SPEC
     assert "%{buildroot}%{_libexecdir}/%{name}/rocm-epel-notice-libdnf" in SPEC
+
+
+def test_libdnf_plugin_reads_the_names_file_where_its_package_installs_it():
+    makefile = (CHECKOUT / "Makefile").read_text()
+    default = re.search(r"^LIBDNF_NAMES \?= (\S+)", makefile, re.M).group(1)
+    source = (CHECKOUT / "libdnf-plugin" / "rocm_notice.cpp").read_text()
+    assert '#define ROCM_NOTICE_NAMES "%s"' % default in source
+    assert default == "/usr/share/rocm-epel-notice/libdnf-names"
+    assert "LIBDNF_NAMES=%{_datadir}/%{name}/libdnf-names" in SPEC
+    assert "%{buildroot}%{_datadir}/%{name}/libdnf-names" in SPEC
+    assert "build/libdnf-plugin/names:" in makefile     # written from the catalog
