@@ -47,6 +47,11 @@ ROOT_EXTRAS = ["make", "git", "mount"] + FRONT_END_EXTRAS
 # built in the Debian 13 root, tests/harness/packagekit.py and microdnf.py): they run
 # once, from the host, and never again inside another platform's root. A file is left
 # out whole; a node id (file::test) is deselected.
+# Ansible's dnf module (a playbook run a test, ansible-core in a venv per Python) runs on
+# the Debian 13 platform only when that platform runs too: its dnf 4.23 is the nearest to
+# EL10's, and test_api.py drives the dnf API itself on both platforms. Run alone, the
+# host runs them.
+NEAREST_ONLY = ["tests/e2e/test_ansible.py"]
 HOST_ONLY = ["tests/e2e/test_dnf5.py", "tests/e2e/test_dnf5_command.py",
              "tests/e2e/test_dnf5_hostile.py",
              "tests/e2e/test_microdnf.py",
@@ -72,9 +77,10 @@ class Host:
     def prepare(self):
         return None
 
-    def run(self, pytest_args, output=None):
-        return subprocess.run([PYTHON] + PYTEST + pytest_args, cwd=CHECKOUT, stdout=output,
-                              stderr=output and subprocess.STDOUT).returncode
+    def run(self, pytest_args, output=None, skip=()):
+        ignored = ["--ignore=%s" % path for path in skip]
+        return subprocess.run([PYTHON] + PYTEST + ignored + pytest_args, cwd=CHECKOUT,
+                              stdout=output, stderr=output and subprocess.STDOUT).returncode
 
 
 class DebianRoot:
@@ -221,8 +227,10 @@ def main(argv):
         background.start()
     _banner("tests on %s%s" % (first.title, " (%s at the same time, shown after)" % ", ".join(
         b.platform.title for b in others) if others else ""))
+    nearest = PLATFORMS["debian13"]
+    skip = {"skip": NEAREST_ONLY} if first is PLATFORMS["host"] and nearest in platforms else {}
     try:
-        results = [(first, _outcome(first.run(pytest_args)))]
+        results = [(first, _outcome(first.run(pytest_args, **skip)))]
     except roots.RootError as error:
         print("cannot test on %s: %s" % (first.title, error), flush=True)
         results = [(first, "FAILED: no run (see above)")]

@@ -41,3 +41,17 @@ def test_the_check_finds_both_kinds():
     found = [entry for path in sorted(E2E.glob("test_*.py")) for entry in needing_the_host(path)]
     assert "tests/e2e/test_dnf5.py" in found and "tests/e2e/test_packagekit.py" in found
     assert any(entry.startswith("tests/e2e/test_payload.py::test_dnf5_") for entry in found)
+
+
+def test_ansible_runs_on_the_nearest_platform_only_when_both_run(monkeypatch, capsys):
+    """platforms.NEAREST_ONLY: left out of the host's run when the Debian 13 root runs
+    too, run by the host when it runs alone."""
+    asked = []
+    monkeypatch.setattr(platforms.Host, "run",
+                        lambda self, args, output=None, skip=(): asked.append(list(skip)) or 0)
+    monkeypatch.setattr(platforms.DebianRoot, "prepare", lambda self: None)
+    monkeypatch.setattr(platforms.DebianRoot, "run", lambda self, args, output=None: 0)
+    assert platforms.main(["tests"]) == 0
+    assert platforms.main(["--platform", "host", "tests"]) == 0
+    assert asked == [platforms.NEAREST_ONLY, []]
+    assert all((E2E.parent.parent / path).is_file() for path in platforms.NEAREST_ONLY)
