@@ -45,19 +45,22 @@ LIBDNF_NAMES ?= /usr/share/rocm-epel-notice/libdnf-names
 libdnf-plugin: deps
 	@make -s build/libdnf-plugin/libdnf-$$(pkg-config --modversion libdnf)/rocm_notice.so
 
+# Built under a name of its own, then renamed into place: a test platform's libdnf may
+# be loading the plugin while the other platform's run rebuilds it (make check runs both).
 %/rocm_notice.so: libdnf-plugin/rocm_notice.cpp
 	@mkdir -p $(@D)
 	$(CXX) -std=c++14 -O2 -g -Wall -Wextra -fPIC -shared $(CXXFLAGS) \
 	    $$(pkg-config --cflags libdnf) '-DROCM_NOTICE_HELPER="$(LIBDNF_HELPER)"' \
 	    '-DROCM_NOTICE_NAMES="$(LIBDNF_NAMES)"' \
-	    -o $@ $< -Wl,--as-needed $$(pkg-config --libs libdnf) -lgobject-2.0 $(LDFLAGS)
+	    -o $@.$$$$.partial $< -Wl,--as-needed $$(pkg-config --libs libdnf) -lgobject-2.0 \
+	    $(LDFLAGS) && mv -f $@.$$$$.partial $@
 
 # What may make a transaction ROCm's, for the plugin: written from the catalog
 # (rocm_notice/frontends/libdnf/names.py).
 build/libdnf-plugin/names: rocm_notice/catalog/package_set.py rocm_notice/catalog/catalog.py \
         rocm_notice/frontends/libdnf/names.py
 	@mkdir -p $(@D)
-	$(PYTHON) -m rocm_notice.frontends.libdnf.names > $@.tmp && mv $@.tmp $@
+	$(PYTHON) -m rocm_notice.frontends.libdnf.names > $@.$$$$.partial && mv -f $@.$$$$.partial $@
 
 # -- packaging (issue 5) -------------------------------------------------------------
 NAME := rocm-epel-notice
