@@ -636,17 +636,25 @@ std::vector<std::string> config_lines(const std::string &text)
     return lines;
 }
 
+// The key a line sets (lowered, stripped; "" for none), and where its value starts.
+std::string setting_key(const std::string &line, size_t &value_at)
+{
+    size_t cut = line.find_first_of("=:");
+    if (cut == std::string::npos)
+        return "";
+    value_at = cut + 1;
+    return lowered_stripped(line.substr(0, cut));
+}
+
 bool says_safety(const std::string &text)
 {
     std::vector<std::string> lines = config_lines(text);
     for (size_t i = 0; i < lines.size(); ++i) {
-        size_t cut = lines[i].find_first_of("=:");
-        if (cut == std::string::npos)
-            continue;
-        std::string key = lowered_stripped(lines[i].substr(0, cut));
+        size_t cut = 0;
+        std::string key = setting_key(lines[i], cut);
         if (key != "on_major" && key != "on_minor")
             continue;
-        std::string value = lowered_stripped(without_comment(lines[i].substr(cut + 1)));
+        std::string value = lowered_stripped(without_comment(lines[i].substr(cut)));
         for (size_t next = i + 1; value.empty() && next < lines.size() &&
                                   (lines[next][0] == ' ' || lines[next][0] == '\t'); ++next)
             value = lowered_stripped(without_comment(lines[next]));
@@ -656,15 +664,17 @@ bool says_safety(const std::string &text)
     return false;
 }
 
-// Whether ``text`` sets ``include`` (the admin's own ROCm names, which the names file
-// cannot know), read as says_safety reads a key.
-bool sets_include(const std::string &text)
+// Whether every transaction must be asked about, whatever its packages: ``text`` says
+// anything but warn (says_safety: read now, since packagekitd set up long ago), or sets
+// ``include`` (the admin's own ROCm names, which the names file cannot know).
+bool asks_always(const std::string &text)
 {
-    for (const auto &line : config_lines(text)) {
-        size_t cut = line.find_first_of("=:");
-        if (cut != std::string::npos && lowered_stripped(line.substr(0, cut)) == "include")
+    if (says_safety(text))
+        return true;
+    size_t cut = 0;
+    for (const auto &line : config_lines(text))
+        if (setting_key(line, cut) == "include")
             return true;
-    }
     return false;
 }
 
@@ -817,10 +827,11 @@ void watch_progress(PluginHandle *handle)
                                                       handle, nullptr);
 }
 
-// On a system whose policy is warn everywhere (set-up asked nothing: conf_asked), the
-// gate asks the helper only about a transaction that may move ROCm: one with a package
-// the names file knows, or a replacement. Without a readable names file, or with the
-// admin's own names (include), every transaction is asked about.
+// On a system whose policy is warn everywhere (set-up asked nothing: conf_asked, and no
+// file says otherwise now), the gate asks the helper only about a transaction that may
+// move ROCm: one with a package the names file knows, or a replacement. Without a
+// readable names file, or with the admin's own names (include), every transaction is
+// asked about.
 bool may_move_rocm(PluginHandle *handle, HyGoal goal)
 {
     if (!handle->names_read) {
@@ -828,7 +839,7 @@ bool may_move_rocm(PluginHandle *handle, HyGoal goal)
         handle->names = read_names(path && *path ? path : ROCM_NOTICE_NAMES);
         handle->names_read = handle->names.ok ? 1 : -1;
     }
-    if (handle->names_read < 0 || any_config(handle->confdir, sets_include))
+    if (handle->names_read < 0 || any_config(handle->confdir, asks_always))
         return true;
     bool found = false;
     each_item(goal, [&](DnfPackage *pkg, const char *direction, const char *) {
