@@ -35,7 +35,8 @@ def installed_sonames(installed, catalog):
     return provided, rocm
 
 
-def _sonames(packages, attribute):
+def sonames(packages, attribute="provides"):
+    """The sonames the ``packages`` provide (or, with ``attribute``, require)."""
     return {name for p in packages for dep in getattr(p, attribute)
             for name in [soname(dep)] if name}
 
@@ -253,10 +254,10 @@ def analyse(items, installed, catalog, incoming_requires=tuple):
 
     outgoing = [i.package for i in items
                 if i.direction == OUT and i.package.kind is not None]
-    findings.lost_sonames = sorted(_sonames(outgoing, "provides") - _sonames(after, "provides"))
-    new_sonames = _sonames(arriving, "provides") - _sonames(installed, "provides")
+    findings.lost_sonames = sorted(sonames(outgoing, "provides") - sonames(after, "provides"))
+    new_sonames = sonames(arriving, "provides") - sonames(installed, "provides")
     findings.consumers = sorted(
-        (p for p in incoming_requires() if _sonames([p], "requires") & new_sonames),
+        (p for p in incoming_requires() if sonames([p], "requires") & new_sonames),
         key=lambda p: p.name)
     return findings
 

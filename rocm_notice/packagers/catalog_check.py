@@ -415,11 +415,6 @@ def crossing(installed, offered, catalog, compare):
     return engine.findings(items, rocm, catalog)
 
 
-def _sonames(packages):
-    return {name for p in packages for dep in p.provides for name in [analysis.soname(dep)]
-            if name}
-
-
 def soname_changes(offered, catalog, compare, arrow="\u2192"):
     """For each two neighbouring lines on offer: the sonames the notice would report as
     going away (the engine's findings for the crossing) and those that appear."""
@@ -432,7 +427,7 @@ def soname_changes(offered, catalog, compare, arrow="\u2192"):
             continue
         moved = [c.new for x in found.crossings for c in x.changes]
         before = [o.package for o in newest(lines[old_line], compare)]
-        gone, new = found.lost_sonames, sorted(_sonames(moved) - _sonames(before))
+        gone, new = found.lost_sonames, sorted(analysis.sonames(moved) - analysis.sonames(before))
         if not gone and not new:
             continue
         out.append(Finding(SONAMES, INFO, MSG_SONAMES % (
