@@ -67,7 +67,9 @@ def _git(*args, **kwargs):
 def built(tmp_path_factory):
     """{"new": {name: RPM} of make rpm as is, %check included; "next": the same at
     release NEXT_RELEASE, without %check; "top": make rpm's RPMTOP; "log": its output}."""
-    top = tmp_path_factory.mktemp("rpm")
+    # Under a directory named build, as make rpm's own RPMTOP (build/rpm): %check then
+    # runs in .../build/BUILD/<tarball>/, where a test once took every path for a build.
+    top = tmp_path_factory.mktemp("rpm") / "build" / "rpm"
     run = make_rpm(top)
     assert run.returncode == 0, "make rpm failed:\n%s" % run.stdout[-4000:]
     result = {"new": _packages(top), "top": top, "log": run.stdout}
