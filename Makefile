@@ -1,7 +1,7 @@
 # rocm-epel-notice. Every target installs what it needs first (tools/ensure-deps).
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all check unit e2e demo deps deps-packages clean bench libdnf-plugin
+.PHONY: all check unit e2e demo deps deps-packages clean clean-roots bench libdnf-plugin
 
 all: check
 
@@ -29,6 +29,11 @@ demo: deps
 clean:
 	rm -rf .cache build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The test platforms' Debian roots and the builds made in them, kept for every checkout
+# of this machine (tests/harness/roots.py: MACHINE_CACHE): rebuilt on next use.
+clean-roots:
+	$(PYTHON) -c 'from tests.harness import roots; roots.clean()'
 
 # -- the libdnf plugin (issue 14): PackageKit and microdnf ---------------------------
 # build/libdnf-plugin/rocm_notice.so runs the helper at LIBDNF_HELPER (installed there

@@ -66,8 +66,8 @@ Each row is also kept in .cache/bench/frontends.json (by front end, size and day
 runs of some front ends at a time add up to one table: ``--table-only`` prints it.
 ``ROCM_BENCH_KEEP_TRACES=DIR`` keeps the strace logs there (FRONTEND-SIZE-DAY-with|without).
 Needs strace (``apt-get install strace``), the roots and builds the e2e tests use
-(.cache/roots, .cache/microdnf, .cache/packagekit: built on first use), and about 25
-minutes on 2 cores.
+(``tests/harness/roots.MACHINE_CACHE``: built on first use), and about 25 minutes on 2
+cores.
 Exit status 0 either way: this is a measurement.
 """
 

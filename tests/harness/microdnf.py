@@ -6,8 +6,8 @@ directory (``../shared/third-party/microdnf-3.10.1.tar.gz``, whose README says w
 comes from); it is built in the Debian 13 test platform's root, whose package list
 carries its build dependencies (``platforms.FRONT_END_EXTRAS``), with meson and ninja
 against that root's libdnf 0.74, and ``meson install``-ed into
-``.cache/microdnf/KEY/tree``, KEY a digest of the root's name, the tarball and this
-recipe (``system.cached_build``): seconds, once. Our plugin is built for that root's
+``roots.MACHINE_CACHE/microdnf/KEY/tree``, KEY a digest of the root's name, the tarball
+and this recipe (``system.cached_build``): seconds, once. Our plugin is built for that root's
 libdnf inside it, by the Makefile's rule (``system.libdnf_plugin``).
 
 microdnf takes ``--installroot`` only together with ``--noplugins`` (and its own config,
@@ -33,14 +33,14 @@ Policy: /etc/dnf/plugins/rocm_notice.conf and rocm_notice.d/; our report:
 import hashlib
 import shutil
 
-from tests.harness import platforms
+from tests.harness import platforms, roots
 from tests.harness.fixtures import CHECKOUT
 from tests.harness.system import System, SystemSetupError, cached_build, libdnf_plugin
 
 ROOT_PLATFORM = "debian13"     # the Debian 13 test platform's root, microdnf's deps included
 # The shared directory sits beside the checkout (../shared), in CI as here.
 SOURCE = CHECKOUT.parent / "shared" / "third-party" / "microdnf-3.10.1.tar.gz"
-BUILD_CACHE = CHECKOUT / ".cache" / "microdnf"
+BUILD_CACHE = roots.MACHINE_CACHE / "microdnf"      # beside the root it is built for
 CACHEDIR = "/var/cache/yum"            # microdnf's (dnf-main.c), for every repository
 # EL10's /etc/dnf/dnf.conf (the Debian root's says best=False)
 DNF_CONF = """[main]

@@ -6,9 +6,9 @@ source package (``apt-get source packagekit``: 1.3.1) against Debian 13's libdnf
 the shared design notes (section 7) describe: in the Debian 13 test platform's root,
 whose package list carries the build dependencies (``platforms.FRONT_END_EXTRAS``), the
 one block of ``backends/dnf/meson.build`` that needs libdnf5 removed, optional parts off;
-``meson install`` into ``.cache/packagekit/KEY/tree``, KEY a digest of the root's name
-and this recipe (``VERSION`` beside it records the Debian version built): about a minute,
-once (``system.cached_build``). Our plugin is built for that root's libdnf inside it, by
+``meson install`` into ``roots.MACHINE_CACHE/packagekit/KEY/tree``, KEY a digest of the
+root's name and this recipe (``VERSION`` beside it records the Debian version built):
+about a minute, once (``system.cached_build``). Our plugin is built for that root's libdnf inside it, by
 the Makefile's rule (``system.libdnf_plugin``).
 
 A ``Session`` is that root run as a live system (``system.System``: an overlay whose upper
@@ -21,12 +21,12 @@ sets its libdnf context up once, when it starts, so the policy comes from files 
 case restarts packagekitd after writing them.
 """
 
-from tests.harness import platforms
+from tests.harness import platforms, roots
 from tests.harness.fixtures import CHECKOUT
 from tests.harness.system import System, SystemSetupError, cached_build, libdnf_plugin
 
 ROOT_PLATFORM = "debian13"     # the Debian 13 test platform's root, PackageKit's deps included
-BUILD_CACHE = CHECKOUT / ".cache" / "packagekit"
+BUILD_CACHE = roots.MACHINE_CACHE / "packagekit"      # beside the root it is built for
 
 # Built as section 7 says; everything optional off, so the build needs only what
 # platforms.FRONT_END_EXTRAS adds to the root.

@@ -8,7 +8,7 @@ API (other front ends reuse it: dnf 4.23 in Debian 13, PackageKit, dnf5 in unsta
 
 ``debian_root(suite, packages, aptopts=(), cache=CACHE) -> Path``
     The directory of a Debian ``suite`` root (``mmdebstrap --variant=apt``) with
-    ``packages`` installed. Cached under ``cache`` (default ``.cache/roots``) in a
+    ``packages`` installed. Cached under ``cache`` (default ``MACHINE_CACHE/roots``) in a
     directory named by suite and a digest of everything that goes into the build (suite,
     sorted package list, apt options, ``FORMAT``): a different request is a different
     root, the same request is built once. The build happens in a staging directory beside
@@ -27,8 +27,10 @@ API (other front ends reuse it: dnf 4.23 in Debian 13, PackageKit, dnf5 in unsta
     mounted on the host, nothing written outside the root but the binds and the
     temporary /tmp. The environment defaults to a minimal one (PATH, LANG, HOME=/tmp).
 
-A cached root is not refreshed when Debian updates the suite; ``make clean`` (or deleting
-its directory) rebuilds it.
+``MACHINE_CACHE`` is ``$ROCM_NOTICE_ROOTS_CACHE``, else ``$XDG_CACHE_HOME`` (or ``~/.cache``)
+``/rocm-epel-notice-tests``: shared by every checkout on the machine. A cached root is not
+refreshed when Debian updates the suite; ``make clean-roots`` (or deleting its directory)
+rebuilds it.
 """
 
 import fcntl
@@ -40,7 +42,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-CACHE = Path(__file__).resolve().parents[2] / ".cache" / "roots"
+# Roots and the builds made in them are kept for every checkout of this machine, as mock
+# keeps its chroots: a fresh clone or a worktree reuses them (each is 0.3-1 GB and minutes
+# to build). They are only ever read: a System lays an overlay over them.
+MACHINE_CACHE = Path(os.environ.get("ROCM_NOTICE_ROOTS_CACHE") or Path(
+    os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rocm-epel-notice-tests")
+CACHE = MACHINE_CACHE / "roots"
 FORMAT = "1"                 # bump when the way roots are built changes
 MANIFEST = ".rocm-notice-root"
 BUILD_TIMEOUT = 1800
@@ -83,6 +90,12 @@ def debian_root(suite, packages, aptopts=(), cache=CACHE):
             if staging.exists():
                 _remove(staging)
     return root
+
+
+def clean(cache=MACHINE_CACHE):
+    """Delete every cached root and build (``make clean-roots``)."""
+    if Path(cache).exists():
+        _remove(cache)
 
 
 def _remove(path):
