@@ -361,6 +361,10 @@ class Catalog:
                 bases[name] = self.base(name)
             found = rocm_release(version, release,
                                  self.versioned(bases[name], source_name(sourcerpm)))
-            side[name, arch] = found[:2] if found is not None else None     # its line
-        return all(line is not None and leaving.get(key) == line
-                   for key, line in arriving.items())
+            line = side[name, arch] = found[:2] if found is not None else None
+            if incoming and line is None:
+                return False
+            paired = (leaving if incoming else arriving).get((name, arch), line)
+            if paired != line:      # a pair across lines: a crossing, said at once
+                return False
+        return all(leaving.get(key) == line for key, line in arriving.items())

@@ -13,7 +13,7 @@ import logging
 from rocm_notice import describe
 from rocm_notice.catalog import known
 from rocm_notice.core import gpu, notice
-from rocm_notice.scan import scan, scanreport
+from rocm_notice.scan import scan
 from rocm_notice.settings import config
 
 log = logging.getLogger("dnf.plugin")       # dnf.log under dnf; nowhere elsewhere
@@ -66,7 +66,7 @@ def compat_offers(found, catalog, offered):
 
 def quick_scan(found, settings, installroot="/"):
     """The programs on disk the upgrade breaks, as far as a scan of scan_paths finds
-    them within notice_scan_seconds (``scanreport.brief``), or None: no upgrade crossing
+    them within notice_scan_seconds (``scan.brief``), or None: no upgrade crossing
     that removes a soname, the scan turned off, or a failure (never the user's: it goes
     to the debug log)."""
     seconds = settings.notice_scan_seconds
@@ -77,7 +77,7 @@ def quick_scan(found, settings, installroot="/"):
                                      installroot or "/")
         if problem:
             log.debug("rocm_notice: scan cache not written: %s", problem)
-        return scanreport.brief(result)
+        return scan.brief(result)
     except Exception as error:
         log.debug("rocm_notice: quick scan failed: %s", describe(error))
         return None

@@ -2,13 +2,13 @@
 
 A front end (the dnf 4 plugin, the libdnf plugin's helper, dnf5's actions program: see
 ``core.run`` for the last two) reads its package manager's state into plain records and
-calls ``hold`` before depsolving and ``transaction`` after it. What comes back says everything the front end must do: the lines to show, the
-error to raise, the packages to exclude and the report to write. Nothing here imports dnf
-or hawkey, prints or writes; the sack handed to ``hold`` is duck-typed (the interface
-is in ``hold``'s docstring).
+calls ``hold`` before depsolving and ``transaction`` after it. What comes back says
+everything the front end must do: the lines to show, the error to raise, the packages to
+exclude and the report to write. Nothing here imports dnf or hawkey, prints or writes;
+the sack handed to ``hold`` is duck-typed (the interface is in ``hold``'s docstring).
 """
 
-from rocm_notice.core import analysis, hold as holds, notice, policy, report
+from rocm_notice.core import analysis, notice, policy, report
 from rocm_notice import Fields, describe
 from rocm_notice.core.records import IN
 
@@ -62,6 +62,7 @@ def hold(sack, catalog, settings, context, command=""):
     the sack, called only when policy locks something (loading one costs time)."""
     if not policy.has_lock(settings):
         return Decision()
+    from rocm_notice.core import hold as holds   # a lock's room: only where policy locks
     held, excluded = holds.plan(sack(), catalog, settings)
     if held is None:
         return Decision()

@@ -78,7 +78,7 @@ class Context(Fields):
     to its release notes URL, ``compat`` an old Line to the compat packages offered,
     ``gpu_notes`` says what the move means for this machine's GPUs; ``front_end``
     names a program that applies the change without a prompt (PackageKit, microdnf);
-    ``broken`` is the quick scan's ``scanreport.brief`` (None when none ran); ``via`` and
+    ``broken`` is the quick scan's ``scan.brief`` (None when none ran); ``via`` and
     ``program`` say which front end and program ran, for the report; ``command_name``
     is the command the texts tell the user to run; ``advisory``: the lines are an
     update's advisory, read before any transaction; ``missed_why`` why this front end's

@@ -97,7 +97,7 @@ def check_object(code, actions, error="", unknown=(), allowed=(), broken=None):
     """The ``dnf rocm check --json`` object (``error`` says why, with status 3;
     ``unknown`` names incoming ROCm packages whose release line cannot be read;
     ``approved``: the target line is in ``allowed``, so "warn" was chosen, not defaulted;
-    ``broken``: the quick scan's ``scanreport.brief``, None when none ran)."""
+    ``broken``: the quick scan's ``scan.brief``, None when none ran)."""
     return {
         "schema": SCHEMA,
         "status": code,

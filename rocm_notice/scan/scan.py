@@ -113,6 +113,16 @@ def quick(lost_sonames, paths, seconds, root="/"):
     return result, scancache.save(cache, result.complete, root)
 
 
+BRIEF_LIMIT = 100       # paths a report or `check --json` carries at most
+
+
+def brief(result):
+    """What the notice, the report and `dnf rocm check --json` carry of a quick scan."""
+    broken = [hit.path for hit in result.broken]
+    return {"paths": broken[:BRIEF_LIMIT], "count": len(broken), "complete": result.complete,
+            "scanned": list(result.paths), "files": result.files, "seconds": result.seconds}
+
+
 def scan(paths, lost, root="/", seconds=DEFAULT_SCAN_SECONDS, clock=time.monotonic, cache=None):
     """Walk ``paths`` (absolute, read inside ``root``) for ELF files that need a lost
     soname. ``cache``: an optional mapping (path, size, mtime_ns) -> Dynamic."""

@@ -102,13 +102,3 @@ def text(result, lost, pending_problem=""):
     if not result.complete:
         lines.append(MSG_STOPPED % (result.seconds, clean(result.stopped_at)))
     return lines
-
-
-BRIEF_LIMIT = 100       # paths a report or `check --json` carries at most
-
-
-def brief(result):
-    """What the notice, the report and `dnf rocm check --json` carry of a quick scan."""
-    broken = [hit.path for hit in result.broken]
-    return {"paths": broken[:BRIEF_LIMIT], "count": len(broken), "complete": result.complete,
-            "scanned": list(result.paths), "files": result.files, "seconds": result.seconds}

@@ -283,7 +283,7 @@ def core_loaded(sandbox, *args):
 def test_what_each_kind_of_run_loads_of_the_core(sandbox):
     """A command that only looks loads nothing of it; the everyday patch update loads the
     settings, the catalog and the release reader, not the analysis or records; a crossing
-    loads the analysis (so the probe sees what it should)."""
+    loads the analysis (so the probe sees what it should), not what it does not use."""
     sandbox.use_repos(epel=stacks.epel_10_1("6.4.1"))
     sandbox.install(*ALL)
     sandbox.use_repos(epel=stacks.epel_10_1("6.4.2"))
@@ -296,3 +296,8 @@ def test_what_each_kind_of_run_loads_of_the_core(sandbox):
     crossing = core_loaded(sandbox, "--assumeno", "upgrade")
     assert {"rocm_notice.core.analysis", "rocm_notice.core.records",
             "rocm_notice.frontends.dnf4.decision"} <= crossing, sorted(crossing)
+    # The system log is the API runs' extra channel (test_api.py), the hold a lock's, and
+    # `dnf rocm scan`'s texts the command's: a warned crossing at the terminal loads none.
+    assert not {"rocm_notice.io.journal", "rocm_notice.core.hold",
+                "rocm_notice.scan.scanreport"} & crossing, sorted(crossing)
+    assert "rocm_notice.scan.scan" in crossing        # the quick scan ran all the same

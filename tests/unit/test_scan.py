@@ -195,7 +195,7 @@ def test_brief_is_what_the_notice_and_report_carry(tmp_path, built):
     root = tmp_path / "root"
     elf.lay_out(root, built)
     result = scan.scan(DEFAULT_SCAN_PATHS, scan.Lost(pending=[HIP6]), str(root))
-    brief = scanreport.brief(result)
+    brief = scan.brief(result)
     assert brief["count"] == 4 and brief["paths"][0] == "/usr/local/bin/app"
     assert brief["complete"] is True and brief["scanned"] == ["/usr/local", "/opt"]
 

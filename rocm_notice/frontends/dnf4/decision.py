@@ -19,7 +19,6 @@ from rocm_notice.core import analysis, context, engine, notice, report
 from rocm_notice.core.records import IN, OUT, Item, from_package, provided_names
 from rocm_notice.frontends.dnf4 import common as dnf4_common
 from rocm_notice.frontends.dnf4.common import describe, warn
-from rocm_notice.io import journal
 
 # The decisions, at debug level: dnf.log keeps them (as versionlock's), the terminal not.
 DEBUG_HELD = "rocm_notice: decision: hold ROCm at %s, not %s (%s); exclude %d: %s"
@@ -190,6 +189,8 @@ class Work:
         if not self.via_api:
             return
         try:
+            # Here: a run from the command line (the terminal has the lines) never loads it.
+            from rocm_notice.io import journal
             journal.send(text, journal.ERROR if error else journal.WARNING)
         except Exception as failure:
             debug("rocm_notice: system log not written: %s", describe(failure))
