@@ -7,7 +7,7 @@ that apply. Every string that came from a repository passes through ``clean()``.
 from rocm_notice.catalog import releases
 from rocm_notice.core import policy
 from rocm_notice import Fields
-from rocm_notice.io.text import clean
+from rocm_notice.io import clean
 
 SHOWN = 5   # names listed before "(+N more)"
 # The command our texts tell the user to run: dnf 4's; dnf5's front end names its own

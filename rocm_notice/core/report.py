@@ -12,7 +12,7 @@ import re
 
 from rocm_notice import __version__
 from rocm_notice.io import files
-from rocm_notice.io.text import clean
+from rocm_notice.io import clean
 
 SCHEMA = 2        # 2: "applied", "via", "program", "applied_time" added; later "broken_programs"
 WARN = "warn"

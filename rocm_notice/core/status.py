@@ -4,7 +4,7 @@
 
 from rocm_notice.core import analysis, gpu, report
 from rocm_notice.catalog import releases
-from rocm_notice.io.text import clean
+from rocm_notice.io import clean
 
 SCHEMA = 1
 

@@ -37,7 +37,7 @@ from rocm_notice.catalog import catalog as cat, known, releases
 from rocm_notice.core import analysis, context as contexts, engine, notice
 from rocm_notice.core.records import IN, OUT, Item
 from rocm_notice.io import files
-from rocm_notice.io.text import clean
+from rocm_notice.io import clean
 
 SCHEMA = 1
 

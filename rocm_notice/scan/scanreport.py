@@ -2,11 +2,11 @@
 
 Kept apart from the walk so that the command, the notice and the report say the same
 things from the same values. File names are anyone's: the text passes every one through
-``text.clean`` (no terminal escapes, no undecodable bytes); JSON escapes them itself.
+``io.clean`` (no terminal escapes, no undecodable bytes); JSON escapes them itself.
 """
 
 from rocm_notice.scan import scan as sc
-from rocm_notice.io.text import clean
+from rocm_notice.io import clean
 
 SCHEMA = 1
 

@@ -31,7 +31,7 @@ import os
 import re
 
 from rocm_notice.catalog.releases import from_amd_version, from_release_field, from_version
-from rocm_notice.io.text import clean
+from rocm_notice.io import clean
 from rocm_notice.io import files
 from rocm_notice.io import ini
 
@@ -148,7 +148,7 @@ def add_block(text, entries, note=""):
     Everything outside our block is kept byte for byte; applying it twice gives the same
     text, and ``remove_block`` undoes it exactly. No entries: no block. The block uses the
     file's line ends (``files.line_end``: CRLF when its first line ends in CRLF).
-    ``note`` becomes comment lines inside the block (``text.clean``: what must not reach
+    ``note`` becomes comment lines inside the block (``io.clean``: what must not reach
     a file line is made a blank). Raises ValueError for an entry that is not one
     versionlock pattern (or holds such a character).
     """

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from rocm_notice.core import analysis, notice
-from rocm_notice.io.text import clean
+from rocm_notice.io import clean
 from rocm_notice.core.analysis import Change, Crossing, Findings
 from rocm_notice.catalog.catalog import Catalog
 from rocm_notice.settings.config import Settings

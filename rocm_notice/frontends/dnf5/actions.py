@@ -30,7 +30,7 @@ import sys
 
 from rocm_notice import describe
 from rocm_notice.core import report, run
-from rocm_notice.io.text import clean
+from rocm_notice.io import clean
 from rocm_notice.core.records import IN, OUT, Item, Package, from_package
 
 HOOKS = {"repos_configured": run.CONF, "goal_resolved": run.PRE_TRANSACTION,

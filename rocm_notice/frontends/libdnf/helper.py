@@ -25,7 +25,7 @@ import warnings
 from rocm_notice import describe
 from rocm_notice.catalog.catalog import source_name
 from rocm_notice.core import engine, report, run
-from rocm_notice.io.text import clean
+from rocm_notice.io import clean
 from rocm_notice.core.records import Item, Package
 
 PROTOCOL = 1
