@@ -28,6 +28,7 @@ COMPAT_GLOB = "*[0-9].[0-9]*"     # every compat name has X.Y in it
 _COMPAT_NAME = r"^(?P<base>.+?)(?P<major>\d{1,3})\.(?P<minor>\d{1,3})(?P<rest>-.+)?$"
 # A per-GPU subpackage segment after the base: rocblas-gfx950-devel, hipblas-gfx1100.
 _GFX_SEGMENT = r"-gfx[0-9a-f]{3,5}(?=-|$)"
+GFX_GLOB = "*-gfx[0-9a-f][0-9a-f][0-9a-f]*"     # every name with such a segment, and more
 _EXCLUDED = False   # memoised "never ROCm" (not-rocm, exclude): a source cannot overrule it
 _UNSEEN = object()  # not memoised yet (dict.get: a KeyError raised per new name costs more)
 

@@ -43,3 +43,20 @@ def test_every_real_rocm_package_is_in_it_by_name_or_by_source():
         assert package.name in found["name"] or package.source in found["source"] or \
             any(fnmatch.fnmatchcase(package.name, g) for g in found["name-glob"]), package
 
+
+
+def test_every_name_the_catalog_knows_by_name_alone_is_in_it_by_name():
+    """The catalog classifies a name whatever its source ("the name decides": rocblas
+    from a rebuild's rocblas-fork is ROCm), per-GPU subpackages too: so must the file,
+    or a warn system's gate would not ask about them."""
+    catalog = Catalog.load()
+    found = _read(names.lines())
+    candidates = []
+    for base in sorted(catalog.rocm)[:40]:
+        candidates += [base, base + "-devel", base + "-gfx950", base + "-gfx1100-devel",
+                       base + "-devel-debuginfo", base + "6.4", base + "7.2-devel"]
+    for name in candidates:
+        if catalog.kind(name) is None:
+            continue
+        assert name in found["name"] or any(
+            fnmatch.fnmatchcase(name, g) for g in found["name-glob"]), name

@@ -8,8 +8,8 @@ started at all (a Python process costs a transaction about 45 ms). It is a super
 helper, which reads the catalog itself, still decides. Lines, ``#`` for comments:
 
     name NAME             a name the catalog classifies (``Catalog.query_names``)
-    name-glob GLOB        names the catalog classifies by pattern (compat packages);
-                          also matched against the source package's name
+    name-glob GLOB        names the catalog classifies by pattern (compat packages,
+                          per-GPU subpackages); also matched against the source's name
     source NAME           one of the SIG's source packages (any package built from one)
     version-glob GLOB     AMD's repository's versions (``AMD_VERSION_GLOB``)
 
@@ -18,7 +18,7 @@ helper, which reads the catalog itself, still decides. Lines, ``#`` for comments
 
 import sys
 
-from rocm_notice.catalog.catalog import AMD_VERSION_GLOB, COMPAT_GLOB, Catalog
+from rocm_notice.catalog.catalog import AMD_VERSION_GLOB, COMPAT_GLOB, GFX_GLOB, Catalog
 
 HEADER = ("# rocm-epel-notice: what may make a transaction ROCm's, for the libdnf plugin "
           "(written by rocm_notice.frontends.libdnf.names; do not edit)")
@@ -29,7 +29,7 @@ def lines(catalog=None):
     catalog = catalog or Catalog.load()
     exact, globs = catalog.query_names()
     return ([HEADER] + ["name %s" % name for name in sorted(set(exact))]
-            + ["name-glob %s" % glob for glob in sorted(set(globs) | {COMPAT_GLOB})]
+            + ["name-glob %s" % glob for glob in sorted(set(globs) | {COMPAT_GLOB, GFX_GLOB})]
             + ["source %s" % source for source in sorted(catalog.sources)]
             + ["version-glob %s" % AMD_VERSION_GLOB])
 
