@@ -1,9 +1,10 @@
 """rocm-epel-notice: the pure-Python core of the ROCm release-crossing dnf plugin.
 
-No core module imports dnf, so every decision it makes can be tested with plain
-records. The front ends' adapters (``dnf4_*``, ``dnf5_*``, ``libdnf_helper``) read their
-package manager into those records; the dnf 4 plugin itself lives in
-``dnf-plugins/rocm_notice.py``. No core module imports an adapter
+Nothing outside ``frontends/`` imports a package manager, so every decision can be
+tested with plain records. Each front end (``frontends/dnf4``, ``frontends/dnf5``,
+``frontends/libdnf``) reads its package manager into those records and does what the
+engine (``core/engine.py``) answers; the dnf 4 plugin itself lives in
+``dnf-plugins/rocm_notice.py``. Nothing outside ``frontends/`` imports a front end
 (tests/unit/test_layers.py).
 """
 
