@@ -170,7 +170,8 @@ class Catalog:
         return None
 
     def compat_name(self, name, line):
-        """The compat package that keeps ``name`` at ``line`` (rocm-hip-devel -> rocm-hip6.4-devel)."""
+        """The compat package that keeps ``name`` at ``line`` (rocm-hip-devel ->
+        rocm-hip6.4-devel)."""
         base = self.base(name)
         return None if base is None else "%s%s%s" % (base, line, name[len(base):])
 
