@@ -55,3 +55,12 @@ def test_ansible_runs_on_the_nearest_platform_only_when_both_run(monkeypatch, ca
     assert platforms.main(["--platform", "host", "tests"]) == 0
     assert asked == [platforms.NEAREST_ONLY, []]
     assert all((E2E.parent.parent / path).is_file() for path in platforms.NEAREST_ONLY)
+
+
+def test_the_dnf5_root_is_built_at_the_start_only_for_runs_with_the_dnf5_tests():
+    """make check (``tests``) and ``tests/e2e`` include them, as does a dnf5 test file;
+    a run of the unit tests, or of other files, builds no dnf5 root it will not use."""
+    assert platforms._wants_dnf5(["tests"]) and platforms._wants_dnf5(["tests/e2e/"])
+    assert platforms._wants_dnf5(["-x", "tests/e2e/test_dnf5_command.py"])
+    assert not platforms._wants_dnf5(["tests/unit"])
+    assert not platforms._wants_dnf5(["tests/e2e/test_notice.py", "-k", "crossing"])
