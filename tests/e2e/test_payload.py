@@ -3,7 +3,8 @@
 'make rpm' builds the packages as a packager would, %check included (the unit tests run
 against the buildroot), all from the one spec: the arch-specific main package (MAIN: the
 libdnf plugin, for PackageKit and microdnf) and the noarch core (CORE), dnf 4 plugin
-(NAME) and dnf5 front end (DNF5). A second build, the next release, is an upgrade target.
+(NAME) and dnf5 front end (DNF5). A second build, the next release, is an upgrade target
+(``built_next``: built only where a test asks for it).
 They are installed into a sandbox with fake providers for their requirements, with real
 dnf (the dnf5 front end with real dnf5, tests/harness/dnf5.py), and run from the
 installed payload: the packaged layout works, not only the source tree.
@@ -65,19 +66,24 @@ def _git(*args, **kwargs):
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """{"new": {name: RPM} of make rpm as is, %check included; "next": the same at
-    release NEXT_RELEASE, without %check; "top": make rpm's RPMTOP; "log": its output}."""
+    """{"new": {name: RPM} of make rpm as is, %check included; "top": make rpm's
+    RPMTOP; "log": its output}."""
     # Under a directory named build, as make rpm's own RPMTOP (build/rpm): %check then
     # runs in .../build/BUILD/<tarball>/, where a test once took every path for a build.
     top = tmp_path_factory.mktemp("rpm") / "build" / "rpm"
     run = make_rpm(top)
     assert run.returncode == 0, "make rpm failed:\n%s" % run.stdout[-4000:]
-    result = {"new": _packages(top), "top": top, "log": run.stdout}
+    return {"new": _packages(top), "top": top, "log": run.stdout}
+
+
+@pytest.fixture(scope="session")
+def built_next(tmp_path_factory):
+    """{name: RPM} of the next release (NEXT_RELEASE, without %check): an upgrade target,
+    built only where a test asks for one (tests/harness/platforms.py: NEAREST_ONLY)."""
     top = tmp_path_factory.mktemp("rpm-next")
     run = make_rpm(top, "--define 'baserelease %s'" % NEXT_RELEASE, "--nocheck", "--quiet")
     assert run.returncode == 0, "make rpm failed:\n%s" % run.stdout[-4000:]
-    result["next"] = _packages(top)
-    return result
+    return _packages(top)
 
 
 def _query(rpm_path, *what):
@@ -333,15 +339,15 @@ def test_installing_the_dnf4_plugin_pulls_in_the_core_and_nothing_of_dnf5(sandbo
         assert (sandbox.root / path.lstrip("/")).exists(), path
 
 
-def test_scriptlets_run_with_a_shell_and_enable_nothing(sandbox, built, tmp_path):
+def test_scriptlets_run_with_a_shell_and_enable_nothing(sandbox, built, built_next, tmp_path):
     """No systemctl in the root: the scriptlets skip quietly; install, upgrade and erase
     all succeed, and the timer is nowhere enabled (it ships disabled)."""
     install_from_repo(sandbox, built["new"], NAME, tmp_path)
-    sandbox.use_repos(el10=providers(built["next"]),
-                      plugin=repo_of(built["next"], tmp_path / "next-repo"))
+    sandbox.use_repos(el10=providers(built_next),
+                      plugin=repo_of(built_next, tmp_path / "next-repo"))
     upgrade = sandbox.dnf("-y", "upgrade")
     assert upgrade.returncode == 0 and "scriptlet" not in upgrade.stderr, upgrade
-    assert "%s-%s" % (NAME, evr(built["next"][NAME])) in installed_names(sandbox)
+    assert "%s-%s" % (NAME, evr(built_next[NAME])) in installed_names(sandbox)
     assert not list(sandbox.root.glob("etc/systemd/system/*.wants/rocm-epel-notice*"))
     erase = sandbox.dnf("-y", "remove", NAME)
     assert erase.returncode == 0 and "scriptlet" not in erase.stderr, erase
@@ -382,16 +388,17 @@ def _modify_config(sandbox):
     return conf, modified
 
 
-def test_upgrading_the_package_keeps_a_locally_modified_config(sandbox, built, tmp_path):
+def test_upgrading_the_package_keeps_a_locally_modified_config(sandbox, built, built_next,
+                                                             tmp_path):
     install_from_repo(sandbox, built["new"], NAME, tmp_path)
     conf, modified = _modify_config(sandbox)
-    sandbox.use_repos(el10=providers(built["next"]),
-                      plugin=repo_of(built["next"], tmp_path / "next-repo"))
+    sandbox.use_repos(el10=providers(built_next),
+                      plugin=repo_of(built_next, tmp_path / "next-repo"))
     run = sandbox.dnf("-y", "upgrade")
     assert run.returncode == 0, run
     names = installed_names(sandbox)
     for name in (CORE, NAME):
-        assert "%s-%s" % (name, evr(built["next"][name])) in names, names
+        assert "%s-%s" % (name, evr(built_next[name])) in names, names
     assert conf.read_text() == modified
     assert not list(conf.parent.glob("rocm_notice.conf.rpm*"))
     assert _config_owner(sandbox) == [CORE]
