@@ -369,4 +369,5 @@ class Catalog:
             paired = (leaving if incoming else arriving).get((name, arch), line)
             if paired != line:      # a pair across lines: a crossing, said at once
                 return False
-        return all(leaving.get(key) == line for key, line in arriving.items())
+        # Every pair was compared as it met; left: a package arriving with none leaving.
+        return arriving.keys() <= leaving.keys()
