@@ -8,8 +8,8 @@ whose package list carries the build dependencies (``platforms.FRONT_END_EXTRAS`
 one block of ``backends/dnf/meson.build`` that needs libdnf5 removed, optional parts off;
 ``meson install`` into ``roots.MACHINE_CACHE/packagekit/KEY/tree``, KEY a digest of the
 root's name and this recipe (``VERSION`` beside it records the Debian version built):
-about a minute, once (``system.cached_build``). Our plugin is built for that root's libdnf inside it, by
-the Makefile's rule (``system.libdnf_plugin``).
+about a minute, once (``system.cached_build``). Our plugin is built for that root's
+libdnf inside it, by the Makefile's rule (``system.libdnf_plugin``).
 
 A ``Session`` is that root run as a live system (``system.System``: an overlay whose upper
 layer is a temporary directory, in a mount and PID namespace of its own) with the

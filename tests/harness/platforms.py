@@ -8,7 +8,7 @@ summary at the end names each platform and its result. The host's run is shown a
 goes; the root is built (once, then cached) and its run made at the same time, on the
 other core (the runs are mostly one dnf process at a time), and its output is shown when
 the host's is done. The root the host's dnf5 tests need is built at the start too
-(``Prebuild``), rather than when they come.
+(``_prebuild_dnf5_root``), rather than when they come.
 
 usage: python3 -m tests.harness.platforms [--platform NAME]... [PYTEST ARGS...]
 NAME: host, debian13 (default: all). PYTEST ARGS default to ``tests``.
@@ -208,21 +208,16 @@ class Background(threading.Thread):
             time.sleep(0.5)
 
 
-class Prebuild(threading.Thread):
+def _prebuild_dnf5_root():
     """The root the host's dnf5 tests need (Debian unstable), built at the start beside
-    the runs: on a machine without it, the host's run then finds it built, or waits on
-    its lock (``roots.debian_root``), instead of stopping a minute to build it when
-    test_dnf5 comes. A failure here is the test's to report: it meets the same error."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-
-    def run(self):
-        try:
-            from tests.harness import dnf5
-            dnf5.dnf5_root()
-        except Exception:       # the dnf5 tests meet the same error, and say it
-            pass
+    the runs (in a thread): on a machine without it, the host's run then finds it built,
+    or waits on its lock (``roots.debian_root``), instead of stopping a minute to build it
+    when test_dnf5 comes. A failure here is the test's to report: it meets the same error."""
+    try:
+        from tests.harness import dnf5
+        dnf5.dnf5_root()
+    except Exception:       # the dnf5 tests meet the same error, and say it
+        pass
 
 
 def _wants_dnf5(pytest_args):
@@ -257,7 +252,7 @@ def main(argv):
     for background in others:
         background.start()
     if PLATFORMS["host"] in platforms and _wants_dnf5(pytest_args):
-        Prebuild().start()
+        threading.Thread(target=_prebuild_dnf5_root, daemon=True).start()
     _banner("tests on %s%s" % (first.title, " (%s at the same time, shown after)" % ", ".join(
         b.platform.title for b in others) if others else ""))
     nearest = PLATFORMS["debian13"]

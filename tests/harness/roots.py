@@ -44,7 +44,8 @@ from pathlib import Path
 
 # Roots and the builds made in them are kept for every checkout of this machine, as mock
 # keeps its chroots: a fresh clone or a worktree reuses them (each is 0.3-1 GB and minutes
-# to build). They are only ever read: a System lays an overlay over them.
+# to build). A System lays an overlay over a root; a platform's run in it writes to the
+# checkout and a fresh /tmp it binds.
 MACHINE_CACHE = Path(os.environ.get("ROCM_NOTICE_ROOTS_CACHE") or Path(
     os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rocm-epel-notice-tests")
 CACHE = MACHINE_CACHE / "roots"

@@ -51,7 +51,7 @@ def test_ansible_runs_on_the_nearest_platform_only_when_both_run(monkeypatch, ca
                         lambda self, args, output=None, skip=(): asked.append(list(skip)) or 0)
     monkeypatch.setattr(platforms.DebianRoot, "prepare", lambda self: None)
     monkeypatch.setattr(platforms.DebianRoot, "run", lambda self, args, output=None: 0)
-    monkeypatch.setattr(platforms.Prebuild, "run", lambda self: None)   # no real root
+    monkeypatch.setattr(platforms, "_prebuild_dnf5_root", lambda: None)   # no real root
     assert platforms.main(["tests"]) == 0
     assert platforms.main(["--platform", "host", "tests"]) == 0
     assert asked == [platforms.NEAREST_ONLY, []]
