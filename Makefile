@@ -1,7 +1,8 @@
 # rocm-epel-notice. Every target installs what it needs first (tools/ensure-deps).
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all check unit e2e demo deps deps-packages clean clean-roots bench libdnf-plugin
+.PHONY: all check unit e2e demo deps deps-packages clean clean-roots bench libdnf-plugin \
+        dnf5-plugin
 
 all: check
 
@@ -35,37 +36,53 @@ clean:
 clean-roots:
 	$(PYTHON) -c 'from tests.harness import roots; roots.clean()'
 
-# -- the libdnf plugin (issue 14): PackageKit and microdnf ---------------------------
-# build/libdnf-plugin/rocm_notice.so runs the helper at LIBDNF_HELPER (installed there
-# by the RPM); tests point it elsewhere with ROCM_NOTICE_HELPER.
+# -- the native plugins: libdnf's (PackageKit, microdnf) and libdnf5's (dnf5) ---------------
+# Both run the helper at HELPER (installed there by the RPM) and read the names file at
+# NAMES (built here: build/native/names); tests point them elsewhere with
+# ROCM_NOTICE_HELPER and ROCM_NOTICE_NAMES. native/helper_client.hpp is their shared part.
 CXX ?= g++
-LIBDNF_HELPER ?= /usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf
-# ... and reads the names file there (built here: build/libdnf-plugin/names).
-LIBDNF_NAMES ?= /usr/share/rocm-epel-notice/libdnf-names
-# One build per libdnf version (the Debian 13 root shares this checkout): the tests use
-# build/libdnf-plugin/libdnf-VERSION/rocm_notice.so; the spec builds
-# build/libdnf-plugin/rocm_notice.so. The version is asked only once deps has run.
+HELPER ?= /usr/libexec/rocm-epel-notice/rocm-epel-notice-helper
+NAMES ?= /usr/share/rocm-epel-notice/names
+NATIVE_DEFINES = '-DROCM_NOTICE_HELPER="$(HELPER)"' '-DROCM_NOTICE_NAMES="$(NAMES)"'
+# One build per libdnf (libdnf5) version (the test platforms' roots share this checkout):
+# the tests use build/libdnf-plugin/libdnf-VERSION/rocm_notice.so and
+# build/dnf5-plugin/libdnf5-VERSION/rocm_notice.so; the spec builds
+# build/libdnf-plugin/rocm_notice.so and build/dnf5-plugin/rocm_notice.so. The version is
+# asked only once deps has run.
 
 # (plain "make", not $(MAKE): "make -n check" must not run pkg-config before deps has.)
 libdnf-plugin: deps
 	@make -s build/libdnf-plugin/libdnf-$$(pkg-config --modversion libdnf)/rocm_notice.so
 
+# Where libdnf5 is installed (Debian unstable, Fedora): the dnf5 tests build it in their root.
+dnf5-plugin:
+	@make -s build/dnf5-plugin/libdnf5-$$(pkg-config --modversion libdnf5)/rocm_notice.so
+
 # Built under a name of its own, then renamed into place: a test platform's libdnf may
 # be loading the plugin while the other platform's run rebuilds it (make check runs both).
-%/rocm_notice.so: libdnf-plugin/rocm_notice.cpp
+build/libdnf-plugin%rocm_notice.so: \
+        libdnf-plugin/rocm_notice.cpp native/helper_client.hpp
 	@mkdir -p $(@D)
 	$(CXX) -std=c++14 -O2 -g -Wall -Wextra -fPIC -shared $(CXXFLAGS) \
-	    $$(pkg-config --cflags libdnf) '-DROCM_NOTICE_HELPER="$(LIBDNF_HELPER)"' \
-	    '-DROCM_NOTICE_NAMES="$(LIBDNF_NAMES)"' \
+	    $$(pkg-config --cflags libdnf) $(NATIVE_DEFINES) \
 	    -o $@.$$$$.partial $< -Wl,--as-needed $$(pkg-config --libs libdnf) -lgobject-2.0 \
 	    $(LDFLAGS) && mv -f $@.$$$$.partial $@
 
-# What may make a transaction ROCm's, for the plugin: written from the catalog
-# (rocm_notice/frontends/libdnf/names.py).
-build/libdnf-plugin/names: rocm_notice/catalog/package_set.py rocm_notice/catalog/catalog.py \
-        rocm_notice/frontends/libdnf/names.py
+# libdnf5's headers need C++20.
+build/dnf5-plugin%rocm_notice.so: \
+        dnf5-plugin/rocm_notice.cpp native/helper_client.hpp
 	@mkdir -p $(@D)
-	$(PYTHON) -m rocm_notice.frontends.libdnf.names > $@.$$$$.partial && mv -f $@.$$$$.partial $@
+	$(CXX) -std=c++20 -O2 -g -Wall -Wextra -fPIC -shared $(CXXFLAGS) \
+	    $$(pkg-config --cflags libdnf5 rpm) $(NATIVE_DEFINES) \
+	    -o $@.$$$$.partial $< -Wl,--as-needed $$(pkg-config --libs libdnf5 rpm) \
+	    $(LDFLAGS) && mv -f $@.$$$$.partial $@
+
+# What may make a transaction ROCm's, for the plugins: written from the catalog
+# (rocm_notice/frontends/native/names.py).
+build/native/names: rocm_notice/catalog/package_set.py rocm_notice/catalog/catalog.py \
+        rocm_notice/frontends/native/names.py
+	@mkdir -p $(@D)
+	$(PYTHON) -m rocm_notice.frontends.native.names > $@.$$$$.partial && mv -f $@.$$$$.partial $@
 
 # -- packaging (issue 5) -------------------------------------------------------------
 NAME := rocm-epel-notice
@@ -79,7 +96,10 @@ RPMTOP ?= $(CURDIR)/build/rpm
 RPMDEBIAN = $(shell [ -n "$$(rpm --eval '%{?python3_sitelib}')" ] || { echo --nodeps \
     "--define '_debian_pyproject $(CURDIR)/packaging/debian-pyproject.py'"; \
     sed -n "/^%/{s/'/'\\\\''/g;s/^%\([^ ]*\) \(.*\)$$/--define '\1 \2'/p;}" packaging/debian-python.macros; })
-RPMBUILD = rpmbuild --define '_topdir $(RPMTOP)' $(RPMDEBIAN) $(RPMFLAGS)
+# The dnf5 front end's plugin builds against libdnf5: without it (Debian 12 and 13, EL10),
+# the spec builds every package but rocm-epel-notice-dnf5.
+RPMDNF5 = $(shell pkg-config --exists libdnf5 2>/dev/null || echo --without dnf5)
+RPMBUILD = rpmbuild --define '_topdir $(RPMTOP)' $(RPMDEBIAN) $(RPMDNF5) $(RPMFLAGS)
 
 .PHONY: tarball srpm rpm rpmlint
 
@@ -92,8 +112,8 @@ tarball:
 srpm: tarball
 	$(RPMBUILD) -bs $(NAME).spec
 
-# One spec builds every package: the main one is arch-specific (the libdnf plugin is
-# compiled), the Python ones are noarch. Offline: only the distribution's packages are
+# One spec builds every package: the main one and the dnf5 one are arch-specific (the
+# plugins are compiled), the Python ones are noarch. Offline: only the distribution's packages are
 # needed (deps-packages), not the tests' PyPI tools.
 ARCH = $(shell rpm --eval '%{_arch}' 2>/dev/null)
 

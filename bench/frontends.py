@@ -18,8 +18,9 @@ What runs, as users meet each front end (policy: warn, the default):
   (bench/run.py) measures this front end in far more detail; here it is one row of the
   same table.
 - dnf5 (5.4, Debian unstable's): ``dnf5 upgrade --assumeno`` on the root's own system
-  (tests/harness/dnf5.py ``Dnf5System``: our actions file, program and core where the
-  RPM puts them); without us: the same system without our actions file.
+  (tests/harness/dnf5.py ``Dnf5System``: our libdnf5 plugin, its configuration, the
+  helper and the core where the RPMs put them); without us: the same system without
+  the plugin's configuration (dnf5 then loads no plugin of ours).
 - microdnf (3.10.1, EL10's, built in the Debian 13 root: tests/harness/microdnf.py):
   ``microdnf -y upgrade``, a real transaction (``--assumeno`` stops at microdnf's prompt,
   before libdnf's PRE_TRANSACTION hook, so our analysis would never run); the rpmdb is
@@ -430,12 +431,12 @@ class Dnf5(FrontEnd):
     command = ("dnf5", "upgrade", "--assumeno")
 
     def start(self, size):
-        from tests.harness.dnf5 import INSTALLED_ACTIONS, Dnf5System
+        from tests.harness.dnf5 import INSTALLED_PLUGIN_CONF, Dnf5System
         for which in ("with", "without"):
             system = Dnf5System()
             system.write_conf(WARN_CONF)
-            if which == "without":
-                system.path(INSTALLED_ACTIONS).unlink()
+            if which == "without":      # dnf5 loads no plugin without its configuration
+                system.path(INSTALLED_PLUGIN_CONF).unlink()
             self.sides[which] = SystemSide(system, which == "with", self.world).start()
 
     def checked(self, which, day, results):

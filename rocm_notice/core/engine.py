@@ -1,7 +1,7 @@
 """One decision engine for every front end: records in, a ``Decision`` out.
 
-A front end (the dnf 4 plugin, the libdnf plugin's helper, dnf5's actions program: see
-``core.run`` for the last two) reads its package manager's state into plain records and
+A front end (the dnf 4 plugin; the helper of the libdnf and libdnf5 plugins: see
+``core.run`` for it) reads its package manager's state into plain records and
 calls ``hold`` before depsolving and ``transaction`` after it. What comes back says
 everything the front end must do: the lines to show, the error to raise, the packages to
 exclude and the report to write. Nothing here imports dnf or hawkey, prints or writes;

@@ -1,5 +1,6 @@
 """One hook's work with the engine, for the front ends that run outside the package
-manager's process: libdnf's helper (PackageKit, microdnf) and dnf5's actions program.
+manager's process: the helper of libdnf's plugin (PackageKit, microdnf) and libdnf5's
+(dnf5).
 
 The front end makes a ``Run`` of its own kind: what only it can read (its packages, as
 ``sacks`` and ``items()``; who it is: ``program``, ``via``, ``command_name``) over what
@@ -18,7 +19,7 @@ from rocm_notice.core import engine, notice, policy, report
 from rocm_notice.core.records import from_package
 from rocm_notice.settings import config
 
-# Each hook is a process of its own (libdnf's helper, dnf5's actions), and most have
+# Each hook is a process of its own (the native plugins' helper), and most have
 # nothing to say: ``context`` (the notice's context: scan, GPUs, release facts), the
 # system log and ``traceback`` are imported where they are used, which saves about 30 ms
 # of every transaction that moves no ROCm (make bench, the front-end rows).

@@ -1,13 +1,14 @@
 """Standard error as a program of ours finds it when a package manager runs it: whatever
 it is, writing to it must never fail the program.
 
-The dnf5 actions program and the libdnf helper inherit their front end's file
+The native plugins' helper (libdnf's, libdnf5's) inherits its front end's file
 descriptor 2. Under cron or a service unit that may be closed (``2>&-``), unwritable, or a
 device that refuses every write (``2>/dev/full``). Worse, once dnf5's fd 2 is closed,
 rpm's SQLite takes that slot for a read-only ``/dev/null``, which our program inherits:
-Python then has a ``sys.stderr`` whose first write fails, and a program that dies of it
-(or of the failed flush at exit, status 120) stops dnf5 under ``raise_error=1``. Our lines
-are worth nothing next to that: if standard error cannot take them, they are dropped.
+Python then has a ``sys.stderr`` whose first write fails, and a helper that dies of it
+(or of the failed flush at exit, status 120) gives no answer, which under lock or block
+refuses the transaction. Our lines are worth nothing next to that: if standard error
+cannot take them, they are dropped.
 """
 
 import fcntl

@@ -1,9 +1,9 @@
-"""dnf5 through its actions plugin: real dnf5 5.4 (Debian unstable's, in a cached root).
+"""dnf5 through our libdnf5 plugin: real dnf5 5.4 (Debian unstable's, in a cached root).
 
-The shipped ``dnf5-plugin/rocm_notice.actions`` runs ``rocm-epel-notice-dnf5`` at
-repos_configured (the lock's hold) and goal_resolved (the notice, or a stop); the same
-fixture repos, the same policy files (inside the installroot) and the same messages as
-the dnf 4 and libdnf tests. The last section runs dnf5 without --installroot, on the
+The plugin (``dnf5-plugin/rocm_notice.cpp``, built against the root's libdnf5) runs the
+helper at repos_loaded (the lock's hold) and goal_resolved (the notice, or a refusal);
+the same fixture repos, the same policy files (inside the installroot) and the same
+messages as the dnf 4 and libdnf tests. The last section runs dnf5 without --installroot, on the
 root's own system (``Dnf5System``), with standard error closed or full.
 """
 
@@ -22,7 +22,17 @@ PATCH_64 = Pkg("rocm-smi", "6.4.3", "1.el10_1", provides=(stacks.so("librocm_smi
 HOLD_LINE = ("rocm_notice: ROCm held at 6.4 by policy (on_major = lock); 7.1 available, "
              "10 packages held back (patch updates of 6.4 still install); "
              "see 'rocm-epel-notice status'")        # dnf 4's 'dnf rocm', for dnf5
-STOP = "Action calls for stop: "
+# What the refusal says when the helper could not answer (native/helper_client.hpp).
+FAIL_CLOSED = ("rocm_notice: could not evaluate ROCm policy: %s; the transaction is blocked "
+               "because policy says lock or block. To proceed anyway: set on_major and "
+               "on_minor to warn in %s, or run dnf5 with --disable-plugin=rocm_notice for "
+               "this one run.")
+CANNOT_LOAD = "rocm_notice: cannot load the rocm_notice package: No module named 'rocm_notice'"
+
+
+def refused(run):
+    """dnf5 stopped at the gate: exit 1, and never showed the transaction's table."""
+    return run.returncode == 1 and "Transaction Summary" not in run.stdout
 
 
 @pytest.fixture
@@ -110,7 +120,7 @@ def test_lock_refuses_a_crossing_when_excludes_are_disabled(dnf5):
     assert run.returncode == 1, run
     assert_clean(run)
     # the same refusal text as dnf 4's (one engine): before, dnf5 and libdnf had their own
-    assert STOP + "rocm_notice: policy holds ROCm at 6.4 (on_major = lock), but this " \
+    assert "rocm_notice: policy holds ROCm at 6.4 (on_major = lock), but this " \
         "transaction would still move it: 6.4 \u2192 7.1 (major)" in run.stderr, run
     assert "  To take ROCm 7.1: run 'rocm-epel-notice allow 7.1', then run dnf again." \
         in run.stderr.splitlines(), run
@@ -124,8 +134,10 @@ def test_block_exits_non_zero_with_our_message_and_changes_nothing(dnf5):
     assert_clean(run)
     first = ("rocm_notice: blocked by policy (on_major = block): this transaction would "
              "move ROCm 6.4 \u2192 7.1 (major): 9 packages; nothing was changed.")
-    assert run.stderr.count(first) == 2, run              # our message, then dnf5's error
-    assert STOP + first in run.stderr
+    # once: the refusal is dnf5's error (before, the actions program printed it and
+    # dnf5 said it again after "Action calls for stop:")
+    assert run.stderr.splitlines().count(first) == 1, run
+    assert refused(run)
     assert "  To approve ROCm 7.1: run 'rocm-epel-notice allow 7.1'" in run.stderr
     assert dnf5.installed() == before
     assert report(dnf5)["decision"] == "block"
@@ -148,7 +160,7 @@ def test_a_bug_in_the_core_fails_open_under_warn_and_closed_under_block(tmp_path
     blocked = dnf5.dnf5("-y", "upgrade")
     assert blocked.returncode == 1, blocked
     assert_clean(blocked)
-    assert STOP + "rocm_notice: could not evaluate ROCm policy: KeyError: 'planted bug'" \
+    assert "rocm_notice: could not evaluate ROCm policy: KeyError: 'planted bug'" \
         in blocked.stderr, blocked
     assert dnf5.installed() == before
     dnf5.write_conf("[main]\n")
@@ -159,27 +171,30 @@ def test_a_bug_in_the_core_fails_open_under_warn_and_closed_under_block(tmp_path
     assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
 
 
-def test_an_adapter_that_cannot_load_fails_open_under_warn_and_closed_under_lock(tmp_path):
+def test_a_helper_that_cannot_load_fails_open_under_warn_and_closed_under_lock(tmp_path):
     empty = tmp_path / "no-core"
     empty.mkdir()
     dnf5 = Dnf5Sandbox(tmp_path / "dnf5", pythonpath=empty)
     dnf5.use_repos(epel=stacks.epel_10_1())
-    dnf5.install(*ALL)                  # warn: each hook says one line, dnf5 goes on
+    installed = dnf5.install(*ALL)      # warn: the gate says why, once, and dnf5 goes on
+    failed = "%s failed (exit 2)" % dnf5.helper
+    assert ours(installed) == [CANNOT_LOAD, "rocm_notice: internal error: %s (transaction "
+                               "not affected)" % failed], installed
     before = dnf5.installed()
     dnf5.use_repos(epel=stacks.epel_10_2())
     dnf5.write_conf("[main]\non_major = lock\n")
     locked = dnf5.dnf5("-y", "upgrade")
-    assert locked.returncode == 1, locked
+    assert refused(locked), locked
     assert_clean(locked)
-    assert STOP + "rocm_notice: refused: the ROCm policy (%s) says lock or block" % (
-        dnf5.confdir / "rocm_notice.conf") in locked.stderr, locked
-    assert "No module named 'rocm_notice'" in locked.stderr
+    assert ours(locked) == [
+        CANNOT_LOAD, "rocm_notice: internal error: %s (the ROCm policy says lock or block: "
+        "the transaction will be refused unless this is fixed)" % failed,     # the hold
+        CANNOT_LOAD, FAIL_CLOSED % (failed, dnf5.confdir / "rocm_notice.conf")], locked
     assert dnf5.installed() == before
     dnf5.write_conf("[main]\n")
     warned = dnf5.dnf5("-y", "upgrade")
     assert warned.returncode == 0, warned
-    assert ours(warned) == ["rocm_notice: internal error: cannot load rocm_notice "
-                            "(ModuleNotFoundError: No module named 'rocm_notice')"] * 2
+    assert ours(warned) == ours(installed), warned
     assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
 
 
@@ -197,7 +212,7 @@ def test_dnf5_answers_as_dnf_does_at_the_edges_of_the_pairing(tmp_path):
         assert_clean(run)
         first = [line for line in ours(run) if line.startswith("rocm_notice:")][:1]
         assert first == ([says] if says else []), (label, run)
-        assert (STOP in run.stderr) == (says == stacks.REFUSES_71), (label, run)
+        assert refused(run) == (says == stacks.REFUSES_71), (label, run)
 
 
 @pytest.mark.parametrize("conf", ["[main]\non_minor = block\n", "[main]\non_minor = lock\n"])
@@ -237,7 +252,7 @@ def test_lock_holds_a_replacement_by_another_name_at_another_line(dnf5):
 # -- dnf5 on the system itself, with standard error closed or full ------------------------
 # (tests/harness/dnf5.py's Dnf5System: the unstable root's own system, no --installroot,
 # our files where the RPM puts them). With fd 2 closed, rpm's SQLite takes fd 2 for the
-# rpmdb (read-only, as /dev/null), and the actions program inherits it as its stderr;
+# rpmdb (read-only, as /dev/null), and the helper inherits it as its stderr;
 # with 2>/dev/full every write to stderr fails. Neither may change what dnf5 does.
 
 @pytest.fixture(scope="module")

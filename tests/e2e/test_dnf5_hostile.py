@@ -1,12 +1,12 @@
 """Issue 10's classes against the dnf5 front end (real dnf5 5.4 in the Debian unstable
-root): a closed standard error, and the front door's own reading of the configuration
-when the core cannot load (a careless syntax, a FIFO where a drop-in should be)."""
+root): a closed standard error, and the plugin's own reading of the configuration when
+the helper cannot load the core (a careless syntax, a FIFO where a drop-in should be)."""
 
 import json
 import os
 
 from tests.e2e import stacks
-from tests.e2e.test_dnf5 import ALL, ROCM, STOP, assert_clean, on_64
+from tests.e2e.test_dnf5 import ALL, FAIL_CLOSED, ROCM, assert_clean, on_64, refused
 from tests.harness.dnf5 import COMMAND, Dnf5Sandbox
 
 CLOSE_STDERR = ["/bin/sh", "-c", 'exec 2>&-; exec "$@"', "sh"]
@@ -22,9 +22,10 @@ def rocm_of(installed):
 
 
 def test_a_closed_stderr_changes_neither_a_lock_nor_a_warned_upgrade(tmp_path):
-    """dnf5 ... 2>&- (a cron job): Python then has no sys.stderr, and print(file=None)
-    writes to stdout, the actions plugin's JSON channel. Before: the hold line and the
-    notice arrived there as garbage and dnf5 stopped every such upgrade, under warn too."""
+    """dnf5 ... 2>&- (a cron job): the helper then has no standard error, and our lines go
+    nowhere. (Before, with dnf5's actions plugin, Python's print(file=None) wrote them to
+    stdout, the plugin's JSON channel, and dnf5 stopped every such upgrade, under warn
+    too.)"""
     dnf5 = Dnf5Sandbox(tmp_path / "dnf5")
     before = on_64(dnf5, "[main]\non_major = lock\n")
     held = dnf5.run(CLOSE_STDERR + dnf5_args(dnf5, "-y", "upgrade"))
@@ -47,10 +48,11 @@ def test_a_closed_stderr_changes_neither_a_lock_nor_a_warned_upgrade(tmp_path):
     assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
 
 
-def test_an_adapter_that_cannot_load_reads_lock_and_block_as_the_core_does(tmp_path):
-    """The front door's fallback when rocm_notice cannot be imported. Before: it saw
-    only lower-case 'key = value' lines (so 'On_Major: Block', which the core enforces,
-    let the transaction through), and it opened a FIFO drop-in and waited forever."""
+def test_a_helper_that_cannot_load_reads_lock_and_block_as_the_core_does(tmp_path):
+    """The plugin's fallback when the helper cannot import rocm_notice: 'On_Major: Block',
+    which the core enforces, refuses (as it did for dnf5's actions program, whose first
+    fallback saw only lower-case 'key = value' lines), and a FIFO drop-in is passed over,
+    never waited on."""
     empty = tmp_path / "no-core"
     empty.mkdir()
     dnf5 = Dnf5Sandbox(tmp_path / "dnf5", pythonpath=empty)
@@ -60,9 +62,9 @@ def test_an_adapter_that_cannot_load_reads_lock_and_block_as_the_core_does(tmp_p
     dnf5.use_repos(epel=stacks.epel_10_2())
     dnf5.write_conf("[main]\nOn_Major: Block\n")
     os.mkfifo(str(dnf5.confdir / "rocm_notice.d" / "00-pipe.conf"))
-    refused = dnf5.run(dnf5_args(dnf5, "-y", "upgrade"), timeout=120)
-    assert refused.returncode == 1, refused
-    assert_clean(refused)
-    assert STOP + "rocm_notice: refused: the ROCm policy (%s) says lock or block" % (
-        dnf5.confdir / "rocm_notice.conf") in refused.stderr, refused
+    run = dnf5.run(dnf5_args(dnf5, "-y", "upgrade"), timeout=120)
+    assert refused(run), run
+    assert_clean(run)
+    assert FAIL_CLOSED % ("%s failed (exit 2)" % dnf5.helper, dnf5.confdir / "rocm_notice.conf") \
+        in run.stderr.splitlines(), run
     assert dnf5.installed() == before

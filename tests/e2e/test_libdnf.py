@@ -113,7 +113,7 @@ def test_set_up_runs_no_helper_unless_a_file_says_lock_or_block(sandbox, tmp_pat
 
 
 def test_a_warn_system_starts_no_helper_for_a_transaction_without_rocm(sandbox, tmp_path):
-    """The plugin reads the names file (rocm_notice.frontends.libdnf.names) and asks the
+    """The plugin reads the names file (rocm_notice.frontends.native.names) and asks the
     helper nothing when no package of the transaction may be ROCm's."""
     wrapper, log = _logging_helper(tmp_path)
     libdnf, _ = on_64(sandbox, "[main]\n", names=["zstd-tools"])

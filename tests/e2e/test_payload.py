@@ -2,9 +2,11 @@
 
 'make rpm' builds the packages as a packager would, %check included (the unit tests run
 against the buildroot), all from the one spec: the arch-specific main package (MAIN: the
-libdnf plugin, for PackageKit and microdnf) and the noarch core (CORE), dnf 4 plugin
-(NAME) and dnf5 front end (DNF5). A second build, the next release, is an upgrade target
-(``built_next``: built only where a test asks for it).
+libdnf plugin, for PackageKit and microdnf) and dnf5 front end (DNF5: the libdnf5 plugin),
+and the noarch core (CORE) and dnf 4 plugin (NAME). Where no libdnf5 is (the test
+platforms), make rpm builds all but DNF5 (``built``); ``built_dnf5`` builds all of them in
+the dnf5 root (Debian unstable), as make rpm does there. A second build, the next
+release, is an upgrade target (``built_next``: built only where a test asks for it).
 They are installed into a sandbox with fake providers for their requirements, with real
 dnf (the dnf5 front end with real dnf5, tests/harness/dnf5.py), and run from the
 installed payload: the packaged layout works, not only the source tree.
@@ -51,11 +53,12 @@ def make_rpm(top, *rpmflags, keep_tarball=False, first_failure=False):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _packages(top):
-    """{package name: path} of the RPMs in ``top``: the main package and the noarch ones."""
+def _packages(top, dnf5=False):
+    """{package name: path} of the RPMs in ``top``: the arch-specific packages (the dnf5
+    one only where libdnf5 is: ``dnf5``) and the noarch ones."""
     found = {_query(path, "--qf", "%{NAME}")[0]: path
              for path in (Path(top) / "RPMS").glob("*/*.rpm") if "debug" not in path.name}
-    assert sorted(found) == sorted([MAIN, CORE, NAME, DNF5]), found
+    assert sorted(found) == sorted([MAIN, CORE, NAME] + ([DNF5] if dnf5 else [])), found
     return found
 
 
@@ -74,6 +77,21 @@ def built(tmp_path_factory):
     run = make_rpm(top)
     assert run.returncode == 0, "make rpm failed:\n%s" % run.stdout[-4000:]
     return {"new": _packages(top), "top": top, "log": run.stdout}
+
+
+@pytest.fixture(scope="session")
+def built_dnf5(tmp_path_factory):
+    """{name: RPM} of make rpm in the dnf5 root (Debian unstable: libdnf5 is there), so
+    with the dnf5 front end; without %check, which ``built`` runs."""
+    from tests.harness import dnf5
+    top = tmp_path_factory.mktemp("rpm-dnf5") / "build" / "rpm"
+    made = subprocess.run(["make", "-s", "tarball", "RPMTOP=%s" % top], cwd=CHECKOUT,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)     # from git, here
+    assert made.returncode == 0, made.stdout
+    run = dnf5.make_rpm(top)
+    assert run.returncode == 0, "make rpm in the dnf5 root failed:\n%s" % run.stdout[-4000:]
+    return _packages(top, dnf5=True)
 
 
 @pytest.fixture(scope="session")
@@ -109,12 +127,13 @@ def evr(rpm_path):
 
 def providers(rpm_path):
     """Fakes for what the packages require (the sandbox is no real EL10): python3-dnf,
-    the python(abi) that rpm generated from the Python that built them, and the /bin/sh
-    of the systemd scriptlets. ``rpm_path``: one RPM, or {name: RPM}."""
+    the python(abi) that rpm generated from the Python that built them, the Python of the
+    helper's first line, and the /bin/sh of the systemd scriptlets. ``rpm_path``: one RPM, or {name: RPM}."""
     paths = rpm_path.values() if isinstance(rpm_path, dict) else [rpm_path]
     abi = tuple(sorted({r for path in paths for r in _query(path, "--requires")
                         if r.startswith("python(abi)")}))
     return [Pkg("python3-dnf", "4.20.0", "1.el10", provides=abi),
+            Pkg("python3", "3.12.5", "1.el10", provides=abi + ("/usr/bin/python3",)),
             Pkg("python3-dnf-plugin-versionlock", "4.7.0", "1.el10"),
             Pkg("bash", "5.2.26", "1.el10", provides=("/bin/sh",))]
 
@@ -207,8 +226,7 @@ def test_the_main_package_is_arch_specific_and_ships_the_libdnf_front_end(built)
     rpm_path = libdnf_plugin_rpm(built)
     files = payload(rpm_path)
     assert "/usr/lib64/libdnf/plugins/rocm_notice.so" in files
-    assert "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf" in files
-    assert any(f.endswith("/rocm_notice/frontends/libdnf/helper.py") for f in files)
+    assert any(f.endswith("/rocm_notice/frontends/libdnf/run.py") for f in files)
     wanted = _query(rpm_path, "--requires")
     assert "%s = %s-%s" % (CORE, rocm_notice.__version__,
                            spec_release("rocm-epel-notice.spec")) in wanted
@@ -216,8 +234,8 @@ def test_the_main_package_is_arch_specific_and_ships_the_libdnf_front_end(built)
     # the core only: PackageKit and microdnf need neither dnf's plugin nor dnf5; those
     # front ends are recommended only where their package manager is installed
     assert not requires(rpm_path) & set(DNF4_NAMES + DNF5_NAMES + (NAME, DNF5)), wanted
-    assert sorted(_query(rpm_path, "--recommends")) == [
-        "(%s if python3-dnf)" % NAME, "(%s if dnf5)" % DNF5]
+    # (and the dnf5 front end, where it is built: test_where_libdnf5_is_...)
+    assert sorted(_query(rpm_path, "--recommends")) == ["(%s if python3-dnf)" % NAME]
 
 
 def test_the_packaged_libdnf_plugin_blocks_through_libdnf(built, sandbox, tmp_path):
@@ -226,10 +244,11 @@ def test_the_packaged_libdnf_plugin_blocks_through_libdnf(built, sandbox, tmp_pa
     from tests.harness.libdnf_c import Libdnf
     unpacked = tmp_path / "payload"
     unpacked.mkdir()
-    subprocess.run("rpm2cpio %s | cpio -idm --quiet" % libdnf_plugin_rpm(built), shell=True,
-                   cwd=unpacked, check=True)
+    for rpm_path in (libdnf_plugin_rpm(built), built["new"][CORE]):     # the helper: core's
+        subprocess.run("rpm2cpio %s | cpio -idm --quiet" % rpm_path, shell=True,
+                       cwd=unpacked, check=True)
     libdnf = Libdnf(sandbox,
-                    helper=unpacked / "usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf")
+                    helper=unpacked / "usr/libexec/rocm-epel-notice/rocm-epel-notice-helper")
     (libdnf.plugins / "rocm_notice.so").unlink()
     (libdnf.plugins / "rocm_notice.so").symlink_to(
         unpacked / "usr/lib64/libdnf/plugins/rocm_notice.so")
@@ -255,7 +274,7 @@ def test_make_rpm_runs_the_unit_tests_against_the_buildroot(built):
 
 
 def test_file_list_has_plugin_core_dist_info_config_dropin_dir_report_dir_and_man_page(built):
-    core, plugin, dnf5 = (payload(built["new"][n]) for n in (CORE, NAME, DNF5))
+    core, plugin = (payload(built["new"][n]) for n in (CORE, NAME))
     assert any(f.endswith("/dnf-plugins/rocm_notice.py") for f in plugin)
     assert any("/dnf-plugins/__pycache__/rocm_notice." in f and f.endswith(".pyc")
                for f in plugin)
@@ -265,65 +284,89 @@ def test_file_list_has_plugin_core_dist_info_config_dropin_dir_report_dir_and_ma
     assert any(f.endswith("/rocm_notice/catalog/data/releases.ini") for f in core)
     assert any(f.endswith("/rocm_notice/catalog/package_set.py") for f in core)
     assert any(f.endswith(".dist-info/METADATA") for f in core)
-    assert not any("egg-info" in f or f.endswith("/RECORD") for f in core + plugin + dnf5)
+    assert not any("egg-info" in f or f.endswith("/RECORD") for f in core + plugin)
     for path in ("/etc/dnf/plugins/rocm_notice.conf", "/etc/dnf/plugins/rocm_notice.d",
                  "/var/lib/rocm-epel-notice", "/usr/libexec/rocm-epel-notice",
                  # what the program writes there, so that removal takes it away
                  "/var/lib/rocm-epel-notice/last.json", "/var/lib/rocm-epel-notice/check.json",
                  "/var/cache/rocm-epel-notice",
-                 "/var/cache/rocm-epel-notice/scan-cache.json"):
+                 "/var/cache/rocm-epel-notice/scan-cache.json",
+                 # what both native plugins run and read
+                 "/usr/libexec/rocm-epel-notice/rocm-epel-notice-helper",
+                 "/usr/share/rocm-epel-notice/names"):
         assert path in core, path
+    assert any(f.endswith("/rocm_notice/frontends/native/helper.py") for f in core)
     assert any(f.startswith("/usr/share/man/man8/dnf4-rocm.8") for f in plugin)
     assert any(f.startswith("/usr/share/man/man8/dnf-rocm.8") for f in plugin)
     assert any(f.endswith("/rocm_notice/frontends/dnf4/decision.py") for f in plugin)
     for unit in ("rocm-epel-notice-check.service", "rocm-epel-notice-check.timer"):
         assert "/usr/lib/systemd/system/" + unit in plugin     # the timer runs 'dnf rocm'
-    for path in ("/etc/dnf/libdnf5-plugins/actions.d/rocm_notice.actions",
-                 "/usr/libexec/rocm-epel-notice/rocm-epel-notice-dnf5",
-                 "/usr/bin/rocm-epel-notice"):
-        assert path in dnf5
-    assert any(f.endswith("/rocm_notice/frontends/dnf5/actions.py") for f in dnf5)
-    assert any(f.startswith("/usr/share/man/man8/rocm-epel-notice.8") for f in dnf5)
 
 
 def test_the_core_ships_no_module_of_a_front_end(built):
     """Each front end's modules (rocm_notice/frontends/NAME, the only ones that import a
     package manager) ship with it; the core has only the folder's face and what the doors
-    share (command.py, which imports no package manager: tests/unit/test_layers.py)."""
+    share (command.py and the native plugins' helper, which import no package manager:
+    tests/unit/test_layers.py)."""
     core = payload(built["new"][CORE])
     doors = [f for f in core if "/rocm_notice/frontends/" in f]
-    assert doors and all(re.search(r"/rocm_notice/frontends/((__init__|command)\.py|__pycache__/"
-                                   r"(__init__|command)\.cpython-\d+(\.opt-1)?\.pyc|__pycache__)$", f)
+    shared = r"(__init__|command|native/(__init__|helper|names))"
+    assert doors and all(re.search(r"/rocm_notice/frontends/(%s\.py|(native/)?__pycache__/"
+                                   r"%s\.cpython-\d+(\.opt-1)?\.pyc|(native/)?__pycache__|"
+                                   r"native)$" % (shared, shared.replace("native/", "")), f)
                          for f in doors), doors
 
 
-def test_every_path_is_owned_by_exactly_one_package(built):
-    """The core, the dnf 4 plugin, the dnf5 front end and the libdnf plugin share no
-    file or directory (the core owns /usr/libexec/rocm-epel-notice, where both plugins
-    put their programs); the dnf 4 plugin's files are no dnf5 path and the reverse."""
+def owned_once(rpms):
+    """{path: [packages]} of the paths of ``rpms`` ({name: RPM}) in more than one."""
     owners = {}
-    for rpm_path in built["new"].values():
+    for rpm_path in rpms.values():
         for path in payload(rpm_path):
             if not path.startswith("/usr/lib/.build-id"):     # rpm's own, per build
                 owners.setdefault(path, []).append(rpm_path.name)
-    shared = {path: names for path, names in owners.items() if len(names) > 1}
-    assert not shared, shared
+    return {path: names for path, names in owners.items() if len(names) > 1}
+
+
+def test_every_path_is_owned_by_exactly_one_package(built):
+    """The core, the dnf 4 plugin and the libdnf plugin share no file or directory (the
+    core owns /usr/libexec/rocm-epel-notice and the helper both native plugins run); the
+    dnf 4 plugin's files are no dnf5 path."""
+    assert not owned_once(built["new"])
     assert not [f for f in payload(built["new"][NAME]) if "dnf5" in f]
-    assert not [f for f in payload(built["new"][DNF5]) if "dnf-plugins" in f]
 
 
 def test_the_core_requires_no_package_manager_and_each_front_end_only_its_own(built):
-    core, plugin, dnf5 = (requires(built["new"][n]) for n in (CORE, NAME, DNF5))
+    core, plugin = (requires(built["new"][n]) for n in (CORE, NAME))
     managers = set(DNF4_NAMES + DNF5_NAMES + LIBDNF_NAMES)
     assert not core & managers, core
     assert CORE in plugin and "python3-dnf" in plugin
     assert not plugin & set(DNF5_NAMES + (DNF5,)), plugin
-    assert CORE in dnf5 and {"libdnf5-plugin-actions", "python3-libdnf5"} <= dnf5
-    assert not dnf5 & set(DNF4_NAMES + LIBDNF_NAMES + (NAME,)), dnf5
-    version = evr(built["new"][CORE])
-    for name in (NAME, DNF5):
-        assert "%s = %s" % (CORE, version) in _query(built["new"][name], "--requires")
-    assert "libdnf5-plugin-actions >= 5.2.11" in _query(built["new"][DNF5], "--requires")
+    assert "%s = %s" % (CORE, evr(built["new"][CORE])) in _query(built["new"][NAME],
+                                                                  "--requires")
+
+
+# Run from the host only (tests/harness/platforms.py HOST_ONLY): built in the dnf5 root.
+def test_where_libdnf5_is_the_spec_builds_the_dnf5_front_end_too(built_dnf5):
+    """make rpm where pkg-config finds libdnf5: the dnf5 package, arch-specific, with the
+    libdnf5 plugin where libdnf5 looks for it, its configuration, rocm-epel-notice and
+    its man page; it requires the core, the libdnf5 bindings and (through the plugin's
+    library) libdnf5, nothing of dnf 4; the main package recommends it where dnf5 is."""
+    dnf5 = payload(built_dnf5[DNF5])
+    for path in ("/usr/lib64/libdnf5/plugins/rocm_notice.so",
+                 "/etc/dnf/libdnf5-plugins/rocm_notice.conf", "/usr/bin/rocm-epel-notice"):
+        assert path in dnf5, path
+    assert any(f.endswith("/rocm_notice/frontends/dnf5/plugin.py") for f in dnf5)
+    assert any(f.startswith("/usr/share/man/man8/rocm-epel-notice.8") for f in dnf5)
+    assert not [f for f in dnf5 if "dnf-plugins" in f or "egg-info" in f]
+    assert not owned_once(built_dnf5)
+    wanted = requires(built_dnf5[DNF5])
+    assert CORE in wanted and "python3-libdnf5" in wanted
+    assert not wanted & set(DNF4_NAMES + LIBDNF_NAMES + (NAME,)), wanted
+    assert "%s = %s" % (CORE, evr(built_dnf5[CORE])) in _query(built_dnf5[DNF5], "--requires")
+    assert any(r.startswith("libdnf5.so.") for r in wanted), wanted    # the plugin's library
+    assert _query(built_dnf5[DNF5], "--qf", "%{ARCH}")[0] == _arch()
+    assert sorted(_query(built_dnf5[MAIN], "--recommends")) == [
+        "(%s if python3-dnf)" % NAME, "(%s if dnf5)" % DNF5]
 
 
 def test_installing_the_dnf4_plugin_pulls_in_the_core_and_nothing_of_dnf5(sandbox, built,
@@ -333,8 +376,7 @@ def test_installing_the_dnf4_plugin_pulls_in_the_core_and_nothing_of_dnf5(sandbo
     assert {CORE, NAME} <= names and DNF5 not in names, names
     assert not names & set(DNF5_NAMES), names
     assert not (sandbox.root / "etc" / "dnf" / "libdnf5-plugins").exists()
-    for path in payload(built["new"][DNF5]):
-        assert not (sandbox.root / path.lstrip("/")).exists(), path
+    assert not (sandbox.root / "usr" / "lib64" / "libdnf5").exists()
     for path in _query(built["new"][CORE], "-l", "--noghost"):   # %ghost: made at run time
         assert (sandbox.root / path.lstrip("/")).exists(), path
 
@@ -454,34 +496,45 @@ def test_rpmlint_finds_no_error_or_warning(built):
 
 # Run from the host only (tests/harness/platforms.py HOST_ONLY): its dnf5 is Debian
 # unstable's, in a root of its own.
-def test_dnf5_installs_the_dnf5_front_end_where_dnf5_reads_it_and_it_runs(built, tmp_path):
+def test_dnf5_installs_the_dnf5_front_end_where_dnf5_reads_it_and_it_runs(built_dnf5,
+                                                                          tmp_path):
     """Real dnf5 installs the dnf5 front end from a repository: it pulls in the core and
-    nothing of dnf 4; the actions file lands in /etc/dnf/libdnf5-plugins/actions.d (the
-    directory libdnf5-plugin-actions owns and reads); and that file, the program it names
-    and the core, all as installed, show the notice before a real dnf5 upgrade."""
+    nothing of dnf 4; the plugin and its configuration land where libdnf5 reads them;
+    and the plugin, the helper, the names file and the core, all as installed (the
+    helper and names file at the paths compiled into the plugin), show the notice before
+    a real dnf5 upgrade."""
     from tests.harness.dnf5 import Dnf5Sandbox
-    dnf5 = Dnf5Sandbox(tmp_path / "dnf5", actions=False)     # none while ours installs
-    abi = tuple(sorted({r for p in built["new"].values() for r in _query(p, "--requires")
-                        if r.startswith("python(abi)")}))
-    fedora = [Pkg("libdnf5-plugin-actions", "5.4.6.0", "1.fc43"),
-              Pkg("python3-libdnf5", "5.4.6.0", "1.fc43"), Pkg("rpm", "4.20.1", "1.fc43"),
-              Pkg("python3", "3.13.9", "1.fc43", provides=abi + ("/usr/bin/python3",))]
+    dnf5 = Dnf5Sandbox(tmp_path / "dnf5", plugin=False)     # none while ours installs
+    rpms = built_dnf5
+    wanted = {r for p in rpms.values() for r in _query(p, "--requires")}
+    libraries = tuple(sorted(r for r in wanted if ".so" in r and not r.startswith("/")
+                             or r.startswith("rtld(")))
+    fedora = [Pkg("python3-libdnf5", "5.4.6.0", "1.fc43"),
+              Pkg("fedora-libraries", "43", "1.fc43", provides=libraries),   # libdnf5 & co
+              Pkg("python3", "3.13.9", "1.fc43", provides=tuple(sorted(
+                  r for r in wanted if r.startswith("python(abi)"))) + ("/usr/bin/python3",))]
     # inside the sandbox, which the root binds
-    dnf5.use_repos(fedora=fedora, plugin=repo_of(built["new"], dnf5.path / "plugin-repo"))
+    dnf5.use_repos(fedora=fedora, plugin=repo_of(rpms, dnf5.path / "plugin-repo"))
     run = dnf5.dnf5("-y", "install", DNF5)
     assert run.returncode == 0, run
     names = set(dnf5.installed())
     assert {CORE, DNF5} <= names and NAME not in names, names
     assert not names & set(DNF4_NAMES + LIBDNF_NAMES), names
-    actions = dnf5.root / "etc" / "dnf" / "libdnf5-plugins" / "actions.d" / "rocm_notice.actions"
-    assert actions.read_text() == (CHECKOUT / "dnf5-plugin" / "rocm_notice.actions").read_text()
-    # The installroot's own files where dnf5 and the actions file look for them: its
-    # actions.d, its /usr/libexec/rocm-epel-notice (an empty mount point in the cached
-    # root), the core in its site-packages (pure Python: the root's Python reads it).
-    dnf5.actions = actions.parent
-    dnf5.binds.append((str(dnf5.root / "usr" / "libexec" / "rocm-epel-notice"),
-                       "/usr/libexec/rocm-epel-notice", "ro"))
-    core = next(f for f in payload(built["new"][CORE]) if f.endswith("/rocm_notice"))
+    conf = dnf5.root / "etc" / "dnf" / "libdnf5-plugins" / "rocm_notice.conf"
+    assert conf.read_text() == (CHECKOUT / "dnf5-plugin" / "rocm_notice.conf").read_text()
+    # dnf5 loads the installroot's plugin (pluginpath, pluginconfpath), which runs the
+    # helper and reads the names file where the package put them: the installroot's
+    # /usr/libexec/rocm-epel-notice and /usr/share/rocm-epel-notice, bound where the
+    # plugin looks (no ROCM_NOTICE_HELPER or ROCM_NOTICE_NAMES); the core in the
+    # installroot's site-packages (pure Python: the root's Python reads it).
+    (dnf5.path / "dnf.conf").write_text((dnf5.path / "dnf.conf").read_text().replace(
+        "pluginpath=%s" % dnf5.plugins, "pluginpath=%s/usr/lib64/libdnf5/plugins" % dnf5.root)
+        .replace("pluginconfpath=%s" % dnf5.plugins_conf,
+                 "pluginconfpath=%s" % conf.parent))
+    dnf5.helper = dnf5.names = None
+    for directory in ("/usr/libexec/rocm-epel-notice", "/usr/share/rocm-epel-notice"):
+        dnf5.binds.append((str(dnf5.root) + directory, directory, "ro"))
+    core = next(f for f in payload(rpms[CORE]) if f.endswith("/rocm_notice"))
     dnf5.pythonpath = str(dnf5.root) + str(Path(core).parent)
     dnf5.use_repos(fedora=fedora, epel=stacks.epel_10_1())
     dnf5.install(*ALL)

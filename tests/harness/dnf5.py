@@ -1,19 +1,23 @@
-"""Real dnf5 (Debian unstable's, 5.4.x) in a cached root, with our actions file loaded.
+"""Real dnf5 (Debian unstable's, 5.4.x) in a cached root, with our libdnf5 plugin loaded.
 
-The root is ``roots.debian_root`` with dnf5, its actions and Python plugin loader and
-the libdnf5 Python bindings (the shared design notes, section 8), built on first use (about a minute) and cached.
+The root is ``roots.debian_root`` with dnf5, the libdnf5 Python bindings and what builds
+our plugin against its libdnf5 (the shared design notes, section 8), built on first use
+(about a minute) and cached; ``plugin()`` builds the plugin there with the Makefile's
+rule (build/dnf5-plugin/libdnf5-VERSION/rocm_notice.so).
 A ``Dnf5Sandbox`` is a host directory bound into that root at the same path: dnf5 runs
 there with ``--installroot`` on it, the same fixture repositories (``build_repo``, bound
-read-only) and the policy files inside the installroot, where the adapter reads them.
-Our actions file is bound over the root's ``/etc/dnf/libdnf5-plugins/actions.d`` (the
-actions plugin reads it from there, whatever the installroot), its program path pointed
-at the checkout. Nothing is written outside the sandbox but the root's temporary /tmp.
+read-only) and the policy files inside the installroot, where the plugin reads them.
+dnf5 loads our plugin alone, from the sandbox's own plugin directories (``pluginpath``,
+``pluginconfpath`` in its dnf.conf); the plugin runs the checkout's helper
+(``ROCM_NOTICE_HELPER``) with the names file written for the sandbox
+(``ROCM_NOTICE_NAMES``). Nothing is written outside the sandbox but the root's /tmp.
 
 A ``Dnf5System`` is the other way dnf5 meets us: on the unstable root's own system, no
 ``--installroot`` (``system.System``: the root under an overlay whose upper layer is a
 temporary directory, in a mount and PID namespace of its own), with our files where the
-RPM puts them: the actions file in /etc/dnf/libdnf5-plugins/actions.d, its program in
-/usr/libexec/rocm-epel-notice, the core in the root's dist-packages; the policy in
+RPM puts them: the plugin in libdnf5's plugin directory and its configuration in
+/etc/dnf/libdnf5-plugins, the helper in /usr/libexec/rocm-epel-notice, the names file in
+/usr/share/rocm-epel-notice, the core in the root's dist-packages; the policy in
 /etc/dnf/plugins, the repositories in /etc/yum.repos.d, ``DNF_CONF`` as
 /etc/dnf/dnf.conf. There standard error can be closed or full for dnf5 and what it runs
 (``dnf5(..., stderr="closed")``), which an installroot hides: with fd 2 closed, rpm's
@@ -28,17 +32,24 @@ from tests.harness.fixtures import CACHE, CHECKOUT, build_repo
 from tests.harness.sandbox import Run
 from tests.harness.system import System
 
-PACKAGES = ["dnf5", "python3-libdnf5", "python3-libdnf5-python-plugins-loader", "rpm",
-            "createrepo-c"]
+# dnf5 and the libdnf5 bindings (the helper's second sack for a lock's hold, and
+# rocm-epel-notice), rpm and createrepo-c for the tests; g++, make, pkgconf and
+# libdnf5-dev build our plugin against the root's libdnf5 (``plugin()``); the rest is
+# what make rpm needs besides (``make_rpm``: the dnf5 package is built only here).
+PACKAGES = ["dnf5", "python3-libdnf5", "rpm", "createrepo-c", "g++", "make", "pkgconf",
+            "libdnf5-dev", "librpm-dev", "libdnf-dev", "libglib2.0-dev", "librepo-dev",
+            "python3-setuptools", "python3-pip", "python3-wheel", "python3-docutils"]
 # The mirror's unstable Release file can be past its Valid-Until date (the shared design notes, section 8).
 APTOPTS = ('Acquire::Check-Valid-Until "false"',)
-ACTIONS = CHECKOUT / "dnf5-plugin" / "rocm_notice.actions"
-PROGRAM = CHECKOUT / "dnf5-plugin" / "rocm-epel-notice-dnf5"
+PLUGIN_CONF = CHECKOUT / "dnf5-plugin" / "rocm_notice.conf"
+HELPER = CHECKOUT / "native" / "rocm-epel-notice-helper"
 COMMAND = CHECKOUT / "dnf5-plugin" / "rocm-epel-notice"
-INSTALLED_PROGRAM = "/usr/libexec/rocm-epel-notice/rocm-epel-notice-dnf5"
+# Where the RPM puts them (Debian's libdnf5 plugin directory stands for Fedora's
+# /usr/lib64/libdnf5/plugins).
+INSTALLED_PLUGIN = "/usr/lib/x86_64-linux-gnu/libdnf5/plugins/rocm_notice.so"
+INSTALLED_PLUGIN_CONF = "/etc/dnf/libdnf5-plugins/rocm_notice.conf"
 DNF_CONF = "[main]\ngpgcheck=0\nbest=True\nmetadata_expire=0\ninstall_weak_deps=False\n"
 DEFAULT_PLUGIN_CONF = "[main]\nenabled = 1\n"
-INSTALLED_ACTIONS = "/etc/dnf/libdnf5-plugins/actions.d/rocm_notice.actions"
 DNF5_LOG = "/var/log/dnf5.log"
 # The root's "local" libdnf5 plugin (Debian enables it "host-only": on the system itself,
 # not in an installroot) copies every installed RPM into a repository of its own and runs
@@ -54,28 +65,85 @@ def dnf5_root():
     return roots.debian_root("unstable", PACKAGES, aptopts=APTOPTS)
 
 
+def plugin():
+    """Our libdnf5 plugin, built for the root's libdnf5 by the Makefile's rule inside the
+    root (``make dnf5-plugin``; make rebuilds it only when its source changed)."""
+    root = dnf5_root()
+    version = _checked(roots.run_in_root(root, ["pkg-config", "--modversion", "libdnf5"],
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                         text=True, timeout=60)).strip()
+    target = "build/dnf5-plugin/libdnf5-%s/rocm_notice.so" % version
+    _checked(roots.run_in_root(root, ["make", "-s", "-C", str(CHECKOUT), target],
+                               binds=[str(CHECKOUT)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, timeout=600))
+    return CHECKOUT / target
+
+
+def make_rpm(top):
+    """make rpm (without %check) in the root, where libdnf5 is, so that the spec builds
+    the dnf5 package too: from the tarball already in ``top``/SOURCES (git runs on the
+    host). The CompletedProcess (stdout and stderr together)."""
+    home = Path(top) / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    return roots.run_in_root(
+        dnf5_root(), ["make", "-s", "-C", str(CHECKOUT), "-o", "deps-packages", "-o",
+                      "tarball", "rpm", "RPMTOP=%s" % top, "RPMFLAGS=--nocheck"],
+        binds=[(str(CHECKOUT), str(CHECKOUT), "ro"), str(top)],
+        env=dict(roots.ENV, HOME=str(home)), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
+
+
+def _checked(result):
+    if result.returncode != 0:
+        raise AssertionError("%s failed (exit %d): %s" % (
+            " ".join(map(str, result.args[-3:])), result.returncode, result.stdout[-2000:]))
+    return result.stdout
+
+
+_built = []
+
+
+def plugin_path():
+    """``plugin()``, built once per test run."""
+    if not _built:
+        _built.append(plugin())
+    return _built[0]
+
+
+def names_text():
+    """The names file, as the spec's %build writes it."""
+    from rocm_notice.frontends.native import names
+    return "\n".join(names.lines()) + "\n"
+
+
 class Dnf5Sandbox:
-    """One installroot driven by the root's dnf5, with its repos and our policy files."""
+    """One installroot driven by the root's dnf5, with its repos and our policy files.
+    ``plugin``: load our plugin (False: dnf5 with no plugin at all)."""
 
     def __init__(self, path, plugin_conf=DEFAULT_PLUGIN_CONF, pythonpath=CHECKOUT,
-                 actions=True):
+                 plugin=True):
         self.path = Path(path).resolve()
         self.root = self.path / "root"
         self.reposdir = self.path / "repos.d"
         self.confdir = self.root / "etc" / "dnf" / "plugins"
-        self.actions = self.path / "actions.d"
+        self.plugins = self.path / "plugins"            # dnf5's pluginpath
+        self.plugins_conf = self.path / "plugins.d"     # ... and pluginconfpath
         for directory in (self.root, self.reposdir, self.confdir / "rocm_notice.d",
-                          self.actions):
+                          self.plugins, self.plugins_conf):
             directory.mkdir(parents=True, exist_ok=True)
-        (self.path / "dnf.conf").write_text(DNF_CONF)
+        (self.path / "dnf.conf").write_text(DNF_CONF + "pluginpath=%s\npluginconfpath=%s\n"
+                                            % (self.plugins, self.plugins_conf))
         self.pythonpath = str(pythonpath)
         self.binds = []          # more (host, inside[, "ro"]) binds, for a test's own needs
-        if actions:      # the shipped file, its program taken from the checkout
-            (self.actions / "rocm_notice.actions").write_text(ACTIONS.read_text().replace(
-                INSTALLED_PROGRAM, "/usr/bin/python3 %s" % PROGRAM))
+        self.helper = str(HELPER)
+        self.names = self.path / "names"
+        self.names.write_text(names_text())
+        self.rootfs = dnf5_root()
+        if plugin:
+            (self.plugins / "rocm_notice.so").symlink_to(plugin_path())
+            (self.plugins_conf / "rocm_notice.conf").write_text(PLUGIN_CONF.read_text())
         if plugin_conf is not None:
             self.write_conf(plugin_conf)
-        self.rootfs = dnf5_root()
 
     def write_conf(self, text, name="rocm_notice.conf"):
         (self.confdir / name).write_text(text)
@@ -94,8 +162,7 @@ class Dnf5Sandbox:
                 % (repoid, repoid, Path(path).resolve()))
 
     def _binds(self):
-        binds = [str(self.path), (str(CHECKOUT), str(CHECKOUT), "ro"),
-                 (str(self.actions), "/etc/dnf/libdnf5-plugins/actions.d")]
+        binds = [str(self.path), (str(CHECKOUT), str(CHECKOUT), "ro")]
         cache = Path(CACHE).resolve()
         if not cache.is_relative_to(CHECKOUT):
             binds.append((str(cache), str(cache), "ro"))
@@ -105,6 +172,10 @@ class Dnf5Sandbox:
 
     def run(self, argv, stdin=None, merge=False, timeout=300):
         env = dict(roots.ENV, PYTHONPATH=self.pythonpath)
+        if self.helper:         # None: the plugin's own (where the package installs it)
+            env["ROCM_NOTICE_HELPER"] = self.helper
+        if self.names:
+            env["ROCM_NOTICE_NAMES"] = str(self.names)
         result = roots.run_in_root(
             self.rootfs, argv, binds=self._binds(), env=env, input=stdin or "",
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT if merge else subprocess.PIPE,
@@ -147,8 +218,9 @@ class Dnf5System(System):
         super().__init__(dnf5_root(), caches=["/var/cache/libdnf5", DNF5_LOG],
                          prefix="rocm-notice-dnf5-")
         self.install_core()
-        self.install(PROGRAM, INSTALLED_PROGRAM, 0o755)
-        self.install(ACTIONS, INSTALLED_ACTIONS, 0o644)
+        self.install(plugin_path(), INSTALLED_PLUGIN, 0o755)
+        self.install(PLUGIN_CONF, INSTALLED_PLUGIN_CONF, 0o644)
+        self.install_helper(names_text())
         self.write_file("/etc/dnf/dnf.conf", DNF_CONF)
         self.write_file("/etc/dnf/libdnf5-plugins/local.conf", LOCAL_PLUGIN_OFF)
 

@@ -18,7 +18,7 @@ from tests.harness.fixtures import CHECKOUT
 
 CACHE = CHECKOUT / ".cache" / "libdnf-driver"
 DRIVER_SOURCE = Path(__file__).with_name("libdnf_driver.c")
-HELPER = CHECKOUT / "libdnf-plugin" / "rocm-epel-notice-libdnf"
+HELPER = CHECKOUT / "native" / "rocm-epel-notice-helper"
 
 
 def _output(command):
@@ -88,7 +88,7 @@ class Libdnf:
         self.helper = str(helper)
         self.pythonpath = str(CHECKOUT)
         # The names file the spec installs (ROCM_NOTICE_NAMES points the plugin at it).
-        from rocm_notice.frontends.libdnf import names
+        from rocm_notice.frontends.native import names
         self.names = sandbox.path / "libdnf-names"
         self.names.write_text("\n".join(names.lines()) + "\n")
 

@@ -42,8 +42,8 @@ from tests.harness.fixtures import CACHE, CHECKOUT, CORE_PACKAGE, build_repo, bu
 
 # Where the RPMs put our files (Debian's multiarch paths: the roots are Debian's).
 LIBDNF_PLUGINS = "/usr/lib/x86_64-linux-gnu/libdnf/plugins"      # libdnf's built-in dir
-LIBDNF_HELPER = "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf"  # compiled in
-LIBDNF_NAMES = "/usr/share/rocm-epel-notice/libdnf-names"                 # compiled in
+HELPER = "/usr/libexec/rocm-epel-notice/rocm-epel-notice-helper"  # compiled in
+NAMES = "/usr/share/rocm-epel-notice/names"                 # compiled in
 SITE = "/usr/lib/python3/dist-packages"
 CONFDIR = "/etc/dnf/plugins"
 REPOSDIR = "/etc/yum.repos.d"
@@ -247,15 +247,19 @@ class System:
 
     def install_libdnf_front_end(self, plugin):
         """What the main package, rocm-epel-notice, installs: the plugin (``plugin``, built for
-        the root's libdnf) in libdnf's built-in plugin directory, its helper, the core."""
+        the root's libdnf) in libdnf's built-in plugin directory, the helper, the core."""
         self.install(plugin, LIBDNF_PLUGINS + "/rocm_notice.so", 0o755)
-        self.install(CHECKOUT / "libdnf-plugin" / "rocm-epel-notice-libdnf", LIBDNF_HELPER,
-                     0o755)
-        from rocm_notice.frontends.libdnf import names     # as the spec's %build writes it
-        target = self.path(LIBDNF_NAMES)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text("\n".join(names.lines()) + "\n")
+        from rocm_notice.frontends.native import names     # as the spec's %build writes it
+        self.install_helper("\n".join(names.lines()) + "\n")
         self.install_core()
+
+    def install_helper(self, names_text):
+        """What both native plugins run and read: the helper, and the names file
+        (``names_text``)."""
+        self.install(CHECKOUT / "native" / "rocm-epel-notice-helper", HELPER, 0o755)
+        target = self.path(NAMES)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(names_text)
 
     def write_conf(self, text):
         """The policy: rocm_notice.conf, and no drop-ins."""

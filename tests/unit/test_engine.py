@@ -6,7 +6,8 @@ import json
 from rocm_notice.settings import config
 from rocm_notice.core import engine, notice, run
 from rocm_notice.core.notice import Context
-from rocm_notice.frontends.libdnf import helper as libdnf_helper
+from rocm_notice.frontends.libdnf import run as libdnf_run
+from rocm_notice.frontends.native import helper as native_helper
 from rocm_notice.catalog.catalog import Catalog
 from rocm_notice.core.records import IN, OUT, Item, Package
 
@@ -122,13 +123,13 @@ def test_a_failure_is_one_line_under_warn_and_a_refusal_under_lock_and_block():
 
 def ask(request, raw=None):
     data = raw if raw is not None else json.dumps(request).encode()
-    return libdnf_helper.answer_text(libdnf_helper.answer(io.BytesIO(data))).splitlines()
+    return native_helper.answer_text(native_helper.answer(io.BytesIO(data), libdnf_run.Run)).splitlines()
 
 
 def test_an_answer_is_framed_and_its_values_are_single_clean_lines():
     reply = run.Outcome(fail_closed=True, messages=["first\nsecond\x1b[31m"],
                         excludes=["rocblas-7.1.1-1.el10_2.noarch"], refuse="no\nway")
-    assert libdnf_helper.answer_text(reply).splitlines() == [
+    assert native_helper.answer_text(reply).splitlines() == [
         "rocm-notice-libdnf\t1", "fail_closed\t1", "message\tfirst", "message\tsecond[31m",
         "excludes\t1", "exclude\trocblas-7.1.1-1.el10_2.noarch", "refuse\tno", "refuse\tway",
         "end"]

@@ -1,6 +1,7 @@
 """The one rule each front end's fallback applies when the core cannot answer (the dnf 4
-plugin without its core package, the dnf5 program without it; the libdnf plugin's C++
-``says_safety``, driven in tests/e2e/test_libdnf_hostile.py with the same table): any
+plugin without its core package; the native plugins' C++ ``says_safety``, shared by
+libdnf's and libdnf5's in native/helper_client.hpp and driven in
+tests/e2e/test_libdnf_hostile.py with the same table): any
 on_major or on_minor setting that is anything but warn says "fail closed". Held here
 against the core's own reader on the same inputs: for one file, the fallback fails closed
 exactly when the reader's policy is not plain warn (lock, block, or a value that is not
@@ -45,9 +46,7 @@ def _load(name, path):
 @pytest.fixture(scope="module")
 def fallbacks():
     return {"dnf 4 plugin": _load("rocm_notice_dnf4_plugin",
-                                  CHECKOUT / "dnf-plugins" / "rocm_notice.py")._says_safety,
-            "dnf5 program": _load("rocm_notice_dnf5_program",
-                                  CHECKOUT / "dnf5-plugin" / "rocm-epel-notice-dnf5")._says_safety}
+                                  CHECKOUT / "dnf-plugins" / "rocm_notice.py")._says_safety}
 
 
 @pytest.mark.parametrize("text, closed", RULE_TABLE)

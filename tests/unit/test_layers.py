@@ -1,8 +1,8 @@
 """The house's rules, as paths: only the doors (``rocm_notice/frontends/dnf4``, ``dnf5``,
 ``libdnf``) import a package manager, and nothing outside ``frontends/`` imports a front
 end (the front ends import the core, never the other way round); no door imports another
-(each ships in its own RPM); what the doors share (``frontends/command.py``) imports no
-package manager and no door."""
+(each ships in its own RPM); what the doors share (``frontends/command.py``, the native
+plugins' helper in ``frontends/native``) imports no package manager and no door."""
 
 import ast
 import subprocess
@@ -15,6 +15,7 @@ PACKAGE = Path(rocm_notice.__file__).parent
 FRONTENDS = PACKAGE / "frontends"
 BINDINGS = ("dnf", "hawkey", "libdnf", "libdnf5", "rpm")
 DOORS = ("dnf4", "dnf5", "libdnf")
+SHARED_ROOMS = ("native",)
 
 
 def _modules(under=PACKAGE):
@@ -50,16 +51,17 @@ def test_the_folders_are_the_architecture():
     assert rooms == {"io", "catalog", "settings", "core", "scan", "fleet", "packagers",
                      "frontends"}
     assert {path.name for path in FRONTENDS.iterdir() if path.is_dir() and
-            path.name != "__pycache__"} == set(DOORS)
+            path.name != "__pycache__"} == set(DOORS + SHARED_ROOMS)
 
 
 def _shared():
-    """What the doors share: the modules directly in frontends/."""
-    return [path for path in _modules(FRONTENDS) if path.parent == FRONTENDS]
+    """What the doors share: the modules directly in frontends/ and in its shared rooms."""
+    return [path for path in _modules(FRONTENDS) if path.parent == FRONTENDS
+            or path.parent.name in SHARED_ROOMS]
 
 
 def test_only_the_doors_import_a_package_manager_even_in_a_function():
-    assert FRONTENDS / "command.py" in _shared()
+    assert {FRONTENDS / "command.py", FRONTENDS / "native" / "helper.py"} <= set(_shared())
     for path in _core() + _shared():
         bound = {name for name in _imports(path) if name.split(".")[0] in BINDINGS}
         assert not bound, "%s imports %s" % (path, ", ".join(sorted(bound)))

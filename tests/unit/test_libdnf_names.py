@@ -1,11 +1,11 @@
-"""The libdnf plugin's names file (rocm_notice.frontends.libdnf.names): what the plugin
+"""The libdnf plugin's names file (rocm_notice.frontends.native.names): what the plugin
 checks a transaction against before it starts its helper. A superset of the catalog:
 every ROCm package of the real EPEL 10.1-10.3 is in it by name or by source."""
 
 import fnmatch
 
 from rocm_notice.catalog.catalog import AMD_VERSION_GLOB, COMPAT_GLOB, Catalog
-from rocm_notice.frontends.libdnf import names
+from rocm_notice.frontends.native import names
 from tests.e2e import real_epel
 
 

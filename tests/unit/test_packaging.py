@@ -87,44 +87,49 @@ def test_check_section_has_the_tools_the_unit_tests_run():
 
 
 def test_one_spec_builds_every_package_and_each_front_end_ships_its_own_modules():
-    """rocm-epel-notice.spec alone: the arch-specific main package (the libdnf plugin),
-    the noarch core and dnf 4 and dnf5 front ends; each front end's modules in its own
-    package, none in the core (which %excludes them)."""
+    """rocm-epel-notice.spec alone: the arch-specific main package (the libdnf plugin)
+    and dnf5 front end (the libdnf5 plugin), the noarch core and dnf 4 front end; each
+    front end's modules in its own package, none in the core (which %excludes them)."""
     # (parts below the checkout: 'make rpm' runs this in build/rpm/BUILD/<tarball>/)
     specs = [p.relative_to(CHECKOUT) for p in CHECKOUT.rglob("*.spec")]
     assert [p.name for p in specs if not {".cache", "build"} & set(p.parts)] == [
         "rocm-epel-notice.spec"]
     assert not re.search(r"^BuildArch:", SPEC.split("%package", 1)[0], re.M)
-    assert len(re.findall(r"^BuildArch:\s*noarch", SPEC, re.M)) == 3
+    assert len(re.findall(r"^BuildArch:\s*noarch", SPEC, re.M)) == 2
+    dnf5 = SPEC.split("%package        dnf5", 1)[1].split("%description", 1)[0]
+    assert "BuildArch" not in dnf5
     for door in ("dnf4", "dnf5", "libdnf"):
         module = "%%{python3_sitelib}/rocm_notice/frontends/%s/" % door
         assert "%%exclude %s" % module in SPEC, door
         assert len(re.findall(r"^%s$" % re.escape(module), SPEC, re.M)) == 1, door
     assert not re.search(r"^(Provides|Obsoletes):\s*%\{name\}", SPEC, re.M)
     assert "%make_build build/libdnf-plugin/rocm_notice.so" in SPEC
-    # ... which the Makefile's pattern rule builds (as it builds the tests' per-libdnf ones)
-    assert "%/rocm_notice.so: libdnf-plugin/rocm_notice.cpp" in (CHECKOUT / "Makefile").read_text()
+    assert "%{?with_dnf5:build/dnf5-plugin/rocm_notice.so}" in SPEC
+    # ... which the Makefile's pattern rules build (as they build the tests' per-version ones)
+    makefile = (CHECKOUT / "Makefile").read_text()
+    assert "build/libdnf-plugin%rocm_notice.so: \\\n        libdnf-plugin/rocm_notice.cpp" \
+        in makefile
+    assert "build/dnf5-plugin%rocm_notice.so: \\\n        dnf5-plugin/rocm_notice.cpp" \
+        in makefile
     for source in re.findall(r"^install -Dpm \d+ ([\w.][\w./-]*) ", SPEC, re.M):
         assert (CHECKOUT / source).exists() or source.startswith(("build/", "dnf4-rocm.8",
                                                                   "rocm-epel-notice.8")), source
 
 
-def test_libdnf_plugin_runs_the_helper_where_its_package_installs_it():
+def test_the_plugins_run_the_helper_and_read_the_names_file_where_the_core_installs_them():
     makefile = (CHECKOUT / "Makefile").read_text()
-    default = re.search(r"^LIBDNF_HELPER \?= (\S+)", makefile, re.M).group(1)
-    source = (CHECKOUT / "libdnf-plugin" / "rocm_notice.cpp").read_text()
-    assert '#define ROCM_NOTICE_HELPER "%s"' % default in source
-    assert default == "/usr/libexec/rocm-epel-notice/rocm-epel-notice-libdnf"
-    assert "LIBDNF_HELPER=%{_libexecdir}/%{name}/rocm-epel-notice-libdnf" in SPEC
-    assert "%{buildroot}%{_libexecdir}/%{name}/rocm-epel-notice-libdnf" in SPEC
-
-
-def test_libdnf_plugin_reads_the_names_file_where_its_package_installs_it():
-    makefile = (CHECKOUT / "Makefile").read_text()
-    default = re.search(r"^LIBDNF_NAMES \?= (\S+)", makefile, re.M).group(1)
-    source = (CHECKOUT / "libdnf-plugin" / "rocm_notice.cpp").read_text()
-    assert '#define ROCM_NOTICE_NAMES "%s"' % default in source
-    assert default == "/usr/share/rocm-epel-notice/libdnf-names"
-    assert "LIBDNF_NAMES=%{_datadir}/%{name}/libdnf-names" in SPEC
-    assert "%{buildroot}%{_datadir}/%{name}/libdnf-names" in SPEC
-    assert "build/libdnf-plugin/names:" in makefile     # written from the catalog
+    helper = re.search(r"^HELPER \?= (\S+)", makefile, re.M).group(1)
+    names = re.search(r"^NAMES \?= (\S+)", makefile, re.M).group(1)
+    source = (CHECKOUT / "native" / "helper_client.hpp").read_text()
+    assert '#define ROCM_NOTICE_HELPER "%s"' % helper in source
+    assert '#define ROCM_NOTICE_NAMES "%s"' % names in source
+    assert helper == "/usr/libexec/rocm-epel-notice/rocm-epel-notice-helper"
+    assert names == "/usr/share/rocm-epel-notice/names"
+    assert "HELPER=%{_libexecdir}/%{name}/rocm-epel-notice-helper" in SPEC
+    assert "%{buildroot}%{_libexecdir}/%{name}/rocm-epel-notice-helper" in SPEC
+    assert "NAMES=%{_datadir}/%{name}/names" in SPEC
+    assert "%{buildroot}%{_datadir}/%{name}/names" in SPEC
+    assert "build/native/names:" in makefile     # written from the catalog
+    for plugin in ("libdnf-plugin", "dnf5-plugin"):     # both include the shared part
+        assert '#include "../native/helper_client.hpp"' in (
+            CHECKOUT / plugin / "rocm_notice.cpp").read_text()

@@ -1,1 +1,2 @@
-"""dnf5: the program its actions plugin runs, `rocm-epel-notice`, and a read-only libdnf5 sack."""
+"""dnf5: what the native helper reads for libdnf5's plugin (dnf5-plugin/), `rocm-epel-notice`
+(``dnf rocm`` on dnf5), and a read-only libdnf5 sack."""

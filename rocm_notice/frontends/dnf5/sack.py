@@ -1,14 +1,14 @@
-"""A hawkey-like sack over libdnf5, so the dnf5 adapter reuses ``hold.plan`` unchanged.
+"""A hawkey-like sack over libdnf5, so dnf5's front end reuses ``hold.plan`` unchanged.
 
-dnf5's actions plugin hands its programs the transaction's packages without provides,
-requires or source packages, and no sack at ``repos_configured``, where a lock's hold
-must be set. The adapter therefore opens a second, read-only libdnf5 ``Base`` on the same
-installroot, configuration file, repository directory and cache as the running dnf5 and
-reads the metadata from it. ``Query`` and ``Package`` below give that sack the few
-methods of hawkey's the core uses (``query().installed().available().upgrades()``,
-``filter(name=, name__glob=, pkg=, obsoletes=, provides=)``, ``union``,
-``difference``), so the hold and the analysis run as they do under dnf 4.
-Imported only by the dnf5 adapter; ``libdnf5`` is imported when a sack is opened.
+Two readers need one: ``rocm-epel-notice`` (``dnf rocm`` on dnf5, ``command``), which
+reads the system itself, and a lock's hold (``plugin``), which needs to know what only the
+newer line's packages can satisfy; the plugin sends the helper the transaction's
+packages, not the whole package set. It opens a second, read-only libdnf5 ``Base`` on the
+same installroot, configuration file, repository directories and cache as dnf5.
+``Query`` and ``Package`` below give that sack the few methods of hawkey's the core uses
+(``query().installed().available().upgrades()``, ``filter(name=, name__glob=, pkg=,
+obsoletes=, provides=)``, ``union``, ``difference``), so the hold and the analysis run as
+they do under dnf 4. ``libdnf5`` is imported when a sack is opened.
 """
 
 
@@ -112,7 +112,10 @@ class Query:
 class Sack:
     """A read-only libdnf5 Base over the running dnf5's system (see the module doc)."""
 
-    def __init__(self, installroot, config_file, reposdirs, cachedir, variables):
+    def __init__(self, installroot, config_file, reposdirs, cachedir, variables,
+                 cacheonly=False):
+        """``cacheonly``: read the metadata dnf5 has cached, download none (the plugin
+        asks once dnf5 has loaded its repositories)."""
         import libdnf5
         self.base = libdnf5.base.Base()
         conf = self.base.get_config()
@@ -120,8 +123,10 @@ class Sack:
         if config_file:
             conf.get_config_file_path_option().set(config_file)
         self.base.load_config()
-        # No plugins: the actions plugin would run this adapter again, and again.
+        # No plugins: ours would run the helper again, and again.
         conf.get_plugins_option().set(False)
+        if cacheonly:
+            conf.get_cacheonly_option().set("metadata")
         if reposdirs:
             conf.get_reposdir_option().set(libdnf5.common.VectorString(list(reposdirs)))
         if cachedir:

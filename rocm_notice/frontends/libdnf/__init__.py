@@ -1,1 +1,2 @@
-"""libdnf (PackageKit, microdnf): the helper the C++ plugin runs (libdnf-plugin/)."""
+"""libdnf (PackageKit, microdnf): what the native helper reads through hawkey for libdnf's
+C++ plugin (libdnf-plugin/)."""

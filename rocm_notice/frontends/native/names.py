@@ -13,7 +13,7 @@ helper, which reads the catalog itself, still decides. Lines, ``#`` for comments
     source NAME           one of the SIG's source packages (any package built from one)
     version-glob GLOB     AMD's repository's versions (``AMD_VERSION_GLOB``)
 
-    python3 -m rocm_notice.frontends.libdnf.names > build/libdnf-plugin/names
+    python3 -m rocm_notice.frontends.native.names > build/native/names
 """
 
 import sys
@@ -21,7 +21,7 @@ import sys
 from rocm_notice.catalog.catalog import AMD_VERSION_GLOB, COMPAT_GLOB, GFX_GLOB, Catalog
 
 HEADER = ("# rocm-epel-notice: what may make a transaction ROCm's, for the libdnf plugin "
-          "(written by rocm_notice.frontends.libdnf.names; do not edit)")
+          "(written by rocm_notice.frontends.native.names; do not edit)")
 
 
 def lines(catalog=None):

@@ -1,0 +1,497 @@
+// rocm_notice: the libdnf5 plugin (dnf5) of rocm-epel-notice.
+//
+// A thin front door, like libdnf's (libdnf-plugin/rocm_notice.cpp): at dnf5's hooks it
+// hands what dnf5 holds in memory to the Python helper (rocm_notice/frontends/native/
+// helper.py; protocol version 1 in native/PROTOCOL.md, spoken by native/helper_client.hpp)
+// and does what the answer says. Nothing is decided here.
+//
+// - repos_loaded (dnf5 has loaded its repositories and applied its excludes): only where
+//   a configuration file says anything but warn (a lock's hold can come of it): the
+//   helper works out the hold, which is added to dnf5's own package set as user excludes,
+//   before the goal is resolved. disable_excludes (main or *) lifts it, as it lifts
+//   excludepkgs: the gate then refuses what the hold would have kept.
+// - goal_resolved (before the transaction table and the prompt): the helper gets the
+//   transaction's packages with their provides, requires and source packages, the
+//   installed packages and the compat names on offer, so it reads no metadata. On a
+//   system whose policy is warn everywhere it runs only for a transaction that may move
+//   ROCm (the names file). Its lines go to stderr; a refusal is thrown: dnf5 prints it
+//   and exits 1 with nothing changed.
+// - post_transaction: the report written for the transaction says it was applied, once
+//   every incoming package of it is in place.
+//
+// When the helper cannot answer (missing, crashed, silent): one line, and the transaction
+// goes on -- unless policy says lock or block (as the helper said earlier, or, when it
+// never answered, as the configuration files say), then it is refused.
+
+#include <libdnf5/base/base.hpp>
+#include <libdnf5/base/transaction.hpp>
+#include <libdnf5/base/transaction_package.hpp>
+#include <libdnf5/conf/config_main.hpp>
+#include <libdnf5/plugin/iplugin.hpp>
+#include <libdnf5/rpm/package.hpp>
+#include <libdnf5/rpm/package_query.hpp>
+#include <libdnf5/rpm/package_sack.hpp>
+#include <libdnf5/rpm/reldep_list.hpp>
+#include <libdnf5/transaction/transaction_item_action.hpp>
+#include <rpm/rpmdb.h>
+#include <rpm/rpmts.h>
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+
+#include "../native/helper_client.hpp"
+
+extern char *program_invocation_short_name;
+
+namespace {
+
+using libdnf5::rpm::Package;
+using libdnf5::transaction::TransactionItemAction;
+
+constexpr const char *PLUGIN_NAME = "rocm_notice";
+constexpr libdnf5::plugin::Version PLUGIN_VERSION{1, 0, 0};
+// goal_resolved came with the plugin API 2.1 (dnf5 5.2.10)
+constexpr libdnf5::PluginAPIVersion PLUGIN_API_VERSION{.major = 2, .minor = 1};
+constexpr const char *ATTRIBUTES[]{"description", nullptr};
+constexpr const char *ATTRIBUTE_VALUES[]{
+    "rocm-epel-notice: the ROCm release-line notice, hold and block"};
+
+// How to leave the plugin out for one run (the refusal says it when the helper cannot
+// answer; the helper's own refusals say it too).
+const char *REMEDY = "run dnf5 with --disable-plugin=rocm_notice for this one run";
+
+// A refusal: dnf5 prints its text and exits 1, nothing changed.
+struct Refusal : std::runtime_error {
+    explicit Refusal(const std::string &message) : std::runtime_error(message) {}
+};
+
+// -- the request: JSON ------------------------------------------------------------------
+
+void json_deps(std::string &out, const char *key, const libdnf5::rpm::ReldepList &deps)
+{
+    json_string(out, key);
+    out += ":[";
+    bool first = true;
+    for (const auto &dep : deps) {
+        if (!first)
+            out += ',';
+        first = false;
+        json_string(out, dep.to_string().c_str());
+    }
+    out += ']';
+}
+
+// Who a package is: its NEVRA and its source RPM (new subpackages are known by it).
+void json_identity(std::string &out, const Package &pkg)
+{
+    json_key(out, "name", pkg.get_name().c_str());
+    std::string epoch = pkg.get_epoch();
+    out += "\"epoch\":" + std::to_string(epoch.empty() ? 0 : atol(epoch.c_str())) + ',';
+    json_key(out, "version", pkg.get_version().c_str());
+    json_key(out, "release", pkg.get_release().c_str());
+    json_key(out, "arch", pkg.get_arch().c_str());
+    json_key(out, "sourcerpm", pkg.get_sourcerpm().c_str());
+}
+
+// Which way a transaction's package goes: "in", "out", or nullptr (a reason change,
+// nothing installed or removed).
+const char *direction_of(TransactionItemAction action)
+{
+    switch (action) {
+    case TransactionItemAction::INSTALL:
+    case TransactionItemAction::UPGRADE:
+    case TransactionItemAction::DOWNGRADE:
+    case TransactionItemAction::REINSTALL:
+        return "in";
+    case TransactionItemAction::REMOVE:
+    case TransactionItemAction::REPLACED:
+        return "out";
+    default:
+        return nullptr;
+    }
+}
+
+// The transaction's packages, each once (a package replaced by several is one leaving):
+// ``visit(package, direction, action)``.
+template <typename Visit>
+void each_item(const libdnf5::base::Transaction &transaction, Visit visit)
+{
+    std::set<std::string> leaving;
+    for (const auto &item : transaction.get_transaction_packages()) {
+        const char *direction = direction_of(item.get_action());
+        if (!direction)
+            continue;
+        Package pkg = item.get_package();
+        if (strcmp(direction, "out") == 0 && !leaving.insert(pkg.get_nevra()).second)
+            continue;
+        std::string action = libdnf5::transaction::transaction_item_action_to_string(
+            item.get_action());
+        std::transform(action.begin(), action.end(), action.begin(),
+                       [](unsigned char c) { return (char)tolower(c); });
+        visit(pkg, direction, action);
+    }
+}
+
+void json_package(std::string &out, const Package &pkg, const char *direction,
+                  const std::string &action)
+{
+    out += '{';
+    json_key(out, "direction", direction);
+    json_key(out, "action", action.c_str());
+    json_identity(out, pkg);
+    json_key(out, "repoid", pkg.get_repo_id().c_str());
+    json_deps(out, "provides", pkg.get_provides());
+    out += ',';
+    json_deps(out, "obsoletes", pkg.get_obsoletes());
+    if (strcmp(direction, "in") == 0) {     // for consumers of a new line
+        out += ',';
+        json_deps(out, "requires", pkg.get_requires());
+    }
+    out += '}';
+}
+
+// An installed package, as the analysis reads it: its NEVRA, source RPM and the provides
+// that can name a soname ("lib*.so*": the analysis compares only sonames of what stays
+// installed), so that a whole rpmdb costs a few hundred kilobytes.
+void json_installed(std::string &out, const Package &pkg)
+{
+    out += '{';
+    json_identity(out, pkg);
+    out += "\"provides\":[";
+    bool first = true;
+    for (const auto &dep : pkg.get_provides()) {
+        std::string text = dep.to_string();
+        if (text.compare(0, 3, "lib") != 0 || text.find(".so") == std::string::npos)
+            continue;
+        if (!first)
+            out += ',';
+        first = false;
+        json_string(out, text.c_str());
+    }
+    out += "]}";
+}
+
+// What dnf5's own package set says, so that the helper loads no metadata and no rpmdb
+// of its own: every installed package (excludes do not apply to them), and the names of
+// the available packages that look like compat ones (<name>X.Y: the notice offers them
+// to keep an old line beside the new one).
+void json_sack(std::string &out, libdnf5::Base &base)
+{
+    libdnf5::rpm::PackageQuery installed(base, libdnf5::sack::ExcludeFlags::IGNORE_EXCLUDES);
+    installed.filter_installed();
+    out += "\"installed\":[";
+    bool first = true;
+    for (const auto &pkg : installed) {
+        if (!first)
+            out += ',';
+        first = false;
+        json_installed(out, pkg);
+    }
+    libdnf5::rpm::PackageQuery compat(base);
+    compat.filter_available();
+    compat.filter_name(std::vector<std::string>{"*[0-9].[0-9]*"}, libdnf5::sack::QueryCmp::GLOB);
+    std::set<std::string> names;
+    for (const auto &pkg : compat)
+        names.insert(pkg.get_name());
+    out += "],\"compat_available\":[";
+    first = true;
+    for (const auto &name : names) {
+        if (!first)
+            out += ',';
+        first = false;
+        json_string(out, name.c_str());
+    }
+    out += "],";
+}
+
+// Where the helper's second, read-only sack finds what dnf5 reads (a lock's hold).
+void json_base(std::string &out, libdnf5::Base &base)
+{
+    auto &config = base.get_config();
+    out += "\"base\":{";
+    json_key(out, "config_file", config.get_config_file_path_option().get_value().c_str());
+    json_key(out, "cachedir", config.get_cachedir_option().get_value().c_str());
+    json_string(out, "reposdirs");
+    out += ":[";
+    bool first = true;
+    for (const auto &dir : config.get_reposdir_option().get_value()) {
+        if (!first)
+            out += ',';
+        first = false;
+        json_string(out, dir.c_str());
+    }
+    out += "],\"vars\":{";
+    first = true;
+    auto vars = base.get_vars();
+    for (const char *name : {"releasever", "basearch", "arch"}) {
+        if (!vars->contains(name))
+            continue;
+        if (!first)
+            out += ',';
+        first = false;
+        json_string(out, name);
+        out += ':';
+        json_string(out, vars->get_value(name).c_str());
+    }
+    out += "}},";
+}
+
+// Whether dnf5 was told to apply no excludes (disable_excludes: "*" or "main").
+bool excludes_disabled(libdnf5::Base &base)
+{
+    for (const auto &which : base.get_config().get_disable_excludes_option().get_value())
+        if (which == "*" || which == "main")
+            return true;
+    return false;
+}
+
+class RocmNotice final : public libdnf5::plugin::IPlugin2_1 {
+public:
+    RocmNotice(libdnf5::plugin::IPluginData &data, libdnf5::ConfigParser &)
+        : IPlugin2_1(data) {}
+
+    libdnf5::PluginAPIVersion get_api_version() const noexcept override { return PLUGIN_API_VERSION; }
+    const char *get_name() const noexcept override { return PLUGIN_NAME; }
+    libdnf5::plugin::Version get_version() const noexcept override { return PLUGIN_VERSION; }
+    const char *const *get_attributes() const noexcept override { return ATTRIBUTES; }
+    const char *get_attribute(const char *name) const noexcept override
+    {
+        for (size_t i = 0; ATTRIBUTES[i]; ++i)
+            if (strcmp(name, ATTRIBUTES[i]) == 0)
+                return ATTRIBUTE_VALUES[i];
+        return nullptr;
+    }
+
+    void repos_loaded() override
+    {
+        guarded("conf", [&] {
+            confdir = configuration_directory();
+            // Only where a configuration file says anything but warn (the fallback rule)
+            // can a hold come of it: elsewhere no helper runs before the gate, and the
+            // gate says what set-up would have said of the configuration (conf_asked).
+            conf_asked = config_says_safety(confdir);
+            if (conf_asked)
+                run_hook("conf", nullptr);
+        });
+    }
+
+    void goal_resolved(const libdnf5::base::Transaction &transaction) override
+    {
+        guarded("pre_transaction", [&] {
+            if (confdir.empty())        // no repositories were loaded (no hold asked for)
+                confdir = configuration_directory();
+            if (conf_asked || may_move_rocm(transaction))
+                run_hook("pre_transaction", &transaction);
+        });
+    }
+
+    void post_transaction(const libdnf5::base::Transaction &transaction) override
+    {
+        guarded("transaction", [&] {
+            if (!report_pending || !applied(transaction))
+                return;
+            report_pending = false;
+            run_hook("transaction", nullptr);   // rpm has run: the report says so
+        });
+    }
+
+private:
+    std::string confdir;
+    bool conf_asked = false;        // the helper was asked at set-up (said the config's problems)
+    int fail_closed = -1;           // -1: the helper has not said yet
+    bool told = false;              // the helper's failure is said once per run
+    bool report_pending = false;    // the last answer wrote a report this transaction applies
+
+    std::string installroot() const
+    {
+        return get_base().get_config().get_installroot_option().get_value();
+    }
+
+    // <install root>/etc/dnf/plugins, as dnf 4 reads it (ROCM_NOTICE_CONFDIR overrides it,
+    // for diagnosis).
+    std::string configuration_directory() const
+    {
+        const char *dir = getenv("ROCM_NOTICE_CONFDIR");
+        if (dir && *dir)
+            return dir;
+        std::string root = installroot();
+        return (root == "/" ? "" : root) + "/etc/dnf/plugins";
+    }
+
+    // Whether the transaction may move ROCm: on a system whose policy is warn everywhere,
+    // the helper runs only for one with a package the names file knows, or a
+    // replacement. Without a readable names file, or with the admin's own names
+    // (include), every transaction is asked about.
+    bool may_move_rocm(const libdnf5::base::Transaction &transaction) const
+    {
+        const Names &known = names_file();
+        if (!known.ok || any_config(confdir, asks_always))
+            return true;
+        bool found = false;
+        each_item(transaction, [&](const Package &pkg, const char *direction, const std::string &) {
+            found = found ||
+                    names_know(known, pkg.get_name().c_str(), pkg.get_version().c_str(),
+                               pkg.get_sourcerpm().c_str()) ||
+                    (strcmp(direction, "in") == 0 && !pkg.get_obsoletes().empty());
+        });
+        return found;
+    }
+
+    // Whether the transaction is on the system: post_transaction runs after a failed rpm
+    // transaction too, and libdnf5 keeps no per-package result there, so each incoming
+    // package is looked up in the rpmdb (as rpm -q does).
+    bool applied(const libdnf5::base::Transaction &transaction) const
+    {
+        rpmts ts = rpmtsCreate();
+        rpmtsSetRootDir(ts, installroot().c_str());
+        bool all = true;
+        for (const auto &item : transaction.get_transaction_packages()) {
+            const char *direction = direction_of(item.get_action());
+            if (!all || !direction || strcmp(direction, "in") != 0)
+                continue;
+            std::string label = item.get_package().get_nevra();
+            rpmdbMatchIterator found = rpmtsInitIterator(ts, RPMDBI_LABEL, label.c_str(), 0);
+            all = found && rpmdbNextIterator(found) != nullptr;
+            rpmdbFreeIterator(found);
+        }
+        rpmtsFree(ts);
+        return all;
+    }
+
+    std::string request_for(const char *hook, const libdnf5::base::Transaction *transaction)
+    {
+        auto &base = get_base();
+        auto vars = base.get_vars();
+        std::string release = vars->contains("releasever") ? vars->get_value("releasever") : "";
+        std::string out = "{\"protocol\":" + std::to_string(PROTOCOL) + ',';
+        json_key(out, "hook", hook);
+        json_key(out, "installroot", installroot().c_str());
+        json_key(out, "confdir", confdir.c_str());
+        json_key(out, "releasever", release.c_str());
+        json_key(out, "program", program_invocation_short_name);
+        out += std::string("\"assumeyes\":") +
+               (base.get_config().get_assumeyes_option().get_value() ? "true" : "false") + ',';
+        if (strcmp(hook, "transaction") != 0)
+            json_base(out, base);
+        if (transaction && !conf_asked)     // set-up was not asked: the gate says the problems
+            out += "\"conf_asked\":false,";
+        if (transaction) {
+            bool first = true;
+            out += "\"items\":[";
+            each_item(*transaction, [&](const Package &pkg, const char *direction,
+                                        const std::string &action) {
+                if (!first)
+                    out += ',';
+                first = false;
+                json_package(out, pkg, direction, action);
+            });
+            out += "],";
+            json_sack(out, base);
+        }
+        out += "\"end\":true}";
+        return out;
+    }
+
+    // The hold: the exact NEVRAs the helper gave, as user excludes of dnf5's package set.
+    void hold(const std::vector<std::string> &patterns)
+    {
+        auto &base = get_base();
+        if (patterns.empty() || excludes_disabled(base))
+            return;
+        libdnf5::rpm::PackageQuery held(base, libdnf5::sack::ExcludeFlags::IGNORE_EXCLUDES);
+        held.filter_nevra(patterns);
+        base.get_rpm_package_sack()->add_user_excludes(held);
+    }
+
+    // Ask the helper about this hook and carry out its answer.
+    void run_hook(const char *hook, const libdnf5::base::Transaction *transaction)
+    {
+        Answer answer = ask(request_for(hook, transaction), "dnf5");
+        for (const auto &line : answer.messages)
+            fprintf(stderr, "%s\n", line.c_str());
+        fflush(stderr);
+        if (answer.fail_closed >= 0)
+            fail_closed = answer.fail_closed;
+        if (!answer.ok) {
+            if (fail_closed < 0)
+                fail_closed = config_says_safety(confdir);
+            if (transaction && fail_closed == 1)
+                throw Refusal(fail_closed_message(answer.problem, confdir, REMEDY));
+            bool after = strcmp(hook, "transaction") == 0;     // nothing left to refuse
+            if (!told)
+                fprintf(stderr, fail_closed == 1 && !after ? MSG_HELPER_CLOSED : MSG_HELPER,
+                        answer.problem.c_str());
+            told = true;
+            return;
+        }
+        report_pending = answer.report_written;
+        if (answer.has_excludes && strcmp(hook, "conf") == 0)
+            hold(answer.excludes);
+        if (!answer.refuse.empty())
+            throw Refusal(answer.refuse);
+    }
+
+    // Run one hook's work: a refusal leaves (at the gate); any other failure (out of
+    // memory, a query that throws...) is one line, and at the gate, where policy says
+    // lock or block, a refusal too. Nothing else may leave: dnf5 would print it as its
+    // own error and stop.
+    template <typename Work>
+    void guarded(const char *hook, Work work)
+    {
+        try {
+            work();
+        } catch (const Refusal &) {
+            throw;
+        } catch (const std::exception &problem) {
+            try {
+                if (fail_closed < 0)
+                    fail_closed = config_says_safety(confdir);
+            } catch (const std::exception &) {}
+            if (strcmp(hook, "pre_transaction") == 0 && fail_closed == 1)
+                throw Refusal(fail_closed_message(problem.what(), confdir, REMEDY));
+            bool after = strcmp(hook, "transaction") == 0;     // nothing left to refuse
+            fprintf(stderr, fail_closed == 1 && !after ? MSG_HELPER_CLOSED : MSG_HELPER,
+                    problem.what());
+        }
+    }
+};
+
+std::exception_ptr last_exception;
+
+}  // namespace
+
+libdnf5::PluginAPIVersion libdnf_plugin_get_api_version(void)
+{
+    return PLUGIN_API_VERSION;
+}
+
+const char *libdnf_plugin_get_name(void)
+{
+    return PLUGIN_NAME;
+}
+
+libdnf5::plugin::Version libdnf_plugin_get_version(void)
+{
+    return PLUGIN_VERSION;
+}
+
+libdnf5::plugin::IPlugin *libdnf_plugin_new_instance(
+    [[maybe_unused]] libdnf5::LibraryVersion library_version,
+    libdnf5::plugin::IPluginData &data, libdnf5::ConfigParser &parser) try {
+    return new RocmNotice(data, parser);
+} catch (...) {
+    last_exception = std::current_exception();
+    return nullptr;
+}
+
+void libdnf_plugin_delete_instance(libdnf5::plugin::IPlugin *plugin)
+{
+    delete plugin;
+}
+
+std::exception_ptr *libdnf_plugin_get_last_exception(void)
+{
+    return &last_exception;
+}

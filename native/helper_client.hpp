@@ -1,0 +1,486 @@
+// The native plugins' side of the helper protocol (PROTOCOL.md), shared by libdnf's plugin
+// (libdnf-plugin/rocm_notice.cpp: PackageKit, microdnf) and libdnf5's (dnf5-plugin/
+// rocm_notice.cpp: dnf5): write a request as JSON, run the helper with a deadline, read
+// its answer; the names file that says which transactions may move ROCm; and the one
+// fallback rule for when the helper never answered (the configuration files say lock or
+// block). Nothing here knows a package manager: each plugin reads its own packages.
+// Included once per plugin (one translation unit each), so everything is file-local.
+
+#ifndef ROCM_NOTICE_HELPER_CLIENT_HPP
+#define ROCM_NOTICE_HELPER_CLIENT_HPP
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#ifndef ROCM_NOTICE_NAMES      // rocm_notice.frontends.native.names writes it at build time
+#define ROCM_NOTICE_NAMES "/usr/share/rocm-epel-notice/names"
+#endif
+#ifndef ROCM_NOTICE_HELPER
+#define ROCM_NOTICE_HELPER "/usr/libexec/rocm-epel-notice/rocm-epel-notice-helper"
+#endif
+
+extern char **environ;
+
+namespace {
+
+const int PROTOCOL = 1;
+const int HELPER_SECONDS = 300;     // a big repository takes seconds to parse; never hang
+const size_t MAX_ANSWER = 16u << 20;    // a hold of 10,000 NEVRAs is ~1 MiB; never grow unbounded
+const size_t CONFIG_LIMIT = 1u << 20;   // as the core reads a configuration file: 1 MiB
+const char *MAGIC = "rocm-notice-libdnf";
+const char *MSG_HELPER = "rocm_notice: internal error: %s (transaction not affected)\n";
+// The same failure before the transaction (set-up) where the policy says lock or block:
+// the transaction will be affected -- refused, unless the helper answers by then.
+const char *MSG_HELPER_CLOSED = "rocm_notice: internal error: %s (the ROCm policy says lock "
+                                "or block: the transaction will be refused unless this "
+                                "is fixed)\n";
+
+struct Answer {
+    bool ok = false;
+    int fail_closed = -1;               // -1: not said
+    std::vector<std::string> messages;
+    bool has_excludes = false;
+    std::vector<std::string> excludes;
+    std::string refuse;
+    bool report_written = false;        // the report applies once rpm has run
+    bool holds = false;                 // a lock is in force
+    std::string problem;                // why there is no answer
+};
+
+// -- the request: JSON ------------------------------------------------------------------
+
+void json_string(std::string &out, const char *text)
+{
+    out += '"';
+    for (const unsigned char *c = (const unsigned char *)(text ? text : ""); *c; ++c) {
+        if (*c == '"' || *c == '\\') {
+            out += '\\';
+            out += (char)*c;
+        } else if (*c < 0x20) {
+            char escaped[8];
+            snprintf(escaped, sizeof escaped, "\\u%04x", *c);
+            out += escaped;
+        } else {
+            out += (char)*c;
+        }
+    }
+    out += '"';
+}
+
+void json_key(std::string &out, const char *key, const char *value)
+{
+    json_string(out, key);
+    out += ':';
+    json_string(out, value);
+    out += ',';
+}
+
+// -- which transactions may move ROCm ----------------------------------------------------
+
+// What may make a package ROCm's: the names file (ROCM_NOTICE_NAMES; see
+// rocm_notice/frontends/native/names.py for its lines). A superset of the catalog's
+// answer: the helper decides. ``ok`` is false when the file cannot be read (then every
+// transaction is asked about).
+struct Names {
+    bool ok = false;
+    std::set<std::string> names, sources;
+    std::vector<std::string> name_globs, version_globs;
+};
+
+Names read_names(const char *path)
+{
+    Names found;
+    std::ifstream file(path);
+    std::string line;
+    while (file && std::getline(file, line)) {
+        size_t space = line.find(' ');
+        if (line.empty() || line[0] == '#' || space == std::string::npos)
+            continue;
+        std::string key = line.substr(0, space), value = line.substr(space + 1);
+        if (key == "name")
+            found.names.insert(value);
+        else if (key == "name-glob")
+            found.name_globs.push_back(value);
+        else if (key == "source")
+            found.sources.insert(value);
+        else if (key == "version-glob")
+            found.version_globs.push_back(value);
+        found.ok = found.ok || key == "source";
+    }
+    return found;
+}
+
+bool any_glob(const std::vector<std::string> &globs, const char *text)
+{
+    for (const auto &glob : globs)
+        if (fnmatch(glob.c_str(), text, 0) == 0)
+            return true;
+    return false;
+}
+
+// The name of a source RPM file ("rocblas-7.1.1-1.el10_2.src.rpm" -> "rocblas").
+std::string source_name(const char *sourcerpm)
+{
+    std::string name = sourcerpm ? sourcerpm : "";
+    for (int dashes = 0; dashes < 2; ++dashes) {
+        size_t dash = name.rfind('-');
+        if (dash == std::string::npos)
+            return "";
+        name.resize(dash);
+    }
+    return name;
+}
+
+// Whether the names file knows a package by its name, its version or its source RPM.
+bool names_know(const Names &known, const char *name, const char *version, const char *sourcerpm)
+{
+    std::string source = source_name(sourcerpm);
+    return (name && (known.names.count(name) || any_glob(known.name_globs, name))) ||
+           (version && any_glob(known.version_globs, version)) ||
+           known.sources.count(source) || any_glob(known.name_globs, source.c_str());
+}
+
+// The names file, read once: ROCM_NOTICE_NAMES in the environment (tests, diagnosis)
+// or where the package installs it. ``ok`` false: every transaction is asked about.
+const Names &names_file()
+{
+    static const Names known = [] {
+        const char *path = getenv("ROCM_NOTICE_NAMES");
+        return read_names(path && *path ? path : ROCM_NOTICE_NAMES);
+    }();
+    return known;
+}
+
+// -- the helper: one request in, one answer out ------------------------------------------
+
+Answer parse(const std::string &text)
+{
+    Answer answer;
+    size_t start = 0;
+    bool header = false;
+    while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos)
+            break;      // a last line without its newline: cut off
+        std::string line = text.substr(start, end - start);
+        start = end + 1;
+        size_t tab = line.find('\t');
+        std::string key = line.substr(0, tab);
+        std::string value = tab == std::string::npos ? "" : line.substr(tab + 1);
+        if (!header) {
+            header = key == MAGIC && value == std::to_string(PROTOCOL);
+            if (!header)
+                break;
+        } else if (key == "end") {
+            answer.ok = true;
+            return answer;
+        } else if (key == "fail_closed") {
+            answer.fail_closed = value == "1";
+        } else if (key == "message") {
+            answer.messages.push_back(value);
+        } else if (key == "excludes") {
+            answer.has_excludes = true;
+        } else if (key == "exclude") {
+            answer.excludes.push_back(value);
+        } else if (key == "refuse") {
+            answer.refuse += (answer.refuse.empty() ? "" : "\n") + value;
+        } else if (key == "report_written") {
+            answer.report_written = value == "1";
+        } else if (key == "holds") {
+            answer.holds = value == "1";
+        }
+    }
+    answer.problem = header ? "the helper's answer was cut off"
+                            : "the helper did not answer (protocol " + std::to_string(PROTOCOL) + ")";
+    return answer;
+}
+
+// How long the helper may take, in seconds: HELPER_SECONDS, or ROCM_NOTICE_HELPER_TIMEOUT
+// (for diagnosis and tests; packagekitd starts with an empty environment).
+int helper_seconds()
+{
+    const char *env = getenv("ROCM_NOTICE_HELPER_TIMEOUT");
+    char *end = nullptr;
+    long seconds = env && *env ? strtol(env, &end, 10) : 0;
+    return end && !*end && seconds > 0 && seconds <= HELPER_SECONDS ? (int)seconds : HELPER_SECONDS;
+}
+
+// Reap the helper, waiting no later than the deadline; then kill it. A helper that
+// closed its end of the socket but never exits must not hang the front end. True when
+// it was killed here.
+bool reap(pid_t pid, time_t deadline, int *status)
+{
+    for (;;) {
+        pid_t done = waitpid(pid, status, WNOHANG);
+        if (done == pid || (done < 0 && errno != EINTR))
+            return false;       // ECHILD (SIGCHLD ignored by the front end): nothing to wait for
+        if (time(nullptr) >= deadline)
+            break;
+        struct timespec nap = {0, 20 * 1000 * 1000};
+        nanosleep(&nap, nullptr);
+    }
+    kill(pid, SIGKILL);
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR) {}
+    return true;
+}
+
+// Run the helper for ``front_end`` (its first argument: libdnf, dnf5) on ``request``.
+Answer ask(const std::string &request, const char *front_end)
+{
+    const char *env = getenv("ROCM_NOTICE_HELPER");
+    std::string helper = env && *env ? env : ROCM_NOTICE_HELPER;
+    Answer none;
+    int fds[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+        none.problem = std::string("socketpair: ") + strerror(errno);
+        return none;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 0);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    char *argv[] = {const_cast<char *>(helper.c_str()), const_cast<char *>(front_end), nullptr};
+    pid_t pid;
+    int rc = posix_spawn(&pid, helper.c_str(), &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        none.problem = "cannot run " + helper + ": " + strerror(rc);
+        return none;
+    }
+    // Write the request and read the answer together, with a deadline: a helper that
+    // dies early gives EPIPE here (MSG_NOSIGNAL: no SIGPIPE for the front end).
+    std::string reply;
+    size_t sent = 0;
+    const int seconds = helper_seconds();
+    time_t deadline = time(nullptr) + seconds;
+    bool timed_out = false, too_big = false;
+    for (;;) {
+        struct pollfd pfd = {fds[0], (short)(POLLIN | (sent < request.size() ? POLLOUT : 0)), 0};
+        int left = (int)(deadline - time(nullptr));
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        int ready = poll(&pfd, 1, left * 1000);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0) {
+            timed_out = ready == 0;
+            break;
+        }
+        if ((pfd.revents & POLLOUT) && sent < request.size()) {
+            ssize_t n = send(fds[0], request.data() + sent, request.size() - sent,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n > 0)
+                sent += (size_t)n;
+            if (n < 0 && errno != EAGAIN && errno != EINTR)
+                sent = request.size();      // the helper is gone; read what it said
+            if (sent == request.size())
+                shutdown(fds[0], SHUT_WR);
+        }
+        if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+            char buffer[65536];
+            ssize_t n = recv(fds[0], buffer, sizeof buffer, MSG_DONTWAIT);
+            if (n > 0)
+                reply.append(buffer, (size_t)n);
+            else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+                break;
+            if (reply.size() > MAX_ANSWER) {
+                too_big = true;
+                break;
+            }
+        }
+    }
+    int status = 0;
+    if (timed_out || too_big)
+        kill(pid, SIGKILL);
+    close(fds[0]);
+    if (reap(pid, timed_out || too_big ? time(nullptr) : deadline, &status))
+        timed_out = !too_big;
+    Answer answer = too_big ? Answer() : parse(reply);
+    if (too_big)
+        answer.problem = "the helper's answer is larger than " +
+                         std::to_string(MAX_ANSWER >> 20) + " MiB";
+    else if (timed_out)
+        answer.problem = "the helper took longer than " + std::to_string(seconds) + " s";
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        answer.problem = helper + (WIFSIGNALED(status) ? " was killed by signal " + std::to_string(WTERMSIG(status))
+                                                       : " failed (exit " + std::to_string(WEXITSTATUS(status)) + ")");
+    if (!answer.problem.empty())
+        answer.ok = false;
+    return answer;
+}
+
+// -- when the helper never answered: the configuration files ------------------------------
+
+// A configuration file's text, as far as the crude reading below needs it: a regular
+// file only (opened without blocking: a FIFO or a device where a file should be must not
+// hang the front end), its first CONFIG_LIMIT bytes.
+bool read_config(const std::string &path, std::string &text)
+{
+    int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat info;
+    bool regular = fstat(fd, &info) == 0 && S_ISREG(info.st_mode);
+    char buffer[65536];
+    while (regular && text.size() < CONFIG_LIMIT) {
+        ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        text.append(buffer, (size_t)n);
+    }
+    close(fd);
+    return regular;
+}
+
+std::string lowered_stripped(const std::string &text)
+{
+    size_t first = text.find_first_not_of(" \t\r\v\f");
+    if (first == std::string::npos)
+        return "";
+    size_t last = text.find_last_not_of(" \t\r\v\f");
+    std::string out = text.substr(first, last - first + 1);
+    for (auto &c : out)
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+    return out;
+}
+
+// A value without a comment after it: '#' or ';' after a blank starts one, as the core's
+// ini reader reads it (io.ini.split_comment).
+std::string without_comment(const std::string &value)
+{
+    for (size_t i = 1; i < value.size(); ++i)
+        if ((value[i] == '#' || value[i] == ';') && (value[i - 1] == ' ' || value[i - 1] == '\t'))
+            return value.substr(0, i - 1);
+    return value;
+}
+
+// The one rule the front ends' fallbacks share (the core's reader is the full one):
+// ``text`` says "fail closed" when any on_major or on_minor setting in it is anything but
+// warn -- lock, block, or a value that is not valid (the admin may have meant lock or
+// block). Read as the core's ini reader reads a setting: ``key = value`` or ``key: value``
+// (the first of the two separators), any case, a comment after the value, the value on an
+// indented continuation line, a byte order mark.
+std::vector<std::string> config_lines(const std::string &text)
+{
+    std::vector<std::string> lines;
+    size_t start = text.compare(0, 3, "\xef\xbb\xbf") == 0 ? 3 : 0;
+    while (start <= text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos)
+            end = text.size();
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
+// The key a line sets (lowered, stripped; "" for none), and where its value starts.
+std::string setting_key(const std::string &line, size_t &value_at)
+{
+    size_t cut = line.find_first_of("=:");
+    if (cut == std::string::npos)
+        return "";
+    value_at = cut + 1;
+    return lowered_stripped(line.substr(0, cut));
+}
+
+bool says_safety(const std::string &text)
+{
+    std::vector<std::string> lines = config_lines(text);
+    for (size_t i = 0; i < lines.size(); ++i) {
+        size_t cut = 0;
+        std::string key = setting_key(lines[i], cut);
+        if (key != "on_major" && key != "on_minor")
+            continue;
+        std::string value = lowered_stripped(without_comment(lines[i].substr(cut)));
+        for (size_t next = i + 1; value.empty() && next < lines.size() &&
+                                  (lines[next][0] == ' ' || lines[next][0] == '\t'); ++next)
+            value = lowered_stripped(without_comment(lines[next]));
+        if (value != "warn")
+            return true;
+    }
+    return false;
+}
+
+// Whether every transaction must be asked about, whatever its packages: ``text`` says
+// anything but warn (says_safety: read now, since packagekitd set up long ago), or sets
+// ``include`` (the admin's own ROCm names, which the names file cannot know).
+bool asks_always(const std::string &text)
+{
+    if (says_safety(text))
+        return true;
+    size_t cut = 0;
+    for (const auto &line : config_lines(text))
+        if (setting_key(line, cut) == "include")
+            return true;
+    return false;
+}
+
+// Whether any configuration file (rocm_notice.conf, rocm_notice.d/*.conf) ``says`` so.
+bool any_config(const std::string &confdir, bool (*says)(const std::string &))
+{
+    std::vector<std::string> files = {confdir + "/rocm_notice.conf"};
+    std::string dropins = confdir + "/rocm_notice.d";
+    if (DIR *dir = opendir(dropins.c_str())) {
+        while (const struct dirent *entry = readdir(dir)) {
+            std::string name = entry->d_name;
+            if (name.size() > 5 && name.compare(name.size() - 5, 5, ".conf") == 0)
+                files.push_back(dropins + "/" + name);
+        }
+        closedir(dir);
+    }
+    for (const auto &file : files) {
+        std::string text;
+        if (read_config(file, text) && says(text))
+            return true;
+    }
+    return false;
+}
+
+// When the helper never answered: does any configuration file say anything but warn?
+// (A crude reading, on purpose: any such line fails closed, even one a later file
+// overrides.) The admin chose safety, so a helper that never answered refuses (as the
+// dnf 4 plugin fails closed).
+bool config_says_safety(const std::string &confdir)
+{
+    return any_config(confdir, says_safety);
+}
+
+// The refusal when the helper could not answer and policy says lock or block: what
+// failed, and how to proceed (``remedy``: the front end's way to leave the plugin out).
+std::string fail_closed_message(const std::string &problem, const std::string &confdir,
+                                const char *remedy)
+{
+    return "rocm_notice: could not evaluate ROCm policy: " + problem + "; the transaction "
+           "is blocked because policy says lock or block. To proceed anyway: set on_major "
+           "and on_minor to warn in " + confdir + "/rocm_notice.conf, or " + remedy + ".";
+}
+
+}  // namespace
+
+#endif

@@ -1,0 +1,66 @@
+"""dnf5's side of the native helper: what libdnf5's plugin (dnf5-plugin/rocm_notice.cpp)
+cannot send, and how dnf5 is named in the texts.
+
+At the transaction's gate the plugin sends everything the analysis and the notice read
+(the goal's packages with their provides, requires and source packages; the installed
+packages; the compat names on offer), so nothing here loads metadata. A lock's hold
+(at repos_loaded, once dnf5 has loaded its repositories) works out which packages only
+the newer line can satisfy: for that, a second, read-only libdnf5 sack (``sack``) over the
+same install root, configuration, repositories and cache reads what dnf5 just wrote to its
+cache, without downloading. Only a lock pays for it.
+"""
+
+from rocm_notice.core import report
+from rocm_notice.frontends.native import helper
+
+COMMAND_NAME = "rocm-epel-notice"    # 'dnf rocm' on dnf5 (the texts tell users to run it)
+PROCEED = ("  To proceed anyway, for this one run: dnf5 --disable-plugin=rocm_notice ... "
+           "(the policy is not read then).")
+
+
+class Sacks:
+    """``core.run.Run.sacks``' interface over one lazily opened ``sack.Sack``, opened on
+    what the request's ``base`` says of the running dnf5 (configuration file, repository
+    directories, cache, variables)."""
+
+    def __init__(self, installroot, base):
+        self.installroot, self.base = installroot, base if isinstance(base, dict) else {}
+        self._sack = None
+
+    def get(self, with_repos=True):
+        if self._sack is None:
+            from rocm_notice.frontends.dnf5.sack import Sack
+            base = self.base
+            self._sack = Sack(self.installroot, str(base.get("config_file") or ""),
+                              [str(d) for d in base.get("reposdirs") or ()],
+                              str(base.get("cachedir") or ""),
+                              {str(k): str(v) for k, v in (base.get("vars") or {}).items()
+                               if v}, cacheonly=True)
+        return self._sack
+
+    def close(self):
+        self._sack = None
+
+
+class Run(helper.Run):
+    """One request of libdnf5's plugin: dnf5 prompts after the notice (unless -y), and
+    its texts name dnf5's command and how to leave the plugin out for one run."""
+
+    via = report.VIA_DNF5
+    command_name = COMMAND_NAME
+    proceed = PROCEED
+
+    def __init__(self, request, outcome):
+        super().__init__(request, outcome)
+        self.program = "dnf5"       # invoked as dnf on Fedora: the texts say dnf5
+        self.assumeyes = request.get("assumeyes") is True
+        self.sacks = Sacks(self.installroot, request.get("base"))
+
+    @property
+    def front_end(self):
+        return ""           # dnf5 prompts after the notice, as dnf does
+
+
+def main():
+    """The helper's work for this front end (native/rocm-epel-notice-helper runs it)."""
+    return helper.main(Run)

@@ -1,0 +1,147 @@
+"""The helper behind the native plugins (libdnf's: PackageKit, microdnf; libdnf5's: dnf5):
+one request, one answer.
+
+A C++ plugin (libdnf-plugin/, dnf5-plugin/) runs this program at its package manager's
+hooks and does what the answer says; every decision is the engine's (``core.run``), as
+for every front end. The protocol (version 1) is documented in native/PROTOCOL.md:
+
+- request, on stdin: one JSON object -- ``protocol``, ``hook`` (``core.run.HOOKS``),
+  ``installroot``, ``confdir``, ``releasever``, ``program``, where the front end's metadata is (``repos`` for libdnf, ``base`` for
+  dnf5), and at pre_transaction ``items``, ``installed`` and ``compat_available`` (the
+  goal's packages, see ``_item``; the installed packages; the compat names on offer);
+- answer, on stdout: lines ``KEY<TAB>VALUE``, first ``rocm-notice-libdnf<TAB>1``, last
+  ``end`` (``answer_text``).
+
+Here: the protocol, and the packages as the request sends them (at pre_transaction,
+everything the analysis and the notice read). What only one package manager's side can
+read (a lock's hold: its rpmdb and metadata, through its own bindings) and what it calls
+itself is its room's ``Run`` (``frontends/libdnf/run.py``, ``frontends/dnf5/plugin.py``),
+which the program (native/rocm-epel-notice-helper FRONT_END) hands to ``main``.
+"""
+
+import json
+import sys
+
+from rocm_notice import describe
+from rocm_notice.catalog.catalog import source_name
+from rocm_notice.core import engine, run
+from rocm_notice.io import clean
+from rocm_notice.core.records import Item, Package
+
+PROTOCOL = 1
+MAGIC = "rocm-notice-libdnf"
+MAX_REQUEST = 256 * 1024 * 1024     # a goal of 10,000 packages with provides: ~20 MB
+MSG_BAD_REQUEST = "bad request from the plugin: %s"
+
+
+class RequestError(Exception):
+    pass
+
+
+def answer_text(outcome):
+    """The lines the plugin reads back (values on one line, control characters gone)."""
+    out = ["%s\t%d" % (MAGIC, PROTOCOL)]
+    if outcome.fail_closed is not None:
+        out.append("fail_closed\t%d" % bool(outcome.fail_closed))
+    for message in outcome.messages:
+        out.extend("message\t%s" % clean(line) for line in message.split("\n"))
+    if outcome.excludes is not None:
+        out.append("excludes\t%d" % len(outcome.excludes))
+        out.extend("exclude\t%s" % clean(pattern) for pattern in outcome.excludes)
+    if outcome.refuse:
+        out.extend("refuse\t%s" % clean(line) for line in outcome.refuse.split("\n"))
+    if outcome.report_written:
+        out.append("report_written\t1")
+    if outcome.holds:
+        out.append("holds\t1")
+    out.append("end")
+    return "\n".join(out) + "\n"
+
+
+def read_request(stream):
+    raw = stream.read(MAX_REQUEST + 1)
+    if len(raw) > MAX_REQUEST:
+        raise RequestError(MSG_BAD_REQUEST % "larger than %d bytes" % MAX_REQUEST)
+    try:
+        request = json.loads(raw.decode("utf-8", errors="replace"))
+    except ValueError as error:
+        raise RequestError(MSG_BAD_REQUEST % describe(error))
+    if not isinstance(request, dict) or request.get("protocol") != PROTOCOL:
+        raise RequestError(MSG_BAD_REQUEST % "not protocol %d" % PROTOCOL)
+    if request.get("hook") not in run.HOOKS:
+        raise RequestError(MSG_BAD_REQUEST % "unknown hook %r" % (request.get("hook"),))
+    return request
+
+
+def _package(data):
+    """A package as the plugin sends it: name, epoch, version, release, arch, repoid,
+    sourcerpm, provides, obsoletes and (incoming items) requires."""
+    return Package(
+        name=str(data["name"]), version=str(data["version"]), release=str(data["release"]),
+        epoch=int(data.get("epoch") or 0), arch=str(data.get("arch", "")),
+        repoid=str(data.get("repoid", "")),
+        source=source_name(str(data.get("sourcerpm") or "")),
+        provides=tuple(str(d) for d in data.get("provides", ())),
+        requires=tuple(str(d) for d in data.get("requires", ())),
+        obsoletes=tuple(str(d) for d in data.get("obsoletes", ())))
+
+
+def _item(data):
+    """A goal package (``_package``) and its direction ("in"/"out"; the plugin also
+    sends ``action``, for the log; the analysis reads the direction)."""
+    if data.get("direction") not in ("in", "out"):
+        raise RequestError(MSG_BAD_REQUEST % "item direction %r" % (data.get("direction"),))
+    return Item(data["direction"], _package(data))
+
+
+class Run(run.Run):
+    """One request: the goal's items, the installed packages and the compat names on
+    offer, as the plugin sent them (at pre_transaction: no rpmdb, metadata or package
+    manager's bindings are read here). A front end's room adds what only it reads."""
+
+    def __init__(self, request, outcome):
+        super().__init__(request["hook"], outcome, str(request.get("installroot") or "/"),
+                         str(request.get("confdir") or ""),
+                         str(request.get("releasever") or ""),
+                         str(request.get("program") or ""),
+                         conf_asked=request.get("conf_asked") is not False)
+        self.request = request
+
+    def items(self):
+        return [_item(i) for i in self.request.get("items") or ()]
+
+    def installed(self):
+        """At pre_transaction the plugin sends the installed packages: no rpmdb is read
+        here (nor the package manager's bindings imported)."""
+        if "installed" not in self.request:
+            return super().installed()
+        kind = self.catalog.kind
+        return [_package(p) for p in self.request["installed"]
+                if kind(str(p["name"])) is not None]
+
+    def offered(self, names):
+        """Likewise the names of the compat packages the repositories offer."""
+        if "compat_available" not in self.request:
+            return super().offered(names)
+        return set(names) & {str(name) for name in self.request["compat_available"]}
+
+
+def answer(request_stream, front_end_run):
+    """The ``core.run.Outcome`` for the request read from ``request_stream``, worked
+    through by ``front_end_run`` (a ``Run`` subclass of the front end's room)."""
+    try:
+        request = read_request(request_stream)
+    except RequestError as error:       # one line: nothing is known of the policy yet
+        return run.Outcome(messages=[engine.MSG_INTERNAL % error])
+    return run.outcome(request["hook"], lambda outcome: front_end_run(request, outcome))
+
+
+def main(front_end_run):
+    """One request from stdin, its answer on stdout: the exit status."""
+    reply = answer(sys.stdin.buffer, front_end_run)
+    try:
+        sys.stdout.write(answer_text(reply))
+        sys.stdout.flush()
+    except OSError:         # the plugin is gone (killed, timed out): nobody to tell
+        return 1
+    return 0
