@@ -174,16 +174,20 @@ void json_installed(std::string &out, const Package &pkg)
 }
 
 // What dnf5's own package set says, so that the helper loads no metadata and no rpmdb
-// of its own: every installed package (excludes do not apply to them), and the names of
-// the available packages that look like compat ones (<name>X.Y: the notice offers them
+// of its own: the installed packages that may be ROCm's (``InstalledFilter``; excludes
+// do not apply to them), and the names of the available packages that look like compat ones (<name>X.Y: the notice offers them
 // to keep an old line beside the new one).
-void json_sack(std::string &out, libdnf5::Base &base)
+void json_sack(std::string &out, libdnf5::Base &base, const std::string &confdir)
 {
     libdnf5::rpm::PackageQuery installed(base, libdnf5::sack::ExcludeFlags::IGNORE_EXCLUDES);
     installed.filter_installed();
     out += "\"installed\":[";
+    InstalledFilter filter(confdir);
     bool first = true;
     for (const auto &pkg : installed) {
+        if (!filter.wanted(pkg.get_name().c_str(), pkg.get_version().c_str(),
+                           pkg.get_sourcerpm().c_str()))
+            continue;
         if (!first)
             out += ',';
         first = false;
@@ -388,7 +392,7 @@ private:
                 json_package(out, pkg, direction, action);
             });
             out += "],";
-            json_sack(out, base);
+            json_sack(out, base, confdir);
         }
         out += "\"end\":true}";
         return out;

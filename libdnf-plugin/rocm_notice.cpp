@@ -198,10 +198,10 @@ void json_installed(std::string &out, DnfPackage *pkg)
 }
 
 // What libdnf's own package set says, so that the helper loads no metadata and no rpmdb
-// of its own: every installed package (as the rpmdb has them: excludes do not apply),
-// and the names of the available packages that look like compat ones (<name>X.Y: the
+// of its own: the installed packages that may be ROCm's (``InstalledFilter``; as the
+// rpmdb has them: excludes do not apply), and the names of the available packages that look like compat ones (<name>X.Y: the
 // notice offers them to keep an old line beside the new one).
-void json_sack(std::string &out, HyGoal goal)
+void json_sack(std::string &out, HyGoal goal, const std::string &confdir)
 {
     DnfSack *sack = hy_goal_get_sack(goal);     // the set the goal was resolved on:
     if (!sack)                                  // packagekitd's own, not the context's
@@ -213,10 +213,17 @@ void json_sack(std::string &out, HyGoal goal)
         pkgs = hy_query_run(installed);
     }
     out += "\"installed\":[";
+    InstalledFilter filter(confdir);
+    bool first = true;
     for (guint i = 0; pkgs && i < pkgs->len; ++i) {
-        if (i)
+        auto pkg = static_cast<DnfPackage *>(g_ptr_array_index(pkgs, i));
+        if (!filter.wanted(dnf_package_get_name(pkg), dnf_package_get_version(pkg),
+                           dnf_package_get_sourcerpm(pkg)))
+            continue;
+        if (!first)
             out += ',';
-        json_installed(out, static_cast<DnfPackage *>(g_ptr_array_index(pkgs, i)));
+        first = false;
+        json_installed(out, pkg);
     }
     g_autoptr(GPtrArray) offered = nullptr;
     {
@@ -229,7 +236,7 @@ void json_sack(std::string &out, HyGoal goal)
     std::set<std::string> names;
     for (guint i = 0; offered && i < offered->len; ++i)
         names.insert(dnf_package_get_name(static_cast<DnfPackage *>(g_ptr_array_index(offered, i))));
-    bool first = true;
+    first = true;
     for (const auto &name : names) {
         if (!first)
             out += ',';
@@ -347,7 +354,7 @@ std::string request_for(PluginHandle *handle, const char *hook, HyGoal goal)
         out += "\"conf_asked\":false,";
     if (goal) {
         json_items(out, goal);
-        json_sack(out, goal);
+        json_sack(out, goal, handle->confdir);
     }
     out += "\"end\":true}";
     return out;

@@ -427,18 +427,23 @@ bool says_safety(const std::string &text)
     return false;
 }
 
-// Whether every transaction must be asked about, whatever its packages: ``text`` says
-// anything but warn (says_safety: read now, since packagekitd set up long ago), or sets
-// ``include`` (the admin's own ROCm names, which the names file cannot know).
-bool asks_always(const std::string &text)
+// Whether ``text`` sets ``include``: the admin's own ROCm names, which the names file
+// cannot know.
+bool sets_include(const std::string &text)
 {
-    if (says_safety(text))
-        return true;
     size_t cut = 0;
     for (const auto &line : config_lines(text))
         if (setting_key(line, cut) == "include")
             return true;
     return false;
+}
+
+// Whether every transaction must be asked about, whatever its packages: ``text`` says
+// anything but warn (says_safety: read now, since packagekitd set up long ago), or sets
+// ``include``.
+bool asks_always(const std::string &text)
+{
+    return says_safety(text) || sets_include(text);
 }
 
 // Whether any configuration file (rocm_notice.conf, rocm_notice.d/*.conf) ``says`` so.
@@ -470,6 +475,24 @@ bool config_says_safety(const std::string &confdir)
 {
     return any_config(confdir, says_safety);
 }
+
+// Which installed packages the gate's request carries: the helper reads only those the
+// catalog knows by name, and the names file knows a superset of them; so only those,
+// unless the file cannot be read or the admin names more (include): then every one. (A
+// request of 1,000 installed packages with their sonames costs the helper milliseconds
+// to read, and the plugin as many to write.)
+struct InstalledFilter {
+    const Names &known = names_file();
+    bool every;
+
+    explicit InstalledFilter(const std::string &confdir)
+        : every(!known.ok || any_config(confdir, sets_include)) {}
+
+    bool wanted(const char *name, const char *version, const char *sourcerpm) const
+    {
+        return every || names_know(known, name, version, sourcerpm);
+    }
+};
 
 // The refusal when the helper could not answer and policy says lock or block: what
 // failed, and how to proceed (``remedy``: the front end's way to leave the plugin out).

@@ -8,15 +8,20 @@ repositories offer (asked only for findings to warn about: the compat packages; 
 ``offered_by`` for a sack); the rest is the same for all of them.
 """
 
-import logging
-
 from rocm_notice import describe
 from rocm_notice.catalog import known
 from rocm_notice.core import gpu, notice
 from rocm_notice.scan import scan
 from rocm_notice.settings import config
 
-log = logging.getLogger("dnf.plugin")       # dnf.log under dnf; nowhere elsewhere
+
+
+def _debug(message, *args):
+    """A line for dnf.log under dnf, nowhere elsewhere. ``logging`` is imported only for
+    it: the native plugins' helper is a process of its own, where importing it costs a
+    crossing about 6 ms (make bench, the front-end rows)."""
+    import logging
+    logging.getLogger("dnf.plugin").debug(message, *args)
 
 
 def build(confdir, settings, catalog, installroot="/", found=None, offered=None, **given):
@@ -76,8 +81,8 @@ def quick_scan(found, settings, installroot="/"):
         result, problem = scan.quick(found.lost_sonames, settings.scan_paths, seconds,
                                      installroot or "/")
         if problem:
-            log.debug("rocm_notice: scan cache not written: %s", problem)
+            _debug("rocm_notice: scan cache not written: %s", problem)
         return scan.brief(result)
     except Exception as error:
-        log.debug("rocm_notice: quick scan failed: %s", describe(error))
+        _debug("rocm_notice: quick scan failed: %s", describe(error))
         return None

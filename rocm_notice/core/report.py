@@ -5,10 +5,10 @@ hold or block from this file. Keys are only ever added, never removed or renamed
 consumer checks ``schema``.
 """
 
-import datetime
 import json
 import os
 import re
+import time
 
 from rocm_notice import __version__
 from rocm_notice.io import files
@@ -74,7 +74,7 @@ def build(decision, context, command="", findings=None, hold=None, blocked=()):
     data = {
         "schema": SCHEMA,
         "tool": "rocm-epel-notice %s" % __version__,
-        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "time": _now(),
         "command": redact(clean(command).strip()),
         "releasever": clean(context.releasever),
         "releasever_minor": clean(context.releasever_minor),
@@ -178,7 +178,9 @@ def mark_applied(path, installroot="/"):
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    """Now, in UTC, as ISO 8601 to the second ("2026-12-07T17:50:00+00:00"). With time,
+    not datetime: every helper process imports this module, and datetime costs it 1.5 ms."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
 
 def path_in_root(path, installroot):

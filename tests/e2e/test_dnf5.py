@@ -98,6 +98,35 @@ def test_warn_shows_the_notice_on_stderr_before_the_prompt(dnf5):
     assert written["applied"] is True and written["applied_time"], written
 
 
+@pytest.mark.parametrize("conf, every", [("[main]\n", False),
+                                         ("[main]\ninclude = site-rocm-*\n", True)])
+def test_the_gate_runs_one_helper_with_the_installed_packages_that_may_be_rocms(dnf5, conf,
+                                                                                 every):
+    """A warned crossing runs the helper once, at the gate (none at repos_loaded on a warn
+    system), with the installed packages the names file knows, not the whole rpmdb, unless
+    the admin names more (include); and none at all for a transaction without ROCm."""
+    log = dnf5.path / "requests.log"
+    wrapper = dnf5.path / "helper"
+    wrapper.write_text("#!/bin/sh\ntee -a '%s' | exec '%s' \"$@\"\n" % (log, dnf5.helper))
+    wrapper.chmod(0o755)
+    on_64(dnf5, conf)
+    dnf5.helper = str(wrapper)
+    run = dnf5.dnf5("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert "moves ROCm 6.4 \u2192 7.1 (major)" in run.stderr, run
+    from tests.e2e.test_libdnf import requests
+    sent = requests(log)
+    assert [r["hook"] for r in sent] == ["pre_transaction", "transaction"], sent
+    names = {p["name"] for p in sent[0]["installed"]}
+    assert set(stacks.ROCM_NAMES) <= names, names
+    assert ("zstd-tools" in names) is every, names
+    log.unlink()
+    dnf5.use_repos(epel=stacks.epel_10_2() + [Pkg("zstd-tools", "1.5.8", "1.el10_2")])
+    run = dnf5.dnf5("-y", "upgrade")
+    assert run.returncode == 0 and dnf5.installed()["zstd-tools"] == "1.5.8-1.el10_2", run
+    assert not log.exists() or every, log.read_text()   # include: every transaction asks
+
+
 def test_lock_holds_the_line_while_its_patch_update_installs(dnf5):
     before = on_64(dnf5, "[main]\non_major = lock\n", repos=stacks.epel_10_2() + [PATCH_64])
     run = dnf5.dnf5("-y", "upgrade")

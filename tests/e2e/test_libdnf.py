@@ -78,20 +78,24 @@ def _logging_helper(tmp_path):
     log = tmp_path / "hooks.log"
     wrapper = tmp_path / "helper"
     wrapper.write_text("#!/bin/sh\n"
-                       "tee -a '%s' | exec '%s'\n" % (log, HELPER))
+                       "tee -a '%s' | exec '%s' \"$@\"\n" % (log, HELPER))
     wrapper.chmod(0o755)
     return wrapper, log
 
 
-def _hooks(log):
-    """The hooks of the requests in the log, in order (one JSON object each, unseparated)."""
+def requests(log):
+    """The requests in the log, in order (one JSON object each, unseparated)."""
     import json
-    text, hooks, decoder = log.read_text() if log.exists() else "", [], json.JSONDecoder()
+    text, found, decoder = log.read_text() if log.exists() else "", [], json.JSONDecoder()
     while text.strip():
         request, end = decoder.raw_decode(text.strip())
-        hooks.append(request["hook"])
+        found.append(request)
         text = text.strip()[end:]
-    return hooks
+    return found
+
+
+def _hooks(log):
+    return [request["hook"] for request in requests(log)]
 
 
 @pytest.mark.parametrize("conf, at_setup, names", [
@@ -154,6 +158,25 @@ def test_a_warn_system_asks_the_helper_whenever_rocm_may_move(sandbox, tmp_path,
         assert "moves ROCm 6.4 \u2192 7.1 (major)" in result.stderr, result
     else:
         assert result.stderr == "", result
+
+
+@pytest.mark.parametrize("conf, every", [("[main]\n", False),
+                                         ("[main]\ninclude = site-rocm-*\n", True)])
+def test_the_gate_sends_only_the_installed_packages_that_may_be_rocms(sandbox, tmp_path,
+                                                                       conf, every):
+    """The helper reads only the installed packages the catalog knows by name: the plugin
+    sends those the names file knows (a superset), not the whole rpmdb, unless the admin
+    names more (include): then every one. The notice is the same either way."""
+    wrapper, log = _logging_helper(tmp_path)
+    libdnf, _ = on_64(sandbox, conf)
+    libdnf.helper = str(wrapper)
+    result = libdnf.run("upgrade-all")
+    assert result.ok, result
+    gate = [r for r in requests(log) if r["hook"] == "pre_transaction"]
+    names = {p["name"] for p in gate[0]["installed"]}
+    assert set(stacks.ROCM_NAMES) <= names, names
+    assert ("zstd-tools" in names) is every, names
+    assert "moves ROCm 6.4 \u2192 7.1 (major)" in result.stderr, result
 
 
 def test_warn_shows_the_notice_on_stderr_and_the_upgrade_goes_on(sandbox):
