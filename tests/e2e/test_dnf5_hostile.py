@@ -4,9 +4,13 @@ the helper cannot load the core (a careless syntax, a FIFO where a drop-in shoul
 
 import json
 import os
+import time
+
+import pytest
 
 from tests.e2e import stacks
-from tests.e2e.test_dnf5 import ALL, FAIL_CLOSED, ROCM, assert_clean, on_64, refused
+from tests.e2e.test_dnf5 import ALL, FAIL_CLOSED, ROCM, assert_clean, on_64, ours, refused
+from tests.e2e.test_libdnf_hostile import BAD_ANSWERS, LINGERING
 from tests.harness.dnf5 import COMMAND, Dnf5Sandbox
 
 CLOSE_STDERR = ["/bin/sh", "-c", 'exec 2>&-; exec "$@"', "sh"]
@@ -68,3 +72,61 @@ def test_a_helper_that_cannot_load_reads_lock_and_block_as_the_core_does(tmp_pat
     assert FAIL_CLOSED % ("%s failed (exit 2)" % dnf5.helper, dnf5.confdir / "rocm_notice.conf") \
         in run.stderr.splitlines(), run
     assert dnf5.installed() == before
+
+
+def fake_helper(sandbox, name, script):
+    """A helper of ``script`` (sh) in the sandbox, which the root binds; it reads the
+    request first."""
+    path = sandbox.path / name
+    path.write_text("#!/bin/sh\ncat >/dev/null\n" + script)
+    path.chmod(0o755)
+    sandbox.helper = str(path)
+
+
+def test_a_bad_answer_is_refused_under_block_and_one_line_under_warn(tmp_path):
+    """The libdnf5 plugin reads the helper's answer as the libdnf plugin does (the client
+    they share, native/helper_client.hpp): none of these is acted on, nothing of them is
+    printed; under block the transaction is refused, under warn one line."""
+    dnf5 = Dnf5Sandbox(tmp_path / "dnf5")
+    before = on_64(dnf5, "[main]\non_major = block\n")
+    for name, (script, problem) in sorted(BAD_ANSWERS.items()):
+        fake_helper(dnf5, name.replace(" ", "-"), script)
+        run = dnf5.dnf5("-y", "upgrade")
+        assert refused(run), (name, run)
+        assert FAIL_CLOSED % (problem, dnf5.confdir / "rocm_notice.conf") in \
+            run.stderr.splitlines(), (name, run)
+        assert len(run.stderr) < 10000, name           # nothing of the answer printed
+        assert dnf5.installed() == before, name
+    dnf5.write_conf("[main]\n")
+    fake_helper(dnf5, "huge", BAD_ANSWERS["huge"][0])
+    run = dnf5.dnf5("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert ours(run) == ["rocm_notice: internal error: the helper's answer is larger than "
+                         "16 MiB (transaction not affected)"], run
+    assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+@pytest.mark.parametrize("conf, fail_closed", [("[main]\non_major = block\n", 1),
+                                               ("[main]\n", 0)])
+def test_a_helper_that_never_exits_does_not_hang_dnf5(tmp_path, conf, fail_closed):
+    """It answers in full, closes its end and stays: dnf5 waits no longer than the
+    helper's deadline (ROCM_NOTICE_HELPER_TIMEOUT here), then kills it; under block the
+    transaction is refused, under warn it goes on with one line."""
+    dnf5 = Dnf5Sandbox(tmp_path / "dnf5")
+    before = on_64(dnf5, conf)
+    fake_helper(dnf5, "lingering", LINGERING % fail_closed)
+    dnf5.env["ROCM_NOTICE_HELPER_TIMEOUT"] = "2"
+    start = time.monotonic()
+    run = dnf5.dnf5("-y", "upgrade")
+    assert time.monotonic() - start < 30, run
+    problem = "the helper took longer than 2 s"
+    if fail_closed:
+        assert refused(run), run
+        assert FAIL_CLOSED % (problem, dnf5.confdir / "rocm_notice.conf") in \
+            run.stderr.splitlines(), run
+        assert dnf5.installed() == before
+    else:
+        assert run.returncode == 0, run
+        assert ours(run) == ["rocm_notice: internal error: %s (transaction not affected)"
+                             % problem], run
+        assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"

@@ -136,6 +136,7 @@ class Dnf5Sandbox:
         self.pythonpath = str(pythonpath)
         self.binds = []          # more (host, inside[, "ro"]) binds, for a test's own needs
         self.helper = str(HELPER)
+        self.env = {}            # more environment for dnf5 (ROCM_NOTICE_HELPER_TIMEOUT)
         self.names = self.path / "names"
         self.names.write_text(names_text())
         self.rootfs = dnf5_root()
@@ -171,7 +172,7 @@ class Dnf5Sandbox:
         return binds + self.binds
 
     def run(self, argv, stdin=None, merge=False, timeout=300):
-        env = dict(roots.ENV, PYTHONPATH=self.pythonpath)
+        env = dict(roots.ENV, PYTHONPATH=self.pythonpath, **self.env)
         if self.helper:         # None: the plugin's own (where the package installs it)
             env["ROCM_NOTICE_HELPER"] = self.helper
         if self.names:
