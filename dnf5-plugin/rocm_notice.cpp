@@ -199,15 +199,8 @@ void json_sack(std::string &out, libdnf5::Base &base, const std::string &confdir
     std::set<std::string> names;
     for (const auto &pkg : compat)
         names.insert(pkg.get_name());
-    out += "],\"compat_available\":[";
-    first = true;
-    for (const auto &name : names) {
-        if (!first)
-            out += ',';
-        first = false;
-        json_string(out, name.c_str());
-    }
     out += "],";
+    json_strings(out, "compat_available", names);
 }
 
 // Where the helper's second, read-only sack finds what dnf5 reads (a lock's hold).
@@ -217,17 +210,9 @@ void json_base(std::string &out, libdnf5::Base &base)
     out += "\"base\":{";
     json_key(out, "config_file", config.get_config_file_path_option().get_value().c_str());
     json_key(out, "cachedir", config.get_cachedir_option().get_value().c_str());
-    json_string(out, "reposdirs");
-    out += ":[";
+    json_strings(out, "reposdirs", config.get_reposdir_option().get_value());
+    out += "\"vars\":{";
     bool first = true;
-    for (const auto &dir : config.get_reposdir_option().get_value()) {
-        if (!first)
-            out += ',';
-        first = false;
-        json_string(out, dir.c_str());
-    }
-    out += "],\"vars\":{";
-    first = true;
     auto vars = base.get_vars();
     for (const char *name : {"releasever", "basearch", "arch"}) {
         if (!vars->contains(name))

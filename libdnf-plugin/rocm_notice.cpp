@@ -232,18 +232,11 @@ void json_sack(std::string &out, HyGoal goal, const std::string &confdir)
         hy_query_filter(compat, HY_PKG_NAME, HY_GLOB, "*[0-9].[0-9]*");
         offered = hy_query_run(compat);
     }
-    out += "],\"compat_available\":[";
+    out += "],";
     std::set<std::string> names;
     for (guint i = 0; offered && i < offered->len; ++i)
         names.insert(dnf_package_get_name(static_cast<DnfPackage *>(g_ptr_array_index(offered, i))));
-    first = true;
-    for (const auto &name : names) {
-        if (!first)
-            out += ',';
-        first = false;
-        json_string(out, name.c_str());
-    }
-    out += "],";
+    json_strings(out, "compat_available", names);
 }
 
 // The enabled repositories' cached metadata, as libdnf reads it (check: no download).

@@ -93,6 +93,22 @@ void json_key(std::string &out, const char *key, const char *value)
     out += ',';
 }
 
+// ``"key":["a","b",...],`` from the strings of ``items`` (C strings or std::string).
+template <typename Strings>
+void json_strings(std::string &out, const char *key, const Strings &items)
+{
+    json_string(out, key);
+    out += ":[";
+    bool first = true;
+    for (const auto &item : items) {
+        if (!first)
+            out += ',';
+        first = false;
+        json_string(out, std::string(item).c_str());
+    }
+    out += "],";
+}
+
 // -- which transactions may move ROCm ----------------------------------------------------
 
 // What may make a package ROCm's: the names file (ROCM_NOTICE_NAMES; see

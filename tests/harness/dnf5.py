@@ -30,7 +30,7 @@ from pathlib import Path
 from tests.harness import roots
 from tests.harness.fixtures import CACHE, CHECKOUT, build_repo
 from tests.harness.sandbox import Run
-from tests.harness.system import System
+from tests.harness.system import System, plugin_built_in
 
 # dnf5 and the libdnf5 bindings (the helper's second sack for a lock's hold, and
 # rocm-epel-notice), rpm and createrepo-c for the tests; g++, make, pkgconf and
@@ -66,17 +66,9 @@ def dnf5_root():
 
 
 def plugin():
-    """Our libdnf5 plugin, built for the root's libdnf5 by the Makefile's rule inside the
-    root (``make dnf5-plugin``; make rebuilds it only when its source changed)."""
-    root = dnf5_root()
-    version = _checked(roots.run_in_root(root, ["pkg-config", "--modversion", "libdnf5"],
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                         text=True, timeout=60)).strip()
-    target = "build/dnf5-plugin/libdnf5-%s/rocm_notice.so" % version
-    _checked(roots.run_in_root(root, ["make", "-s", "-C", str(CHECKOUT), target],
-                               binds=[str(CHECKOUT)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, timeout=600))
-    return CHECKOUT / target
+    """Our libdnf5 plugin, built for the root's libdnf5 inside the root
+    (``system.plugin_built_in``: make dnf5-plugin's rule)."""
+    return plugin_built_in(dnf5_root(), "libdnf5", "dnf5-plugin")
 
 
 def make_rpm(top):
@@ -91,13 +83,6 @@ def make_rpm(top):
         binds=[(str(CHECKOUT), str(CHECKOUT), "ro"), str(top)],
         env=dict(roots.ENV, HOME=str(home)), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
-
-
-def _checked(result):
-    if result.returncode != 0:
-        raise AssertionError("%s failed (exit %d): %s" % (
-            " ".join(map(str, result.args[-3:])), result.returncode, result.stdout[-2000:]))
-    return result.stdout
 
 
 _built = []

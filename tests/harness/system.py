@@ -126,12 +126,19 @@ def cached_build(root, cache, what, script, key_parts=(), binds=(), hint=""):
 
 
 def libdnf_plugin(root):
-    """Our libdnf plugin, built for the root's libdnf by the Makefile's rule, inside the
-    root (as ``make libdnf-plugin`` does on that platform): the path under build/."""
-    version = _checked(roots.run_in_root(root, ["pkg-config", "--modversion", "libdnf"],
+    """Our libdnf plugin, built for the root's libdnf (``plugin_built_in``)."""
+    return plugin_built_in(root, "libdnf", "libdnf-plugin")
+
+
+def plugin_built_in(root, library, directory):
+    """A plugin of ours for the root's ``library`` (libdnf, libdnf5), built by the
+    Makefile's rule inside the root (as ``make libdnf-plugin`` or ``make dnf5-plugin``
+    does on that platform; make rebuilds it only when its source changed): its path
+    under build/``directory``/."""
+    version = _checked(roots.run_in_root(root, ["pkg-config", "--modversion", library],
                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                          text=True, timeout=60)).strip()
-    target = "build/libdnf-plugin/libdnf-%s/rocm_notice.so" % version
+    target = "build/%s/%s-%s/rocm_notice.so" % (directory, library, version)
     _checked(roots.run_in_root(root, ["make", "-s", "-C", str(CHECKOUT), target],
                                binds=[str(CHECKOUT)], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, timeout=600))
