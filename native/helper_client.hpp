@@ -174,14 +174,25 @@ bool names_know(const Names &known, const char *name, const char *version, const
            known.sources.count(source) || any_glob(known.name_globs, source.c_str());
 }
 
-// The names file, read once: ROCM_NOTICE_NAMES in the environment (tests, diagnosis)
-// or where the package installs it. ``ok`` false: every transaction is asked about.
+// The names file: ROCM_NOTICE_NAMES in the environment (tests, diagnosis) or where the
+// package installs it, read again whenever it changed on disk (packagekitd runs for
+// hours, across an upgrade of the package that brings new names). ``ok`` false: every
+// transaction is asked about.
 const Names &names_file()
 {
-    static const Names known = [] {
-        const char *path = getenv("ROCM_NOTICE_NAMES");
-        return read_names(path && *path ? path : ROCM_NOTICE_NAMES);
-    }();
+    static Names known;
+    static std::string seen = "none";
+    const char *env = getenv("ROCM_NOTICE_NAMES");
+    const char *path = env && *env ? env : ROCM_NOTICE_NAMES;
+    struct stat info;
+    std::string now = stat(path, &info) != 0 ? "" :
+        std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino) + ":" +
+        std::to_string(info.st_size) + ":" + std::to_string(info.st_mtim.tv_sec) + "." +
+        std::to_string(info.st_mtim.tv_nsec);
+    if (now != seen) {
+        known = read_names(path);
+        seen = now;
+    }
     return known;
 }
 

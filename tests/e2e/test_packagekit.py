@@ -18,7 +18,7 @@ from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
 from tests.harness.fixtures import build_repo
 from tests.harness.packagekit import Session
-from tests.harness.system import RepoServer
+from tests.harness.system import NAMES, RepoServer
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
 ROCM = stacks.ROCM_NAMES + ["python3-torch"]
@@ -102,6 +102,29 @@ def test_warn_puts_the_notice_in_the_daemon_log_and_the_update_goes_on(packageki
     assert (report["via"], report["program"]) == ("packagekit", "packagekitd")
     assert report["applied"] is True and report["applied_time"], report
     assert [(f["from"], f["to"]) for f in report["findings"]] == [("6.4", "7.1")]
+
+
+def test_a_packagekitd_reads_the_names_file_again_once_it_changed(packagekit):
+    """packagekitd runs for hours, across an upgrade of rocm-epel-notice that brings new
+    names (a new ROCm package, say). The plugin reads the names file again when it
+    changed. Before, it kept the first one it read: here one that knows no ROCm name, so
+    the crossing after the "upgrade" went through with no helper asked and no notice."""
+    pk = packagekit
+    on_64(pk, "[main]\n")
+    packagekitd = pk.daemon
+    names = pk.path(NAMES)
+    shipped = names.read_text()
+    names.write_text("# an older names file that knows no ROCm package\nsource none-such\n")
+    run = pk.pkcon("-y", "update", "zstd-tools")       # the plugin reads the names file
+    assert run.returncode == 0 and pk.installed()["zstd-tools"] == "1.5.7-1.el10_2", run
+    assert ours(pk.daemon_log()) == [], pk.daemon_log()
+    names.write_text(shipped)                           # the package upgraded
+    run = pk.pkcon("-y", "update")
+    assert run.returncode == 0, run
+    assert ours(pk.daemon_log()) == ["rocm_notice: this transaction moves ROCm 6.4 \u2192 "
+                                     "7.1 (major): 9 packages"], pk.daemon_log()
+    assert pk.installed()["rocblas"] == "7.1.1-1.el10_2"
+    assert pk.daemon is packagekitd and packagekitd.poll() is None     # never restarted
 
 
 # -- lock -------------------------------------------------------------------------------

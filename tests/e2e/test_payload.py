@@ -364,6 +364,9 @@ def test_where_libdnf5_is_the_spec_builds_the_dnf5_front_end_too(built_dnf5):
     assert not wanted & set(DNF4_NAMES + LIBDNF_NAMES + (NAME,)), wanted
     assert "%s = %s" % (CORE, evr(built_dnf5[CORE])) in _query(built_dnf5[DNF5], "--requires")
     assert any(r.startswith("libdnf5.so.") for r in wanted), wanted    # the plugin's library
+    # ... of the plugin API the plugin uses (2.1: dnf5 5.2.10), which an older one lacks
+    assert "libdnf5(%s) >= 5.2.10" % _arch().replace("_", "-") in _query(
+        built_dnf5[DNF5], "--requires")
     assert _query(built_dnf5[DNF5], "--qf", "%{ARCH}")[0] == _arch()
     assert sorted(_query(built_dnf5[MAIN], "--recommends")) == [
         "(%s if python3-dnf)" % NAME, "(%s if dnf5)" % DNF5]
@@ -510,6 +513,8 @@ def test_dnf5_installs_the_dnf5_front_end_where_dnf5_reads_it_and_it_runs(built_
     libraries = tuple(sorted(r for r in wanted if ".so" in r and not r.startswith("/")
                              or r.startswith("rtld(")))
     fedora = [Pkg("python3-libdnf5", "5.4.6.0", "1.fc43"),
+              Pkg("libdnf5", "5.4.6.0", "1.fc43",
+                  provides=("libdnf5(%s) = 5.4.6.0-1.fc43" % _arch().replace("_", "-"),)),
               Pkg("fedora-libraries", "43", "1.fc43", provides=libraries),   # libdnf5 & co
               Pkg("python3", "3.13.9", "1.fc43", provides=tuple(sorted(
                   r for r in wanted if r.startswith("python(abi)"))) + ("/usr/bin/python3",))]
