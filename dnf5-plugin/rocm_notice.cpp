@@ -28,6 +28,8 @@
 #include <libdnf5/base/transaction_package.hpp>
 #include <libdnf5/conf/config_main.hpp>
 #include <libdnf5/plugin/iplugin.hpp>
+#include <libdnf5/repo/repo.hpp>
+#include <libdnf5/repo/repo_query.hpp>
 #include <libdnf5/rpm/package.hpp>
 #include <libdnf5/rpm/package_query.hpp>
 #include <libdnf5/rpm/package_sack.hpp>
@@ -203,14 +205,28 @@ void json_sack(std::string &out, libdnf5::Base &base, const std::string &confdir
     json_strings(out, "compat_available", names);
 }
 
-// Where the helper's second, read-only sack finds what dnf5 reads (a lock's hold).
+// Where the helper's second, read-only sack finds what dnf5 reads (a lock's hold): the
+// configuration file only where one was given (otherwise the sack finds the same as
+// dnf5, in the install root or on the host), the repositories dnf5 has enabled now
+// (--enablerepo, --disablerepo and --repo included), the cache and the variables.
 void json_base(std::string &out, libdnf5::Base &base)
 {
     auto &config = base.get_config();
+    auto &config_file = config.get_config_file_path_option();
     out += "\"base\":{";
-    json_key(out, "config_file", config.get_config_file_path_option().get_value().c_str());
+    json_key(out, "config_file", config_file.get_priority() >=
+             libdnf5::Option::Priority::COMMANDLINE ? config_file.get_value().c_str() : "");
     json_key(out, "cachedir", config.get_cachedir_option().get_value().c_str());
+    out += std::string("\"use_host_config\":") +
+           (config.get_use_host_config_option().get_value() ? "true" : "false") + ',';
     json_strings(out, "reposdirs", config.get_reposdir_option().get_value());
+    std::vector<std::string> enabled;
+    libdnf5::repo::RepoQuery repos(base);
+    repos.filter_enabled(true);
+    for (const auto &repo : repos)
+        if (repo->get_type() == libdnf5::repo::Repo::Type::AVAILABLE)
+            enabled.push_back(repo->get_id());
+    json_strings(out, "repos", enabled);
     out += "\"vars\":{";
     bool first = true;
     auto vars = base.get_vars();

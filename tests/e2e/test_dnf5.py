@@ -14,7 +14,7 @@ import pytest
 from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
 from tests.harness.dnf5 import DNF5_LOG, Dnf5Sandbox, Dnf5System
-from tests.harness.fixtures import core_with_planted_bug
+from tests.harness.fixtures import build_repo, core_with_planted_bug
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
 ROCM = stacks.ROCM_NAMES + ["python3-torch"]
@@ -139,6 +139,25 @@ def test_lock_holds_the_line_while_its_patch_update_installs(dnf5):
     assert {n: v for n, v in after.items() if n in ROCM} == expected
     assert after["zstd-tools"] == "1.5.7-1.el10_2"        # the rest of the update
     assert report(dnf5)["decision"] == "hold"
+
+
+def test_lock_holds_a_line_offered_by_a_repository_enabled_on_the_command_line(dnf5):
+    """The hold is worked out on the repositories dnf5 has enabled now: one disabled in
+    its file and enabled with --enablerepo (epel-testing, say) is held like any other,
+    and the rest of the update goes on. (Before, the hold's sack read only the files:
+    it held nothing there, and the gate refused the whole upgrade.)"""
+    on_64(dnf5, "[main]\non_major = lock\n", repos=stacks.epel_10_1() + [PATCH_64])
+    testing = build_repo(stacks.epel_10_2())
+    (dnf5.reposdir / "testing.repo").write_text(
+        "[testing]\nname=testing (test)\nbaseurl=file://%s\ngpgcheck=0\nenabled=0\n"
+        % testing)
+    run = dnf5.dnf5("-y", "--enablerepo=testing", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    after = dnf5.installed()
+    assert after["rocm-smi"] == "6.4.3-1.el10_1", after      # the patch update
+    assert after["rocblas"] == "6.4.2-1.el10_1", after       # 7.1 held
+    assert "rocm_notice: ROCm held at 6.4 by policy (on_major = lock)" in run.stderr, run
 
 
 def test_lock_refuses_a_crossing_when_excludes_are_disabled(dnf5):

@@ -21,7 +21,7 @@ PROCEED = ("  To proceed anyway, for this one run: dnf5 --disable-plugin=rocm_no
 class Sacks:
     """``core.run.Run.sacks``' interface over one lazily opened ``sack.Sack``, opened on
     what the request's ``base`` says of the running dnf5 (configuration file, repository
-    directories, cache, variables)."""
+    directories, the repositories it has enabled, cache, variables)."""
 
     def __init__(self, installroot, base):
         self.installroot, self.base = installroot, base if isinstance(base, dict) else {}
@@ -31,11 +31,14 @@ class Sacks:
         if self._sack is None:
             from rocm_notice.frontends.dnf5.sack import Sack
             base = self.base
+            repos = base.get("repos")
             self._sack = Sack(self.installroot, str(base.get("config_file") or ""),
                               [str(d) for d in base.get("reposdirs") or ()],
                               str(base.get("cachedir") or ""),
                               {str(k): str(v) for k, v in (base.get("vars") or {}).items()
-                               if v}, cacheonly=True)
+                               if v}, cacheonly=True,
+                              repos=None if repos is None else [str(r) for r in repos],
+                              use_host_config=base.get("use_host_config") is True)
         return self._sack
 
     def close(self):

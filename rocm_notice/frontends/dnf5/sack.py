@@ -113,13 +113,17 @@ class Sack:
     """A read-only libdnf5 Base over the running dnf5's system (see the module doc)."""
 
     def __init__(self, installroot, config_file, reposdirs, cachedir, variables,
-                 cacheonly=False):
+                 cacheonly=False, repos=None, use_host_config=False):
         """``cacheonly``: read the metadata dnf5 has cached, download none (the plugin
-        asks once dnf5 has loaded its repositories)."""
+        asks once dnf5 has loaded its repositories); ``repos``: the ids of the
+        repositories to enable, every other one disabled (None: as configured);
+        ``use_host_config``: dnf5's option of that name."""
         import libdnf5
         self.base = libdnf5.base.Base()
         conf = self.base.get_config()
         conf.get_installroot_option().set(installroot or "/")
+        if use_host_config:
+            conf.get_use_host_config_option().set(True)
         if config_file:
             conf.get_config_file_path_option().set(config_file)
         self.base.load_config()
@@ -135,9 +139,16 @@ class Sack:
         for name, value in variables.items():
             self.base.get_vars().set(name, value)
         self.base.setup()
-        repos = self.base.get_repo_sack()
-        repos.create_repos_from_system_configuration()
-        repos.load_repos()
+        sack = self.base.get_repo_sack()
+        sack.create_repos_from_system_configuration()
+        if repos is not None:       # as dnf5 has them now: --enablerepo, --disablerepo...
+            wanted = set(repos)
+            for repo in libdnf5.repo.RepoQuery(self.base):
+                if repo.get_id() in wanted:
+                    repo.enable()
+                else:
+                    repo.disable()
+        sack.load_repos()
         # What is offered, not what dnf5's versionlock.toml lets through: a hold worked
         # out behind it would miss the consumers of what it hides.
         self.base.get_rpm_package_sack().clear_versionlock_excludes()
