@@ -155,8 +155,7 @@ void json_package(std::string &out, const Package &pkg, const char *direction,
 }
 
 // An installed package, as the analysis reads it: its NEVRA, source RPM and the provides
-// that can name a soname ("lib*.so*": the analysis compares only sonames of what stays
-// installed), so that a whole rpmdb costs a few hundred kilobytes.
+// that can name a soname (``names_a_soname``).
 void json_installed(std::string &out, const Package &pkg)
 {
     out += '{';
@@ -165,7 +164,7 @@ void json_installed(std::string &out, const Package &pkg)
     bool first = true;
     for (const auto &dep : pkg.get_provides()) {
         std::string text = dep.to_string();
-        if (text.compare(0, 3, "lib") != 0 || text.find(".so") == std::string::npos)
+        if (!names_a_soname(text.c_str()))
             continue;
         if (!first)
             out += ',';
@@ -177,8 +176,8 @@ void json_installed(std::string &out, const Package &pkg)
 
 // What dnf5's own package set says, so that the helper loads no metadata and no rpmdb
 // of its own: the installed packages that may be ROCm's (``InstalledFilter``; excludes
-// do not apply to them), and the names of the available packages that look like compat ones (<name>X.Y: the notice offers them
-// to keep an old line beside the new one).
+// do not apply to them), and the names of the available packages that look like compat
+// ones (<name>X.Y: the notice offers them to keep an old line beside the new one).
 void json_sack(std::string &out, libdnf5::Base &base, const std::string &confdir)
 {
     libdnf5::rpm::PackageQuery installed(base, libdnf5::sack::ExcludeFlags::IGNORE_EXCLUDES);
@@ -305,8 +304,7 @@ public:
 private:
     std::string confdir;
     bool conf_asked = false;        // the helper was asked at set-up (said the config's problems)
-    int fail_closed = -1;           // -1: the helper has not said yet
-    bool told = false;              // the helper's failure is said once per run
+    Fallback fallback;              // the policy as last said; a failure said once per run
     bool report_pending = false;    // the last answer wrote a report this transaction applies
 
     std::string installroot() const
@@ -353,8 +351,10 @@ private:
         rpmtsSetRootDir(ts, installroot().c_str());
         bool all = true;
         for (const auto &item : transaction.get_transaction_packages()) {
+            if (!all)
+                break;
             const char *direction = direction_of(item.get_action());
-            if (!all || !direction || strcmp(direction, "in") != 0)
+            if (!direction || strcmp(direction, "in") != 0)
                 continue;
             std::string label = item.get_package().get_nevra();
             rpmdbMatchIterator found = rpmtsInitIterator(ts, RPMDBI_LABEL, label.c_str(), 0);
@@ -418,17 +418,13 @@ private:
             fprintf(stderr, "%s\n", line.c_str());
         fflush(stderr);
         if (answer.fail_closed >= 0)
-            fail_closed = answer.fail_closed;
+            fallback.fail_closed = answer.fail_closed;
         if (!answer.ok) {
-            if (fail_closed < 0)
-                fail_closed = config_says_safety(confdir);
-            if (transaction && fail_closed == 1)
-                throw Refusal(fail_closed_message(answer.problem, confdir, REMEDY));
-            bool after = strcmp(hook, "transaction") == 0;     // nothing left to refuse
-            if (!told)
-                fprintf(stderr, fail_closed == 1 && !after ? MSG_HELPER_CLOSED : MSG_HELPER,
-                        answer.problem.c_str());
-            told = true;
+            std::string refusal = fallback.no_answer(answer.problem, confdir,
+                                                     transaction != nullptr,
+                                                     strcmp(hook, "transaction") == 0, REMEDY);
+            if (!refusal.empty())
+                throw Refusal(refusal);
             return;
         }
         report_pending = answer.report_written;
@@ -450,15 +446,11 @@ private:
         } catch (const Refusal &) {
             throw;
         } catch (const std::exception &problem) {
-            try {
-                if (fail_closed < 0)
-                    fail_closed = config_says_safety(confdir);
-            } catch (const std::exception &) {}
-            if (strcmp(hook, "pre_transaction") == 0 && fail_closed == 1)
-                throw Refusal(fail_closed_message(problem.what(), confdir, REMEDY));
-            bool after = strcmp(hook, "transaction") == 0;     // nothing left to refuse
-            fprintf(stderr, fail_closed == 1 && !after ? MSG_HELPER_CLOSED : MSG_HELPER,
-                    problem.what());
+            std::string refusal = fallback.no_answer(
+                problem.what(), confdir, strcmp(hook, "pre_transaction") == 0,
+                strcmp(hook, "transaction") == 0, REMEDY);
+            if (!refusal.empty())
+                throw Refusal(refusal);
         }
     }
 };

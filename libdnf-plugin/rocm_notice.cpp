@@ -171,8 +171,7 @@ bool may_be_rocm(const Names &known, DnfPackage *pkg, const char *direction)
 }
 
 // An installed package, as the analysis reads it: its NEVRA, source RPM and the provides
-// that can name a soname ("lib*.so*": the analysis compares only sonames of what stays
-// installed), so that a whole rpmdb costs a few hundred kilobytes.
+// that can name a soname (``names_a_soname``).
 void json_installed(std::string &out, DnfPackage *pkg)
 {
     out += '{';
@@ -184,7 +183,7 @@ void json_installed(std::string &out, DnfPackage *pkg)
     for (int i = 0; i < count; ++i) {
         DnfReldep *dep = dnf_reldep_list_index(deps, i);
         const char *text = dnf_reldep_to_string(dep);
-        if (text && strncmp(text, "lib", 3) == 0 && strstr(text, ".so")) {
+        if (names_a_soname(text)) {
             if (!first)
                 out += ',';
             first = false;
@@ -286,8 +285,7 @@ struct _PluginHandle {
     std::string base_excludes;      // excludepkgs as the configuration set it
     bool have_base = false;
     std::vector<std::string> excludes;  // ours, as last set
-    int fail_closed = -1;           // -1: the helper has not said yet
-    bool told = false;              // the helper's failure is said once per context
+    Fallback fallback;              // the policy as last said; a failure said once per context
     bool report_pending = false;    // the last answer wrote a report this transaction applies
     bool holds = false;             // a lock is in force (the helper said so)
     bool conf_asked = true;         // the helper was asked at set-up (said the config's problems)
@@ -429,18 +427,13 @@ void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
         if (!quiet)
             fprintf(stderr, "%s\n", line.c_str());
     if (answer.fail_closed >= 0)
-        handle->fail_closed = answer.fail_closed;
+        handle->fallback.fail_closed = answer.fail_closed;
     if (!answer.ok) {
-        if (handle->fail_closed < 0)
-            handle->fail_closed = config_says_safety(handle->confdir);
-        if (goal && handle->fail_closed == 1) {
-            throw Refusal(fail_closed_message(answer.problem, handle->confdir, REMEDY));
-        }
-        bool after = strcmp(hook, "transaction") == 0;     // nothing left to refuse
-        if (!handle->told)
-            fprintf(stderr, handle->fail_closed == 1 && !after ? MSG_HELPER_CLOSED : MSG_HELPER,
-                    answer.problem.c_str());
-        handle->told = true;
+        std::string refusal = handle->fallback.no_answer(
+            answer.problem, handle->confdir, goal != nullptr,
+            strcmp(hook, "transaction") == 0, REMEDY);
+        if (!refusal.empty())
+            throw Refusal(refusal);
         return;
     }
     handle->report_pending = answer.report_written;
@@ -562,17 +555,14 @@ int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookDat
     } catch (const std::exception &problem) {
         // Out of memory, excludepkgs refused...: before the helper ever answered too,
         // so the configuration files say whether to fail closed, as in run_hook.
+        std::string refusal;
         try {
-            if (handle->fail_closed < 0)
-                handle->fail_closed = config_says_safety(handle->confdir);
+            refusal = handle->fallback.no_answer(
+                problem.what(), handle->confdir, id == PLUGIN_HOOK_ID_CONTEXT_PRE_TRANSACTION,
+                id == PLUGIN_HOOK_ID_CONTEXT_TRANSACTION, REMEDY);
         } catch (const std::exception &) {}     // nothing may leave this hook but a Refusal
-        if (id == PLUGIN_HOOK_ID_CONTEXT_PRE_TRANSACTION && handle->fail_closed == 1)
-            refuse(hookData, Refusal(std::string("rocm_notice: could not evaluate ROCm "
-                                                 "policy: ") + problem.what() + "; the "
-                                     "transaction is blocked because policy says lock or "
-                                     "block."));
-        fprintf(stderr, handle->fail_closed == 1 ? MSG_HELPER_CLOSED : MSG_HELPER,
-                problem.what());
+        if (!refusal.empty())
+            refuse(hookData, Refusal(refusal));
     }
     return 1;       // never 0: libdnf would then skip the transaction and report success
 }

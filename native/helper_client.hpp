@@ -27,6 +27,7 @@
 
 #include <fstream>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -503,6 +504,14 @@ bool config_says_safety(const std::string &confdir)
     return any_config(confdir, says_safety);
 }
 
+// Whether a provide can name a soname ("lib*.so*"): the installed packages' provides the
+// request carries (the analysis compares only sonames of what stays installed), so that
+// a whole rpmdb costs a few hundred kilobytes.
+bool names_a_soname(const char *provide)
+{
+    return provide && strncmp(provide, "lib", 3) == 0 && strstr(provide, ".so");
+}
+
 // Which installed packages the gate's request carries: the helper reads only those the
 // catalog knows by name, and the names file knows a superset of them; so only those,
 // unless the file cannot be read or the admin names more (include): then every one. (A
@@ -530,6 +539,34 @@ std::string fail_closed_message(const std::string &problem, const std::string &c
            "is blocked because policy says lock or block. To proceed anyway: set on_major "
            "and on_minor to warn in " + confdir + "/rocm_notice.conf, or " + remedy + ".";
 }
+
+// What a plugin does at a hook that got no answer (``problem``: why; the helper failed,
+// or the plugin's own work threw): the policy as the helper last said it
+// (``fail_closed``, which each answer updates), or else as the configuration files say.
+// At the transaction's gate (``gate``) under lock or block, the refusal to throw
+// (returned; "" for none). Otherwise one line on stderr, said once (``told``): under lock
+// or block it says the transaction will be refused, unless this is the hook after the
+// transaction (``after``), where nothing is left to refuse.
+struct Fallback {
+    int fail_closed = -1;       // -1: neither the helper nor the files have said yet
+    bool told = false;
+
+    std::string no_answer(const std::string &problem, const std::string &confdir, bool gate,
+                          bool after, const char *remedy)
+    {
+        try {
+            if (fail_closed < 0)
+                fail_closed = config_says_safety(confdir);
+        } catch (const std::exception &) {}     // out of memory: nothing more to read
+        if (gate && fail_closed == 1)
+            return fail_closed_message(problem, confdir, remedy);
+        if (!told)
+            fprintf(stderr, fail_closed == 1 && !after ? MSG_HELPER_CLOSED : MSG_HELPER,
+                    problem.c_str());
+        told = true;
+        return "";
+    }
+};
 
 }  // namespace
 
