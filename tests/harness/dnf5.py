@@ -98,7 +98,7 @@ def plugin_path():
 def names_text():
     """The names file, as the spec's %build writes it."""
     from rocm_notice.frontends.native import names
-    return "\n".join(names.lines()) + "\n"
+    return names.text()
 
 
 class Dnf5Sandbox:

@@ -90,7 +90,7 @@ class Libdnf:
         # The names file the spec installs (ROCM_NOTICE_NAMES points the plugin at it).
         from rocm_notice.frontends.native import names
         self.names = sandbox.path / "libdnf-names"
-        self.names.write_text("\n".join(names.lines()) + "\n")
+        self.names.write_text(names.text())
 
     def write_conf(self, text, name="rocm_notice.conf"):
         (self.confdir / name).write_text(text)

@@ -257,7 +257,7 @@ class System:
         the root's libdnf) in libdnf's built-in plugin directory, the helper, the core."""
         self.install(plugin, LIBDNF_PLUGINS + "/rocm_notice.so", 0o755)
         from rocm_notice.frontends.native import names     # as the spec's %build writes it
-        self.install_helper("\n".join(names.lines()) + "\n")
+        self.install_helper(names.text())
         self.install_core()
 
     def install_helper(self, names_text):

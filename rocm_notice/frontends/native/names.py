@@ -34,8 +34,13 @@ def lines(catalog=None):
             + ["version-glob %s" % AMD_VERSION_GLOB])
 
 
+def text(catalog=None):
+    """The whole file, as the plugins' build writes it."""
+    return "\n".join(lines(catalog)) + "\n"
+
+
 def main():
-    sys.stdout.write("\n".join(lines()) + "\n")
+    sys.stdout.write(text())
     return 0
 
 
