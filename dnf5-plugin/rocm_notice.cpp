@@ -294,8 +294,10 @@ public:
     void post_transaction(const libdnf5::base::Transaction &transaction) override
     {
         guarded("transaction", [&] {
-            if (!report_pending || !applied(transaction))
+            if (!report_pending || !applied(transaction)) {
+                waiting.end();
                 return;
+            }
             report_pending = false;
             run_hook("transaction", nullptr);   // rpm has run: the report says so
         });
@@ -306,6 +308,7 @@ private:
     bool conf_asked = false;        // the helper was asked at set-up (said the config's problems)
     Fallback fallback;              // the policy as last said; a failure said once per run
     bool report_pending = false;    // the last answer wrote a report this transaction applies
+    Helper waiting;                 // the gate's helper, waiting for the transaction's request
 
     std::string installroot() const
     {
@@ -413,7 +416,12 @@ private:
     // Ask the helper about this hook and carry out its answer.
     void run_hook(const char *hook, const libdnf5::base::Transaction *transaction)
     {
-        Answer answer = ask(request_for(hook, transaction), "dnf5");
+        // The helper that waits for the transaction's request (``Helper``) answers only
+        // that: any other hook (another goal resolved) means that transaction never ran.
+        if (strcmp(hook, "transaction") != 0)
+            waiting.end();
+        Answer answer = ask(request_for(hook, transaction), "dnf5", waiting,
+                            transaction != nullptr);
         for (const auto &line : answer.messages)
             fprintf(stderr, "%s\n", line.c_str());
         fflush(stderr);

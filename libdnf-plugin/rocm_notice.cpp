@@ -3,10 +3,12 @@
 // A thin front door: at the CONF hook (end of dnf_context_setup) and at PRE_TRANSACTION
 // (after the user said yes and the packages were downloaded, before rpm runs) it hands
 // the context to the Python helper (rocm_notice/frontends/native/helper.py; protocol
-// version 1 in native/PROTOCOL.md, spoken by native/helper_client.hpp) and does what the answer says: print its lines on stderr, keep the
-// excludepkgs patterns it gives (a lock's hold), and refuse the transaction by throwing a
-// libdnf::Error, which libdnf turns into a GError (returning 0 from the hook would make
-// dnf_context_run report success with nothing installed). Nothing is decided here.
+// version 1 in native/PROTOCOL.md, spoken by native/helper_client.hpp) and does what the
+// answer says: print its lines on stderr, keep the excludepkgs patterns it gives (a
+// lock's hold), and refuse the transaction by throwing a libdnf::Error, which libdnf
+// turns into a GError (returning 0 from the hook would make dnf_context_run report
+// success with nothing installed). At TRANSACTION (rpm has run), the gate's helper marks
+// its report applied. Nothing is decided here.
 //
 // When the helper cannot answer (missing, crashed, silent): one line, and the transaction
 // goes on -- unless policy says block (as the helper said earlier, or, when it never
@@ -198,8 +200,9 @@ void json_installed(std::string &out, DnfPackage *pkg)
 
 // What libdnf's own package set says, so that the helper loads no metadata and no rpmdb
 // of its own: the installed packages that may be ROCm's (``InstalledFilter``; as the
-// rpmdb has them: excludes do not apply), and the names of the available packages that look like compat ones (<name>X.Y: the
-// notice offers them to keep an old line beside the new one).
+// rpmdb has them: excludes do not apply), and the names of the available packages that
+// look like compat ones (<name>X.Y: the notice offers them to keep an old line beside
+// the new one).
 void json_sack(std::string &out, HyGoal goal, const std::string &confdir)
 {
     DnfSack *sack = hy_goal_get_sack(goal);     // the set the goal was resolved on:
@@ -287,6 +290,7 @@ struct _PluginHandle {
     std::vector<std::string> excludes;  // ours, as last set
     Fallback fallback;              // the policy as last said; a failure said once per context
     bool report_pending = false;    // the last answer wrote a report this transaction applies
+    Helper waiting;                 // the gate's helper, waiting for the transaction's request
     bool holds = false;             // a lock is in force (the helper said so)
     bool conf_asked = true;         // the helper was asked at set-up (said the config's problems)
     std::string stamp;              // the repositories' metadata when the hold was worked out
@@ -418,7 +422,12 @@ void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
     bool hold_hook = strcmp(hook, "conf") == 0 || strcmp(hook, "repos_changed") == 0;
     if (hold_hook)      // the metadata the hold is worked out from, as it is now
         handle->stamp = repos_stamp(handle->context);
-    Answer answer = ask(request_for(handle, hook, goal), "libdnf");
+    // The helper that waits for the transaction's request (``Helper``) answers only
+    // that: any other hook means that transaction never ran.
+    if (strcmp(hook, "transaction") != 0)
+        handle->waiting.end();
+    Answer answer = ask(request_for(handle, hook, goal), "libdnf", handle->waiting,
+                        goal != nullptr);
     // A hold worked out again says its lines only when they changed (one notice a run).
     bool quiet = strcmp(hook, "repos_changed") == 0 && answer.messages == handle->hold_lines;
     if (hold_hook && answer.ok)
@@ -549,6 +558,8 @@ int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookDat
         } else if (id == PLUGIN_HOOK_ID_CONTEXT_TRANSACTION && handle->report_pending) {
             handle->report_pending = false;
             run_hook(handle, "transaction", nullptr);   // rpm has run: the report says so
+        } else if (id == PLUGIN_HOOK_ID_CONTEXT_TRANSACTION) {
+            handle->waiting.end();
         }
     } catch (const Refusal &refusal) {
         refuse(hookData, refusal);      // the one exception that must reach libdnf

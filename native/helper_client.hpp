@@ -1,9 +1,9 @@
 // The native plugins' side of the helper protocol (PROTOCOL.md), shared by libdnf's plugin
 // (libdnf-plugin/rocm_notice.cpp: PackageKit, microdnf) and libdnf5's (dnf5-plugin/
 // rocm_notice.cpp: dnf5): write a request as JSON, run the helper with a deadline, read
-// its answer; the names file that says which transactions may move ROCm; and the one
-// fallback rule for when the helper never answered (the configuration files say lock or
-// block). Nothing here knows a package manager: each plugin reads its own packages.
+// its answer (and keep the gate's helper for the transaction's request); the names file
+// that says which transactions may move ROCm; and the one fallback rule for when the
+// helper never answered (the configuration files say lock or block). Nothing here knows a package manager: each plugin reads its own packages.
 // Included once per plugin (one translation unit each), so everything is file-local.
 
 #ifndef ROCM_NOTICE_HELPER_CLIENT_HPP
@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <utility>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -46,6 +47,7 @@ const int PROTOCOL = 1;
 const int HELPER_SECONDS = 300;     // a big repository takes seconds to parse; never hang
 const size_t MAX_ANSWER = 16u << 20;    // a hold of 10,000 NEVRAs is ~1 MiB; never grow unbounded
 const size_t CONFIG_LIMIT = 1u << 20;   // as the core reads a configuration file: 1 MiB
+const int END_SECONDS = 5;          // a helper told to end (its input closed) exits at once
 const char *MAGIC = "rocm-notice-libdnf";
 const char *MSG_HELPER = "rocm_notice: internal error: %s (transaction not affected)\n";
 // The same failure before the transaction (set-up) where the policy says lock or block:
@@ -63,6 +65,7 @@ struct Answer {
     std::string refuse;
     bool report_written = false;        // the report applies once rpm has run
     bool holds = false;                 // a lock is in force
+    bool waits = false;                 // the helper waits for the transaction's request
     std::string problem;                // why there is no answer
 };
 
@@ -197,7 +200,7 @@ const Names &names_file()
     return known;
 }
 
-// -- the helper: one request in, one answer out ------------------------------------------
+// -- the helper: a request in, an answer out ---------------------------------------------
 
 Answer parse(const std::string &text)
 {
@@ -234,6 +237,8 @@ Answer parse(const std::string &text)
             answer.report_written = value == "1";
         } else if (key == "holds") {
             answer.holds = value == "1";
+        } else if (key == "waits") {
+            answer.waits = value == "1";
         }
     }
     answer.problem = header ? "the helper's answer was cut off"
@@ -270,90 +275,186 @@ bool reap(pid_t pid, time_t deadline, int *status)
     return true;
 }
 
-// Run the helper for ``front_end`` (its first argument: libdnf, dnf5) on ``request``.
-Answer ask(const std::string &request, const char *front_end)
-{
-    const char *env = getenv("ROCM_NOTICE_HELPER");
-    std::string helper = env && *env ? env : ROCM_NOTICE_HELPER;
-    Answer none;
-    int fds[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-        none.problem = std::string("socketpair: ") + strerror(errno);
-        return none;
+// A running helper: its process and our end of its socket. One that answered a gate's
+// request with ``waits`` is kept (``ask``): the same process answers the transaction's
+// request once rpm has run (marking the report applied), so a transaction starts one
+// Python, not two. Ending it (``end``, or the destructor: the plugin's handle freed, the
+// front end exiting) closes our end, which ends its wait; it is reaped, or killed.
+class Helper {
+public:
+    pid_t pid = -1;
+    int fd = -1;
+
+    Helper() = default;
+    Helper(const Helper &) = delete;
+    Helper &operator=(const Helper &) = delete;
+    Helper(Helper &&other) noexcept { *this = std::move(other); }
+    Helper &operator=(Helper &&other) noexcept
+    {
+        if (this != &other) {
+            end();
+            pid = other.pid;
+            fd = other.fd;
+            other.pid = other.fd = -1;
+        }
+        return *this;
     }
+    ~Helper() { end(); }
+
+    bool running() const { return pid > 0; }
+
+    // Close our end and reap the helper by ``deadline`` (0: END_SECONDS from now: a helper
+    // that waits exits at once), else kill it. True when it was killed here.
+    bool end(time_t deadline = 0, int *status = nullptr)
+    {
+        int ignored = 0;
+        if (fd >= 0)
+            close(fd);
+        bool killed = pid > 0 && reap(pid, deadline ? deadline : time(nullptr) + END_SECONDS,
+                                      status ? status : &ignored);
+        pid = fd = -1;
+        return killed;
+    }
+};
+
+// Start the helper for ``front_end`` on a new socket: "" or why not.
+std::string spawn(Helper &helper, const std::string &program, const char *front_end)
+{
+    int fds[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+        return std::string("socketpair: ") + strerror(errno);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, fds[1], 0);
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    char *argv[] = {const_cast<char *>(helper.c_str()), const_cast<char *>(front_end), nullptr};
+    char *argv[] = {const_cast<char *>(program.c_str()), const_cast<char *>(front_end), nullptr};
     pid_t pid;
-    int rc = posix_spawn(&pid, helper.c_str(), &actions, nullptr, argv, environ);
+    int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     if (rc != 0) {
         close(fds[0]);
-        none.problem = "cannot run " + helper + ": " + strerror(rc);
-        return none;
+        return "cannot run " + program + ": " + strerror(rc);
     }
-    // Write the request and read the answer together, with a deadline: a helper that
-    // dies early gives EPIPE here (MSG_NOSIGNAL: no SIGPIPE for the front end).
-    std::string reply;
+    helper.pid = pid;
+    helper.fd = fds[0];
+    return "";
+}
+
+// Whether ``text`` ends with a whole answer: its last line is "end" (no value holds a
+// newline, so no other line can be "end").
+bool answer_complete(const std::string &text)
+{
+    size_t size = text.size();
+    return size >= 4 && text.compare(size - 4, 4, "end\n") == 0 &&
+           (size == 4 || text[size - 5] == '\n');
+}
+
+// What one exchange got: the answer's text, and whether it ran out of time or room.
+struct Reply {
+    std::string text;
+    bool timed_out = false;
+    bool too_big = false;
+};
+
+// Send ``request`` as one line and read the answer up to its "end" line (or the end of
+// the helper's output), by ``deadline``: writing and reading together, so a helper that
+// dies early gives EPIPE here (MSG_NOSIGNAL: no SIGPIPE for the front end). ``last``: no
+// other request follows on this socket: our end is shut for writing once it is sent.
+Reply talk(const Helper &helper, const std::string &request, bool last, time_t deadline)
+{
+    Reply reply;
+    std::string line = request + "\n";
     size_t sent = 0;
-    const int seconds = helper_seconds();
-    time_t deadline = time(nullptr) + seconds;
-    bool timed_out = false, too_big = false;
-    for (;;) {
-        struct pollfd pfd = {fds[0], (short)(POLLIN | (sent < request.size() ? POLLOUT : 0)), 0};
+    bool shut = false;
+    while (!answer_complete(reply.text)) {
+        if (last && !shut && sent == line.size()) {
+            shutdown(helper.fd, SHUT_WR);
+            shut = true;
+        }
+        struct pollfd pfd = {helper.fd, (short)(POLLIN | (sent < line.size() ? POLLOUT : 0)), 0};
         int left = (int)(deadline - time(nullptr));
         if (left <= 0) {
-            timed_out = true;
+            reply.timed_out = true;
             break;
         }
         int ready = poll(&pfd, 1, left * 1000);
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready <= 0) {
-            timed_out = ready == 0;
+            reply.timed_out = ready == 0;
             break;
         }
-        if ((pfd.revents & POLLOUT) && sent < request.size()) {
-            ssize_t n = send(fds[0], request.data() + sent, request.size() - sent,
+        if ((pfd.revents & POLLOUT) && sent < line.size()) {
+            ssize_t n = send(helper.fd, line.data() + sent, line.size() - sent,
                              MSG_NOSIGNAL | MSG_DONTWAIT);
             if (n > 0)
                 sent += (size_t)n;
             if (n < 0 && errno != EAGAIN && errno != EINTR)
-                sent = request.size();      // the helper is gone; read what it said
-            if (sent == request.size())
-                shutdown(fds[0], SHUT_WR);
+                sent = line.size();     // the helper is gone; read what it said
         }
         if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
             char buffer[65536];
-            ssize_t n = recv(fds[0], buffer, sizeof buffer, MSG_DONTWAIT);
+            ssize_t n = recv(helper.fd, buffer, sizeof buffer, MSG_DONTWAIT);
             if (n > 0)
-                reply.append(buffer, (size_t)n);
+                reply.text.append(buffer, (size_t)n);
             else if (n == 0 || (errno != EAGAIN && errno != EINTR))
                 break;
-            if (reply.size() > MAX_ANSWER) {
-                too_big = true;
+            if (reply.text.size() > MAX_ANSWER) {
+                reply.too_big = true;
                 break;
             }
         }
     }
+    return reply;
+}
+
+// Ask about ``request``: the helper for ``front_end`` (its first argument: libdnf, dnf5),
+// or the one ``kept`` holds, which waits for this request (one that stopped waiting, as
+// it does after a while, is ended and a new one run). ``keep``: an answer that says
+// ``waits`` leaves its helper in ``kept`` for the next request (the gate's, whose
+// report the transaction applies); otherwise the helper is ended here, and its exit
+// status checked.
+Answer ask(const std::string &request, const char *front_end, Helper &kept, bool keep)
+{
+    const char *env = getenv("ROCM_NOTICE_HELPER");
+    std::string program = env && *env ? env : ROCM_NOTICE_HELPER;
+    const int seconds = helper_seconds();
+    Helper helper = std::move(kept);
+    Reply reply;
+    time_t deadline = time(nullptr) + seconds;
+    if (helper.running()) {
+        reply = talk(helper, request, !keep, deadline);
+        if (reply.text.empty() && !reply.timed_out)
+            helper.end();       // it stopped waiting: a new one below
+    }
+    if (!helper.running()) {
+        Answer none;
+        none.problem = spawn(helper, program, front_end);
+        if (!none.problem.empty())
+            return none;
+        deadline = time(nullptr) + seconds;
+        reply = talk(helper, request, !keep, deadline);
+    }
+    Answer answer = reply.too_big ? Answer() : parse(reply.text);
+    if (keep && answer.ok && answer.waits && answer.refuse.empty() && !reply.timed_out) {
+        kept = std::move(helper);
+        return answer;
+    }
     int status = 0;
-    if (timed_out || too_big)
-        kill(pid, SIGKILL);
-    close(fds[0]);
-    if (reap(pid, timed_out || too_big ? time(nullptr) : deadline, &status))
-        timed_out = !too_big;
-    Answer answer = too_big ? Answer() : parse(reply);
-    if (too_big)
+    if (reply.timed_out || reply.too_big)
+        kill(helper.pid, SIGKILL);
+    bool killed = helper.end(reply.timed_out || reply.too_big ? time(nullptr) : deadline, &status);
+    bool timed_out = reply.timed_out || (killed && !reply.too_big);
+    if (reply.too_big)
         answer.problem = "the helper's answer is larger than " +
                          std::to_string(MAX_ANSWER >> 20) + " MiB";
     else if (timed_out)
         answer.problem = "the helper took longer than " + std::to_string(seconds) + " s";
     else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        answer.problem = helper + (WIFSIGNALED(status) ? " was killed by signal " + std::to_string(WTERMSIG(status))
-                                                       : " failed (exit " + std::to_string(WEXITSTATUS(status)) + ")");
+        answer.problem = program + (WIFSIGNALED(status)
+                                        ? " was killed by signal " + std::to_string(WTERMSIG(status))
+                                        : " failed (exit " + std::to_string(WEXITSTATUS(status)) + ")");
     if (!answer.problem.empty())
         answer.ok = false;
     return answer;

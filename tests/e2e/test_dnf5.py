@@ -102,12 +102,15 @@ def test_warn_shows_the_notice_on_stderr_before_the_prompt(dnf5):
                                          ("[main]\ninclude = site-rocm-*\n", True)])
 def test_the_gate_runs_one_helper_with_the_installed_packages_that_may_be_rocms(dnf5, conf,
                                                                                  every):
-    """A warned crossing runs the helper once, at the gate (none at repos_loaded on a warn
+    """A warned crossing runs one helper, at the gate (none at repos_loaded on a warn
     system), with the installed packages the names file knows, not the whole rpmdb, unless
-    the admin names more (include); and none at all for a transaction without ROCm."""
+    the admin names more (include); it waits, and marks the report applied once rpm has
+    run (before: a second helper). None at all for a transaction without ROCm."""
     log = dnf5.path / "requests.log"
+    starts = dnf5.path / "starts.log"
     wrapper = dnf5.path / "helper"
-    wrapper.write_text("#!/bin/sh\ntee -a '%s' | exec '%s' \"$@\"\n" % (log, dnf5.helper))
+    wrapper.write_text("#!/bin/sh\necho started >> '%s'\ntee -a '%s' | exec '%s' \"$@\"\n"
+                       % (starts, log, dnf5.helper))
     wrapper.chmod(0o755)
     on_64(dnf5, conf)
     dnf5.helper = str(wrapper)
@@ -117,6 +120,8 @@ def test_the_gate_runs_one_helper_with_the_installed_packages_that_may_be_rocms(
     from tests.e2e.test_libdnf import requests
     sent = requests(log)
     assert [r["hook"] for r in sent] == ["pre_transaction", "transaction"], sent
+    assert len(starts.read_text().splitlines()) == 1, starts.read_text()
+    assert report(dnf5)["applied"] is True
     names = {p["name"] for p in sent[0]["installed"]}
     assert set(stacks.ROCM_NAMES) <= names, names
     assert ("zstd-tools" in names) is every, names

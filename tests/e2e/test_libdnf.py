@@ -73,18 +73,30 @@ def test_a_fresh_rocm_install_is_silent_even_under_block(sandbox):
 
 # -- warn -------------------------------------------------------------------------------
 
-def _logging_helper(tmp_path):
-    """The real helper behind a wrapper that keeps each request's hook in a log."""
+def _logging_helper(tmp_path, first=""):
+    """The real helper behind a wrapper that keeps each request in a log, and a line in
+    ``starts.log`` for each helper started (``helpers_started``). ``first``: a command
+    the first helper's requests go through."""
     log = tmp_path / "hooks.log"
     wrapper = tmp_path / "helper"
-    wrapper.write_text("#!/bin/sh\n"
-                       "tee -a '%s' | exec '%s' \"$@\"\n" % (log, HELPER))
+    script = "#!/bin/sh\necho started >> '{starts}'\n"
+    if first:
+        script += ("if [ ! -e '{starts}.first' ]; then\n  touch '{starts}.first'\n"
+                   "  {first} | tee -a '{log}' | '{helper}' \"$@\"\n  exit\nfi\n")
+    script += "tee -a '{log}' | exec '{helper}' \"$@\"\n"
+    wrapper.write_text(script.format(starts=tmp_path / "starts.log", first=first, log=log,
+                                     helper=HELPER))
     wrapper.chmod(0o755)
     return wrapper, log
 
 
+def helpers_started(tmp_path):
+    starts = tmp_path / "starts.log"
+    return len(starts.read_text().splitlines()) if starts.exists() else 0
+
+
 def requests(log):
-    """The requests in the log, in order (one JSON object each, unseparated)."""
+    """The requests in the log, in order (one JSON object a line)."""
     import json
     text, found, decoder = log.read_text() if log.exists() else "", [], json.JSONDecoder()
     while text.strip():
@@ -204,6 +216,35 @@ def test_warn_shows_the_notice_on_stderr_and_the_upgrade_goes_on(sandbox):
     assert (report["via"], report["program"]) == ("libdnf", "libdnf_driver")
     assert report["applied"] is True and report["applied_time"], report
     assert [(f["from"], f["to"]) for f in report["findings"]] == [("6.4", "7.1")]
+
+
+def test_a_crossing_runs_one_helper_whose_report_the_transaction_applies(sandbox, tmp_path):
+    """The gate's helper wrote the report; it waits, and answers the transaction's
+    request too (before: a second helper, a second Python start, once rpm had run)."""
+    wrapper, log = _logging_helper(tmp_path)
+    libdnf, _ = on_64(sandbox, "[main]\n")
+    libdnf.helper = str(wrapper)
+    result = libdnf.run("upgrade-all")
+    assert result.ok, result
+    assert _hooks(log) == ["pre_transaction", "transaction"], _hooks(log)
+    assert helpers_started(tmp_path) == 1
+    assert libdnf.report()["applied"] is True and sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_a_gate_helper_that_stopped_waiting_is_replaced_once_rpm_has_run(sandbox, tmp_path):
+    """A helper waits for the transaction's request only so long (or it is gone): the
+    plugin then runs a new one, and the report still says the transaction was applied.
+    Here the first helper's input ends after its first request."""
+    wrapper, log = _logging_helper(tmp_path, first="head -n 1")
+    libdnf, _ = on_64(sandbox, "[main]\n")
+    libdnf.helper = str(wrapper)
+    result = libdnf.run("upgrade-all")
+    assert result.ok, result
+    assert_clean(result)
+    assert _hooks(log) == ["pre_transaction", "transaction"], _hooks(log)
+    assert helpers_started(tmp_path) == 2
+    assert result.stderr.count("rocm_notice:") == 1, result     # no line of a failure
+    assert libdnf.report()["applied"] is True, libdnf.report()
 
 
 def without_hawkey(libdnf, tmp_path):
@@ -340,7 +381,7 @@ def missing(sandbox):
 
 def crashing(sandbox):
     script = sandbox.path / "crashing-helper"
-    script.write_text("#!/bin/sh\ncat >/dev/null\nkill -9 $$\n")
+    script.write_text("#!/bin/sh\nhead -n 1 >/dev/null\nkill -9 $$\n")
     script.chmod(0o755)
     return Libdnf(sandbox, helper=script)
 

@@ -24,7 +24,7 @@ TIMEOUT = {"ROCM_NOTICE_HELPER_TIMEOUT": "2"}
 
 def fake_helper(sandbox, name, script):
     path = sandbox.path / name
-    path.write_text("#!/bin/sh\ncat >/dev/null\n" + script)
+    path.write_text("#!/bin/sh\nhead -n 1 >/dev/null\n" + script)
     path.chmod(0o755)
     return Libdnf(sandbox, helper=path)
 

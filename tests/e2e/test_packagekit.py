@@ -18,7 +18,7 @@ from tests.e2e import stacks
 from tests.e2e.stacks import Pkg
 from tests.harness.fixtures import build_repo
 from tests.harness.packagekit import Session
-from tests.harness.system import NAMES, RepoServer
+from tests.harness.system import NAMES, RepoServer, _children
 
 ALL = stacks.ROCM_NAMES + ["python3-torch", "zstd-tools"]
 ROCM = stacks.ROCM_NAMES + ["python3-torch"]
@@ -55,6 +55,17 @@ def rocm_of(installed):
 def ours(text):
     """Our first lines (a notice's other lines are indented)."""
     return [line for line in text.splitlines() if line.startswith("rocm_notice:")]
+
+
+def children(pk):
+    """packagekitd's child processes now (of any of its threads; zombies too), by name."""
+    daemon = _children(pk.daemon.pid)[0]
+    found = []
+    for task in Path("/proc/%d/task" % daemon).iterdir():
+        for child in (task / "children").read_text().split():
+            stat = Path("/proc/%s/stat" % child).read_text()
+            found.append(stat[stat.index("(") + 1:stat.rindex(")")])
+    return found
 
 
 def assert_no_traceback(pk, run):
@@ -102,6 +113,9 @@ def test_warn_puts_the_notice_in_the_daemon_log_and_the_update_goes_on(packageki
     assert (report["via"], report["program"]) == ("packagekit", "packagekitd")
     assert report["applied"] is True and report["applied_time"], report
     assert [(f["from"], f["to"]) for f in report["findings"]] == [("6.4", "7.1")]
+    # the gate's helper waited for the transaction, marked the report and is gone: no
+    # helper stays in the long-running daemon, nor a zombie of one
+    assert children(pk) == [], children(pk)
 
 
 def test_a_packagekitd_reads_the_names_file_again_once_it_changed(packagekit):

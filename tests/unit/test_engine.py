@@ -1,7 +1,8 @@
 """The decision engine every front end shares, and the libdnf helper's protocol."""
 
-import io
 import json
+import os
+import time
 
 from rocm_notice.settings import config
 from rocm_notice.core import engine, notice, run
@@ -123,7 +124,7 @@ def test_a_failure_is_one_line_under_warn_and_a_refusal_under_lock_and_block():
 
 def ask(request, raw=None):
     data = raw if raw is not None else json.dumps(request).encode()
-    return native_helper.answer_text(native_helper.answer(io.BytesIO(data), libdnf_run.Run)).splitlines()
+    return native_helper.answer_text(native_helper.answer(data, libdnf_run.Run)[1]).splitlines()
 
 
 def test_an_answer_is_framed_and_its_values_are_single_clean_lines():
@@ -172,3 +173,40 @@ def test_enabled_0_makes_the_helper_say_nothing(tmp_path):
     lines = ask({"protocol": 1, "hook": "pre_transaction", "confdir": str(tmp_path),
                  "items": []})
     assert lines == ["rocm-notice-libdnf\t1", "fail_closed\t0", "excludes\t0", "end"]
+
+
+def test_requests_are_lines_and_the_last_may_end_at_the_end_of_input():
+    """The plugin ends each request with a newline; after the last it closes its end, and
+    a request ended there without a newline is whole too (native/PROTOCOL.md)."""
+    reading, writing = os.pipe()
+    os.write(writing, b'{"hook": "pre_transaction"}\n{"hook": "transaction"}')
+    os.close(writing)
+    requests = native_helper.Requests(reading)
+    assert requests.next() == b'{"hook": "pre_transaction"}'
+    assert requests.next(wait=1) == b'{"hook": "transaction"}'
+    assert requests.next(wait=1) == b""
+    os.close(reading)
+
+
+def test_a_helper_waits_for_the_next_request_no_longer_than_it_was_told():
+    reading, writing = os.pipe()
+    os.write(writing, b'{"hook": "pre_transaction"}\n')
+    requests = native_helper.Requests(reading)
+    assert requests.next() == b'{"hook": "pre_transaction"}'
+    start = time.monotonic()
+    assert requests.next(wait=0.2) == b""           # nothing came: the wait is over
+    assert 0.15 < time.monotonic() - start < 5
+    os.close(writing)
+    os.close(reading)
+
+
+def test_a_request_larger_than_the_limit_is_one_line_of_error(monkeypatch):
+    monkeypatch.setattr(native_helper, "MAX_REQUEST", 1000)
+    reading, writing = os.pipe()
+    os.write(writing, b"x" * 5000)
+    os.close(writing)
+    hook, reply = native_helper.answer(native_helper.Requests(reading).next(),
+                                       libdnf_run.Run)
+    assert hook is None and len(reply.messages) == 1
+    assert "larger than 1000 bytes" in reply.messages[0], reply.messages
+    os.close(reading)

@@ -1,14 +1,15 @@
 """The helper behind the native plugins (libdnf's: PackageKit, microdnf; libdnf5's: dnf5):
-one request, one answer.
+one request, one answer (and a gate's helper answers the transaction's request too).
 
 A C++ plugin (libdnf-plugin/, dnf5-plugin/) runs this program at its package manager's
 hooks and does what the answer says; every decision is the engine's (``core.run``), as
 for every front end. The protocol (version 1) is documented in native/PROTOCOL.md:
 
-- request, on stdin: one JSON object -- ``protocol``, ``hook`` (``core.run.HOOKS``),
-  ``installroot``, ``confdir``, ``releasever``, ``program``, where the front end's metadata is (``repos`` for libdnf, ``base`` for
-  dnf5), and at pre_transaction ``items``, ``installed`` and ``compat_available`` (the
-  goal's packages, see ``_item``; the installed packages; the compat names on offer);
+- request, on stdin: one JSON object a line (``Requests``) -- ``protocol``, ``hook``
+  (``core.run.HOOKS``), ``installroot``, ``confdir``, ``releasever``, ``program``, where
+  the front end's metadata is (``repos`` for libdnf, ``base`` for dnf5), and at
+  pre_transaction ``items``, ``installed`` and ``compat_available`` (the goal's packages,
+  see ``_item``; the installed packages; the compat names on offer);
 - answer, on stdout: lines ``KEY<TAB>VALUE``, first ``rocm-notice-libdnf<TAB>1``, last
   ``end`` (``answer_text``).
 
@@ -20,6 +21,8 @@ which the program (native/rocm-epel-notice-helper FRONT_END) hands to ``main``.
 """
 
 import json
+import os
+import select
 import sys
 
 from rocm_notice import describe
@@ -32,14 +35,18 @@ PROTOCOL = 1
 MAGIC = "rocm-notice-libdnf"
 MAX_REQUEST = 256 * 1024 * 1024     # a goal of 10,000 packages with provides: ~20 MB
 MSG_BAD_REQUEST = "bad request from the plugin: %s"
+# How long a gate's helper waits for the transaction's request: past the prompt, the
+# download and rpm's run of most transactions (after that, the plugin runs a new helper).
+WAIT_SECONDS = 900
 
 
 class RequestError(Exception):
     pass
 
 
-def answer_text(outcome):
-    """The lines the plugin reads back (values on one line, control characters gone)."""
+def answer_text(outcome, waits=False):
+    """The lines the plugin reads back (values on one line, control characters gone);
+    ``waits``: this process answers the next request too (``main``)."""
     out = ["%s\t%d" % (MAGIC, PROTOCOL)]
     if outcome.fail_closed is not None:
         out.append("fail_closed\t%d" % bool(outcome.fail_closed))
@@ -54,12 +61,39 @@ def answer_text(outcome):
         out.append("report_written\t1")
     if outcome.holds:
         out.append("holds\t1")
+    if waits:
+        out.append("waits\t1")
     out.append("end")
     return "\n".join(out) + "\n"
 
 
-def read_request(stream):
-    raw = stream.read(MAX_REQUEST + 1)
+class Requests:
+    """The requests on the plugin's socket (standard input), one a line: the plugin sends
+    a newline after each (and closes its end after the last; a request that ends there
+    without a newline is whole too)."""
+
+    def __init__(self, fd=0):
+        self.fd = fd
+        self.rest = b""
+        self.ended = False
+
+    def next(self, wait=None):
+        """The next request's bytes (``b""`` for none: the plugin closed its end), waiting
+        at most ``wait`` seconds for it to start (None: as long as it takes)."""
+        chunks, size = [self.rest], len(self.rest)
+        while b"\n" not in chunks[-1] and not self.ended and size <= MAX_REQUEST:
+            if wait is not None and size == 0 and \
+                    not select.select([self.fd], [], [], wait)[0]:
+                return b""
+            chunk = os.read(self.fd, 1 << 20)
+            self.ended = not chunk
+            chunks.append(chunk)
+            size += len(chunk)
+        line, _, self.rest = b"".join(chunks).partition(b"\n")
+        return line
+
+
+def read_request(raw):
     if len(raw) > MAX_REQUEST:
         raise RequestError(MSG_BAD_REQUEST % "larger than %d bytes" % MAX_REQUEST)
     try:
@@ -126,22 +160,38 @@ class Run(run.Run):
         return set(names) & {str(name) for name in self.request["compat_available"]}
 
 
-def answer(request_stream, front_end_run):
-    """The ``core.run.Outcome`` for the request read from ``request_stream``, worked
-    through by ``front_end_run`` (a ``Run`` subclass of the front end's room)."""
+def answer(raw, front_end_run):
+    """The hook asked about and the ``core.run.Outcome`` for the request ``raw`` (its
+    bytes), worked through by ``front_end_run`` (a ``Run`` subclass of the front end's
+    room)."""
     try:
-        request = read_request(request_stream)
+        request = read_request(raw)
     except RequestError as error:       # one line: nothing is known of the policy yet
-        return run.Outcome(messages=[engine.MSG_INTERNAL % error])
-    return run.outcome(request["hook"], lambda outcome: front_end_run(request, outcome))
+        return None, run.Outcome(messages=[engine.MSG_INTERNAL % error])
+    hook = request["hook"]
+    return hook, run.outcome(hook, lambda outcome: front_end_run(request, outcome))
 
 
 def main(front_end_run):
-    """One request from stdin, its answer on stdout: the exit status."""
-    reply = answer(sys.stdin.buffer, front_end_run)
+    """Requests from stdin, their answers on stdout: the exit status.
+
+    One request, one answer; except that a gate's answer whose report the transaction
+    applies says ``waits``, and this process waits (``WAIT_SECONDS`` at most) for the
+    transaction's request, so that the plugin starts no second helper once rpm has run.
+    Its end of the socket closed, or the wait over, it exits (the plugin then runs a new
+    helper, should the request still come)."""
+    requests = Requests()
+    hook, reply = answer(requests.next(), front_end_run)
+    waits = hook == run.PRE_TRANSACTION and bool(reply.report_written) and not reply.refuse
     try:
-        sys.stdout.write(answer_text(reply))
+        sys.stdout.write(answer_text(reply, waits))
         sys.stdout.flush()
+        if not waits:
+            return 0
+        raw = requests.next(wait=WAIT_SECONDS)
+        if raw:
+            sys.stdout.write(answer_text(answer(raw, front_end_run)[1]))
+            sys.stdout.flush()
     except OSError:         # the plugin is gone (killed, timed out): nobody to tell
         return 1
     return 0
