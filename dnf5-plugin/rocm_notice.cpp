@@ -71,18 +71,23 @@ struct Refusal : std::runtime_error {
 
 // -- the request: JSON ------------------------------------------------------------------
 
-void json_deps(std::string &out, const char *key, const libdnf5::rpm::ReldepList &deps)
+// ``"key":[...],`` from ``deps``; ``sonames``: only those that can name one.
+void json_deps(std::string &out, const char *key, const libdnf5::rpm::ReldepList &deps,
+               bool sonames = false)
 {
     json_string(out, key);
     out += ":[";
     bool first = true;
     for (const auto &dep : deps) {
+        std::string text = dep.to_string();
+        if (sonames && !names_a_soname(text.c_str()))
+            continue;
         if (!first)
             out += ',';
         first = false;
-        json_string(out, dep.to_string().c_str());
+        json_string(out, text.c_str());
     }
-    out += ']';
+    out += "],";
 }
 
 // Who a package is: its NEVRA and its source RPM (new subpackages are known by it).
@@ -136,22 +141,33 @@ void each_item(const libdnf5::base::Transaction &transaction, Visit visit)
     }
 }
 
-void json_package(std::string &out, const Package &pkg, const char *direction,
-                  const std::string &action)
+// Whether a transaction's package may be ROCm's: the names file knows it, or it comes
+// in and obsoletes a package (it may take a ROCm package's place).
+bool may_be_rocm(const Names &known, const Package &pkg, const char *direction)
 {
+    return names_know(known, pkg.get_name().c_str(), pkg.get_version().c_str(),
+                      pkg.get_sourcerpm().c_str()) ||
+           (strcmp(direction, "in") == 0 && !pkg.get_obsoletes().empty());
+}
+
+// A transaction's package: whole where it may be ROCm's (``NamesFilter``), else who it
+// is and, coming in, the requires that can name a soname.
+void json_package(std::string &out, const Package &pkg, const char *direction,
+                  const std::string &action, const NamesFilter &filter)
+{
+    bool whole = filter.every || may_be_rocm(filter.known, pkg, direction);
     out += '{';
     json_key(out, "direction", direction);
     json_key(out, "action", action.c_str());
     json_identity(out, pkg);
     json_key(out, "repoid", pkg.get_repo_id().c_str());
-    json_deps(out, "provides", pkg.get_provides());
-    out += ',';
-    json_deps(out, "obsoletes", pkg.get_obsoletes());
-    if (strcmp(direction, "in") == 0) {     // for consumers of a new line
-        out += ',';
-        json_deps(out, "requires", pkg.get_requires());
+    if (whole) {
+        json_deps(out, "provides", pkg.get_provides());
+        json_deps(out, "obsoletes", pkg.get_obsoletes());
     }
-    out += '}';
+    if (strcmp(direction, "in") == 0)       // for consumers of a new line
+        json_deps(out, "requires", pkg.get_requires(), !whole);
+    close_object(out);
 }
 
 // An installed package, as the analysis reads it: its NEVRA, source RPM and the provides
@@ -160,30 +176,19 @@ void json_installed(std::string &out, const Package &pkg)
 {
     out += '{';
     json_identity(out, pkg);
-    out += "\"provides\":[";
-    bool first = true;
-    for (const auto &dep : pkg.get_provides()) {
-        std::string text = dep.to_string();
-        if (!names_a_soname(text.c_str()))
-            continue;
-        if (!first)
-            out += ',';
-        first = false;
-        json_string(out, text.c_str());
-    }
-    out += "]}";
+    json_deps(out, "provides", pkg.get_provides(), true);
+    close_object(out);
 }
 
 // What dnf5's own package set says, so that the helper loads no metadata and no rpmdb
-// of its own: the installed packages that may be ROCm's (``InstalledFilter``; excludes
+// of its own: the installed packages that may be ROCm's (``NamesFilter``; excludes
 // do not apply to them), and the names of the available packages that look like compat
 // ones (<name>X.Y: the notice offers them to keep an old line beside the new one).
-void json_sack(std::string &out, libdnf5::Base &base, const std::string &confdir)
+void json_sack(std::string &out, libdnf5::Base &base, const NamesFilter &filter)
 {
     libdnf5::rpm::PackageQuery installed(base, libdnf5::sack::ExcludeFlags::IGNORE_EXCLUDES);
     installed.filter_installed();
     out += "\"installed\":[";
-    InstalledFilter filter(confdir);
     bool first = true;
     for (const auto &pkg : installed) {
         if (!filter.wanted(pkg.get_name().c_str(), pkg.get_version().c_str(),
@@ -337,10 +342,7 @@ private:
             return true;
         bool found = false;
         each_item(transaction, [&](const Package &pkg, const char *direction, const std::string &) {
-            found = found ||
-                    names_know(known, pkg.get_name().c_str(), pkg.get_version().c_str(),
-                               pkg.get_sourcerpm().c_str()) ||
-                    (strcmp(direction, "in") == 0 && !pkg.get_obsoletes().empty());
+            found = found || may_be_rocm(known, pkg, direction);
         });
         return found;
     }
@@ -386,6 +388,7 @@ private:
         if (transaction && !conf_asked)     // set-up was not asked: the gate says the problems
             out += "\"conf_asked\":false,";
         if (transaction) {
+            NamesFilter filter(confdir);
             bool first = true;
             out += "\"items\":[";
             each_item(*transaction, [&](const Package &pkg, const char *direction,
@@ -393,10 +396,10 @@ private:
                 if (!first)
                     out += ',';
                 first = false;
-                json_package(out, pkg, direction, action);
+                json_package(out, pkg, direction, action, filter);
             });
             out += "],";
-            json_sack(out, base, confdir);
+            json_sack(out, base, filter);
         }
         out += "\"end\":true}";
         return out;

@@ -61,19 +61,25 @@ struct Refusal : libdnf::Error {
 
 // -- the request: JSON ------------------------------------------------------------------
 
-void json_deps(std::string &out, const char *key, DnfReldepList *deps)
+// ``"key":[...],`` from ``deps`` (freed here); ``sonames``: only those that can name one.
+void json_deps(std::string &out, const char *key, DnfReldepList *deps, bool sonames = false)
 {
     json_string(out, key);
     out += ":[";
     int count = deps ? dnf_reldep_list_count(deps) : 0;
+    bool first = true;
     for (int i = 0; i < count; ++i) {
         DnfReldep *dep = dnf_reldep_list_index(deps, i);
-        if (i)
-            out += ',';
-        json_string(out, dnf_reldep_to_string(dep));
+        const char *text = dnf_reldep_to_string(dep);
+        if (!sonames || names_a_soname(text)) {
+            if (!first)
+                out += ',';
+            first = false;
+            json_string(out, text);
+        }
         dnf_reldep_free(dep);
     }
-    out += ']';
+    out += "],";
     if (deps)
         dnf_reldep_list_free(deps);
 }
@@ -89,21 +95,40 @@ void json_identity(std::string &out, DnfPackage *pkg)
     json_key(out, "sourcerpm", dnf_package_get_sourcerpm(pkg));
 }
 
-void json_package(std::string &out, DnfPackage *pkg, const char *direction, const char *action)
+// Whether a goal package may be ROCm's: the names file knows it, or it comes in and
+// obsoletes a package (it may take a ROCm package's place).
+bool may_be_rocm(const Names &known, DnfPackage *pkg, const char *direction)
 {
+    if (names_know(known, dnf_package_get_name(pkg), dnf_package_get_version(pkg),
+                   dnf_package_get_sourcerpm(pkg)))
+        return true;
+    if (strcmp(direction, "in") != 0)
+        return false;
+    DnfReldepList *obsoletes = dnf_package_get_obsoletes(pkg);     // it may replace one
+    bool replaces = obsoletes && dnf_reldep_list_count(obsoletes) > 0;
+    if (obsoletes)
+        dnf_reldep_list_free(obsoletes);
+    return replaces;
+}
+
+// A goal package: whole where it may be ROCm's (``NamesFilter``), else who it is and,
+// coming in, the requires that can name a soname.
+void json_package(std::string &out, DnfPackage *pkg, const char *direction, const char *action,
+                  const NamesFilter &filter)
+{
+    bool whole = filter.every || may_be_rocm(filter.known, pkg, direction);
     out += '{';
     json_key(out, "direction", direction);
     json_key(out, "action", action);
     json_identity(out, pkg);
     json_key(out, "repoid", dnf_package_get_reponame(pkg));
-    json_deps(out, "provides", dnf_package_get_provides(pkg));
-    out += ',';
-    json_deps(out, "obsoletes", dnf_package_get_obsoletes(pkg));
-    if (strcmp(direction, "in") == 0) {     // for consumers of a new line
-        out += ',';
-        json_deps(out, "requires", dnf_package_get_requires(pkg));
+    if (whole) {
+        json_deps(out, "provides", dnf_package_get_provides(pkg));
+        json_deps(out, "obsoletes", dnf_package_get_obsoletes(pkg));
     }
-    out += '}';
+    if (strcmp(direction, "in") == 0)       // for consumers of a new line
+        json_deps(out, "requires", dnf_package_get_requires(pkg), !whole);
+    close_object(out);
 }
 
 // The goal's packages: what comes in, and what leaves (replaced, obsoleted, removed),
@@ -145,7 +170,7 @@ void each_item(HyGoal goal, const std::function<void(DnfPackage *, const char *,
     }
 }
 
-void json_items(std::string &out, HyGoal goal)
+void json_items(std::string &out, HyGoal goal, const NamesFilter &filter)
 {
     bool first = true;
     out += "\"items\":[";
@@ -153,23 +178,9 @@ void json_items(std::string &out, HyGoal goal)
         if (!first)
             out += ',';
         first = false;
-        json_package(out, pkg, direction, action);
+        json_package(out, pkg, direction, action, filter);
     });
     out += "],";
-}
-
-bool may_be_rocm(const Names &known, DnfPackage *pkg, const char *direction)
-{
-    if (names_know(known, dnf_package_get_name(pkg), dnf_package_get_version(pkg),
-                   dnf_package_get_sourcerpm(pkg)))
-        return true;
-    if (strcmp(direction, "in") != 0)
-        return false;
-    DnfReldepList *obsoletes = dnf_package_get_obsoletes(pkg);     // it may replace one
-    bool replaces = obsoletes && dnf_reldep_list_count(obsoletes) > 0;
-    if (obsoletes)
-        dnf_reldep_list_free(obsoletes);
-    return replaces;
 }
 
 // An installed package, as the analysis reads it: its NEVRA, source RPM and the provides
@@ -178,32 +189,16 @@ void json_installed(std::string &out, DnfPackage *pkg)
 {
     out += '{';
     json_identity(out, pkg);
-    out += "\"provides\":[";
-    DnfReldepList *deps = dnf_package_get_provides(pkg);
-    int count = deps ? dnf_reldep_list_count(deps) : 0;
-    bool first = true;
-    for (int i = 0; i < count; ++i) {
-        DnfReldep *dep = dnf_reldep_list_index(deps, i);
-        const char *text = dnf_reldep_to_string(dep);
-        if (names_a_soname(text)) {
-            if (!first)
-                out += ',';
-            first = false;
-            json_string(out, text);
-        }
-        dnf_reldep_free(dep);
-    }
-    if (deps)
-        dnf_reldep_list_free(deps);
-    out += "]}";
+    json_deps(out, "provides", dnf_package_get_provides(pkg), true);
+    close_object(out);
 }
 
 // What libdnf's own package set says, so that the helper loads no metadata and no rpmdb
-// of its own: the installed packages that may be ROCm's (``InstalledFilter``; as the
+// of its own: the installed packages that may be ROCm's (``NamesFilter``; as the
 // rpmdb has them: excludes do not apply), and the names of the available packages that
 // look like compat ones (<name>X.Y: the notice offers them to keep an old line beside
 // the new one).
-void json_sack(std::string &out, HyGoal goal, const std::string &confdir)
+void json_sack(std::string &out, HyGoal goal, const NamesFilter &filter)
 {
     DnfSack *sack = hy_goal_get_sack(goal);     // the set the goal was resolved on:
     if (!sack)                                  // packagekitd's own, not the context's
@@ -215,7 +210,6 @@ void json_sack(std::string &out, HyGoal goal, const std::string &confdir)
         pkgs = hy_query_run(installed);
     }
     out += "\"installed\":[";
-    InstalledFilter filter(confdir);
     bool first = true;
     for (guint i = 0; pkgs && i < pkgs->len; ++i) {
         auto pkg = static_cast<DnfPackage *>(g_ptr_array_index(pkgs, i));
@@ -348,8 +342,9 @@ std::string request_for(PluginHandle *handle, const char *hook, HyGoal goal)
     if (goal && !handle->conf_asked)      // set-up was not asked: the gate says the problems
         out += "\"conf_asked\":false,";
     if (goal) {
-        json_items(out, goal);
-        json_sack(out, goal, handle->confdir);
+        NamesFilter filter(handle->confdir);
+        json_items(out, goal, filter);
+        json_sack(out, goal, filter);
     }
     out += "\"end\":true}";
     return out;

@@ -258,17 +258,21 @@ int helper_seconds()
 
 // Reap the helper, waiting no later than the deadline; then kill it. A helper that
 // closed its end of the socket but never exits must not hang the front end. True when
-// it was killed here.
+// it was killed here. (It is reaped just after its answer, while it exits: the first
+// naps are short, 1 ms and doubling, so that no transaction waits a long nap for an exit
+// that took a millisecond; then 20 ms each.)
 bool reap(pid_t pid, time_t deadline, int *status)
 {
+    long nap_ms = 1;
     for (;;) {
         pid_t done = waitpid(pid, status, WNOHANG);
         if (done == pid || (done < 0 && errno != EINTR))
             return false;       // ECHILD (SIGCHLD ignored by the front end): nothing to wait for
         if (time(nullptr) >= deadline)
             break;
-        struct timespec nap = {0, 20 * 1000 * 1000};
+        struct timespec nap = {0, nap_ms * 1000 * 1000};
         nanosleep(&nap, nullptr);
+        nap_ms = nap_ms < 20 ? nap_ms * 2 : 20;
     }
     kill(pid, SIGKILL);
     while (waitpid(pid, status, 0) < 0 && errno == EINTR) {}
@@ -605,24 +609,30 @@ bool config_says_safety(const std::string &confdir)
     return any_config(confdir, says_safety);
 }
 
-// Whether a provide can name a soname ("lib*.so*"): the installed packages' provides the
-// request carries (the analysis compares only sonames of what stays installed), so that
-// a whole rpmdb costs a few hundred kilobytes.
-bool names_a_soname(const char *provide)
+// Whether a dependency can name a soname ("lib*.so*", a superset of what the analysis
+// reads as one): the installed packages' provides the request carries (the analysis
+// compares only sonames of what stays installed), so that a whole rpmdb costs a few
+// hundred kilobytes; and the requires of an incoming package that is no ROCm package.
+bool names_a_soname(const char *dependency)
 {
-    return provide && strncmp(provide, "lib", 3) == 0 && strstr(provide, ".so");
+    return dependency && strncmp(dependency, "lib", 3) == 0 && strstr(dependency, ".so");
 }
 
-// Which installed packages the gate's request carries: the helper reads only those the
-// catalog knows by name, and the names file knows a superset of them; so only those,
-// unless the file cannot be read or the admin names more (include): then every one. (A
-// request of 1,000 installed packages with their sonames costs the helper milliseconds
-// to read, and the plugin as many to write.)
-struct InstalledFilter {
+// Which packages the gate's request carries whole: those that may be ROCm's by the names
+// file (the catalog knows a subset of them), unless the file cannot be read or the admin
+// names more (include): then every one. Of the other installed packages it carries none
+// (the helper reads only those the catalog knows); of the transaction's other packages,
+// only what the analysis reads of a package that is not ROCm's and obsoletes nothing (one
+// that does may take a ROCm package's place, and is sent whole): leaving, who it is;
+// coming in, who it is and the requires that can name a soname (a consumer of a new
+// line is found by them). A request of 1,000 installed packages, or of a 1,000-package
+// upgrade with every dependency, costs the plugin milliseconds to write and the helper
+// tens to read.
+struct NamesFilter {
     const Names &known = names_file();
     bool every;
 
-    explicit InstalledFilter(const std::string &confdir)
+    explicit NamesFilter(const std::string &confdir)
         : every(!known.ok || any_config(confdir, sets_include)) {}
 
     bool wanted(const char *name, const char *version, const char *sourcerpm) const
@@ -630,6 +640,15 @@ struct InstalledFilter {
         return every || names_know(known, name, version, sourcerpm);
     }
 };
+
+// The end of a JSON object whose last member left a ',' after it.
+void close_object(std::string &out)
+{
+    if (!out.empty() && out.back() == ',')
+        out.back() = '}';
+    else
+        out += '}';
+}
 
 // The refusal when the helper could not answer and policy says lock or block: what
 // failed, and how to proceed (``remedy``: the front end's way to leave the plugin out).

@@ -125,6 +125,9 @@ def test_the_gate_runs_one_helper_with_the_installed_packages_that_may_be_rocms(
     names = {p["name"] for p in sent[0]["installed"]}
     assert set(stacks.ROCM_NAMES) <= names, names
     assert ("zstd-tools" in names) is every, names
+    from tests.e2e.test_libdnf import assert_slim
+    assert_slim(sent[0]["items"], every)
+    assert "  Also moving to ROCm 7.1: python3-torch." in run.stderr, run
     log.unlink()
     dnf5.use_repos(epel=stacks.epel_10_2() + [Pkg("zstd-tools", "1.5.8", "1.el10_2")])
     run = dnf5.dnf5("-y", "upgrade")

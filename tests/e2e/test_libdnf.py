@@ -178,7 +178,9 @@ def test_the_gate_sends_only_the_installed_packages_that_may_be_rocms(sandbox, t
                                                                        conf, every):
     """The helper reads only the installed packages the catalog knows by name: the plugin
     sends those the names file knows (a superset), not the whole rpmdb, unless the admin
-    names more (include): then every one. The notice is the same either way."""
+    names more (include): then every one. Of the transaction's other packages it sends who
+    they are and, coming in, the requires that can name a soname (a consumer of the new
+    line is found by them). The notice is the same either way."""
     wrapper, log = _logging_helper(tmp_path)
     libdnf, _ = on_64(sandbox, conf)
     libdnf.helper = str(wrapper)
@@ -188,7 +190,24 @@ def test_the_gate_sends_only_the_installed_packages_that_may_be_rocms(sandbox, t
     names = {p["name"] for p in gate[0]["installed"]}
     assert set(stacks.ROCM_NAMES) <= names, names
     assert ("zstd-tools" in names) is every, names
+    assert_slim(gate[0]["items"], every)
     assert "moves ROCm 6.4 \u2192 7.1 (major)" in result.stderr, result
+    assert "  Also moving to ROCm 7.1: python3-torch." in result.stderr, result
+
+
+def assert_slim(items, every):
+    """ROCm's packages whole; the others (python3-torch, a consumer) slim unless
+    ``every``."""
+    sent = {(item["name"], item["direction"]): item for item in items}
+    assert {"provides", "obsoletes", "requires"} <= set(sent[("rocblas", "in")])
+    assert {"provides", "obsoletes"} <= set(sent[("rocblas", "out")])
+    torch_in, torch_out = sent[("python3-torch", "in")], sent[("python3-torch", "out")]
+    assert ("provides" in torch_in) is every and ("provides" in torch_out) is every, sent
+    assert ("obsoletes" in torch_in) is every, torch_in
+    assert {"libamdhip64.so.7()(64bit)", "librocblas.so.5()(64bit)"} <= set(
+        torch_in["requires"]), torch_in
+    if not every:
+        assert all(r.startswith("lib") and ".so" in r for r in torch_in["requires"]), torch_in
 
 
 def test_warn_shows_the_notice_on_stderr_and_the_upgrade_goes_on(sandbox):
