@@ -91,6 +91,35 @@ def test_a_helper_that_never_exits_does_not_hang_the_front_end(sandbox, conf, fa
         assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
 
 
+# At the gate, says it waits for the transaction's request, and then never answers it
+# (at set-up, answers and exits).
+WAITS_FOREVER = ("#!/bin/sh\nrequest=$(head -n 1)\n"
+                 "printf 'rocm-notice-libdnf\\t1\\nfail_closed\\t%d\\n'\n"
+                 "case \"$request\" in *'\"hook\":\"pre_transaction\"'*)\n"
+                 "  printf 'report_written\\t1\\nwaits\\t1\\nend\\n'\n  exec sleep 600;;\n"
+                 "esac\nprintf 'end\\n'\n")
+
+
+@pytest.mark.parametrize("conf, fail_closed", [(BLOCK, 1), ("[main]\n", 0)])
+def test_a_gate_helper_that_never_answers_the_transaction_does_not_hang_it(sandbox, conf,
+                                                                           fail_closed):
+    """The gate's helper that waits (native/PROTOCOL.md) is asked once rpm has run, under
+    the same deadline as any helper: killed then, one line, and the transaction (done by
+    then) stands, whatever the policy: nothing is left to refuse."""
+    on_64(sandbox, conf)
+    script = sandbox.path / "waits-forever"
+    script.write_text(WAITS_FOREVER % fail_closed)
+    script.chmod(0o755)
+    libdnf = Libdnf(sandbox, helper=script)
+    start = time.monotonic()
+    result = libdnf.run("upgrade-all", env=TIMEOUT, timeout=60)
+    assert time.monotonic() - start < 30, result
+    assert result.ok, result
+    assert ours(result) == ["rocm_notice: internal error: the helper took longer than 2 s "
+                            "(transaction not affected)"], result
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
 # -- the plugin's own reading of the configuration, when the helper never answers ---------
 
 @pytest.mark.parametrize("text, closed", RULE_TABLE)
