@@ -289,6 +289,10 @@ public:
     void goal_resolved(const libdnf5::base::Transaction &transaction) override
     {
         guarded("pre_transaction", [&] {
+            // Another goal (dnf5 download --resolve resolves one a package): whatever the
+            // last gate left is not this transaction's.
+            report_pending = false;
+            waiting.end();
             if (confdir.empty())        // no repositories were loaded (no hold asked for)
                 confdir = configuration_directory();
             if (conf_asked || may_move_rocm(transaction))
@@ -419,12 +423,11 @@ private:
     // Ask the helper about this hook and carry out its answer.
     void run_hook(const char *hook, const libdnf5::base::Transaction *transaction)
     {
-        // The helper that waits for the transaction's request (``Helper``) answers only
-        // that: any other hook (another goal resolved) means that transaction never ran.
-        if (strcmp(hook, "transaction") != 0)
-            waiting.end();
-        Answer answer = ask(request_for(hook, transaction), "dnf5", waiting,
-                            transaction != nullptr);
+        // The gate's helper may wait for the transaction's request (``Helper``), and
+        // answers only that.
+        bool after = strcmp(hook, "transaction") == 0;
+        Answer answer = ask(request_for(hook, transaction), "dnf5", after ? &waiting : nullptr,
+                            transaction ? &waiting : nullptr);
         for (const auto &line : answer.messages)
             fprintf(stderr, "%s\n", line.c_str());
         fflush(stderr);

@@ -417,12 +417,11 @@ void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
     bool hold_hook = strcmp(hook, "conf") == 0 || strcmp(hook, "repos_changed") == 0;
     if (hold_hook)      // the metadata the hold is worked out from, as it is now
         handle->stamp = repos_stamp(handle->context);
-    // The helper that waits for the transaction's request (``Helper``) answers only
-    // that: any other hook means that transaction never ran.
-    if (strcmp(hook, "transaction") != 0)
-        handle->waiting.end();
-    Answer answer = ask(request_for(handle, hook, goal), "libdnf", handle->waiting,
-                        goal != nullptr);
+    // The gate's helper may wait for the transaction's request (``Helper``), and answers
+    // only that.
+    bool after = strcmp(hook, "transaction") == 0;
+    Answer answer = ask(request_for(handle, hook, goal), "libdnf",
+                        after ? &handle->waiting : nullptr, goal ? &handle->waiting : nullptr);
     // A hold worked out again says its lines only when they changed (one notice a run).
     bool quiet = strcmp(hook, "repos_changed") == 0 && answer.messages == handle->hold_lines;
     if (hold_hook && answer.ok)
@@ -547,6 +546,11 @@ int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookDat
             if (handle->conf_asked)
                 run_hook(handle, "conf", nullptr);
         } else if (id == PLUGIN_HOOK_ID_CONTEXT_PRE_TRANSACTION) {
+            // A new transaction: whatever the last gate left (libdnf calls TRANSACTION
+            // only after rpm ran well: a failed one left its report pending and its
+            // helper waiting) is not this one's.
+            handle->report_pending = false;
+            handle->waiting.end();
             HyGoal goal = hookContextTransactionGetGoal(hookData);
             if (goal && (handle->conf_asked || may_move_rocm(handle, goal)))
                 run_hook(handle, "pre_transaction", goal);

@@ -413,18 +413,21 @@ Reply talk(const Helper &helper, const std::string &request, bool last, time_t d
     return reply;
 }
 
-// Ask about ``request``: the helper for ``front_end`` (its first argument: libdnf, dnf5),
-// or the one ``kept`` holds, which waits for this request (one that stopped waiting, as
-// it does after a while, is ended and a new one run). ``keep``: an answer that says
-// ``waits`` leaves its helper in ``kept`` for the next request (the gate's, whose
-// report the transaction applies); otherwise the helper is ended here, and its exit
-// status checked.
-Answer ask(const std::string &request, const char *front_end, Helper &kept, bool keep)
+// Ask about ``request``: a new helper for ``front_end`` (its first argument: libdnf,
+// dnf5), or the one ``use`` holds, which waits for this request (the transaction's; one
+// that stopped waiting, as it does after a while, is ended and a new one run). ``keep``:
+// where an answer that says ``waits`` leaves its helper, for that next request (the
+// gate's, whose report the transaction applies). Any other helper is ended here, and its
+// exit status checked.
+Answer ask(const std::string &request, const char *front_end, Helper *use = nullptr,
+           Helper *keep = nullptr)
 {
     const char *env = getenv("ROCM_NOTICE_HELPER");
     std::string program = env && *env ? env : ROCM_NOTICE_HELPER;
     const int seconds = helper_seconds();
-    Helper helper = std::move(kept);
+    Helper helper;
+    if (use)
+        helper = std::move(*use);
     Reply reply;
     time_t deadline = time(nullptr) + seconds;
     if (helper.running()) {
@@ -442,7 +445,7 @@ Answer ask(const std::string &request, const char *front_end, Helper &kept, bool
     }
     Answer answer = reply.too_big ? Answer() : parse(reply.text);
     if (keep && answer.ok && answer.waits && answer.refuse.empty() && !reply.timed_out) {
-        kept = std::move(helper);
+        *keep = std::move(helper);
         return answer;
     }
     int status = 0;

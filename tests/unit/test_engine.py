@@ -2,9 +2,13 @@
 
 import json
 import os
+import shutil
+import signal
+import subprocess
 import time
 
 from rocm_notice.settings import config
+from tests.harness.fixtures import CHECKOUT
 from rocm_notice.core import engine, notice, run
 from rocm_notice.core.notice import Context
 from rocm_notice.frontends.libdnf import run as libdnf_run
@@ -210,3 +214,103 @@ def test_a_request_larger_than_the_limit_is_one_line_of_error(monkeypatch):
     assert hook is None and len(reply.messages) == 1
     assert "larger than 1000 bytes" in reply.messages[0], reply.messages
     os.close(reading)
+
+
+# -- the helper program, as a plugin runs it ---------------------------------------------
+
+CROSSING = [{"direction": item.direction, "action": "upgrade", "name": item.package.name,
+             "version": item.package.version, "release": item.package.release, "epoch": 0,
+             "arch": "noarch", "provides": [], "obsoletes": [], "requires": []}
+            for item in upgrade("rocblas", "6.4.2", "7.1.1")]
+
+
+class HelperProcess:
+    """native/rocm-epel-notice-helper libdnf over pipes, with the core at ``site``."""
+
+    def __init__(self, site):
+        self.process = subprocess.Popen(
+            [str(CHECKOUT / "native" / "rocm-epel-notice-helper"), "libdnf"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=dict(os.environ, PYTHONPATH=str(site)))
+
+    def ask(self, request, last=False):
+        """Send one request (a line); the answer's lines, up to ``end`` (or the end)."""
+        self.process.stdin.write(json.dumps(request).encode() + b"\n")
+        self.process.stdin.flush()
+        if last:
+            self.process.stdin.close()
+        lines = []
+        while not lines or lines[-1] != "end":
+            line = self.process.stdout.readline().decode()
+            if not line:
+                break
+            lines.append(line.rstrip("\n"))
+        return lines
+
+    def finish(self):
+        if not self.process.stdin.closed:
+            self.process.stdin.close()
+        rest = self.process.stdout.read()
+        return self.process.wait(30), rest, self.process.stderr.read().decode()
+
+
+def crossing_requests(tmp_path):
+    (tmp_path / "rocm_notice.conf").write_text("[main]\n")
+    root = tmp_path / "root"
+    root.mkdir()
+    common = {"protocol": 1, "confdir": str(tmp_path), "installroot": str(root),
+              "program": "microdnf"}
+    gate = dict(common, hook="pre_transaction", items=CROSSING, installed=[],
+                compat_available=[])
+    return gate, dict(common, hook="transaction"), root / "var/lib/rocm-epel-notice/last.json"
+
+
+def test_the_gates_helper_answers_the_transaction_and_ignores_ctrl_c(tmp_path):
+    """A gate's answer that wrote a report says ``waits``: the same process marks it
+    applied once rpm has run. Ctrl-C on the front end's terminal reaches the helper too
+    (its process group), and before that printed a KeyboardInterrupt traceback."""
+    gate, transaction, report_path = crossing_requests(tmp_path)
+    helper = HelperProcess(CHECKOUT)
+    time.sleep(1)                               # started: reading its first request
+    os.kill(helper.process.pid, signal.SIGINT)
+    answer = helper.ask(gate)
+    assert "waits\t1" in answer and "report_written\t1" in answer, answer
+    assert json.loads(report_path.read_text())["applied"] is False
+    os.kill(helper.process.pid, signal.SIGINT)  # while it waits
+    assert helper.ask(transaction, last=True)[-1] == "end"
+    code, rest, stderr = helper.finish()
+    assert (code, rest, stderr) == (0, b"", "")
+    assert json.loads(report_path.read_text())["applied"] is True
+
+
+def test_a_helper_whose_package_was_upgraded_meanwhile_leaves_the_answer_to_a_new_one(
+        tmp_path):
+    """The transaction upgraded rocm-epel-notice itself: the old process would import
+    the new code into the old. It ends without an answer; the plugin then runs a new
+    helper (tests/e2e/test_libdnf.py: a helper that stopped waiting)."""
+    site = tmp_path / "site"
+    shutil.copytree(CHECKOUT / "rocm_notice", site / "rocm_notice",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    gate, transaction, report_path = crossing_requests(tmp_path)
+    helper = HelperProcess(site)
+    assert "waits\t1" in helper.ask(gate)
+    init = site / "rocm_notice" / "__init__.py"
+    (site / "new").write_bytes(init.read_bytes())
+    os.replace(site / "new", init)              # as rpm writes a package's files anew
+    assert helper.ask(transaction, last=True) == []
+    assert helper.finish()[0] == 0
+    assert json.loads(report_path.read_text())["applied"] is False
+
+
+def test_the_helper_keeps_the_installed_packages_that_a_rocm_source_makes_rocms():
+    """An unlisted name built from a ROCm source is ROCm's, as dnf 4's front end reads
+    its installed stack (before: the helper kept only the names the catalog lists, and
+    dropped what the plugin sent it for its source)."""
+    sent = [{"name": name, "version": "6.4.2", "release": "1.el10_1", "arch": "x86_64",
+             "sourcerpm": source} for name, source in (
+                 ("rocblas-newtool", "rocblas-6.4.2-1.el10_1.src.rpm"),
+                 ("rocblas", "rocblas-6.4.2-1.el10_1.src.rpm"),
+                 ("zstd-tools", "zstd-1.5.6-1.el10_1.src.rpm"))]
+    request = {"protocol": 1, "hook": "pre_transaction", "installed": sent}
+    kept = native_helper.Run(request, run.Outcome()).installed()
+    assert sorted(p.name for p in kept) == ["rocblas", "rocblas-newtool"]

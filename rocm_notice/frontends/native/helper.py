@@ -25,6 +25,7 @@ import os
 import select
 import sys
 
+import rocm_notice
 from rocm_notice import describe
 from rocm_notice.catalog.catalog import source_name
 from rocm_notice.core import engine, run
@@ -151,13 +152,23 @@ class Run(run.Run):
             return super().installed()
         kind = self.catalog.kind
         return [_package(p) for p in self.request["installed"]
-                if kind(str(p["name"])) is not None]
+                if kind(str(p["name"]), str(p.get("sourcerpm") or "")) is not None]
 
     def offered(self, names):
         """Likewise the names of the compat packages the repositories offer."""
         if "compat_available" not in self.request:
             return super().offered(names)
         return set(names) & {str(name) for name in self.request["compat_available"]}
+
+
+def code_stamp():
+    """Where the core's code on disk stands (its package's ``__init__.py``: rpm writes
+    every file of an upgraded package anew), or None."""
+    try:
+        info = os.stat(rocm_notice.__file__)
+    except (OSError, TypeError):
+        return None
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def answer(raw, front_end_run):
@@ -181,6 +192,7 @@ def main(front_end_run):
     Its end of the socket closed, or the wait over, it exits (the plugin then runs a new
     helper, should the request still come)."""
     requests = Requests()
+    code = code_stamp()
     hook, reply = answer(requests.next(), front_end_run)
     waits = hook == run.PRE_TRANSACTION and bool(reply.report_written) and not reply.refuse
     try:
@@ -189,7 +201,10 @@ def main(front_end_run):
         if not waits:
             return 0
         raw = requests.next(wait=WAIT_SECONDS)
-        if raw:
+        # The transaction upgraded this package: the new code answers (a new helper: the
+        # plugin runs one when this one ends without an answer), not this process, which
+        # would import the rest of the new code into the old.
+        if raw and code_stamp() == code:
             sys.stdout.write(answer_text(answer(raw, front_end_run)[1]))
             sys.stdout.flush()
     except OSError:         # the plugin is gone (killed, timed out): nobody to tell
