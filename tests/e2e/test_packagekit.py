@@ -9,6 +9,7 @@ starts, and reads nothing from its environment). Our lines go to packagekitd's s
 which pkcon prints. The same fixture repositories, policy and messages as the dnf 4 tests.
 """
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -287,6 +288,31 @@ def test_after_a_refusal_the_same_packagekitd_updates_once_the_line_is_allowed(p
     assert pk.daemon is packagekitd and packagekitd.poll() is None    # the same daemon
     assert "rocm_notice: this transaction moves ROCm 6.4 \u2192 7.1 (major)" \
         in pk.daemon_log(), pk.daemon_log()
+
+
+def test_a_crossing_whose_rpm_run_failed_is_not_marked_applied_by_the_next(packagekit):
+    """A %pre scriptlet fails: rpm skips that package, the transaction fails, and libdnf
+    calls no TRANSACTION hook, so the report stays unapplied. The same daemon's next
+    transaction, with no ROCm in it, neither marks it applied nor finds the first gate's
+    helper still waiting (before: it did both)."""
+    pk = packagekit
+    failing = 'error("failed on purpose")'
+    pk.reset([p for p in stacks.epel_10_1() if p.name in ALL])
+    pk.use_repos(epel=[dataclasses.replace(p, pre_lua=failing) if p.name == "rocblas" else p
+                       for p in stacks.epel_10_2()] + [Pkg("plain-tool", "1.0", "1.el10_2")])
+    pk.write_conf("[main]\n")
+    pk.start_packagekitd()
+    assert pk.pkcon("refresh", "force").returncode == 0
+    failed = pk.pkcon("-y", "update")
+    assert failed.returncode != 0, failed
+    assert "moves ROCm 6.4 \u2192 7.1" in pk.daemon_log(), pk.daemon_log()
+    assert pk.installed()["rocblas"] == "6.4.2-1.el10_1"     # its %pre failed
+    assert pk.report()["applied"] is False, pk.report()
+    other = pk.pkcon("-y", "install", "plain-tool")
+    assert other.returncode == 0, other
+    assert pk.installed()["plain-tool"] == "1.0-1.el10_2"
+    assert pk.report()["applied"] is False, pk.report()
+    assert children(pk) == [], children(pk)
 
 
 def test_block_refuses_pkcon_install_of_a_new_line_package(packagekit):

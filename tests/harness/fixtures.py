@@ -37,6 +37,7 @@ class Pkg:
     summary: str = ""
     source: str = ""     # the source package (SOURCERPM): built as "%package -n name" of it
     symlinks: tuple = ()     # (path, target) pairs the package ships as symbolic links
+    pre_lua: str = ""        # a %pre scriptlet in Lua (no /bin/sh needed): error() fails it
 
     @property
     def nevra(self):
@@ -68,6 +69,8 @@ class Pkg:
                 lines += ["mkdir -p %%{buildroot}%s" % os.path.dirname(path),
                           "ln -s %s %%{buildroot}%s" % (target, path)]
             lines.append("")
+        if self.pre_lua:
+            lines += ["%pre -p <lua>" + sub, self.pre_lua, ""]
         lines += ["%files" + sub] + [path for path, _ in self.symlinks] + [""]
         return "\n".join(lines)
 
