@@ -422,7 +422,10 @@ class FrontEnd:
         """One timed run on side ``which`` ("with"/"without"): {label: result}."""
         side = self.sides[which]
         self.before_run(side)
-        return {label: side.timed(argv) for label, argv in self.commands()}
+        return {label: self.timed(side, argv) for label, argv in self.commands()}
+
+    def timed(self, side, argv):
+        return side.timed(argv)
 
     def checked(self, which, day, results):
         """Raise unless the run did what the day is about."""
@@ -523,18 +526,18 @@ class PackageKit(LibdnfFrontEnd):
             side.system.start_packagekitd()
 
     def run(self, which):
-        """As every front end's, with packagekitd's CPU time (its own and its reaped
-        children's: our helper) added to each command's: pkcon only asks it."""
         side = self.sides[which]
         self.log_mark[which] = len(side.system.daemon_log())
-        self.before_run(side)
+        return super().run(which)
+
+    def timed(self, side, argv):
+        """pkcon's run, with packagekitd's CPU time (its own and its reaped children's:
+        our helper) added to it: pkcon only asks the daemon."""
         pid = system_mod._children(side.system.daemon.pid)[0]      # packagekitd itself
-        results = {}
-        for label, argv in self.commands():
-            before = process_cpu(pid)
-            results[label] = side.timed(argv)
-            results[label]["cpu"] += process_cpu(pid) - before
-        return results
+        before = process_cpu(pid)
+        result = side.timed(argv)
+        result["cpu"] += process_cpu(pid) - before
+        return result
 
     def our_lines(self, which, results):
         return self.sides[which].system.daemon_log()[self.log_mark.get(which, 0):]

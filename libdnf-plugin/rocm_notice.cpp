@@ -270,8 +270,6 @@ void json_repos(std::string &out, DnfContext *context, bool check)
     out += "],";
 }
 
-// -- the helper: one request in, one answer out ------------------------------------------
-
 // -- the plugin ---------------------------------------------------------------------------
 
 }  // namespace

@@ -448,9 +448,7 @@ Answer ask(const std::string &request, const char *front_end, Helper *use = null
         *keep = std::move(helper);
         return answer;
     }
-    int status = 0;
-    if (reply.timed_out || reply.too_big)
-        kill(helper.pid, SIGKILL);
+    int status = 0;     // a helper out of time or room is killed at once (a deadline now)
     bool killed = helper.end(reply.timed_out || reply.too_big ? time(nullptr) : deadline, &status);
     bool timed_out = reply.timed_out || (killed && !reply.too_big);
     if (reply.too_big)
