@@ -16,6 +16,10 @@
 //   system whose policy is warn everywhere it runs only for a transaction that may move
 //   ROCm (the names file). Its lines go to stderr; a refusal is thrown: dnf5 prints it
 //   and exits 1 with nothing changed.
+// - pre_transaction (just before rpm runs): the gate, for a transaction whose goal was
+//   not judged because the command looked like one that only fetches (only_fetches:
+//   `dnf5 download --resolve` resolves one goal a package, and is neither held nor
+//   judged, as `dnf download` on dnf 4).
 // - post_transaction: the report written for the transaction says it was applied, once
 //   every incoming package of it is in place.
 //
@@ -247,6 +251,19 @@ void json_base(std::string &out, libdnf5::Base &base)
     out += "}},";
 }
 
+// Whether the command only fetches packages: dnf5 sets destdir for `dnf5 download`
+// (`--resolve` resolves one goal a package, only to list what to fetch) and `reposync`,
+// and sets downloadonly where a command that installs was asked only to download. Such
+// a command changes nothing on the system: as `dnf download` on dnf 4, where no hook of
+// ours runs, it is neither held nor judged. A command that sets destdir and does run its
+// transaction (`dnf5 manifest install`, `--setopt=destdir=...`) is judged at
+// pre_transaction instead.
+bool only_fetches(libdnf5::Base &base)
+{
+    auto &config = base.get_config();
+    return !config.get_destdir_option().empty() && !config.get_downloadonly_option().get_value();
+}
+
 // Whether dnf5 was told to apply no excludes (disable_excludes: "*" or "main").
 bool excludes_disabled(libdnf5::Base &base)
 {
@@ -276,11 +293,11 @@ public:
     void repos_loaded() override
     {
         guarded("conf", [&] {
-            confdir = configuration_directory();
+            read_configuration();
             // Only where a configuration file says anything but warn (the fallback rule)
             // can a hold come of it: elsewhere no helper runs before the gate, and the
             // gate says what set-up would have said of the configuration (conf_asked).
-            conf_asked = config_says_safety(confdir);
+            conf_asked = strict && !only_fetches(get_base());
             if (conf_asked)
                 run_hook("conf", nullptr);
         });
@@ -289,14 +306,23 @@ public:
     void goal_resolved(const libdnf5::base::Transaction &transaction) override
     {
         guarded("pre_transaction", [&] {
-            // Another goal (dnf5 download --resolve resolves one a package): whatever the
-            // last gate left is not this transaction's.
+            // Another goal: whatever the last gate left is not this transaction's.
             report_pending = false;
             waiting.end();
-            if (confdir.empty())        // no repositories were loaded (no hold asked for)
-                confdir = configuration_directory();
-            if (conf_asked || may_move_rocm(transaction))
-                run_hook("pre_transaction", &transaction);
+            read_configuration();
+            judged = !only_fetches(get_base());
+            if (judged)
+                gate(transaction);
+        });
+    }
+
+    void pre_transaction(const libdnf5::base::Transaction &transaction) override
+    {
+        guarded("pre_transaction", [&] {
+            if (judged)
+                return;
+            judged = true;      // a goal that looked like a download's runs after all
+            gate(transaction);
         });
     }
 
@@ -314,7 +340,9 @@ public:
 
 private:
     std::string confdir;
+    bool strict = false;            // a configuration file says lock or block (the fallback rule)
     bool conf_asked = false;        // the helper was asked at set-up (said the config's problems)
+    bool judged = true;             // the last goal resolved was judged (not one of only_fetches)
     Fallback fallback;              // the policy as last said; a failure said once per run
     bool report_pending = false;    // the last answer wrote a report this transaction applies
     Helper waiting;                 // the gate's helper, waiting for the transaction's request
@@ -333,6 +361,24 @@ private:
             return dir;
         std::string root = installroot();
         return (root == "/" ? "" : root) + "/etc/dnf/plugins";
+    }
+
+    // The configuration directory, and whether it says lock or block, read once (at
+    // repos_loaded, or at the first goal where no repositories were loaded).
+    void read_configuration()
+    {
+        if (!confdir.empty())
+            return;
+        confdir = configuration_directory();
+        strict = config_says_safety(confdir);
+    }
+
+    // The gate: the helper judges the transaction (the notice, or a refusal) where the
+    // policy is not warn everywhere, or where the transaction may move ROCm.
+    void gate(const libdnf5::base::Transaction &transaction)
+    {
+        if (strict || may_move_rocm(transaction))
+            run_hook("pre_transaction", &transaction);
     }
 
     // Whether the transaction may move ROCm: on a system whose policy is warn everywhere,

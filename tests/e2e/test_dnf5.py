@@ -210,6 +210,55 @@ def test_block_with_the_line_allowed_lets_it_through_with_the_notice(dnf5):
     assert dnf5.installed()["rocm-hip"] == "7.1.1-1.el10_2"
 
 
+@pytest.mark.parametrize("policy", ["warn", "lock", "block"])
+def test_downloading_a_new_line_with_its_dependencies_is_neither_held_nor_refused(dnf5,
+                                                                                policy):
+    """`dnf5 download --resolve` changes nothing on the system, as `dnf download` on dnf
+    4, where no hook of ours runs: the new line's packages are fetched under every policy,
+    with no line of ours and no report. (Before: dnf5 resolves one goal a package there;
+    block refused the download, lock held the package back, warn said the notice once a
+    package.)"""
+    before = on_64(dnf5, "[main]\non_major = %s\n" % policy)
+    fetched = dnf5.path / "fetched"
+    fetched.mkdir()
+    run = dnf5.dnf5("download", "--resolve", "--destdir=%s" % fetched, "rocblas", "hipblas")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    assert ours(run) == [], run
+    names = sorted(path.name for path in fetched.glob("*.rpm"))
+    assert "rocblas-7.1.1-1.el10_2.noarch.rpm" in names, names
+    assert "hipblas-7.1.1-1.el10_2.noarch.rpm" in names, names
+    assert dnf5.installed() == before
+    assert report(dnf5) is None
+
+
+@pytest.mark.parametrize("policy, says", [
+    ("warn", "this transaction moves ROCm 6.4 \u2192 7.1 (major): 9 packages"),
+    ("lock", "but this transaction would still move it: 6.4 \u2192 7.1 (major)"),
+    ("block", "this transaction would move ROCm 6.4 \u2192 7.1 (major): 9 packages")])
+def test_a_transaction_run_with_destdir_set_is_judged_before_rpm_runs(dnf5, policy, says):
+    """A command run while dnf5's destdir is set and downloadonly is not looks like a
+    download's: no hold, no judgement when its goal is resolved. Should its transaction
+    run all the same (here `distro-sync` with destdir set by --setopt; `dnf5 manifest
+    install` sets it too), the plugin judges it just before rpm runs: block refuses it,
+    and so does lock (nothing was held), with nothing changed; warn says the notice and
+    the report says applied."""
+    before = on_64(dnf5, "[main]\non_major = %s\n" % policy)
+    destdir = dnf5.path / "destdir"
+    destdir.mkdir()
+    run = dnf5.dnf5("-y", "--setopt=destdir=%s" % destdir, "distro-sync")
+    assert_clean(run)
+    assert [line for line in ours(run) if says in line], run
+    if policy != "warn":
+        assert run.returncode == 1, run
+        assert dnf5.installed() == before
+        assert report(dnf5)["decision"] == "block"      # a refusal, under lock too
+    else:
+        assert run.returncode == 0, run
+        assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
+        assert report(dnf5)["applied"] is True
+
+
 def test_a_bug_in_the_core_fails_open_under_warn_and_closed_under_block(tmp_path):
     dnf5 = Dnf5Sandbox(tmp_path / "dnf5", pythonpath=core_with_planted_bug(tmp_path))
     before = on_64(dnf5, "[main]\non_major = block\n")
