@@ -216,7 +216,8 @@ void json_sack(std::string &out, libdnf5::Base &base, const NamesFilter &filter)
 // Where the helper's second, read-only sack finds what dnf5 reads (a lock's hold): the
 // configuration file only where one was given (otherwise the sack finds the same as
 // dnf5, in the install root or on the host), the repositories dnf5 has enabled now
-// (--enablerepo, --disablerepo and --repo included), the cache and the variables.
+// (--enablerepo, --disablerepo and --repo included), with the base URLs of those no file
+// defines (--repofrompath), the cache and the variables.
 void json_base(std::string &out, libdnf5::Base &base)
 {
     auto &config = base.get_config();
@@ -229,12 +230,20 @@ void json_base(std::string &out, libdnf5::Base &base)
            (config.get_use_host_config_option().get_value() ? "true" : "false") + ',';
     json_strings(out, "reposdirs", config.get_reposdir_option().get_value());
     std::vector<std::string> enabled;
+    std::string from_paths = "\"repos_from_paths\":{";    // {id: [base URL, ...]}
     libdnf5::repo::RepoQuery repos(base);
     repos.filter_enabled(true);
-    for (const auto &repo : repos)
-        if (repo->get_type() == libdnf5::repo::Repo::Type::AVAILABLE)
-            enabled.push_back(repo->get_id());
+    for (const auto &repo : repos) {
+        if (repo->get_type() != libdnf5::repo::Repo::Type::AVAILABLE)
+            continue;
+        enabled.push_back(repo->get_id());
+        if (repo->get_repo_file_path().empty())
+            json_strings(from_paths, repo->get_id().c_str(),
+                         repo->get_config().get_baseurl_option().get_value());
+    }
     json_strings(out, "repos", enabled);
+    close_object(from_paths);
+    out += from_paths + ',';
     out += "\"vars\":{";
     bool first = true;
     auto vars = base.get_vars();

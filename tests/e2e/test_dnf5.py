@@ -168,6 +168,22 @@ def test_lock_holds_a_line_offered_by_a_repository_enabled_on_the_command_line(d
     assert "rocm_notice: ROCm held at 6.4 by policy (on_major = lock)" in run.stderr, run
 
 
+def test_lock_holds_a_line_offered_by_a_repository_given_on_the_command_line(dnf5):
+    """A repository that exists only on dnf5's command line (--repofrompath) is in the
+    hold's sack too: its new line is held and the patch update installs. (Before: its
+    packages were not held, and the gate refused the whole upgrade.)"""
+    on_64(dnf5, "[main]\non_major = lock\n", repos=stacks.epel_10_1() + [PATCH_64])
+    newer = build_repo(stacks.epel_10_2())
+    run = dnf5.dnf5("-y", "--repofrompath=newer,%s" % newer, "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    after = dnf5.installed()
+    assert after["rocm-smi"] == "6.4.3-1.el10_1", after      # the patch update
+    assert after["rocblas"] == "6.4.2-1.el10_1", after       # 7.1 held
+    assert after["zstd-tools"] == "1.5.7-1.el10_2", after    # the rest of the update
+    assert "rocm_notice: ROCm held at 6.4 by policy (on_major = lock)" in run.stderr, run
+
+
 def test_lock_refuses_a_crossing_when_excludes_are_disabled(dnf5):
     """goal_resolved refuses what the hold could not keep out (here: excludes switched
     off on the command line)."""

@@ -21,7 +21,8 @@ PROCEED = ("  To proceed anyway, for this one run: dnf5 --disable-plugin=rocm_no
 class Sacks:
     """``core.run.Run.sacks``' interface over one lazily opened ``sack.Sack``, opened on
     what the request's ``base`` says of the running dnf5 (configuration file, repository
-    directories, the repositories it has enabled, cache, variables)."""
+    directories, the repositories it has enabled, those it has from its command line
+    (--repofrompath), cache, variables)."""
 
     def __init__(self, installroot, base):
         self.installroot, self.base = installroot, base if isinstance(base, dict) else {}
@@ -38,11 +39,23 @@ class Sacks:
                               {str(k): str(v) for k, v in (base.get("vars") or {}).items()
                                if v}, cacheonly=True,
                               repos=None if repos is None else [str(r) for r in repos],
-                              use_host_config=base.get("use_host_config") is True)
+                              use_host_config=base.get("use_host_config") is True,
+                              repos_from_paths=_repos_from_paths(base))
         return self._sack
 
     def close(self):
         self._sack = None
+
+
+def _repos_from_paths(base):
+    """{repository id: [base URL, ...]} from the request: the repositories no file
+    defines (--repofrompath). What is not of that shape is left out: the hold then misses
+    that repository, and the gate refuses a crossing to it."""
+    given = base.get("repos_from_paths")
+    if not isinstance(given, dict):
+        return {}
+    return {str(repoid): [str(url) for url in urls] for repoid, urls in given.items()
+            if isinstance(urls, list) and urls and all(isinstance(u, str) for u in urls)}
 
 
 class Run(helper.Run):

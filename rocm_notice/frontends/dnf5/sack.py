@@ -113,11 +113,13 @@ class Sack:
     """A read-only libdnf5 Base over the running dnf5's system (see the module doc)."""
 
     def __init__(self, installroot, config_file, reposdirs, cachedir, variables,
-                 cacheonly=False, repos=None, use_host_config=False):
+                 cacheonly=False, repos=None, use_host_config=False, repos_from_paths=None):
         """``cacheonly``: read the metadata dnf5 has cached, download none (the plugin
         asks once dnf5 has loaded its repositories); ``repos``: the ids of the
         repositories to enable, every other one disabled (None: as configured);
-        ``use_host_config``: dnf5's option of that name."""
+        ``use_host_config``: dnf5's option of that name; ``repos_from_paths``: {id: [base
+        URL, ...]} of the repositories dnf5 has from its command line (--repofrompath),
+        made as dnf5 makes them, so that their cache is found."""
         import libdnf5
         self.base = libdnf5.base.Base()
         conf = self.base.get_config()
@@ -141,6 +143,10 @@ class Sack:
         self.base.setup()
         sack = self.base.get_repo_sack()
         sack.create_repos_from_system_configuration()
+        for repoid, urls in (repos_from_paths or {}).items():
+            repo = sack.create_repo(repoid)
+            repo.get_config().get_name_option().set(repoid)
+            repo.get_config().get_baseurl_option().set(libdnf5.common.VectorString(urls))
         if repos is not None:       # as dnf5 has them now: --enablerepo, --disablerepo...
             wanted = set(repos)
             for repo in libdnf5.repo.RepoQuery(self.base):
