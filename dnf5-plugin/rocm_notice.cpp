@@ -6,20 +6,22 @@
 // and does what the answer says. Nothing is decided here.
 //
 // - repos_loaded (dnf5 has loaded its repositories and applied its excludes): only where
-//   a configuration file says anything but warn (a lock's hold can come of it): the
-//   helper works out the hold, which is added to dnf5's own package set as user excludes,
-//   before the goal is resolved. disable_excludes (main or *) lifts it, as it lifts
-//   excludepkgs: the gate then refuses what the hold would have kept.
+//   a configuration file says anything but warn (a lock's hold can come of it), and the
+//   command does more than fetch packages (only_fetches): the helper works out the hold,
+//   which is added to dnf5's own package set as user excludes, before the goal is
+//   resolved. disable_excludes (main or *) lifts it, as it lifts excludepkgs: the gate
+//   then refuses what the hold would have kept.
 // - goal_resolved (before the transaction table and the prompt): the helper gets the
 //   transaction's packages with their provides, requires and source packages, the
 //   installed packages and the compat names on offer, so it reads no metadata. On a
 //   system whose policy is warn everywhere it runs only for a transaction that may move
 //   ROCm (the names file). Its lines go to stderr; a refusal is thrown: dnf5 prints it
 //   and exits 1 with nothing changed.
-// - pre_transaction (just before rpm runs): the gate, for a transaction whose goal was
-//   not judged because the command looked like one that only fetches (only_fetches:
-//   `dnf5 download --resolve` resolves one goal a package, and is neither held nor
-//   judged, as `dnf download` on dnf 4).
+// - pre_transaction (just before rpm runs): the gate, for a transaction that is not the
+//   one goal_resolved judged last: one whose command looked as if it only fetches
+//   packages (only_fetches: `dnf5 download --resolve` resolves one goal a package, and is
+//   neither held nor judged, as `dnf download` on dnf 4), or, through the API, another
+//   goal's.
 // - post_transaction: the report written for the transaction says it was applied, once
 //   every incoming package of it is in place.
 //
@@ -45,7 +47,10 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "../native/helper_client.hpp"
 
@@ -260,17 +265,35 @@ void json_base(std::string &out, libdnf5::Base &base)
     out += "}},";
 }
 
-// Whether the command only fetches packages: dnf5 sets destdir for `dnf5 download`
-// (`--resolve` resolves one goal a package, only to list what to fetch) and `reposync`,
-// and sets downloadonly where a command that installs was asked only to download. Such
-// a command changes nothing on the system: as `dnf download` on dnf 4, where no hook of
-// ours runs, it is neither held nor judged. A command that sets destdir and does run its
-// transaction (`dnf5 manifest install`, `--setopt=destdir=...`) is judged at
+// Whether the command only fetches packages: dnf5's commands set destdir for `dnf5
+// download` (`--resolve` resolves one goal a package, only to list what to fetch; its
+// --destdir too) and `reposync`, and set downloadonly where a command that installs was
+// asked only to download. Such a command changes nothing on the system: as `dnf
+// download` on dnf 4, where no hook of ours runs, it is neither held nor judged. Only a
+// destdir that a command set counts (its default, its plugin default, the command line):
+// one in dnf.conf, dnf5-automatic's or an API caller's (Ansible sets it for every
+// transaction) is no sign. A command that sets destdir and does run its transaction
+// (`dnf5 manifest install`, `--setopt=destdir=...` on `distro-sync`) is judged at
 // pre_transaction instead.
 bool only_fetches(libdnf5::Base &base)
 {
+    using Priority = libdnf5::Option::Priority;
     auto &config = base.get_config();
-    return !config.get_destdir_option().empty() && !config.get_downloadonly_option().get_value();
+    Priority set_by = config.get_destdir_option().get_priority();
+    bool by_command = set_by == Priority::DEFAULT || set_by == Priority::PLUGINDEFAULT ||
+                      set_by == Priority::COMMANDLINE;
+    return by_command && !config.get_downloadonly_option().get_value();
+}
+
+// Which transaction a gate judged: its packages (ids in dnf5's package set) and actions.
+using Fingerprint = std::vector<std::pair<int, int>>;
+
+Fingerprint fingerprint(const libdnf5::base::Transaction &transaction)
+{
+    Fingerprint found;
+    for (const auto &item : transaction.get_transaction_packages())
+        found.emplace_back(item.get_package().get_id().id, static_cast<int>(item.get_action()));
+    return found;
 }
 
 // Whether dnf5 was told to apply no excludes (disable_excludes: "*" or "main").
@@ -306,7 +329,11 @@ public:
             // Only where a configuration file says anything but warn (the fallback rule)
             // can a hold come of it: elsewhere no helper runs before the gate, and the
             // gate says what set-up would have said of the configuration (conf_asked).
-            conf_asked = strict && !only_fetches(get_base());
+            bool fetching = only_fetches(get_base());
+            conf_asked = strict && !fetching;
+            if (strict)     // what a refusal at the gate says of a hold that is not there
+                unheld = fetching ? "destdir"
+                    : excludes_disabled(get_base()) ? "disable_excludes" : "";
             if (conf_asked)
                 run_hook("conf", nullptr);
         });
@@ -319,19 +346,26 @@ public:
             report_pending = false;
             waiting.end();
             read_configuration();
-            judged = !only_fetches(get_base());
-            if (judged)
-                gate(transaction);
+            judged.reset();
+            if (only_fetches(get_base()))
+                return;
+            judged = fingerprint(transaction);
+            gate(transaction, false);
         });
     }
 
     void pre_transaction(const libdnf5::base::Transaction &transaction) override
     {
         guarded("pre_transaction", [&] {
-            if (judged)
+            Fingerprint running = fingerprint(transaction);
+            if (judged && *judged == running)
                 return;
-            judged = true;      // a goal that looked like a download's runs after all
-            gate(transaction);
+            // Not the transaction the last gate judged: a command that looked as if it only
+            // fetches runs one after all, or an API caller runs another goal's.
+            report_pending = false;
+            waiting.end();
+            judged = std::move(running);
+            gate(transaction, true);
         });
     }
 
@@ -351,7 +385,8 @@ private:
     std::string confdir;
     bool strict = false;            // a configuration file says lock or block (the fallback rule)
     bool conf_asked = false;        // the helper was asked at set-up (said the config's problems)
-    bool judged = true;             // the last goal resolved was judged (not one of only_fetches)
+    std::optional<Fingerprint> judged;  // the transaction the last gate judged, if any
+    std::string unheld;             // why a lock's hold is not in dnf5's package set, if so
     Fallback fallback;              // the policy as last said; a failure said once per run
     bool report_pending = false;    // the last answer wrote a report this transaction applies
     Helper waiting;                 // the gate's helper, waiting for the transaction's request
@@ -384,10 +419,11 @@ private:
 
     // The gate: the helper judges the transaction (the notice, or a refusal) where the
     // policy is not warn everywhere, or where the transaction may move ROCm.
-    void gate(const libdnf5::base::Transaction &transaction)
+    // ``late``: just before rpm runs, any prompt answered.
+    void gate(const libdnf5::base::Transaction &transaction, bool late)
     {
         if (strict || may_move_rocm(transaction))
-            run_hook("pre_transaction", &transaction);
+            run_hook("pre_transaction", &transaction, late);
     }
 
     // Whether the transaction may move ROCm: on a system whose policy is warn everywhere,
@@ -429,7 +465,8 @@ private:
         return all;
     }
 
-    std::string request_for(const char *hook, const libdnf5::base::Transaction *transaction)
+    std::string request_for(const char *hook, const libdnf5::base::Transaction *transaction,
+                            bool late)
     {
         auto &base = get_base();
         auto vars = base.get_vars();
@@ -446,6 +483,10 @@ private:
             json_base(out, base);
         if (transaction && !conf_asked)     // set-up was not asked: the gate says the problems
             out += "\"conf_asked\":false,";
+        if (transaction && late)
+            out += "\"late\":true,";
+        if (transaction && !unheld.empty())
+            json_key(out, "unheld", unheld.c_str());
         if (transaction) {
             NamesFilter filter(confdir);
             bool first = true;
@@ -476,12 +517,13 @@ private:
     }
 
     // Ask the helper about this hook and carry out its answer.
-    void run_hook(const char *hook, const libdnf5::base::Transaction *transaction)
+    void run_hook(const char *hook, const libdnf5::base::Transaction *transaction,
+                  bool late = false)
     {
         // The gate's helper may wait for the transaction's request (``Helper``), and
         // answers only that.
         bool after = strcmp(hook, "transaction") == 0;
-        Answer answer = ask(request_for(hook, transaction), "dnf5", after ? &waiting : nullptr,
+        Answer answer = ask(request_for(hook, transaction, late), "dnf5", after ? &waiting : nullptr,
                             transaction ? &waiting : nullptr);
         for (const auto &line : answer.messages)
             fprintf(stderr, "%s\n", line.c_str());

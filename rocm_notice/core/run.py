@@ -80,6 +80,7 @@ class Run:
     via = report.VIA_LIBDNF
     assumeyes = True        # no prompt comes after the hooks: the change is applied now
     command_name = notice.DNF_COMMAND
+    missed_why = MISSED_WHY     # why a hold can miss a crossing the gate then refuses
 
     def __init__(self, hook, outcome, installroot="/", confdir="", releasever="", program="",
                  conf_asked=True):
@@ -134,7 +135,7 @@ class Run:
             self.offered, assumeyes=self.assumeyes,
             front_end=self.front_end, releasever=self.releasever,
             arrow=notice.arrow(sys.stderr), via=self.via, program=self.program,
-            command_name=self.command_name, missed_why=MISSED_WHY, proceed=self.proceed)
+            command_name=self.command_name, missed_why=self.missed_why, proceed=self.proceed)
 
     def installed(self):
         """The installed ROCm-related packages, with provides (a front end that holds

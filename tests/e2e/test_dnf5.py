@@ -184,6 +184,24 @@ def test_lock_holds_a_line_offered_by_a_repository_given_on_the_command_line(dnf
     assert "rocm_notice: ROCm held at 6.4 by policy (on_major = lock)" in run.stderr, run
 
 
+def test_a_repository_from_the_command_line_that_cannot_be_read_does_not_undo_the_hold(dnf5):
+    """A repository no file defines that dnf5 skips (skip_if_unavailable: here one with no
+    metadata; the local plugin's is one too) is skipped in the hold's sack as well: the
+    rest is held (before: the hold's sack failed to load, nothing was held, and the gate
+    refused the whole upgrade)."""
+    on_64(dnf5, "[main]\non_major = lock\n", repos=stacks.epel_10_2() + [PATCH_64])
+    empty = dnf5.path / "empty-repo"
+    empty.mkdir()
+    run = dnf5.dnf5("-y", "--repofrompath=empty,%s" % empty,
+                    "--setopt=empty.skip_if_unavailable=1", "upgrade")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    assert HOLD_LINE in ours(run), run
+    after = dnf5.installed()
+    assert after["rocblas"] == "6.4.2-1.el10_1", after       # 7.1 held
+    assert after["rocm-smi"] == "6.4.3-1.el10_1", after      # the patch update
+
+
 def test_lock_refuses_a_crossing_when_excludes_are_disabled(dnf5):
     """goal_resolved refuses what the hold could not keep out (here: excludes switched
     off on the command line)."""
@@ -196,6 +214,10 @@ def test_lock_refuses_a_crossing_when_excludes_are_disabled(dnf5):
         "transaction would still move it: 6.4 \u2192 7.1 (major)" in run.stderr, run
     assert "  To take ROCm 7.1: run 'rocm-epel-notice allow 7.1', then run dnf again." \
         in run.stderr.splitlines(), run
+    # why (before: libdnf's story, "the repositories changed after the hold was worked out")
+    assert ("  Excludes cannot hold back packages given as files on the command line, nor "
+            "any the hold could not exclude (excludes are disabled for this run: "
+            "disable_excludes).") in run.stderr.splitlines(), run
     assert dnf5.installed() == before
 
 
@@ -253,16 +275,17 @@ def test_downloading_a_new_line_with_its_dependencies_is_neither_held_nor_refuse
     ("lock", "but this transaction would still move it: 6.4 \u2192 7.1 (major)"),
     ("block", "this transaction would move ROCm 6.4 \u2192 7.1 (major): 9 packages")])
 def test_a_transaction_run_with_destdir_set_is_judged_before_rpm_runs(dnf5, policy, says):
-    """A command run while dnf5's destdir is set and downloadonly is not looks like a
-    download's: no hold, no judgement when its goal is resolved. Should its transaction
-    run all the same (here `distro-sync` with destdir set by --setopt; `dnf5 manifest
-    install` sets it too), the plugin judges it just before rpm runs: block refuses it,
-    and so does lock (nothing was held), with nothing changed; warn says the notice and
-    the report says applied."""
+    """A command run while dnf5's destdir is set on its command line and downloadonly is
+    not looks like a download's: no hold, no judgement when its goal is resolved. Should
+    its transaction run all the same (here `distro-sync` with destdir set by --setopt;
+    `dnf5 manifest install` sets it too), the plugin judges it just before rpm runs,
+    after the prompt was answered, and says so: block refuses it, and so does lock, saying
+    why nothing was held, with nothing changed; warn says the notice (the change applied
+    now: no "answer y" after the answer) and the report says applied."""
     before = on_64(dnf5, "[main]\non_major = %s\n" % policy)
     destdir = dnf5.path / "destdir"
     destdir.mkdir()
-    run = dnf5.dnf5("-y", "--setopt=destdir=%s" % destdir, "distro-sync")
+    run = dnf5.dnf5("--setopt=destdir=%s" % destdir, "distro-sync", stdin="y\n")
     assert_clean(run)
     assert [line for line in ours(run) if says in line], run
     if policy != "warn":
@@ -271,8 +294,78 @@ def test_a_transaction_run_with_destdir_set_is_judged_before_rpm_runs(dnf5, poli
         assert report(dnf5)["decision"] == "block"      # a refusal, under lock too
     else:
         assert run.returncode == 0, run
+        assert "  dnf5 applies the change now (it asks nothing after this point)." \
+            in run.stderr.splitlines(), run
+        assert "answer y" not in run.stderr and "answer N" not in run.stderr, run
         assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
         assert report(dnf5)["applied"] is True
+    if policy == "lock":
+        assert ("  Excludes cannot hold back packages given as files on the command line, "
+                "nor any the hold could not exclude (no hold is worked out while dnf5's "
+                "destdir option is set: it marks a command that only downloads).") \
+            in run.stderr.splitlines(), run
+
+
+def test_lock_holds_where_dnf_conf_sets_destdir(dnf5):
+    """A destdir in dnf.conf (or set by dnf5-automatic, or Ansible through the API) is no
+    sign of a command that only downloads: the lock holds as ever, before the prompt."""
+    on_64(dnf5, "[main]\non_major = lock\n", repos=stacks.epel_10_2() + [PATCH_64])
+    destdir = dnf5.path / "destdir"
+    destdir.mkdir()
+    with open(dnf5.path / "dnf.conf", "a") as conf:
+        conf.write("destdir=%s\n" % destdir)
+    run = dnf5.dnf5("-y", "distro-sync")
+    assert run.returncode == 0, run
+    assert_clean(run)
+    assert ours(run) == [HOLD_LINE], run
+    after = dnf5.installed()
+    assert after["rocblas"] == "6.4.2-1.el10_1", after       # 7.1 held
+    assert after["rocm-smi"] == "6.4.3-1.el10_1", after      # the patch update
+
+
+# Through libdnf5's Python API, as a program (Ansible's dnf5 module) drives it: a first
+# goal resolved (its gate writes the report and waits), a second one resolved (its gate
+# says nothing: no ROCm in it), then the first goal's transaction run.
+API_TWO_GOALS = """
+import sys, libdnf5
+config_file, installroot, reposdir = sys.argv[1:4]
+base = libdnf5.base.Base()
+conf = base.get_config()
+conf.get_config_file_path_option().set(config_file)
+conf.get_installroot_option().set(installroot)
+base.load_config()
+conf.get_reposdir_option().set(libdnf5.common.VectorString([reposdir]))
+conf.get_assumeyes_option().set(True)
+base.get_vars().set("releasever", "10")
+base.setup()
+base.get_repo_sack().create_repos_from_system_configuration()
+base.get_repo_sack().load_repos()
+first = libdnf5.base.Goal(base)
+first.add_rpm_upgrade()
+crossing = first.resolve()
+second = libdnf5.base.Goal(base)
+second.add_upgrade("zstd-tools")
+other = second.resolve()
+crossing.download()
+print("result", crossing.run())
+"""
+
+
+def test_an_api_caller_running_another_goal_than_the_last_judged_is_judged_again(dnf5):
+    """dnf5's gate judges each goal when it is resolved; the transaction that runs must be
+    the one judged last, or it is judged again before rpm runs. Here the crossing's
+    report says applied once it ran (before: the second goal's gate had dropped it, and
+    the report of the crossing that did run stayed unapplied)."""
+    on_64(dnf5, "[main]\n")
+    script = dnf5.path / "two_goals.py"
+    script.write_text(API_TWO_GOALS)
+    run = dnf5.run(["/usr/bin/python3", str(script), str(dnf5.path / "dnf.conf"),
+                    str(dnf5.root), str(dnf5.reposdir)])
+    assert "result 0" in run.stdout, run
+    assert "Traceback" not in run.stderr, run
+    assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
+    assert report(dnf5)["decision"] == "warn"
+    assert report(dnf5)["applied"] is True, report(dnf5)
 
 
 def test_a_bug_in_the_core_fails_open_under_warn_and_closed_under_block(tmp_path):

@@ -10,12 +10,20 @@ same install root, configuration, repositories and cache reads what dnf5 just wr
 cache, without downloading. Only a lock pays for it.
 """
 
-from rocm_notice.core import report
+from rocm_notice.core import report, run
 from rocm_notice.frontends.native import helper
 
 COMMAND_NAME = "rocm-epel-notice"    # 'dnf rocm' on dnf5 (the texts tell users to run it)
 PROCEED = ("  To proceed anyway, for this one run: dnf5 --disable-plugin=rocm_notice ... "
            "(the policy is not read then).")
+# Why a lock's hold is not in dnf5's package set, as the plugin says it ("unheld"): what a
+# refusal of a crossing the hold would have kept says. Else nothing: dnf5 works out its
+# hold once a run, so only packages given as files can slip past it.
+UNHELD_WHY = {
+    "destdir": ("no hold is worked out while dnf5's destdir option is set: it marks a "
+                "command that only downloads"),
+    "disable_excludes": "excludes are disabled for this run: disable_excludes",
+}
 
 
 class Sacks:
@@ -69,12 +77,23 @@ class Run(helper.Run):
     def __init__(self, request, outcome):
         super().__init__(request, outcome)
         self.program = "dnf5"       # invoked as dnf on Fedora: the texts say dnf5
-        self.assumeyes = request.get("assumeyes") is True
+        # ``late``: the gate is just before rpm runs (dnf5's pre_transaction), any prompt
+        # answered: the change is applied now, whatever -y said.
+        self.late = request.get("late") is True
+        self.assumeyes = self.late or request.get("assumeyes") is True
+        self.missed_why = UNHELD_WHY.get(request.get("unheld"), "")
         self.sacks = Sacks(self.installroot, request.get("base"))
 
     @property
     def front_end(self):
-        return ""           # dnf5 prompts after the notice, as dnf does
+        return self.program if self.late else ""    # else dnf5 prompts after the notice
+
+    def hold(self):
+        """dnf5 adds a hold to its package set at set-up only (repos_loaded): the gate
+        works none out (libdnf's front ends keep one for their next transaction)."""
+        if self.hook == run.PRE_TRANSACTION:
+            return None
+        return super().hold()
 
 
 def main():

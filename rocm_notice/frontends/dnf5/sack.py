@@ -118,8 +118,11 @@ class Sack:
         asks once dnf5 has loaded its repositories); ``repos``: the ids of the
         repositories to enable, every other one disabled (None: as configured);
         ``use_host_config``: dnf5's option of that name; ``repos_from_paths``: {id: [base
-        URL, ...]} of the repositories dnf5 has from its command line (--repofrompath),
-        made as dnf5 makes them, so that their cache is found."""
+        URL, ...]} of the repositories no file defines (--repofrompath, those libdnf5
+        plugins make), made with their base URLs, so that dnf5's cache of them is found.
+        Anything else dnf5 set for them is not known here: one that cannot be read from
+        that cache is skipped (its packages are not held; the gate still refuses a
+        crossing to them), not a reason to hold nothing."""
         import libdnf5
         self.base = libdnf5.base.Base()
         conf = self.base.get_config()
@@ -143,10 +146,15 @@ class Sack:
         self.base.setup()
         sack = self.base.get_repo_sack()
         sack.create_repos_from_system_configuration()
+        known = {repo.get_id() for repo in libdnf5.repo.RepoQuery(self.base)}
         for repoid, urls in (repos_from_paths or {}).items():
+            if repoid in known:
+                continue
             repo = sack.create_repo(repoid)
-            repo.get_config().get_name_option().set(repoid)
-            repo.get_config().get_baseurl_option().set(libdnf5.common.VectorString(urls))
+            config = repo.get_config()
+            config.get_name_option().set(repoid)
+            config.get_baseurl_option().set(libdnf5.common.VectorString(urls))
+            config.get_skip_if_unavailable_option().set(True)
         if repos is not None:       # as dnf5 has them now: --enablerepo, --disablerepo...
             wanted = set(repos)
             for repo in libdnf5.repo.RepoQuery(self.base):
