@@ -523,8 +523,8 @@ private:
         // The gate's helper may wait for the transaction's request (``Helper``), and
         // answers only that.
         bool after = strcmp(hook, "transaction") == 0;
-        Answer answer = ask(request_for(hook, transaction, late), "dnf5", after ? &waiting : nullptr,
-                            transaction ? &waiting : nullptr);
+        Answer answer = ask(request_for(hook, transaction, late), "dnf5",
+                            after ? &waiting : nullptr, transaction ? &waiting : nullptr);
         for (const auto &line : answer.messages)
             fprintf(stderr, "%s\n", line.c_str());
         fflush(stderr);
