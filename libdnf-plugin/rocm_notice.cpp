@@ -48,8 +48,14 @@ extern char *program_invocation_short_name;
 
 namespace {
 
-// How to leave the plugin out (the refusal says it when the helper cannot answer).
-const char *REMEDY = "remove the rocm_notice plugin from libdnf's plugin directory";
+// How to leave the plugin out (the refusal says it when the helper cannot answer):
+// microdnf does it for one run; PackageKit has no such option.
+const char *remedy()
+{
+    return strcmp(program_invocation_short_name, "microdnf") == 0
+        ? "run microdnf with --disableplugin=rocm_notice for this one run"
+        : "remove the rocm_notice plugin from libdnf's plugin directory";
+}
 
 const PluginInfo INFO = {"rocm_notice", "1"};
 
@@ -432,7 +438,7 @@ void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
     if (!answer.ok) {
         std::string refusal = handle->fallback.no_answer(
             answer.problem, handle->confdir, goal != nullptr,
-            strcmp(hook, "transaction") == 0, REMEDY);
+            strcmp(hook, "transaction") == 0, remedy());
         if (!refusal.empty())
             throw Refusal(refusal);
         return;
@@ -567,7 +573,7 @@ int pluginHook(PluginHandle *handle, PluginHookId id, DnfPluginHookData *hookDat
         try {
             refusal = handle->fallback.no_answer(
                 problem.what(), handle->confdir, id == PLUGIN_HOOK_ID_CONTEXT_PRE_TRANSACTION,
-                id == PLUGIN_HOOK_ID_CONTEXT_TRANSACTION, REMEDY);
+                id == PLUGIN_HOOK_ID_CONTEXT_TRANSACTION, remedy());
         } catch (const std::exception &) {}     // nothing may leave this hook but a Refusal
         if (!refusal.empty())
             refuse(hookData, Refusal(refusal));

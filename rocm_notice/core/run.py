@@ -37,8 +37,8 @@ CMDLINE_LIMIT = 64 * 1024
 # loaded newer metadata afterwards (said when the gate refuses it).
 MISSED_WHY = ("the repositories changed after the hold was worked out; it covers them now, "
               "so the next attempt holds")
-# How to go on despite a refusal, for one run: libdnf's front ends cannot leave a plugin
-# out (PackageKit, microdnf), so the policy is what the admin changes.
+# How to go on despite a refusal: PackageKit cannot leave a plugin out for one run, so the
+# policy is what the admin changes (microdnf can: frontends/libdnf/run.py).
 PROCEED = ("  To proceed anyway: approve the line or set on_major and on_minor to warn in %s, "
            "then run the update again.")
 # Where a bug's traceback went (said only when the system log took it).

@@ -164,3 +164,51 @@ def test_block_refuses_microdnf_install_of_a_new_line_package(microdnf):
     assert_clean(run)
     assert "rocm_notice: blocked by policy (on_major = block)" in run.stderr, run
     assert microdnf.rpmdb() == before
+
+
+def test_a_refusal_says_how_to_leave_the_plugin_out_for_one_run_and_that_works(microdnf):
+    """microdnf leaves a plugin out for one run (--disableplugin), which PackageKit cannot:
+    its refusals say so, and doing it lets the update through. (Before: "approve the line
+    or set on_major and on_minor to warn", as for PackageKit.)"""
+    on_64(microdnf, "[main]\non_major = lokc\n")       # not valid: it may have meant lock
+    before = microdnf.rpmdb()
+    run = microdnf.microdnf("-y", "upgrade")
+    assert run.returncode != 0, run
+    assert_clean(run)
+    assert "  To proceed anyway, for this one run: microdnf --disableplugin=rocm_notice ... " \
+        "(the policy is not read then)." in run.stderr.splitlines(), run
+    assert microdnf.rpmdb() == before
+    run = microdnf.microdnf("--disableplugin=rocm_notice", "-y", "upgrade")
+    assert run.returncode == 0, run
+    assert ours(run.stderr) == [], run
+    assert microdnf.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_with_no_helper_to_ask_block_refuses_and_names_microdnfs_way_out(microdnf):
+    """The plugin's own refusal, when the helper cannot answer, names microdnf's option
+    (before: "remove the rocm_notice plugin from libdnf's plugin directory")."""
+    from tests.harness.system import HELPER
+    on_64(microdnf, "[main]\non_major = block\n")
+    microdnf.write_file(HELPER, "#!/bin/sh\nexit 3\n", 0o755)
+    try:
+        run = microdnf.microdnf("-y", "upgrade")
+    finally:
+        from rocm_notice.frontends.native import names
+        microdnf.install_helper(names.text())
+    assert run.returncode != 0, run
+    assert "rocm_notice: could not evaluate ROCm policy: " in run.stderr, run
+    assert "or run microdnf with --disableplugin=rocm_notice for this one run." \
+        in run.stderr, run
+
+
+def test_lock_hides_the_held_line_from_microdnf_download_and_says_why(microdnf):
+    """The hold is libdnf's excludepkgs, which `microdnf download` reads too (dnf 4's
+    `dnf download` is not held): no package, and the hold line says why; without the
+    plugin for that run, the file is fetched."""
+    on_64(microdnf, "[main]\non_major = lock\n", repos=stacks.epel_10_2() + [PATCH_64])
+    run = microdnf.microdnf("download", "rocblas-7.1.1")
+    assert "Downloaded rocblas" not in run.stdout, run
+    assert ours(run.stderr) == [HOLD_LINE], run
+    run = microdnf.microdnf("--disableplugin=rocm_notice", "download", "rocblas-7.1.1")
+    assert run.returncode == 0, run
+    assert "Downloaded rocblas-7.1.1-1.el10_2.noarch" in run.stdout, run

@@ -9,6 +9,9 @@ from rocm_notice.core import report
 from rocm_notice.frontends.native import helper
 
 VIA = {"packagekitd": report.VIA_PACKAGEKIT, "microdnf": report.VIA_MICRODNF}
+# microdnf leaves a plugin out for one run (PackageKit cannot: the core's PROCEED).
+MICRODNF_PROCEED = ("  To proceed anyway, for this one run: microdnf "
+                    "--disableplugin=rocm_notice ... (the policy is not read then).")
 
 
 class Sacks:
@@ -73,6 +76,10 @@ class Run(helper.Run):
     @property
     def front_end(self):
         return self.program or "libdnf"
+
+    @property
+    def proceed(self):
+        return MICRODNF_PROCEED if self.program == "microdnf" else super().proceed
 
 
 def main():
