@@ -31,6 +31,11 @@ MSG_NO_CORE_CLOSED = (
     "rocm_notice: refused: the ROCm policy (%s) says lock or block, and the check cannot "
     "run: the rocm_notice package cannot be loaded (%s). Reinstall rocm-epel-notice, "
     "or, to go on without the check for this one run: dnf --disableplugin=rocm_notice ...")
+# The settings cannot be read (a bug in their reader): the same fallback rule decides.
+MSG_UNREAD_CLOSED = (
+    "rocm_notice: refused: the ROCm policy (%s) says lock or block, and the check cannot "
+    "run: its settings could not be read (internal error: %s). To go on without the check "
+    "for this one run: dnf --disableplugin=rocm_notice ...")
 CONFIG_LIMIT = 1 << 20
 
 
@@ -149,6 +154,7 @@ class RocmNotice(dnf.Plugin):
         self.written = None         # the report this run wrote (its data)
         self.in_command = False     # set by `dnf rocm`: our hooks then stay out of its way
         self.no_core = ""           # why the core package cannot be imported, if it cannot
+        self.unread = ""            # why the settings could not be read (a bug), if so
         if cli is not None:         # registered here, so that enabled = 0 disables it too
             cli.register_command(type("RocmCommand", (RocmCommand,), {"plugin": self}))
 
@@ -174,7 +180,12 @@ class RocmNotice(dnf.Plugin):
                 self.confdirs = list(self.base.conf.pluginconfpath)
                 _warn(MSG_NO_CORE, self.no_core)
             except Exception as error:  # never a traceback in the user's dnf run
-                _warn(MSG_INTERNAL, _describe(error))
+                # Without settings, the fallback rule says whether to fail closed: then
+                # resolved() refuses, and says why; else one line and nothing is checked.
+                self.unread = _describe(error)
+                self.confdirs = list(self.base.conf.pluginconfpath)
+                if not _strict_files(self.confdirs):
+                    _warn(MSG_INTERNAL, self.unread)
         return self._settings
 
     def sack(self):
@@ -197,7 +208,7 @@ class RocmNotice(dnf.Plugin):
         if self.in_command:
             return
         if self.settings is None:
-            if self.no_core:
+            if self.no_core or self.unread:
                 self._without_core()
             return
         try:
@@ -225,11 +236,14 @@ class RocmNotice(dnf.Plugin):
     # -- helpers -------------------------------------------------------------------
 
     def _without_core(self):
-        """No core to tell what crosses: where a file says lock or block (or a value that
-        is not valid), every transaction is refused, as the other front ends refuse."""
+        """No core, or no settings, to tell what crosses: where a file says lock or block
+        (or a value that is not valid), every transaction is refused, as the other front
+        ends refuse."""
         strict = _strict_files(self.confdirs)
-        if strict:
+        if strict and self.no_core:
             raise dnf.exceptions.Error(MSG_NO_CORE_CLOSED % (", ".join(strict), self.no_core))
+        if strict:
+            raise dnf.exceptions.Error(MSG_UNREAD_CLOSED % (", ".join(strict), self.unread))
 
     def _setopts(self):
         """``--setopt=rocm_notice.KEY=VALUE``: dnf 4 files these under repo options."""

@@ -66,7 +66,7 @@ struct Answer {
     bool report_written = false;        // the report applies once rpm has run
     bool holds = false;                 // a lock is in force
     bool waits = false;                 // the helper waits for the transaction's request
-    std::string problem;                // why there is no answer
+    std::string problem;                // why there is no answer (the helper's "failed" too)
 };
 
 // -- the request: JSON ------------------------------------------------------------------
@@ -221,8 +221,10 @@ Answer parse(const std::string &text)
             if (!header)
                 break;
         } else if (key == "end") {
-            answer.ok = true;
+            answer.ok = answer.problem.empty();     // "failed": no answer, the fallback decides
             return answer;
+        } else if (key == "failed") {
+            answer.problem = value.empty() ? "the helper could not decide" : value;
         } else if (key == "fail_closed") {
             answer.fail_closed = value == "1";
         } else if (key == "message") {

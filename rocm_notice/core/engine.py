@@ -104,13 +104,17 @@ def transaction(found, settings, context_for, command="", held=None):
     return Decision(kind=WARN, lines=[shown] + unknown + problems, report=data)
 
 
-def failed(error, settings):
+def failed(error, settings, proceed=""):
     """A bug or a broken part on the way: one line and the transaction goes on, except
-    under a block or lock policy, where it is refused (the admin chose safety)."""
+    under a block or lock policy, where it is refused (the admin chose safety).
+    ``proceed``: the front end's line on how to go on (dnf's, in one line, by default)."""
     strictest = policy.strictest(settings) if settings is not None else policy.WARN
     if strictest != policy.WARN:
-        return Decision(kind=BLOCK, error=notice.FAIL_CLOSED % (
-            error, notice.keys_for(settings, (strictest,))))
+        keys = notice.keys_for(settings, (strictest,))
+        if proceed:
+            return Decision(kind=BLOCK, error="\n".join([notice.FAIL_CLOSED_WHY % (error, keys),
+                                                         proceed]))
+        return Decision(kind=BLOCK, error=notice.FAIL_CLOSED % (error, keys))
     return Decision(lines=[MSG_INTERNAL % error])
 
 

@@ -198,8 +198,9 @@ BLOCK = "rocm_notice: blocked by policy (%s): this transaction would move ROCm %
 BLOCK_ALLOW = ("  To approve ROCm %s: run '%s allow %s' (or add 'allow = %s' under "
                "[main] in a file in %s, for example %s), then run dnf again.")
 BLOCK_LOCK = "  To stay on %s and still take the other updates: run %s instead."
-FAIL_CLOSED = ("rocm_notice: could not evaluate ROCm policy: %s; the transaction is blocked "
-               "because policy says %s. To proceed anyway: dnf --disableplugin=rocm_notice ...")
+FAIL_CLOSED_WHY = ("rocm_notice: could not evaluate ROCm policy: %s; the transaction is "
+                   "blocked because policy says %s.")
+FAIL_CLOSED = FAIL_CLOSED_WHY + " To proceed anyway: dnf --disableplugin=rocm_notice ..."
 PROCEED = ("  To proceed anyway, for this one run: dnf --disableplugin=rocm_notice ... "
            "(rocm_notice.py's file name).")
 ESCAPED = ("rocm_notice: policy holds ROCm at %s (%s), but this transaction would still move "

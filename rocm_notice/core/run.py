@@ -52,11 +52,13 @@ class Outcome(Fields):
     a later hook gets no answer), ``messages`` for stderr, ``excludes`` (the whole hold,
     or None: leave it), ``refuse`` (the error to raise, "" for none), ``report_written``
     (a report describes the coming transaction: apply it once rpm has run), ``holds`` (a
-    lock is in force). A ``Fields`` record, not a dataclass: importing dataclasses costs
-    a helper process about 9 ms."""
+    lock is in force), ``failed`` (why nothing could be decided, not even what the policy
+    says: the front end then does as when no answer came, by its fallback rule). A
+    ``Fields`` record, not a dataclass: importing dataclasses costs a helper process
+    about 9 ms."""
 
     _defaults = {"fail_closed": None, "messages": [], "excludes": None, "refuse": "",
-                 "report_written": False, "holds": False}
+                 "report_written": False, "holds": False, "failed": ""}
 
 
 def front_end_command():
@@ -226,11 +228,13 @@ def outcome(hook, make_run):
             run.write_report(decision)
     except Exception as error:
         said = describe(error) + log_traceback(error)
+        if run is None:     # the settings are not known: the front end's fallback decides
+            return Outcome(failed=said)
         if hook != PRE_TRANSACTION:
             result.messages.append(MSG_HOLD_FAILED % said if hook in HOLD_HOOKS
                                    else engine.MSG_INTERNAL % said)
         else:
-            failed = engine.failed(said, run.settings if run else None)
+            failed = engine.failed(said, run.settings, run.proceed)
             result.messages.extend(failed.lines)
             result.refuse = failed.error
     finally:

@@ -368,14 +368,21 @@ def test_an_api_caller_running_another_goal_than_the_last_judged_is_judged_again
     assert report(dnf5)["applied"] is True, report(dnf5)
 
 
-def test_a_bug_in_the_core_fails_open_under_warn_and_closed_under_block(tmp_path):
-    dnf5 = Dnf5Sandbox(tmp_path / "dnf5", pythonpath=core_with_planted_bug(tmp_path))
+@pytest.mark.parametrize("where", [("core.analysis", "analyse"), ("settings.config", "load")])
+def test_a_bug_in_the_core_fails_open_under_warn_and_closed_under_block(tmp_path, where):
+    """Also where the bug is in reading the settings, so that the helper cannot tell the
+    policy: the plugin's fallback rule decides (before: one line, '(transaction not
+    affected)', and the blocked crossing went through)."""
+    dnf5 = Dnf5Sandbox(tmp_path / "dnf5", pythonpath=core_with_planted_bug(tmp_path, *where))
     before = on_64(dnf5, "[main]\non_major = block\n")
     blocked = dnf5.dnf5("-y", "upgrade")
     assert blocked.returncode == 1, blocked
     assert_clean(blocked)
     assert "rocm_notice: could not evaluate ROCm policy: KeyError: 'planted bug'" \
         in blocked.stderr, blocked
+    # dnf5's way out, not dnf's (before, the helper's own refusal named 'dnf --disableplugin')
+    assert "--disable-plugin=rocm_notice" in blocked.stderr, blocked
+    assert "dnf --disableplugin" not in blocked.stderr, blocked
     assert dnf5.installed() == before
     dnf5.write_conf("[main]\n")
     warned = dnf5.dnf5("-y", "upgrade")

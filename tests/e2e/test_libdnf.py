@@ -451,14 +451,19 @@ def test_a_crashing_helper_fails_closed_under_block(sandbox):
     assert sandbox.installed() == before
 
 
-def test_a_bug_in_the_core_fails_open_under_warn_and_closed_under_block(sandbox, tmp_path):
+@pytest.mark.parametrize("where", [("core.analysis", "analyse"), ("settings.config", "load")])
+def test_a_bug_in_the_core_fails_open_under_warn_and_closed_under_block(sandbox, tmp_path,
+                                                                        where):
+    """Also where the bug is in reading the settings (the helper cannot tell the policy:
+    the plugin's fallback rule decides; before, the blocked crossing went through)."""
     _, before = on_64(sandbox, "[main]\non_major = block\n")
     libdnf = Libdnf(sandbox)
-    libdnf.pythonpath = str(core_with_planted_bug(tmp_path))
+    libdnf.pythonpath = str(core_with_planted_bug(tmp_path, *where))
     blocked = libdnf.run("upgrade-all")
     assert blocked.returncode == 1, blocked
     assert blocked.stdout.startswith("run: FALSE: rocm_notice: could not evaluate ROCm "
                                      "policy: KeyError: 'planted bug'"), blocked
+    assert "dnf --disableplugin" not in blocked.stdout, blocked      # not dnf's way out
     assert "Traceback" not in blocked.stdout + blocked.stderr
     assert sandbox.installed() == before
     libdnf.write_conf("[main]\n")

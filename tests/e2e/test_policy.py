@@ -225,6 +225,32 @@ def test_renumbering_7_14_to_10_0_is_a_major_crossing(sandbox):
     assert "ROCm 7.14 \u2192 10.0 (major)" in run.stderr
 
 
+def test_settings_that_cannot_be_read_fail_closed_by_the_files_and_open_under_warn(sandbox,
+                                                                                  tmp_path):
+    """A bug in the settings' reader: no policy to go by, so the fallback rule (any file
+    saying lock or block) decides, as when the core cannot be loaded. Before: one line,
+    '(transaction not affected)', and the blocked crossing went through."""
+    broken = core_with_planted_bug(tmp_path, "settings.config", "load")
+    before = on_64(sandbox, "[main]\non_major = block\n")
+    sandbox.pythonpath = str(broken)
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 1, run
+    assert_clean(run)
+    assert ("Error: rocm_notice: refused: the ROCm policy (%s) says lock or block, and the "
+            "check cannot run: its settings could not be read (internal error: KeyError: "
+            "'planted bug'). To go on without the check for this one run: dnf "
+            "--disableplugin=rocm_notice ..." % (sandbox.confdir / "rocm_notice.conf")) \
+        in run.stderr.splitlines(), run
+    assert "transaction not affected" not in run.stderr, run
+    assert sandbox.installed() == before
+    sandbox.write_conf("[main]\n")
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert [l for l in run.stderr.splitlines() if "rocm_notice" in l] == [
+        "rocm_notice: internal error: KeyError: 'planted bug' (transaction not affected)"], run
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
 def test_internal_error_under_block_fails_closed(sandbox, tmp_path):
     broken = core_with_planted_bug(tmp_path)
     before = on_64(sandbox, "[main]\non_major = block\n")

@@ -140,13 +140,30 @@ def test_an_answer_is_framed_and_its_values_are_single_clean_lines():
         "end"]
 
 
-def test_a_bad_request_is_one_line_and_no_policy_claim():
+def test_a_bad_request_is_failed_and_no_policy_claim():
+    """Nothing is known of the policy: the answer says only why (``failed``), and the
+    plugin does as when no answer came (its fallback rule decides)."""
     for raw in (b"not json", b'{"protocol": 2, "hook": "conf"}',
                 b'{"protocol": 1, "hook": "later"}', b"[]"):
         lines = ask(None, raw)
         assert lines[0] == "rocm-notice-libdnf\t1" and lines[-1] == "end"
-        assert len(lines) == 3 and lines[1].startswith(
-            "message\trocm_notice: internal error: bad request"), lines
+        assert len(lines) == 3 and lines[1].startswith("failed\tbad request"), lines
+
+
+def test_settings_that_cannot_be_read_are_failed_not_a_decision(tmp_path, monkeypatch):
+    """A bug in the settings' reader: no policy to go by, so no message that claims the
+    transaction is not affected: ``failed``, and the plugin's fallback rule decides
+    (before: one line, '(transaction not affected)', and a blocked crossing went through)."""
+    from rocm_notice.settings import config
+
+    def broken(*args, **kwargs):
+        raise KeyError("planted bug")
+    monkeypatch.setattr(config, "load", broken)
+    (tmp_path / "rocm_notice.conf").write_text("[main]\non_major = block\n")
+    for hook in ("conf", "pre_transaction"):
+        lines = ask({"protocol": 1, "hook": hook, "confdir": str(tmp_path), "items": []})
+        assert lines[0] == "rocm-notice-libdnf\t1" and lines[-1] == "end", lines
+        assert len(lines) == 3 and lines[1].startswith("failed\tKeyError: 'planted bug'"), lines
 
 
 def test_conf_reports_the_policy_and_config_problems_and_clears_excludes(tmp_path):
@@ -211,8 +228,8 @@ def test_a_request_larger_than_the_limit_is_one_line_of_error(monkeypatch):
     os.close(writing)
     hook, reply = native_helper.answer(native_helper.Requests(reading).next(),
                                        libdnf_run.Run)
-    assert hook is None and len(reply.messages) == 1
-    assert "larger than 1000 bytes" in reply.messages[0], reply.messages
+    assert hook is None and reply.messages == []
+    assert "larger than 1000 bytes" in reply.failed, reply.failed
     os.close(reading)
 
 

@@ -49,6 +49,8 @@ def answer_text(outcome, waits=False):
     """The lines the plugin reads back (values on one line, control characters gone);
     ``waits``: this process answers the next request too (``main``)."""
     out = ["%s\t%d" % (MAGIC, PROTOCOL)]
+    if outcome.failed:
+        return "\n".join(out + ["failed\t%s" % clean(outcome.failed), "end"]) + "\n"
     if outcome.fail_closed is not None:
         out.append("fail_closed\t%d" % bool(outcome.fail_closed))
     for message in outcome.messages:
@@ -177,8 +179,8 @@ def answer(raw, front_end_run):
     room)."""
     try:
         request = read_request(raw)
-    except RequestError as error:       # one line: nothing is known of the policy yet
-        return None, run.Outcome(messages=[engine.MSG_INTERNAL % error])
+    except RequestError as error:       # nothing is known of the policy yet
+        return None, run.Outcome(failed=str(error))
     hook = request["hook"]
     return hook, run.outcome(hook, lambda outcome: front_end_run(request, outcome))
 
