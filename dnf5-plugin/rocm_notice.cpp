@@ -18,10 +18,10 @@
 //   ROCm (the names file). Its lines go to stderr; a refusal is thrown: dnf5 prints it
 //   and exits 1 with nothing changed.
 // - pre_transaction (just before rpm runs): the gate, for a transaction that is not the
-//   one goal_resolved judged last: one whose command looked as if it only fetches
+//   one the last gate let through: one whose command looked as if it only fetches
 //   packages (only_fetches: `dnf5 download --resolve` resolves one goal a package, and is
-//   neither held nor judged, as `dnf download` on dnf 4), or, through the API, another
-//   goal's.
+//   neither held nor judged, as `dnf download` on dnf 4), one refused and run again, or,
+//   through the API, another goal's.
 // - post_transaction: the report written for the transaction says it was applied, once
 //   every incoming package of it is in place.
 //
@@ -331,9 +331,11 @@ public:
             // gate says what set-up would have said of the configuration (conf_asked).
             bool fetching = only_fetches(get_base());
             conf_asked = strict && !fetching;
-            if (strict)     // what a refusal at the gate says of a hold that is not there
-                unheld = fetching ? "destdir"
-                    : excludes_disabled(get_base()) ? "disable_excludes" : "";
+            if (strict) {   // what a refusal at the gate says of a hold that is not there
+                unheld = fetching ? "destdir" : "";
+                if (excludes_disabled(get_base()))
+                    unheld += unheld.empty() ? "disable_excludes" : ",disable_excludes";
+            }
             if (conf_asked)
                 run_hook("conf", nullptr);
         });
@@ -349,8 +351,9 @@ public:
             judged.reset();
             if (only_fetches(get_base()))
                 return;
-            judged = fingerprint(transaction);
             gate(transaction, false);
+            judged = fingerprint(transaction);  // judged and let through: a refused one, run
+                                                // again, is judged again
         });
     }
 
@@ -364,8 +367,9 @@ public:
             // fetches runs one after all, or an API caller runs another goal's.
             report_pending = false;
             waiting.end();
-            judged = std::move(running);
+            judged.reset();
             gate(transaction, true);
+            judged = std::move(running);
         });
     }
 
@@ -385,8 +389,9 @@ private:
     std::string confdir;
     bool strict = false;            // a configuration file says lock or block (the fallback rule)
     bool conf_asked = false;        // the helper was asked at set-up (said the config's problems)
-    std::optional<Fingerprint> judged;  // the transaction the last gate judged, if any
+    std::optional<Fingerprint> judged;  // the transaction the last gate let through, if any
     std::string unheld;             // why a lock's hold is not in dnf5's package set, if so
+                                    // ("destdir", "disable_excludes", or both, with a comma)
     Fallback fallback;              // the policy as last said; a failure said once per run
     bool report_pending = false;    // the last answer wrote a report this transaction applies
     Helper waiting;                 // the gate's helper, waiting for the transaction's request

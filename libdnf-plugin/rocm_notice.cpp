@@ -49,12 +49,16 @@ extern char *program_invocation_short_name;
 namespace {
 
 // How to leave the plugin out (the refusal says it when the helper cannot answer):
-// microdnf does it for one run; PackageKit has no such option.
+// microdnf does it for one run; packagekitd has no such option, and loads its plugins
+// when it sets its context up, once for hours.
 const char *remedy()
 {
-    return strcmp(program_invocation_short_name, "microdnf") == 0
-        ? "run microdnf with --disableplugin=rocm_notice for this one run"
-        : "remove the rocm_notice plugin from libdnf's plugin directory";
+    if (strcmp(program_invocation_short_name, "microdnf") == 0)
+        return "run microdnf with --disableplugin=rocm_notice for this one run";
+    if (strcmp(program_invocation_short_name, "packagekitd") == 0)
+        return "remove the rocm_notice plugin from libdnf's plugin directory and restart "
+               "packagekitd (systemctl restart packagekit)";
+    return "remove the rocm_notice plugin from libdnf's plugin directory";
 }
 
 const PluginInfo INFO = {"rocm_notice", "1"};

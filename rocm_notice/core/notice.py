@@ -82,15 +82,17 @@ class Context(Fields):
     ``program`` say which front end and program ran, for the report; ``command_name``
     is the command the texts tell the user to run; ``advisory``: the lines are an
     update's advisory, read before any transaction; ``missed_why`` why this front end's
-    hold can miss a crossing (said when it refuses one); ``proceed`` how to go on
-    despite a refusal on this front end (default: dnf's)."""
+    hold can miss a crossing (said when it refuses one); ``unheld`` why no hold applies
+    in this run at all (dnf5: its destdir, disable_excludes), said by a lock's refusal
+    and a block's; ``proceed`` how to go on despite a refusal on this front end
+    (default: dnf's)."""
 
     _defaults = {"config_path": "/etc/dnf/plugins/rocm_notice.conf",
                  "dropin_dir": "/etc/dnf/plugins/rocm_notice.d", "assumeyes": False,
                  "releasever": "", "releasever_minor": "", "arrow": "\u2192",
                  "notes": {}, "compat": {}, "gpu_notes": [], "front_end": "",
                  "broken": None, "via": "", "program": "", "command_name": DNF_COMMAND,
-                 "missed_why": "", "proceed": "", "advisory": False}
+                 "missed_why": "", "unheld": "", "proceed": "", "advisory": False}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -198,6 +200,7 @@ BLOCK = "rocm_notice: blocked by policy (%s): this transaction would move ROCm %
 BLOCK_ALLOW = ("  To approve ROCm %s: run '%s allow %s' (or add 'allow = %s' under "
                "[main] in a file in %s, for example %s), then run dnf again.")
 BLOCK_LOCK = "  To stay on %s and still take the other updates: run %s instead."
+BLOCK_UNHELD = "  (A lock would hold nothing in this run: %s.)"
 FAIL_CLOSED_WHY = ("rocm_notice: could not evaluate ROCm policy: %s; the transaction is "
                    "blocked because policy says %s.")
 FAIL_CLOSED = FAIL_CLOSED_WHY + " To proceed anyway: dnf --disableplugin=rocm_notice ..."
@@ -248,7 +251,7 @@ def refusal_message(refused, context, settings, why=""):
     moves = "; ".join(CROSSING % (c.old_line, arrow, c.new_line, c.kind, "",
                                   _count(len(c.changes))) for c in refused.crossings)
     if refused.reason == policy.HOLD:
-        why = why or context.missed_why
+        why = why or context.unheld or context.missed_why
         out = [ESCAPED % (refused.line, keys_for(settings, ("lock",)), moves),
                ESCAPED_WHY % ("" if not why else " (%s)" % why)]
         for target in sorted({c.new_line for c in refused.crossings}):
@@ -293,4 +296,6 @@ def block_message(crossings, context):
                                   context.dropin_dir, dropin))
     first = crossings[0]
     out.append(BLOCK_LOCK % (first.old_line, STAY_LOCK % context.command_name))
+    if context.unheld:
+        out.append(BLOCK_UNHELD % context.unheld)
     return "\n".join(out)

@@ -83,6 +83,7 @@ class Run:
     assumeyes = True        # no prompt comes after the hooks: the change is applied now
     command_name = notice.DNF_COMMAND
     missed_why = MISSED_WHY     # why a hold can miss a crossing the gate then refuses
+    unheld = ""                 # why no hold applies in this run at all (dnf5 says)
 
     def __init__(self, hook, outcome, installroot="/", confdir="", releasever="", program="",
                  conf_asked=True):
@@ -137,7 +138,8 @@ class Run:
             self.offered, assumeyes=self.assumeyes,
             front_end=self.front_end, releasever=self.releasever,
             arrow=notice.arrow(sys.stderr), via=self.via, program=self.program,
-            command_name=self.command_name, missed_why=self.missed_why, proceed=self.proceed)
+            command_name=self.command_name, missed_why=self.missed_why,
+            unheld=self.unheld, proceed=self.proceed)
 
     def installed(self):
         """The installed ROCm-related packages, with provides (a front end that holds
@@ -179,7 +181,7 @@ class Run:
         if decision.kind == engine.BLOCK and engine.missed(found, self.settings):
             self.hold()             # so that the next attempt holds what slipped past
         elif decision.report is None and policy.has_lock(self.settings) and \
-                self.settings.report:     # the hold's report: this transaction applies it
+                self.settings.report and not self.unheld:   # the hold's report: applied now
             self.outcome.report_written = report.holds_unapplied(self.settings.report,
                                                                  self.installroot)
         return decision

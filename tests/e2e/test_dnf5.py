@@ -301,9 +301,45 @@ def test_a_transaction_run_with_destdir_set_is_judged_before_rpm_runs(dnf5, poli
         assert report(dnf5)["applied"] is True
     if policy == "lock":
         assert ("  Excludes cannot hold back packages given as files on the command line, "
-                "nor any the hold could not exclude (no hold is worked out while dnf5's "
-                "destdir option is set: it marks a command that only downloads).") \
+                "nor any the hold could not exclude (%s)." % UNHELD_DESTDIR) \
             in run.stderr.splitlines(), run
+    if policy == "block":       # 'run lock instead' would not hold this run either
+        assert "  (A lock would hold nothing in this run: %s.)" % UNHELD_DESTDIR \
+            in run.stderr.splitlines(), run
+
+
+UNHELD_DESTDIR = ("no hold is worked out where the command or its command line sets dnf5's "
+                  "destdir option: that marks a command that only downloads")
+
+
+def test_a_run_that_held_nothing_does_not_mark_an_earlier_hold_applied(dnf5):
+    """A hold's report waits for a transaction that the hold kept on its line. A run in
+    which no hold applies (destdir on the command line) is not one: the report stays
+    unapplied (before: it was marked applied)."""
+    on_64(dnf5, "[main]\non_major = lock\n", repos=stacks.epel_10_2() + [PATCH_64])
+    asked = dnf5.dnf5("upgrade", stdin="n\n")          # held, then answered N
+    assert (report(dnf5)["decision"], report(dnf5)["applied"]) == ("hold", False), asked
+    destdir = dnf5.path / "destdir"
+    destdir.mkdir()
+    run = dnf5.dnf5("-y", "--setopt=destdir=%s" % destdir, "install", "zstd-tools")
+    assert run.returncode == 0, run
+    assert dnf5.installed()["zstd-tools"] == "1.5.7-1.el10_2", run
+    assert report(dnf5)["applied"] is False, report(dnf5)
+
+
+def test_a_lock_refusal_names_every_reason_no_hold_applies(dnf5):
+    """destdir on the command line and excludes disabled: both named, so that dropping
+    one does not meet the other."""
+    before = on_64(dnf5, "[main]\non_major = lock\n")
+    destdir = dnf5.path / "destdir"
+    destdir.mkdir()
+    run = dnf5.dnf5("-y", "--setopt=destdir=%s" % destdir, "--setopt=disable_excludes=*",
+                    "distro-sync")
+    assert run.returncode == 1, run
+    assert ("  Excludes cannot hold back packages given as files on the command line, nor any "
+            "the hold could not exclude (%s; excludes are disabled for this run: "
+            "disable_excludes)." % UNHELD_DESTDIR) in run.stderr.splitlines(), run
+    assert dnf5.installed() == before
 
 
 def test_lock_holds_where_dnf_conf_sets_destdir(dnf5):
@@ -349,6 +385,48 @@ other = second.resolve()
 crossing.download()
 print("result", crossing.run())
 """
+
+
+# A transaction whose command looks as if it only fetches (destdir set at the command
+# line's priority), refused just before rpm runs, then run again by the same caller.
+API_RUN_TWICE = """
+import sys, libdnf5
+config_file, installroot, reposdir, destdir = sys.argv[1:5]
+base = libdnf5.base.Base()
+conf = base.get_config()
+conf.get_config_file_path_option().set(config_file)
+conf.get_installroot_option().set(installroot)
+base.load_config()
+conf.get_reposdir_option().set(libdnf5.common.VectorString([reposdir]))
+conf.get_destdir_option().set(libdnf5.conf.Option.Priority_COMMANDLINE, destdir)
+base.get_vars().set("releasever", "10")
+base.setup()
+base.get_repo_sack().create_repos_from_system_configuration()
+base.get_repo_sack().load_repos()
+goal = libdnf5.base.Goal(base)
+goal.add_rpm_upgrade()
+crossing = goal.resolve()
+crossing.download()
+for attempt in (1, 2):
+    try:
+        print("attempt", attempt, "result", crossing.run())
+    except Exception as error:
+        print("attempt", attempt, "refused")
+"""
+
+
+def test_a_transaction_refused_before_rpm_runs_is_refused_again_when_run_again(dnf5):
+    """The gate before rpm remembers only what it let through: a refused transaction run
+    again is judged (and refused) again. (Before: the second run went through.)"""
+    before = on_64(dnf5, "[main]\non_major = block\n")
+    script = dnf5.path / "run_twice.py"
+    script.write_text(API_RUN_TWICE)
+    destdir = dnf5.path / "destdir"
+    destdir.mkdir()
+    run = dnf5.run(["/usr/bin/python3", str(script), str(dnf5.path / "dnf.conf"),
+                    str(dnf5.root), str(dnf5.reposdir), str(destdir)])
+    assert "attempt 1 refused" in run.stdout and "attempt 2 refused" in run.stdout, run
+    assert dnf5.installed() == before
 
 
 def test_an_api_caller_running_another_goal_than_the_last_judged_is_judged_again(dnf5):

@@ -271,6 +271,26 @@ def test_block_fails_pkcon_update_with_our_message_and_changes_nothing(packageki
     assert pk.report()["blocked"] == [{"from": "6.4", "to": "7.1", "boundary": "major"}]
 
 
+def test_with_no_helper_to_ask_block_refuses_and_says_packagekitd_must_restart(packagekit):
+    """The plugin's own refusal, when the helper cannot answer: packagekitd cannot leave a
+    plugin out for one run, and loads plugins when it sets up, so removing ours takes a
+    restart too (before: only 'remove the rocm_notice plugin')."""
+    from rocm_notice.frontends.native import names
+    from tests.harness.system import HELPER
+    pk = packagekit
+    before = on_64(pk, "[main]\non_major = block\n")
+    pk.write_file(HELPER, "#!/bin/sh\nexit 3\n", 0o755)
+    try:
+        run = pk.pkcon("-y", "update")
+    finally:
+        pk.install_helper(names.text())
+    assert run.returncode == 7, run
+    assert "rocm_notice: could not evaluate ROCm policy: " in run.output, run
+    assert ("or remove the rocm_notice plugin from libdnf's plugin directory and restart "
+            "packagekitd (systemctl restart packagekit).") in run.output, run
+    assert pk.installed() == before
+
+
 def test_after_a_refusal_the_same_packagekitd_updates_once_the_line_is_allowed(packagekit):
     """The refusal leaves packagekitd working: the admin allows the line ('dnf rocm allow
     7.1' writes this drop-in) and "Update All" goes through, without a restart. (A refusal

@@ -16,12 +16,12 @@ from rocm_notice.frontends.native import helper
 COMMAND_NAME = "rocm-epel-notice"    # 'dnf rocm' on dnf5 (the texts tell users to run it)
 PROCEED = ("  To proceed anyway, for this one run: dnf5 --disable-plugin=rocm_notice ... "
            "(the policy is not read then).")
-# Why a lock's hold is not in dnf5's package set, as the plugin says it ("unheld"): what a
-# refusal of a crossing the hold would have kept says. Else nothing: dnf5 works out its
-# hold once a run, so only packages given as files can slip past it.
+# Why a lock's hold is not in dnf5's package set, as the plugin says it ("unheld", a
+# comma-separated list): what the refusal of a crossing says. Else nothing: dnf5 works
+# out its hold once a run, so only packages given as files can slip past it.
 UNHELD_WHY = {
-    "destdir": ("no hold is worked out while dnf5's destdir option is set: it marks a "
-                "command that only downloads"),
+    "destdir": ("no hold is worked out where the command or its command line sets dnf5's "
+                "destdir option: that marks a command that only downloads"),
     "disable_excludes": "excludes are disabled for this run: disable_excludes",
 }
 
@@ -81,7 +81,10 @@ class Run(helper.Run):
         # answered: the change is applied now, whatever -y said.
         self.late = request.get("late") is True
         self.assumeyes = self.late or request.get("assumeyes") is True
-        self.missed_why = UNHELD_WHY.get(request.get("unheld"), "")
+        self.missed_why = ""
+        said = request.get("unheld")
+        self.unheld = "; ".join(UNHELD_WHY[key] for key in str(said).split(",")
+                                if key in UNHELD_WHY) if said else ""
         self.sacks = Sacks(self.installroot, request.get("base"))
 
     @property
