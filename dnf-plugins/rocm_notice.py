@@ -24,6 +24,10 @@ import dnf.cli          # API users (Ansible, scripts) load plugins before, or w
 import dnf.transaction
 
 MSG_INTERNAL = "rocm_notice: internal error: %s (transaction not affected)"
+# The same where a file says lock or block (the fallback rule): nothing is held, and a
+# transaction is refused (as the native plugins say it).
+MSG_INTERNAL_CLOSED = ("rocm_notice: internal error: %s (the ROCm policy says lock or block: "
+                       "the transaction will be refused unless this is fixed)")
 # The core package cannot be imported (a partial removal, a broken update): this module
 # then decides alone, from the one fallback rule (``_says_safety``), never a traceback.
 MSG_NO_CORE = "rocm_notice: cannot load the rocm_notice package (%s); ROCm is not checked"
@@ -181,11 +185,11 @@ class RocmNotice(dnf.Plugin):
                 _warn(MSG_NO_CORE, self.no_core)
             except Exception as error:  # never a traceback in the user's dnf run
                 # Without settings, the fallback rule says whether to fail closed: then
-                # resolved() refuses, and says why; else one line and nothing is checked.
+                # nothing is held and resolved() refuses; else nothing is checked.
                 self.unread = _describe(error)
                 self.confdirs = list(self.base.conf.pluginconfpath)
-                if not _strict_files(self.confdirs):
-                    _warn(MSG_INTERNAL, self.unread)
+                strict = _strict_files(self.confdirs)
+                _warn(MSG_INTERNAL_CLOSED if strict else MSG_INTERNAL, self.unread)
         return self._settings
 
     def sack(self):

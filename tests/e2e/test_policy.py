@@ -242,6 +242,9 @@ def test_settings_that_cannot_be_read_fail_closed_by_the_files_and_open_under_wa
             "--disableplugin=rocm_notice ..." % (sandbox.confdir / "rocm_notice.conf")) \
         in run.stderr.splitlines(), run
     assert "transaction not affected" not in run.stderr, run
+    assert ("rocm_notice: internal error: KeyError: 'planted bug' (the ROCm policy says lock "
+            "or block: the transaction will be refused unless this is fixed)") \
+        in run.stderr.splitlines(), run
     assert sandbox.installed() == before
     sandbox.write_conf("[main]\n")
     run = sandbox.dnf("-y", "upgrade")
