@@ -359,10 +359,9 @@ def test_lock_holds_where_dnf_conf_sets_destdir(dnf5):
     assert after["rocm-smi"] == "6.4.3-1.el10_1", after      # the patch update
 
 
-# Through libdnf5's Python API, as a program (Ansible's dnf5 module) drives it: a first
-# goal resolved (its gate writes the report and waits), a second one resolved (its gate
-# says nothing: no ROCm in it), then the first goal's transaction run.
-API_TWO_GOALS = """
+# Through libdnf5's Python API, as a program (Ansible's dnf5 module) drives it: a Base
+# on the sandbox (``configure``: more settings, before set-up), then ``body``.
+API_BASE = """
 import sys, libdnf5
 config_file, installroot, reposdir = sys.argv[1:4]
 base = libdnf5.base.Base()
@@ -372,37 +371,32 @@ conf.get_installroot_option().set(installroot)
 base.load_config()
 conf.get_reposdir_option().set(libdnf5.common.VectorString([reposdir]))
 conf.get_assumeyes_option().set(True)
+%s
 base.get_vars().set("releasever", "10")
 base.setup()
 base.get_repo_sack().create_repos_from_system_configuration()
 base.get_repo_sack().load_repos()
-first = libdnf5.base.Goal(base)
-first.add_rpm_upgrade()
-crossing = first.resolve()
-second = libdnf5.base.Goal(base)
-second.add_upgrade("zstd-tools")
-other = second.resolve()
-crossing.download()
-print("result", crossing.run())
+%s
 """
 
 
-# A transaction whose command looks as if it only fetches (destdir set at the command
-# line's priority), refused just before rpm runs, then run again by the same caller.
-API_RUN_TWICE = """
-import sys, libdnf5
-config_file, installroot, reposdir, destdir = sys.argv[1:5]
-base = libdnf5.base.Base()
-conf = base.get_config()
-conf.get_config_file_path_option().set(config_file)
-conf.get_installroot_option().set(installroot)
-base.load_config()
-conf.get_reposdir_option().set(libdnf5.common.VectorString([reposdir]))
-conf.get_destdir_option().set(libdnf5.conf.Option.Priority_COMMANDLINE, destdir)
-base.get_vars().set("releasever", "10")
-base.setup()
-base.get_repo_sack().create_repos_from_system_configuration()
-base.get_repo_sack().load_repos()
+def through_the_api(dnf5, body, configure=""):
+    """Run a libdnf5 program (``API_BASE``) in the sandbox's root, as dnf5 runs there."""
+    script = dnf5.path / "api.py"
+    script.write_text(API_BASE % (configure, body))
+    return dnf5.run(["/usr/bin/python3", str(script), str(dnf5.path / "dnf.conf"),
+                     str(dnf5.root), str(dnf5.reposdir)])
+
+
+def test_a_transaction_refused_before_rpm_runs_is_refused_again_when_run_again(dnf5):
+    """The gate before rpm remembers only what it let through: a transaction whose
+    command looks as if it only fetches (destdir at the command line's priority), refused
+    just before rpm runs, is judged (and refused) again when the caller runs it again.
+    (Before: the second run went through.)"""
+    before = on_64(dnf5, "[main]\non_major = block\n")
+    destdir = dnf5.path / "destdir"
+    destdir.mkdir()
+    run = through_the_api(dnf5, """
 goal = libdnf5.base.Goal(base)
 goal.add_rpm_upgrade()
 crossing = goal.resolve()
@@ -412,33 +406,29 @@ for attempt in (1, 2):
         print("attempt", attempt, "result", crossing.run())
     except Exception as error:
         print("attempt", attempt, "refused")
-"""
-
-
-def test_a_transaction_refused_before_rpm_runs_is_refused_again_when_run_again(dnf5):
-    """The gate before rpm remembers only what it let through: a refused transaction run
-    again is judged (and refused) again. (Before: the second run went through.)"""
-    before = on_64(dnf5, "[main]\non_major = block\n")
-    script = dnf5.path / "run_twice.py"
-    script.write_text(API_RUN_TWICE)
-    destdir = dnf5.path / "destdir"
-    destdir.mkdir()
-    run = dnf5.run(["/usr/bin/python3", str(script), str(dnf5.path / "dnf.conf"),
-                    str(dnf5.root), str(dnf5.reposdir), str(destdir)])
+""", configure="conf.get_destdir_option().set(libdnf5.conf.Option.Priority_COMMANDLINE, %r)"
+        % str(destdir))
     assert "attempt 1 refused" in run.stdout and "attempt 2 refused" in run.stdout, run
     assert dnf5.installed() == before
 
 
 def test_an_api_caller_running_another_goal_than_the_last_judged_is_judged_again(dnf5):
     """dnf5's gate judges each goal when it is resolved; the transaction that runs must be
-    the one judged last, or it is judged again before rpm runs. Here the crossing's
-    report says applied once it ran (before: the second goal's gate had dropped it, and
-    the report of the crossing that did run stayed unapplied)."""
+    the one the last gate let through, or it is judged again before rpm runs. Here: a
+    crossing resolved (its gate writes the report and waits), another goal resolved (no
+    ROCm: its gate says nothing), then the crossing run: its report says applied (before:
+    the second goal's gate had dropped it, and the report stayed unapplied)."""
     on_64(dnf5, "[main]\n")
-    script = dnf5.path / "two_goals.py"
-    script.write_text(API_TWO_GOALS)
-    run = dnf5.run(["/usr/bin/python3", str(script), str(dnf5.path / "dnf.conf"),
-                    str(dnf5.root), str(dnf5.reposdir)])
+    run = through_the_api(dnf5, """
+first = libdnf5.base.Goal(base)
+first.add_rpm_upgrade()
+crossing = first.resolve()
+second = libdnf5.base.Goal(base)
+second.add_upgrade("zstd-tools")
+other = second.resolve()
+crossing.download()
+print("result", crossing.run())
+""")
     assert "result 0" in run.stdout, run
     assert "Traceback" not in run.stderr, run
     assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
