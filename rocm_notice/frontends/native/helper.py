@@ -28,7 +28,7 @@ import sys
 import rocm_notice
 from rocm_notice import describe
 from rocm_notice.catalog.catalog import source_name
-from rocm_notice.core import engine, run
+from rocm_notice.core import run
 from rocm_notice.io import clean
 from rocm_notice.core.records import Item, Package
 
