@@ -383,3 +383,24 @@ def test_lock_holds_amd_repository_packages_too(sandbox):
     assert run.returncode == 0, run
     assert sandbox.installed()["hip-runtime-amd"] == "6.4.43484.60403-1.el10"   # patch: in
     assert "ROCm held at 6.4 by policy (on_major = lock); 7.0 available" in run.stderr
+
+
+@pytest.mark.parametrize("policy", ["lock", "block"])
+def test_dnf_download_fetches_a_new_line_under_any_policy_silently(tmp_path, policy):
+    """`dnf download --resolve` (dnf-plugins-core) changes nothing on the system: no hold
+    of ours applies to it and no hook of ours judges it, so the new line is fetched. The
+    dnf5 front end matches this (doc/front-ends.md)."""
+    import os
+    from tests.harness.sandbox import CHECKOUT, Sandbox
+    core = tmp_path / "core-plugins"            # dnf-plugins-core's download plugin alone
+    core.mkdir()
+    os.symlink("/usr/lib/python3/dist-packages/dnf-plugins/download.py", core / "download.py")
+    sandbox = Sandbox(tmp_path / "sandbox", pluginpath=[CHECKOUT / "dnf-plugins", core])
+    before = on_64(sandbox, "[main]\non_major = %s\n" % policy)
+    fetched = tmp_path / "fetched"
+    fetched.mkdir()
+    run = sandbox.dnf("download", "--resolve", "--destdir=%s" % fetched, "rocblas-7.1.1")
+    assert run.returncode == 0, run
+    assert "rocm_notice" not in run.stdout + run.stderr, run
+    assert "rocblas-7.1.1-1.el10_2.noarch.rpm" in [p.name for p in fetched.iterdir()]
+    assert sandbox.installed() == before
