@@ -296,6 +296,15 @@ Fingerprint fingerprint(const libdnf5::base::Transaction &transaction)
     return found;
 }
 
+// A transaction's gate: the transaction, which of its packages the request carries whole
+// (``NamesFilter``, read once a gate), and whether it is just before rpm runs, any
+// prompt answered (``late``).
+struct Gate {
+    const libdnf5::base::Transaction &transaction;
+    const NamesFilter &filter;
+    bool late;
+};
+
 // Whether dnf5 was told to apply no excludes (disable_excludes: "*" or "main").
 bool excludes_disabled(libdnf5::Base &base)
 {
@@ -337,18 +346,15 @@ public:
                     unheld += unheld.empty() ? "disable_excludes" : ",disable_excludes";
             }
             if (conf_asked)
-                run_hook("conf", nullptr);
+                run_hook("conf");
         });
     }
 
     void goal_resolved(const libdnf5::base::Transaction &transaction) override
     {
         guarded("pre_transaction", [&] {
-            // Another goal: whatever the last gate left is not this transaction's.
-            report_pending = false;
-            waiting.end();
+            forget_last_gate();     // another goal: what the last gate left is not its
             read_configuration();
-            judged.reset();
             if (only_fetches(get_base()))
                 return;
             gate(transaction, false);
@@ -365,9 +371,7 @@ public:
                 return;
             // Not the transaction the last gate judged: a command that looked as if it only
             // fetches runs one after all, or an API caller runs another goal's.
-            report_pending = false;
-            waiting.end();
-            judged.reset();
+            forget_last_gate();
             gate(transaction, true);
             judged = std::move(running);
         });
@@ -381,7 +385,7 @@ public:
                 return;
             }
             report_pending = false;
-            run_hook("transaction", nullptr);   // rpm has run: the report says so
+            run_hook("transaction");    // rpm has run: the report says so
         });
     }
 
@@ -422,27 +426,39 @@ private:
         strict = config_says_safety(confdir);
     }
 
+    // What the last gate left (its report to apply, its helper waiting, the transaction it
+    // let through) belongs to no transaction to come.
+    void forget_last_gate()
+    {
+        report_pending = false;
+        waiting.end();
+        judged.reset();
+    }
+
     // The gate: the helper judges the transaction (the notice, or a refusal) where the
     // policy is not warn everywhere, or where the transaction may move ROCm.
     // ``late``: just before rpm runs, any prompt answered.
     void gate(const libdnf5::base::Transaction &transaction, bool late)
     {
-        if (strict || may_move_rocm(transaction))
-            run_hook("pre_transaction", &transaction, late);
+        NamesFilter filter(confdir);
+        if (strict || may_move_rocm(transaction, filter)) {
+            Gate asked{transaction, filter, late};
+            run_hook("pre_transaction", &asked);
+        }
     }
 
     // Whether the transaction may move ROCm: on a system whose policy is warn everywhere,
     // the helper runs only for one with a package the names file knows, or a
     // replacement. Without a readable names file, or with the admin's own names
-    // (include), every transaction is asked about.
-    bool may_move_rocm(const libdnf5::base::Transaction &transaction) const
+    // (include), every transaction is asked about (``filter.every``).
+    static bool may_move_rocm(const libdnf5::base::Transaction &transaction,
+                              const NamesFilter &filter)
     {
-        const Names &known = names_file();
-        if (!known.ok || any_config(confdir, asks_always))
+        if (filter.every)
             return true;
         bool found = false;
         each_item(transaction, [&](const Package &pkg, const char *direction, const std::string &) {
-            found = found || may_be_rocm(known, pkg, direction);
+            found = found || may_be_rocm(filter.known, pkg, direction);
         });
         return found;
     }
@@ -470,8 +486,7 @@ private:
         return all;
     }
 
-    std::string request_for(const char *hook, const libdnf5::base::Transaction *transaction,
-                            bool late)
+    std::string request_for(const char *hook, const Gate *gate)
     {
         auto &base = get_base();
         auto vars = base.get_vars();
@@ -486,25 +501,24 @@ private:
                (base.get_config().get_assumeyes_option().get_value() ? "true" : "false") + ',';
         if (strcmp(hook, "transaction") != 0)
             json_base(out, base);
-        if (transaction && !conf_asked)     // set-up was not asked: the gate says the problems
-            out += "\"conf_asked\":false,";
-        if (transaction && late)
-            out += "\"late\":true,";
-        if (transaction && !unheld.empty())
-            json_key(out, "unheld", unheld.c_str());
-        if (transaction) {
-            NamesFilter filter(confdir);
+        if (gate) {
+            if (!conf_asked)    // set-up was not asked: the gate says the problems
+                out += "\"conf_asked\":false,";
+            if (gate->late)
+                out += "\"late\":true,";
+            if (!unheld.empty())
+                json_key(out, "unheld", unheld.c_str());
             bool first = true;
             out += "\"items\":[";
-            each_item(*transaction, [&](const Package &pkg, const char *direction,
-                                        const std::string &action) {
+            each_item(gate->transaction, [&](const Package &pkg, const char *direction,
+                                             const std::string &action) {
                 if (!first)
                     out += ',';
                 first = false;
-                json_package(out, pkg, direction, action, filter);
+                json_package(out, pkg, direction, action, gate->filter);
             });
             out += "],";
-            json_sack(out, base, filter);
+            json_sack(out, base, gate->filter);
         }
         out += "\"end\":true}";
         return out;
@@ -522,22 +536,20 @@ private:
     }
 
     // Ask the helper about this hook and carry out its answer.
-    void run_hook(const char *hook, const libdnf5::base::Transaction *transaction,
-                  bool late = false)
+    void run_hook(const char *hook, const Gate *gate = nullptr)
     {
         // The gate's helper may wait for the transaction's request (``Helper``), and
         // answers only that.
         bool after = strcmp(hook, "transaction") == 0;
-        Answer answer = ask(request_for(hook, transaction, late), "dnf5",
-                            after ? &waiting : nullptr, transaction ? &waiting : nullptr);
+        Answer answer = ask(request_for(hook, gate), "dnf5", after ? &waiting : nullptr,
+                            gate ? &waiting : nullptr);
         for (const auto &line : answer.messages)
             fprintf(stderr, "%s\n", line.c_str());
         fflush(stderr);
         if (answer.fail_closed >= 0)
             fallback.fail_closed = answer.fail_closed;
         if (!answer.ok) {
-            std::string refusal = fallback.no_answer(answer.problem, confdir,
-                                                     transaction != nullptr,
+            std::string refusal = fallback.no_answer(answer.problem, confdir, gate != nullptr,
                                                      strcmp(hook, "transaction") == 0, REMEDY);
             if (!refusal.empty())
                 throw Refusal(refusal);

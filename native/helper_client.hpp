@@ -3,7 +3,8 @@
 // rocm_notice.cpp: dnf5): write a request as JSON, run the helper with a deadline, read
 // its answer (and keep the gate's helper for the transaction's request); the names file
 // that says which transactions may move ROCm; and the one fallback rule for when the
-// helper never answered (the configuration files say lock or block). Nothing here knows a package manager: each plugin reads its own packages.
+// helper never answered (the configuration files say lock or block). Nothing here knows
+// a package manager: each plugin reads its own packages.
 // Included once per plugin (one translation unit each), so everything is file-local.
 
 #ifndef ROCM_NOTICE_HELPER_CLIENT_HPP
@@ -26,10 +27,10 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <utility>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #ifndef ROCM_NOTICE_NAMES      // rocm_notice.frontends.native.names writes it at build time
