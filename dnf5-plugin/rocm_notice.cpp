@@ -28,6 +28,11 @@
 // When the helper cannot answer (missing, crashed, silent): one line, and the transaction
 // goes on -- unless policy says lock or block (as the helper said earlier, or, when it
 // never answered, as the configuration files say), then it is refused.
+//
+// PackageKit's dnf5 backend loads the plugin inside packagekitd (a libdnf5 Base at start
+// and after every transaction). It resolves goals to list, preview and download updates,
+// which are no transaction: there the plugin judges at pre_transaction only, as libdnf's
+// plugin judges PackageKit's, and the helper words its lines for packagekitd.
 
 #include <libdnf5/base/base.hpp>
 #include <libdnf5/base/transaction.hpp>
@@ -69,9 +74,22 @@ constexpr const char *ATTRIBUTES[]{"description", nullptr};
 constexpr const char *ATTRIBUTE_VALUES[]{
     "rocm-epel-notice: the ROCm release-line notice, hold and block"};
 
-// How to leave the plugin out for one run (the refusal says it when the helper cannot
-// answer; the helper's own refusals say it too).
-const char *REMEDY = "run dnf5 with --disable-plugin=rocm_notice for this one run";
+// Whether the plugin runs inside packagekitd (PackageKit's dnf5 backend).
+bool in_packagekitd()
+{
+    return strcmp(program_invocation_short_name, "packagekitd") == 0;
+}
+
+// How to go on without the plugin (the refusal says it when the helper cannot answer; the
+// helper's own refusals say it too): dnf5 leaves it out for one run; packagekitd loads it
+// with each Base it sets up, so there it is disabled, and packagekitd restarted.
+const char *remedy()
+{
+    if (in_packagekitd())
+        return "set enabled = 0 in /etc/dnf/libdnf5-plugins/rocm_notice.conf and restart "
+               "packagekitd (systemctl restart packagekit)";
+    return "run dnf5 with --disable-plugin=rocm_notice for this one run";
+}
 
 // A refusal: dnf5 prints its text and exits 1, nothing changed.
 struct Refusal : std::runtime_error {
@@ -355,8 +373,8 @@ public:
         guarded("pre_transaction", [&] {
             forget_last_gate();     // another goal: what the last gate left is not its
             read_configuration();
-            if (only_fetches(get_base()))
-                return;
+            if (only_fetches(get_base()) || in_packagekitd())
+                return;     // no transaction yet: judged at pre_transaction if it comes
             gate(transaction, false);
             judged = fingerprint(transaction);  // judged and let through: a refused one, run
                                                 // again, is judged again
@@ -550,7 +568,7 @@ private:
             fallback.fail_closed = answer.fail_closed;
         if (!answer.ok) {
             std::string refusal = fallback.no_answer(answer.problem, confdir, gate != nullptr,
-                                                     strcmp(hook, "transaction") == 0, REMEDY);
+                                                     strcmp(hook, "transaction") == 0, remedy());
             if (!refusal.empty())
                 throw Refusal(refusal);
             return;
@@ -576,7 +594,7 @@ private:
         } catch (const std::exception &problem) {
             std::string refusal = fallback.no_answer(
                 problem.what(), confdir, strcmp(hook, "pre_transaction") == 0,
-                strcmp(hook, "transaction") == 0, REMEDY);
+                strcmp(hook, "transaction") == 0, remedy());
             if (!refusal.empty())
                 throw Refusal(refusal);
         }

@@ -112,7 +112,7 @@ def hold_data(hold):
 VIA_COMMAND = "dnf"       # the dnf command line (``command`` holds it)
 VIA_API = "api"           # a program using the dnf API: Ansible, dnf-automatic, a script
 VIA_DNF5 = "dnf5"         # dnf5, through our libdnf5 plugin
-VIA_PACKAGEKIT = "packagekit"   # packagekitd (GNOME Software, Cockpit, pkcon), via libdnf
+VIA_PACKAGEKIT = "packagekit"   # packagekitd (GNOME Software, Cockpit, pkcon), libdnf or dnf5
 VIA_MICRODNF = "microdnf"       # microdnf, via libdnf
 VIA_LIBDNF = "libdnf"     # another program on libdnf's C API
 

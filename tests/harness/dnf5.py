@@ -34,11 +34,16 @@ from tests.harness.system import System, plugin_built_in
 
 # dnf5 and the libdnf5 bindings (the helper's second sack for a lock's hold, and
 # rocm-epel-notice), rpm and createrepo-c for the tests; g++, make, pkgconf and
-# libdnf5-dev build our plugin against the root's libdnf5 (``plugin()``); the rest is
-# what make rpm needs besides (``make_rpm``: the dnf5 package is built only here).
+# libdnf5-dev build our plugin against the root's libdnf5 (``plugin()``); then what make
+# rpm needs besides (``make_rpm``: the dnf5 package is built only here); last, what
+# PackageKit's dnf5 backend needs to build and run (tests/harness/packagekit_dnf5.py):
+# one unstable root to build, not two.
 PACKAGES = ["dnf5", "python3-libdnf5", "rpm", "createrepo-c", "g++", "make", "pkgconf",
             "libdnf5-dev", "librpm-dev", "libdnf-dev", "libglib2.0-dev", "librepo-dev",
-            "python3-setuptools", "python3-pip", "python3-wheel", "python3-docutils"]
+            "python3-setuptools", "python3-pip", "python3-wheel", "python3-docutils",
+            "dbus", "dbus-daemon", "polkitd", "libpolkit-gobject-1-dev", "libsqlite3-dev",
+            "libsystemd-dev", "libappstream-dev", "libjansson-dev", "meson", "ninja-build",
+            "gettext", "itstool", "help2man", "dpkg-dev"]
 # The mirror's unstable Release file can be past its Valid-Until date (the shared design notes, section 8).
 APTOPTS = ('Acquire::Check-Valid-Until "false"',)
 PLUGIN_CONF = CHECKOUT / "dnf5-plugin" / "rocm_notice.conf"

@@ -63,7 +63,8 @@ NEAREST_ONLY = ["tests/e2e/test_ansible.py",
 HOST_ONLY = ["tests/e2e/test_dnf5.py", "tests/e2e/test_dnf5_command.py",
              "tests/e2e/test_dnf5_hostile.py",
              "tests/e2e/test_microdnf.py",
-             "tests/e2e/test_packagekit.py", "tests/e2e/test_report_front_ends.py",
+             "tests/e2e/test_packagekit.py", "tests/e2e/test_packagekit_dnf5.py",
+             "tests/e2e/test_report_front_ends.py",
              "tests/e2e/test_same_words.py", "tests/e2e/test_same_command.py",
              "tests/e2e/test_payload.py::"
              "test_dnf5_installs_the_dnf5_front_end_where_dnf5_reads_it_and_it_runs",
@@ -211,15 +212,16 @@ class Background(threading.Thread):
 
 
 def _prebuild_dnf5_root():
-    """The root the host's dnf5 tests need (Debian unstable), and our libdnf5 plugin
-    built in it, at the start beside the runs (in a thread): on a machine without them,
-    the host's run then finds them built, or waits on the root's lock
-    (``roots.debian_root``), instead of stopping a minute to build it when test_dnf5
-    comes. A failure here is the test's to report: it meets the same error."""
+    """The root the host's dnf5 tests need (Debian unstable), our libdnf5 plugin and
+    PackageKit (dnf5 backend) built in it, at the start beside the runs (in a thread):
+    on a machine without them, the host's run then finds them built, or waits on the
+    root's lock (``roots.debian_root``), instead of stopping a minute to build it when
+    test_dnf5 comes. A failure here is the test's to report: it meets the same error."""
     try:
-        from tests.harness import dnf5
+        from tests.harness import dnf5, packagekit_dnf5
         dnf5.dnf5_root()
         dnf5.plugin()
+        packagekit_dnf5.packagekit_build(dnf5.dnf5_root())
     except Exception:       # the dnf5 tests meet the same error, and say it
         pass
 

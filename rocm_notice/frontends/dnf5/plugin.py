@@ -16,6 +16,14 @@ from rocm_notice.frontends.native import helper
 COMMAND_NAME = "rocm-epel-notice"    # 'dnf rocm' on dnf5 (the texts tell users to run it)
 PROCEED = ("  To proceed anyway, for this one run: dnf5 --disable-plugin=rocm_notice ... "
            "(the policy is not read then).")
+# PackageKit's dnf5 backend runs the plugin inside packagekitd, which asks nothing and
+# leaves no plugin out for one run: its lines are libdnf's PackageKit's (``run.Run``'s).
+PACKAGEKITD = "packagekitd"
+# ... which sets a package set up (with the hold, at repos_loaded) when it starts, after a
+# transaction and at a refresh, not when the policy changes: what a lock's refusal says.
+PACKAGEKITD_MISSED_WHY = ("packagekitd set up its package set before this lock was in "
+                          "force; the next one it sets up, after this attempt or at a "
+                          "refresh, holds")
 # Why a lock's hold is not in dnf5's package set, as the plugin says it ("unheld", a
 # comma-separated list): what the refusal of a crossing says. Else nothing: dnf5 works
 # out its hold once a run, so only packages given as files can slip past it.
@@ -68,20 +76,22 @@ def _repos_from_paths(base):
 
 class Run(helper.Run):
     """One request of libdnf5's plugin: dnf5 prompts after the notice (unless -y), and
-    its texts name dnf5's command and how to leave the plugin out for one run."""
+    its texts name dnf5's command and how to leave the plugin out for one run; inside
+    packagekitd (PackageKit's dnf5 backend) they are PackageKit's."""
 
-    via = report.VIA_DNF5
     command_name = COMMAND_NAME
-    proceed = PROCEED
 
     def __init__(self, request, outcome):
         super().__init__(request, outcome)
-        self.program = "dnf5"       # invoked as dnf on Fedora: the texts say dnf5
+        self.daemon = self.program == PACKAGEKITD
+        if not self.daemon:
+            self.program = "dnf5"   # invoked as dnf on Fedora: the texts say dnf5
+        self.via = report.VIA_PACKAGEKIT if self.daemon else report.VIA_DNF5
         # ``late``: the gate is just before rpm runs (dnf5's pre_transaction), any prompt
         # answered: the change is applied now, whatever -y said.
         self.late = request.get("late") is True
         self.assumeyes = self.late or request.get("assumeyes") is True
-        self.missed_why = ""
+        self.missed_why = PACKAGEKITD_MISSED_WHY if self.daemon else ""
         said = request.get("unheld")
         self.unheld = "; ".join(UNHELD_WHY[key] for key in str(said).split(",")
                                 if key in UNHELD_WHY) if said else ""
@@ -90,6 +100,10 @@ class Run(helper.Run):
     @property
     def front_end(self):
         return self.program if self.late else ""    # else dnf5 prompts after the notice
+
+    @property
+    def proceed(self):
+        return super().proceed if self.daemon else PROCEED
 
     def hold(self):
         """dnf5 adds a hold to its package set at set-up only (repos_loaded): the gate
