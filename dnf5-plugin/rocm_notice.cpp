@@ -542,7 +542,10 @@ private:
         return out;
     }
 
-    // The hold: the exact NEVRAs the helper gave, as user excludes of dnf5's package set.
+    // The hold: the exact NEVRAs the helper gave, as user excludes of dnf5's package set,
+    // of what repositories offer only. An installed package of the same NEVRA (a newer
+    // line taken before the lock) stays visible: excluded, it could be neither removed nor
+    // reinstalled, as dnf 4's hold, which excludes available packages, never does.
     void hold(const std::vector<std::string> &patterns)
     {
         auto &base = get_base();
@@ -550,6 +553,7 @@ private:
             return;
         libdnf5::rpm::PackageQuery held(base, libdnf5::sack::ExcludeFlags::IGNORE_EXCLUDES);
         held.filter_nevra(patterns);
+        held.filter_available();
         base.get_rpm_package_sack()->add_user_excludes(held);
     }
 

@@ -609,3 +609,19 @@ def test_lock_holds_with_standard_error_closed_or_full(dnf5_system, stderr):
         with_log(dnf5_system, run)
     assert after["zstd-tools"] == "1.5.7-1.el10_2"        # the rest of the update
     assert dnf5_system.report()["decision"] == "hold"
+
+
+def test_a_package_of_the_held_line_already_installed_can_be_removed(dnf5):
+    """rocm-smi 7.1.1 was taken under warn (a mixed stack), then the admin set a lock.
+    The hold excludes what repositories offer, not what is installed: before, the
+    installed rocm-smi 7.1.1 was excluded too, and 'dnf5 remove rocm-smi' said "matches
+    only excluded packages" and did nothing. (Reinstalling it needs the held copy the
+    repository offers: dnf5 says that one is not available, as dnf 4 does.)"""
+    on_64(dnf5, "[main]\n", repos=stacks.epel_10_2() + [PATCH_64])
+    assert dnf5.dnf5("-y", "upgrade", "rocm-smi").returncode == 0
+    assert dnf5.installed()["rocm-smi"] == "7.1.1-1.el10_2"
+    dnf5.write_conf("[main]\non_major = lock\n")
+    removed = dnf5.dnf5("-y", "remove", "rocm-smi")
+    assert removed.returncode == 0, removed
+    assert "rocm-smi" not in dnf5.installed(), removed
+    assert_clean(removed)

@@ -130,3 +130,36 @@ def test_a_helper_that_never_exits_does_not_hang_dnf5(tmp_path, conf, fail_close
         assert ours(run) == ["rocm_notice: internal error: %s (transaction not affected)"
                              % problem], run
         assert dnf5.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+@pytest.mark.parametrize("policy", ["lock", "block"])
+def test_an_install_root_whose_path_is_not_utf8_keeps_the_policy(tmp_path, policy):
+    """A byte that is not UTF-8 in the install root's path (a directory named in Latin-1):
+    the helper read the request as UTF-8 with that byte replaced, looked for the
+    configuration under a path that does not exist and answered warn, so a lock and a
+    block let the crossing through. Now a block refuses; a lock cannot work out its hold
+    (libdnf5's Python bindings take UTF-8 paths only), says so, and refuses the
+    crossing."""
+    from tests.e2e.test_dnf5 import PATCH_64
+    dnf5 = Dnf5Sandbox(tmp_path / "dnf5")
+    before = on_64(dnf5, "[main]\non_major = %s\n" % policy,
+                   repos=stacks.epel_10_2() + [PATCH_64])
+    latin1 = os.fsdecode(os.fsencode(str(dnf5.path)) + b"/root-\xe9")
+    os.symlink("root", latin1)
+    run = dnf5.run(["dnf5", "--installroot=%s" % latin1,
+                    "--config=%s" % (dnf5.path / "dnf.conf"),
+                    "--setopt=reposdir=%s" % dnf5.reposdir, "--releasever=10", "-y", "upgrade"])
+    assert "cannot read" not in run.stderr, run
+    after = dnf5.installed()
+    assert rocm_of(after)["rocblas"] == "6.4.2-1.el10_1", run
+    if policy == "block":
+        assert refused(run), run
+        assert "rocm_notice: blocked by policy (on_major = block)" in run.stderr, run
+        assert after == before
+    else:
+        assert refused(run), run
+        assert "libdnf5's Python bindings cannot open the install root" in run.stderr, run
+        assert "rocm_notice: policy holds ROCm at 6.4 (on_major = lock), but this " \
+            "transaction would still move it" in run.stderr, run
+        assert after == before
+    assert "Traceback" not in run.stdout + run.stderr, run

@@ -109,6 +109,20 @@ class Query:
         return not self._query.empty()
 
 
+class PathNotUtf8(ValueError):
+    """libdnf5's Python bindings take text paths as UTF-8 only: a path with another byte
+    (dnf5 takes any) cannot be given to them, so no second sack is opened on it."""
+
+
+def _utf8(path, what):
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise PathNotUtf8("libdnf5's Python bindings cannot open %s %r: it is not UTF-8"
+                          % (what, str(path).encode("utf-8", "surrogateescape"))) from None
+    return path
+
+
 class Sack:
     """A read-only libdnf5 Base over the running dnf5's system (see the module doc)."""
 
@@ -124,6 +138,11 @@ class Sack:
         that cache is skipped (its packages are not held; the gate still refuses a
         crossing to them), not a reason to hold nothing."""
         import libdnf5
+        _utf8(installroot or "/", "the install root")
+        _utf8(config_file, "the configuration file")
+        _utf8(cachedir, "the cache directory")
+        for reposdir in reposdirs or ():
+            _utf8(reposdir, "the repository directory")
         self.base = libdnf5.base.Base()
         conf = self.base.get_config()
         conf.get_installroot_option().set(installroot or "/")

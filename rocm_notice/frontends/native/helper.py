@@ -100,7 +100,9 @@ def read_request(raw):
     if len(raw) > MAX_REQUEST:
         raise RequestError(MSG_BAD_REQUEST % "larger than %d bytes" % MAX_REQUEST)
     try:
-        request = json.loads(raw.decode("utf-8", errors="replace"))
+        # A byte that is not UTF-8 (in an install root's path, say) comes back the same
+        # when the text is used as a path: reading another path would lose the policy.
+        request = json.loads(raw.decode("utf-8", errors="surrogateescape"))
     except ValueError as error:
         raise RequestError(MSG_BAD_REQUEST % describe(error))
     if not isinstance(request, dict) or request.get("protocol") != PROTOCOL:
