@@ -493,13 +493,24 @@ bool read_config(const std::string &path, std::string &text)
     return regular;
 }
 
+// Whether a byte is stripped from the ends of a key or value: ASCII white space and what
+// Python's str.strip() also strips there (\x1c-\x1f), and every byte of a character
+// beyond ASCII. The core strips Unicode white space (a no-break space pasted from a web
+// page) and reads "on_major\u00a0= lock" as a lock; dropping every such character
+// errs towards reading one too, so the helper is asked (it reads the files as the core).
+bool stripped_byte(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f) || c >= 0x80;
+}
+
 std::string lowered_stripped(const std::string &text)
 {
-    size_t first = text.find_first_not_of(" \t\r\v\f");
-    if (first == std::string::npos)
-        return "";
-    size_t last = text.find_last_not_of(" \t\r\v\f");
-    std::string out = text.substr(first, last - first + 1);
+    size_t first = 0, last = text.size();
+    while (first < last && stripped_byte((unsigned char)text[first]))
+        ++first;
+    while (last > first && stripped_byte((unsigned char)text[last - 1]))
+        --last;
+    std::string out = text.substr(first, last - first);
     for (auto &c : out)
         if (c >= 'A' && c <= 'Z')
             c = (char)(c - 'A' + 'a');

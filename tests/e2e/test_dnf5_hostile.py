@@ -163,3 +163,19 @@ def test_an_install_root_whose_path_is_not_utf8_keeps_the_policy(tmp_path, polic
             "transaction would still move it" in run.stderr, run
         assert after == before
     assert "Traceback" not in run.stdout + run.stderr, run
+
+
+def test_a_lock_written_with_a_no_break_space_holds(tmp_path):
+    """'on_major\\u00a0= lock', pasted from a web page: the core reads a lock, the plugin's
+    quick reading of the files did not, so it asked for no hold at set-up and the gate
+    refused the whole upgrade (the patch and everything else too) with a false reason.
+    The quick reading now errs towards a lock, and the hold is worked out."""
+    from tests.e2e.test_dnf5 import HOLD_LINE, PATCH_64
+    dnf5 = Dnf5Sandbox(tmp_path / "dnf5")
+    before = on_64(dnf5, "[main]\non_major\u00a0= lock\n", repos=stacks.epel_10_2() + [PATCH_64])
+    run = dnf5.dnf5("-y", "upgrade")
+    assert run.returncode == 0, run
+    assert ours(run) == [HOLD_LINE], run
+    after = dnf5.installed()
+    assert rocm_of(after) == dict(rocm_of(before), **{"rocm-smi": "6.4.3-1.el10_1"})
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"

@@ -28,10 +28,14 @@ RULE_TABLE = [
     ("[main]\non_major = blokc\n", True),
     ("[main]\non_major =\n", True),
     ("[main]\non_minor = lock block\n", True),
+    ("[main]\non_major\u00a0= lock\n", True),          # a no-break space pasted from a page
+    ("[main]\n\u00a0on_major = lock\n", True),
+    ("[main]\non_minor = block\u3000\n", True),
     ("[main]\non_major = warn\n", False),
     ("[main]\non_major = warn # majors are announced only\non_minor = WARN\n", False),
     ("[main]\n# on_major = block\n", False),
     ("[main]\nenabled = 1\nreport = none\n", False),
+    ("[main]\non_major = warn\u00a0\n", False),
     ("", False),
 ]
 
