@@ -246,7 +246,10 @@ void json_sack(std::string &out, HyGoal goal, const NamesFilter &filter)
 }
 
 // The enabled repositories' cached metadata, as libdnf reads it (check: no download).
-void json_repos(std::string &out, DnfContext *context, bool check)
+// ``located``: only where each repository's repomd.xml lies (the helper reads which files
+// it names): while libdnf loads repositories (on_progress), no libdnf call is made on
+// one -- dnf_repo_check on a repository libdnf was downloading crashed microdnf.
+void json_repos(std::string &out, DnfContext *context, bool check, bool located = false)
 {
     out += "\"repos\":[";
     GPtrArray *repos = dnf_context_get_repos(context);
@@ -255,6 +258,19 @@ void json_repos(std::string &out, DnfContext *context, bool check)
         auto repo = static_cast<DnfRepo *>(g_ptr_array_index(repos, i));
         if (!(dnf_repo_get_enabled(repo) & DNF_REPO_ENABLED_PACKAGES))
             continue;
+        if (located) {
+            const char *location = dnf_repo_get_location(repo);
+            g_autofree gchar *repomd = g_build_filename(location ? location : "", "repodata",
+                                                        "repomd.xml", NULL);
+            out += first ? "{" : ",{";
+            first = false;
+            json_key(out, "repomd", repomd);
+            json_string(out, "id");
+            out += ':';
+            json_string(out, dnf_repo_get_id(repo));
+            out += '}';
+            continue;
+        }
         if (check) {
             g_autoptr(DnfState) state = dnf_state_new();
             g_autoptr(GError) error = nullptr;
@@ -346,7 +362,8 @@ std::string request_for(PluginHandle *handle, const char *hook, HyGoal goal)
     // The repositories are for a lock's hold (set-up asks only where the fallback rule
     // says lock or block: pluginHook) and the notice's compat offers.
     if (strcmp(hook, "transaction") != 0)
-        json_repos(out, handle->context, goal == nullptr);
+        json_repos(out, handle->context, goal == nullptr,
+                   strcmp(hook, "repos_changed") == 0);
     if (goal && !handle->conf_asked)      // set-up was not asked: the gate says the problems
         out += "\"conf_asked\":false,";
     if (goal) {

@@ -683,20 +683,26 @@ std::string fail_closed_message(const std::string &problem, const std::string &c
 // or block it says the transaction will be refused, unless this is the hook after the
 // transaction (``after``), where nothing is left to refuse.
 struct Fallback {
-    int fail_closed = -1;       // -1: neither the helper nor the files have said yet
+    int fail_closed = -1;       // what the helper last said (-1: it has not said yet)
     bool told = false;
 
+    // No answer: closed where the helper last said so or the files say so now (by the
+    // fallback rule, read afresh: packagekitd runs for days, and a block written since
+    // the last answer must hold). The line is said once per process, and at every gate
+    // that lets a transaction through (one for each transaction of a long-running one).
     std::string no_answer(const std::string &problem, const std::string &confdir, bool gate,
                           bool after, const char *remedy)
     {
+        bool closed = fail_closed == 1;
         try {
-            if (fail_closed < 0)
-                fail_closed = config_says_safety(confdir);
-        } catch (const std::exception &) {}     // out of memory: nothing more to read
-        if (gate && fail_closed == 1)
+            closed = closed || config_says_safety(confdir);
+        } catch (const std::exception &) {      // out of memory: nothing more to read
+            closed = closed || fail_closed < 0;
+        }
+        if (gate && closed)
             return fail_closed_message(problem, confdir, remedy);
-        if (!told)
-            fprintf(stderr, fail_closed == 1 && !after ? MSG_HELPER_CLOSED : MSG_HELPER,
+        if (!told || gate)
+            fprintf(stderr, closed && !after ? MSG_HELPER_CLOSED : MSG_HELPER,
                     problem.c_str());
         told = true;
         return "";

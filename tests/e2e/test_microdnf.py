@@ -128,6 +128,23 @@ def test_lock_on_a_cold_cache_holds_the_first_upgrade_as_on_a_warm_one(microdnf)
     assert_held(microdnf, run, before)
 
 
+def test_lock_holds_a_line_offered_by_a_repository_enabled_on_the_command_line(microdnf):
+    """``microdnf --enablerepo=epel-testing``: libdnf loads that repository after our set-up
+    hook, and the plugin works the hold out again from its progress hook. There it asked
+    libdnf to check the repository libdnf was downloading, and microdnf died of SIGSEGV
+    (in librepo), on every such run; now it reads only the repomd.xml on disk."""
+    from pathlib import Path
+    from tests.harness.fixtures import build_repo
+    before = on_64(microdnf, "[main]\non_major = lock\n", repos=[PATCH_64])
+    testing = Path(build_repo(stacks.epel_10_2())).resolve()
+    microdnf.write_file("/etc/yum.repos.d/testing.repo",
+                        "[epel-testing]\nname=testing\nbaseurl=%s\ngpgcheck=0\nenabled=0\n"
+                        % microdnf.server.url(testing))
+    run = microdnf.microdnf("--enablerepo=epel-testing", "-y", "upgrade")
+    assert run.returncode == 0, run
+    assert_held(microdnf, run, before)
+
+
 # -- block ------------------------------------------------------------------------------
 
 def test_block_exits_non_zero_with_our_message_and_changes_nothing(microdnf):

@@ -291,6 +291,30 @@ def test_with_no_helper_to_ask_block_refuses_and_says_packagekitd_must_restart(p
     assert pk.installed() == before
 
 
+def test_a_block_written_while_packagekitd_runs_refuses_when_the_helper_cannot_answer(
+        packagekit):
+    """The helper fails under warn (one line: the transaction goes on); the admin then
+    writes a block. The plugin kept the files' first reading, and said the failure once
+    per daemon: the crossing went through under the block with no line at all. It
+    reads the files afresh when no answer comes, and says so at every transaction."""
+    from rocm_notice.frontends.native import names
+    from tests.harness.system import HELPER
+    pk = packagekit
+    before = on_64(pk, "[main]\n", repos=stacks.epel_10_2() + [PATCH_64])
+    pk.write_file(HELPER, "#!/bin/sh\nexit 3\n", 0o755)
+    try:
+        first = pk.pkcon("-y", "install", "rocblas6.4")     # the gate asks: it may be ROCm
+        assert first.returncode == 0, first
+        assert pk.daemon_log().count("(transaction not affected)") == 1, pk.daemon_log()
+        pk.write_conf("[main]\non_major = block\non_minor = block\n")
+        run = pk.pkcon("-y", "update")
+    finally:
+        pk.install_helper(names.text())
+    assert run.returncode == 7, run
+    assert "rocm_notice: could not evaluate ROCm policy: " in run.output, run
+    assert rocm_of(pk.installed()) == rocm_of(before)
+
+
 def test_after_a_refusal_the_same_packagekitd_updates_once_the_line_is_allowed(packagekit):
     """The refusal leaves packagekitd working: the admin allows the line ('dnf rocm allow
     7.1' writes this drop-in) and "Update All" goes through, without a restart. (A refusal

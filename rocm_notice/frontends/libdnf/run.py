@@ -3,9 +3,11 @@ its packages through hawkey, libdnf's own bindings, over the rpmdb and the cache
 metadata the request names (``repos``) -- read only for a lock's hold, at conf and
 repos_changed, or when a request lacks what pre_transaction sends."""
 
+import os
 import warnings
 
 from rocm_notice.core import report
+from rocm_notice.io import files
 from rocm_notice.frontends.native import helper
 
 VIA = {"packagekitd": report.VIA_PACKAGEKIT, "microdnf": report.VIA_MICRODNF}
@@ -34,6 +36,8 @@ class Sacks:
                                        make_cache_dir=True)
             sack.load_system_repo(build_cache=False)
             for spec in self.repos if with_repos else ():
+                spec = dict(repomd_files(spec.get("repomd")), **{
+                    key: value for key, value in spec.items() if value})
                 if not spec.get("repomd") or not spec.get("primary"):
                     continue
                 # hawkey.Repo warns that it is deprecated (and forces the warning
@@ -53,6 +57,36 @@ class Sacks:
         if self._cache:
             import shutil   # with tempfile above: a run that reads no packages needs neither
             shutil.rmtree(self._cache, ignore_errors=True)
+
+
+REPOMD_NAMESPACE = "{http://linux.duke.edu/metadata/repo}"
+
+
+def repomd_files(repomd):
+    """{"primary": path, "filelists": path} of the metadata ``repomd`` (a repository's
+    repomd.xml in libdnf's cache) names, for a request that sends only repomd.xml: the
+    plugin asks libdnf nothing about a repository while libdnf is loading it (its
+    progress hook, repos_changed), where a libdnf call of ours on that repository crashed
+    microdnf. {} when it cannot be read; a location that leaves the repository's
+    directory, or a file not downloaded (filelists, most often), is passed over."""
+    if not isinstance(repomd, str) or not repomd:
+        return {}
+    from xml.etree import ElementTree
+    try:
+        text = files.read_bytes(repomd)
+        tree = ElementTree.fromstring(text) if text else None
+    except (files.FileProblem, ElementTree.ParseError):
+        return {}
+    top = os.path.dirname(os.path.dirname(repomd))
+    found = {}
+    for data in tree.iter(REPOMD_NAMESPACE + "data") if tree is not None else ():
+        kind = data.get("type")
+        location = data.find(REPOMD_NAMESPACE + "location")
+        href = location.get("href") if location is not None else None
+        if kind in ("primary", "filelists") and href and not href.startswith("/") and \
+                ".." not in href.split("/") and os.path.isfile(os.path.join(top, href)):
+            found[kind] = os.path.join(top, href)
+    return found
 
 
 def _sack_class(hawkey):
