@@ -254,19 +254,42 @@ void json_base(std::string &out, libdnf5::Base &base)
     json_strings(out, "reposdirs", config.get_reposdir_option().get_value());
     std::vector<std::string> enabled;
     std::string from_paths = "\"repos_from_paths\":{";    // {id: [base URL, ...]}
+    std::string overrides = "\"repo_urls\":{";           // {id: {option: value(s)}}
     libdnf5::repo::RepoQuery repos(base);
     repos.filter_enabled(true);
     for (const auto &repo : repos) {
         if (repo->get_type() != libdnf5::repo::Repo::Type::AVAILABLE)
             continue;
         enabled.push_back(repo->get_id());
-        if (repo->get_repo_file_path().empty())
+        auto &repo_config = repo->get_config();
+        if (repo->get_repo_file_path().empty()) {
             json_strings(from_paths, repo->get_id().c_str(),
-                         repo->get_config().get_baseurl_option().get_value());
+                         repo_config.get_baseurl_option().get_value());
+            continue;
+        }
+        // Where a repository's file is overridden on the command line (--setopt=ID.baseurl
+        // and the like): its metadata is cached under those URLs, which no file says.
+        auto &baseurl = repo_config.get_baseurl_option();
+        auto &metalink = repo_config.get_metalink_option();
+        auto &mirrorlist = repo_config.get_mirrorlist_option();
+        auto given = libdnf5::Option::Priority::COMMANDLINE;
+        if (baseurl.get_priority() < given && metalink.get_priority() < given &&
+            mirrorlist.get_priority() < given)
+            continue;
+        json_string(overrides, repo->get_id().c_str());
+        overrides += ":{";
+        json_strings(overrides, "baseurl", baseurl.get_value());
+        json_key(overrides, "metalink", metalink.empty() ? "" : metalink.get_value().c_str());
+        json_key(overrides, "mirrorlist",
+                 mirrorlist.empty() ? "" : mirrorlist.get_value().c_str());
+        close_object(overrides);
+        overrides += ',';
     }
     json_strings(out, "repos", enabled);
     close_object(from_paths);
     out += from_paths + ',';
+    close_object(overrides);
+    out += overrides + ',';
     out += "\"vars\":{";
     bool first = true;
     auto vars = base.get_vars();

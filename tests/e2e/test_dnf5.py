@@ -625,3 +625,19 @@ def test_a_package_of_the_held_line_already_installed_can_be_removed(dnf5):
     assert removed.returncode == 0, removed
     assert "rocm-smi" not in dnf5.installed(), removed
     assert_clean(removed)
+
+
+def test_lock_holds_a_line_offered_where_the_command_line_moves_a_repository(dnf5):
+    """--setopt=epel.baseurl=... (a mirror given for one run): dnf5 caches that
+    repository under the URL the command line gave, which the hold's second sack did not
+    know: it found no cache ("Cache-only enabled but no cache for repository"), held
+    nothing, and the gate refused the whole upgrade."""
+    before = on_64(dnf5, "[main]\non_major = lock\n", repos=stacks.epel_10_1() + [PATCH_64])
+    mirror = build_repo(stacks.epel_10_2() + [PATCH_64])
+    run = dnf5.dnf5("-y", "--setopt=epel.baseurl=file://%s" % mirror, "upgrade")
+    assert run.returncode == 0, run
+    assert ours(run) == [HOLD_LINE], run
+    after = dnf5.installed()
+    assert {n: v for n, v in after.items() if n in ROCM} == \
+        dict({n: v for n, v in before.items() if n in ROCM}, **{"rocm-smi": "6.4.3-1.el10_1"})
+    assert after["zstd-tools"] == "1.5.7-1.el10_2"

@@ -56,7 +56,8 @@ class Sacks:
                                if v}, cacheonly=True,
                               repos=None if repos is None else [str(r) for r in repos],
                               use_host_config=base.get("use_host_config") is True,
-                              repos_from_paths=_repos_from_paths(base))
+                              repos_from_paths=_repos_from_paths(base),
+                              repo_urls=_repo_urls(base))
         return self._sack
 
     def close(self):
@@ -72,6 +73,26 @@ def _repos_from_paths(base):
         return {}
     return {str(repoid): [str(url) for url in urls] for repoid, urls in given.items()
             if isinstance(urls, list) and urls and all(isinstance(u, str) for u in urls)}
+
+
+def _repo_urls(base):
+    """{repository id: {"baseurl": [URL, ...], "metalink": URL, "mirrorlist": URL}} from
+    the request: the repositories whose file dnf5's command line overrode. What is not of
+    that shape is left out (the hold then reads that repository as its file says)."""
+    given = base.get("repo_urls")
+    if not isinstance(given, dict):
+        return {}
+    found = {}
+    for repoid, urls in given.items():
+        if not isinstance(urls, dict):
+            continue
+        baseurl, metalink, mirrorlist = (urls.get(key) for key in
+                                         ("baseurl", "metalink", "mirrorlist"))
+        if isinstance(baseurl, list) and all(isinstance(u, str) for u in baseurl) and \
+                isinstance(metalink, str) and isinstance(mirrorlist, str):
+            found[str(repoid)] = {"baseurl": baseurl, "metalink": metalink,
+                                  "mirrorlist": mirrorlist}
+    return found
 
 
 class Run(helper.Run):

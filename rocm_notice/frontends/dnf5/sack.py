@@ -127,7 +127,8 @@ class Sack:
     """A read-only libdnf5 Base over the running dnf5's system (see the module doc)."""
 
     def __init__(self, installroot, config_file, reposdirs, cachedir, variables,
-                 cacheonly=False, repos=None, use_host_config=False, repos_from_paths=None):
+                 cacheonly=False, repos=None, use_host_config=False, repos_from_paths=None,
+                 repo_urls=None):
         """``cacheonly``: read the metadata dnf5 has cached, download none (the plugin
         asks once dnf5 has loaded its repositories); ``repos``: the ids of the
         repositories to enable, every other one disabled (None: as configured);
@@ -136,7 +137,9 @@ class Sack:
         plugins make), made with their base URLs, so that dnf5's cache of them is found.
         Anything else dnf5 set for them is not known here: one that cannot be read from
         that cache is skipped (its packages are not held; the gate still refuses a
-        crossing to them), not a reason to hold nothing."""
+        crossing to them), not a reason to hold nothing. ``repo_urls``: {id: {"baseurl":
+        [...], "metalink": ..., "mirrorlist": ...}} of repositories whose file dnf5's
+        command line overrode (--setopt=ID.baseurl=...): their cache is under those."""
         import libdnf5
         _utf8(installroot or "/", "the install root")
         _utf8(config_file, "the configuration file")
@@ -166,6 +169,13 @@ class Sack:
         sack = self.base.get_repo_sack()
         sack.create_repos_from_system_configuration()
         known = {repo.get_id() for repo in libdnf5.repo.RepoQuery(self.base)}
+        for repo in libdnf5.repo.RepoQuery(self.base):
+            urls = (repo_urls or {}).get(repo.get_id())
+            if urls:
+                config = repo.get_config()
+                config.get_baseurl_option().set(libdnf5.common.VectorString(urls["baseurl"]))
+                config.get_metalink_option().set(urls["metalink"])
+                config.get_mirrorlist_option().set(urls["mirrorlist"])
         for repoid, urls in (repos_from_paths or {}).items():
             if repoid in known:
                 continue
