@@ -45,7 +45,7 @@ STAY_BEFORE = ("  To stay on %s: run %s before installing this update (patch upd
 STAY_LOCK = "'%s lock'"
 STAY_DISALLOW = "'%s disallow %s' and '%s lock'"
 APPROVED = "  ROCm %s is approved (allow = %s in %s): policy lets it through."
-COMPAT = "  To keep %s beside %s instead: dnf install %s"
+COMPAT = "  To keep %s beside %s instead: %s install %s"
 NOTES = "  Release notes for ROCm %s: %s"
 BROKEN_HERE = "  Built here against %s and broken by this update: %s%s"
 BROKEN_MORE = " (+%d more: %s scan)"
@@ -85,14 +85,16 @@ class Context(Fields):
     hold can miss a crossing (said when it refuses one); ``unheld`` why no hold applies
     in this run at all (dnf5: its destdir, disable_excludes), said by a lock's refusal
     and a block's; ``proceed`` how to go on despite a refusal on this front end
-    (default: dnf's)."""
+    (default: dnf's); ``installer`` the program that installs a compat package here
+    (microdnf in a container, which has no dnf)."""
 
     _defaults = {"config_path": "/etc/dnf/plugins/rocm_notice.conf",
                  "dropin_dir": "/etc/dnf/plugins/rocm_notice.d", "assumeyes": False,
                  "releasever": "", "releasever_minor": "", "arrow": "\u2192",
                  "notes": {}, "compat": {}, "gpu_notes": [], "front_end": "",
                  "broken": None, "via": "", "program": "", "command_name": DNF_COMMAND,
-                 "missed_why": "", "unheld": "", "proceed": "", "advisory": False}
+                 "missed_why": "", "unheld": "", "proceed": "", "advisory": False,
+                 "installer": "dnf"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -186,7 +188,8 @@ def lines(findings, context, settings=None):
                                if approved else STAY_LOCK % name, first.old_line))
         compat = context.compat.get(first.old_line)
         if compat:
-            out.append(COMPAT % (first.old_line, first.new_line, " ".join(clean(c) for c in compat)))
+            out.append(COMPAT % (first.old_line, first.new_line, clean(context.installer),
+                                 " ".join(clean(c) for c in compat)))
         url = context.notes.get(first.new_line)
         if url:
             out.append(NOTES % (first.new_line, url))

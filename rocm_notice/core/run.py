@@ -83,6 +83,7 @@ class Run:
     assumeyes = True        # no prompt comes after the hooks: the change is applied now
     command_name = notice.DNF_COMMAND
     missed_why = MISSED_WHY     # why a hold can miss a crossing the gate then refuses
+    installer = "dnf"           # what installs a compat package (the notice names it)
     unheld = ""                 # why no hold applies in this run at all (dnf5 says)
 
     def __init__(self, hook, outcome, installroot="/", confdir="", releasever="", program="",
@@ -139,7 +140,7 @@ class Run:
             front_end=self.front_end, releasever=self.releasever,
             arrow=notice.arrow(sys.stderr), via=self.via, program=self.program,
             command_name=self.command_name, missed_why=self.missed_why,
-            unheld=self.unheld, proceed=self.proceed)
+            unheld=self.unheld, proceed=self.proceed, installer=self.installer)
 
     def installed(self):
         """The installed ROCm-related packages, with provides (a front end that holds

@@ -80,6 +80,9 @@ def test_warn_prints_the_notice_on_stderr_and_the_upgrade_goes_on(microdnf):
     assert ours(run.stderr) == [NOTICE], run            # one notice, nothing else of ours
     assert "  Libraries that go away: libamdhip64.so.6, libhipblas.so.2, librocblas.so.4." \
         in run.stderr.splitlines(), run
+    # a container has microdnf and no dnf: the compat packages' line names microdnf
+    assert "  To keep 6.4 beside 7.1 instead: microdnf install rocblas6.4 rocm-hip6.4" \
+        in run.stderr.splitlines(), run
     after = microdnf.installed()
     assert after["rocblas"] == "7.1.1-1.el10_2"
     assert after["zstd-tools"] == "1.5.7-1.el10_2"

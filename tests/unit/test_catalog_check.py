@@ -332,7 +332,7 @@ def test_the_note_says_how_to_stay_as_the_engine_does(note):
 
 
 def test_the_note_offers_the_compat_packages_and_the_release_notes(note, data):
-    assert (notice.COMPAT % ("6.4", "7.1", "rocblas6.4")).strip() in note
+    assert (notice.COMPAT % ("6.4", "7.1", "dnf", "rocblas6.4")).strip() in note
     assert known.notes_urls(data.facts)[Line(7, 1)] == URL_71
     assert (notice.NOTES % ("7.1", URL_71)).strip() in note
 

@@ -105,6 +105,8 @@ class Run(helper.Run):
     def __init__(self, request, outcome):
         super().__init__(request, outcome)
         self.via = VIA.get(self.program, report.VIA_LIBDNF)
+        if self.program == "microdnf":      # a container has microdnf, and no dnf
+            self.installer = "microdnf"
         self.sacks = Sacks(self.installroot, request.get("repos") or [])
 
     @property
