@@ -41,6 +41,7 @@ MSG_NO_SECTION = "rocm_notice: %s has no [main] section; file ignored"
 MSG_DUPLICATE = "rocm_notice: %s: key '%s' is set twice in [%s]; the last valid value is used"
 MSG_DUPLICATE_SECTION = "rocm_notice: %s: section [%s] appears twice; its keys are merged, the last value is used"
 MSG_UNKNOWN_SECTION = "rocm_notice: %s: unknown section [%s] ignored (only [main] is read)"
+MSG_SECTION_CASE = "rocm_notice: %s: section [%s] read as [main] (write it in lower case)"
 MSG_UNKNOWN_KEY = "rocm_notice: %s: unknown key '%s' ignored%s"
 MSG_ENABLED_ELSEWHERE = ("rocm_notice: %s: 'enabled' is read by dnf from %s.conf only; "
                          "ignored here")
@@ -210,17 +211,21 @@ def _parse(text, path, problems):
         more = len(parsed.errors) - 1
         problems.append(MSG_SYNTAX % (path, "line %d is %s: %s%s" % (
             number, why, line, " (and %d more)" % more if more else "")))
+    # [Main] or [MAIN] is what the admin meant by [main]: read, and said (a lock under it
+    # would otherwise be ignored with the rest of the file).
     seen = set()
     for section in parsed.sections:
-        if section != SECTION and section not in seen:
+        if section.lower() != SECTION and section not in seen:
             problems.append(MSG_UNKNOWN_SECTION % (path, section))
+        elif section.lower() == SECTION and section != SECTION and section not in seen:
+            problems.append(_Note(MSG_SECTION_CASE % (path, section)))
         elif section == SECTION and section in seen:
             problems.append(_Note(MSG_DUPLICATE_SECTION % (path, section)))
         seen.add(section)
-    if SECTION not in seen:
+    if SECTION not in {section.lower() for section in seen}:
         problems.append(MSG_NO_SECTION % path)
         return []
-    pairs = [(e.key, e.value) for e in parsed.entries if e.section == SECTION]
+    pairs = [(e.key, e.value) for e in parsed.entries if e.section.lower() == SECTION]
     counted = {}
     for key, _ in pairs:
         counted[key] = counted.get(key, 0) + 1

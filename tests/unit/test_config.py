@@ -228,6 +228,19 @@ def test_other_section_without_main_is_reported(tmp_path):
     assert settings.on_major == "warn"
 
 
+@pytest.mark.parametrize("section", ["Main", "MAIN"])
+def test_main_in_another_case_is_read_as_main_and_said(tmp_path, section):
+    """[Main]: before, "unknown section [Main] ignored" and "has no [main] section; file
+    ignored", and the lock under it was not applied (warn, so the crossing went through
+    on every front end)."""
+    path = drop_in(tmp_path, "50-site.conf", "[%s]\non_major = lock\n" % section)
+    settings, problems = load(tmp_path)
+    assert settings.on_major == "lock"
+    assert problems == ["rocm_notice: %s: section [%s] read as [main] (write it in lower "
+                        "case)" % (path, section)]
+    assert settings.doubts == []          # no doubt: every key of the file was read
+
+
 def test_syntax_error_line_is_reported_and_the_rest_of_the_file_is_used(tmp_path):
     path = main_file(tmp_path, "[main]\non_major = block\nthis line is not a key\n"
                                "on_minor = lock\n")

@@ -31,6 +31,7 @@ RULE_TABLE = [
     ("[main]\non_major\u00a0= lock\n", True),          # a no-break space pasted from a page
     ("[main]\n\u00a0on_major = lock\n", True),
     ("[main]\non_minor = block\u3000\n", True),
+    ("[Main]\non_major = lock\n", True),                # read as [main], said
     ("[main]\non_major = warn\n", False),
     ("[main]\non_major = warn # majors are announced only\non_minor = WARN\n", False),
     ("[main]\n# on_major = block\n", False),
