@@ -76,7 +76,9 @@ def _says_safety(text):
     lines = text.lstrip("\ufeff").split("\n")
     for index, line in enumerate(lines):
         cuts = [at for at in (line.find("="), line.find(":")) if at >= 0]
-        if not cuts or line[:min(cuts)].strip().lower() not in ("on_major", "on_minor"):
+        if not cuts or line.lstrip()[:1] in ("#", ";") or "".join(
+                c for c in line[:min(cuts)].lower() if "a" <= c <= "z") \
+                not in ("onmajor", "onminor"):      # on_major, or misspelt: on-major, onmajor
             continue
         value = _uncommented(line[min(cuts) + 1:]).strip().lower()
         for following in lines[index + 1:]:

@@ -591,8 +591,7 @@ private:
         for (const auto &line : answer.messages)
             fprintf(stderr, "%s\n", line.c_str());
         fflush(stderr);
-        if (answer.fail_closed >= 0)
-            fallback.fail_closed = answer.fail_closed;
+        fallback.heard(answer.fail_closed, confdir);
         if (!answer.ok) {
             std::string refusal = fallback.no_answer(answer.problem, confdir, gate != nullptr,
                                                      strcmp(hook, "transaction") == 0, remedy());

@@ -454,8 +454,7 @@ void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
     for (const auto &line : answer.messages)
         if (!quiet)
             fprintf(stderr, "%s\n", line.c_str());
-    if (answer.fail_closed >= 0)
-        handle->fallback.fail_closed = answer.fail_closed;
+    handle->fallback.heard(answer.fail_closed, handle->confdir);
     if (!answer.ok) {
         std::string refusal = handle->fallback.no_answer(
             answer.problem, handle->confdir, goal != nullptr,

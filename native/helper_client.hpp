@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <stdexcept>
@@ -493,23 +494,40 @@ bool read_config(const std::string &path, std::string &text)
     return regular;
 }
 
-// Whether a byte is stripped from the ends of a key or value: ASCII white space and what
-// Python's str.strip() also strips there (\x1c-\x1f), and every byte of a character
-// beyond ASCII. The core strips Unicode white space (a no-break space pasted from a web
-// page) and reads "on_major\u00a0= lock" as a lock; dropping every such character
-// errs towards reading one too, so the helper is asked (it reads the files as the core).
-bool stripped_byte(unsigned char c)
+// The length of the white space character at ``text[at]``, or 0: what Python's
+// str.strip() strips, as the core's reader does -- ASCII white space, \x1c-\x1f, and the
+// Unicode ones (a no-break space pasted from a web page): U+0085, U+00A0, U+1680,
+// U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, as UTF-8. Nothing else, so a
+// value such as "warn" followed by a zero-width space stays not valid, as for the core.
+size_t space_length(const std::string &text, size_t at)
 {
-    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f) || c >= 0x80;
+    auto byte = [&](size_t k) { return at + k < text.size() ? (unsigned char)text[at + k] : 0; };
+    unsigned char c = byte(0);
+    if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f))
+        return 1;
+    if (c == 0xc2 && (byte(1) == 0x85 || byte(1) == 0xa0))
+        return 2;
+    bool wide = (c == 0xe1 && byte(1) == 0x9a && byte(2) == 0x80) ||
+                (c == 0xe2 && byte(1) == 0x80 &&
+                 (byte(2) <= 0x8a || byte(2) == 0xa8 || byte(2) == 0xa9 || byte(2) == 0xaf)) ||
+                (c == 0xe2 && byte(1) == 0x81 && byte(2) == 0x9f) ||
+                (c == 0xe3 && byte(1) == 0x80 && byte(2) == 0x80);
+    return wide && byte(2) >= 0x80 ? 3 : 0;
 }
 
 std::string lowered_stripped(const std::string &text)
 {
     size_t first = 0, last = text.size();
-    while (first < last && stripped_byte((unsigned char)text[first]))
-        ++first;
-    while (last > first && stripped_byte((unsigned char)text[last - 1]))
-        --last;
+    for (size_t n; first < last && (n = space_length(text, first)) && first + n <= last;)
+        first += n;
+    for (bool more = true; more && last > first;) {
+        more = false;
+        for (size_t n = 1; n <= 3 && n <= last - first && !more; ++n)
+            if (space_length(text, last - n) == n) {
+                last -= n;
+                more = true;
+            }
+    }
     std::string out = text.substr(first, last - first);
     for (auto &c : out)
         if (c >= 'A' && c <= 'Z')
@@ -547,14 +565,23 @@ std::vector<std::string> config_lines(const std::string &text)
     return lines;
 }
 
-// The key a line sets (lowered, stripped; "" for none), and where its value starts.
+// The key a line sets, as the core tells a policy key (its letters, lowered: on-major,
+// "On Major" and onmajor are on_major misspelt, which the core refuses on), and where its
+// value starts; "" for none.
 std::string setting_key(const std::string &line, size_t &value_at)
 {
     size_t cut = line.find_first_of("=:");
     if (cut == std::string::npos)
         return "";
     value_at = cut + 1;
-    return lowered_stripped(line.substr(0, cut));
+    std::string key = lowered_stripped(line.substr(0, cut));
+    if (key.empty() || key[0] == '#' || key[0] == ';')
+        return "";      // a comment
+    std::string letters;
+    for (char c : key)
+        if (c >= 'a' && c <= 'z')
+            letters += c;
+    return letters == "onmajor" ? "on_major" : letters == "onminor" ? "on_minor" : letters;
 }
 
 bool says_safety(const std::string &text)
@@ -682,20 +709,60 @@ std::string fail_closed_message(const std::string &problem, const std::string &c
 // (returned; "" for none). Otherwise one line on stderr, said once (``told``): under lock
 // or block it says the transaction will be refused, unless this is the hook after the
 // transaction (``after``), where nothing is left to refuse.
+// What the configuration files are now: each one's name, inode, size and modification
+// time (they are not read).
+std::string config_stamp(const std::string &confdir)
+{
+    std::string stamp;
+    std::vector<std::string> names = {confdir + "/rocm_notice.conf", confdir + "/rocm_notice.d"};
+    if (DIR *dir = opendir((confdir + "/rocm_notice.d").c_str())) {
+        while (const struct dirent *entry = readdir(dir))
+            names.push_back(confdir + "/rocm_notice.d/" + entry->d_name);
+        closedir(dir);
+    }
+    std::sort(names.begin(), names.end());
+    for (const auto &name : names) {
+        struct stat info;
+        stamp += name;
+        if (stat(name.c_str(), &info) == 0)
+            stamp += ":" + std::to_string(info.st_ino) + ":" + std::to_string(info.st_size) +
+                     ":" + std::to_string(info.st_mtim.tv_sec) + "." +
+                     std::to_string(info.st_mtim.tv_nsec);
+        stamp += '\n';
+    }
+    return stamp;
+}
+
 struct Fallback {
     int fail_closed = -1;       // what the helper last said (-1: it has not said yet)
+    std::string said_on;        // the configuration files' stamp when it said it
     bool told = false;
 
-    // No answer: closed where the helper last said so or the files say so now (by the
-    // fallback rule, read afresh: packagekitd runs for days, and a block written since
-    // the last answer must hold). The line is said once per process, and at every gate
-    // that lets a transaction through (one for each transaction of a long-running one).
+    // The helper's word on the policy, and the files it was said on.
+    void heard(int closed, const std::string &confdir)
+    {
+        if (closed < 0)
+            return;
+        fail_closed = closed;
+        try {
+            said_on = config_stamp(confdir);
+        } catch (const std::exception &) {
+            said_on.clear();
+        }
+    }
+
+    // No answer: as the helper last said, where the files are as they were then; else
+    // closed where it said so or the files say so now, by the fallback rule, read
+    // afresh (packagekitd runs for days, and a block written since the last answer must
+    // hold). The line is said once per process, and at every gate that lets a
+    // transaction through (one for each transaction of a long-running one).
     std::string no_answer(const std::string &problem, const std::string &confdir, bool gate,
                           bool after, const char *remedy)
     {
         bool closed = fail_closed == 1;
         try {
-            closed = closed || config_says_safety(confdir);
+            if (fail_closed < 0 || said_on.empty() || config_stamp(confdir) != said_on)
+                closed = closed || config_says_safety(confdir);
         } catch (const std::exception &) {      // out of memory: nothing more to read
             closed = closed || fail_closed < 0;
         }

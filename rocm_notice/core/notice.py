@@ -223,9 +223,9 @@ UNKNOWN_WARN = ("rocm_notice: cannot tell which ROCm release line %s would bring
 DOUBT = ("rocm_notice: the ROCm policy could not be read completely (%s); this transaction "
          "would move ROCm %s and policy says %s elsewhere, so nothing was changed.")
 DOUBT_HOW = "  Fix or remove that file (see the lines above), then run dnf again."
-POLICY_DOUBT = ("rocm_notice: refused: %s is not warn, lock or block; this transaction would "
-                "move ROCm %s, and that setting may have meant lock or block, so nothing was "
-                "changed.")
+POLICY_DOUBT = ("rocm_notice: refused: %s cannot be read as a policy setting; this "
+                "transaction would move ROCm %s, and that setting may have meant lock or "
+                "block, so nothing was changed.")
 POLICY_DOUBT_HOW = ("  Fix that setting (a comment after a value starts with ' #'), then "
                     "run dnf again.")
 

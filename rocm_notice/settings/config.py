@@ -43,6 +43,8 @@ MSG_DUPLICATE_SECTION = "rocm_notice: %s: section [%s] appears twice; its keys a
 MSG_UNKNOWN_SECTION = "rocm_notice: %s: unknown section [%s] ignored (only [main] is read)"
 MSG_SECTION_CASE = "rocm_notice: %s: section [%s] read as [main] (write it in lower case)"
 MSG_UNKNOWN_KEY = "rocm_notice: %s: unknown key '%s' ignored%s"
+MSG_MISSPELT_POLICY = ("rocm_notice: %s: unknown key '%s' (did you mean '%s'?); ROCm "
+                       "crossings are refused until it is fixed")
 MSG_ENABLED_ELSEWHERE = ("rocm_notice: %s: 'enabled' is read by dnf from %s.conf only; "
                          "ignored here")
 MSG_BAD_VALUE = "rocm_notice: %s: %s = %s is not valid (accepted: %s); keeping %s = %s"
@@ -247,6 +249,16 @@ def _apply(settings, source, values, problems, main_file=False):
         if key == "enabled" and not main_file:     # dnf decides that before we run
             problems.append(_Note(MSG_ENABLED_ELSEWHERE % (source, PLUGIN_NAME)))
             continue
+        misspelt = policy_key(key) if key not in KEYS else None
+        if misspelt:
+            # on-major, "on major", onmajor: the admin meant a policy key. Unless it says
+            # warn, it counts as a setting that is not valid (doubt fails closed).
+            parsed = _parse_action(split_comment(raw)[0])
+            if parsed != "warn":
+                settings.unreadable[misspelt] = "%s: %s = %s" % (source, key,
+                                                                 raw.strip() or "(empty)")
+                problems.append(MSG_MISSPELT_POLICY % (source, key, misspelt))
+                continue
         if key not in KEYS:
             import difflib    # only for typos: not worth its import on every run
             close = difflib.get_close_matches(key, KEYS, n=1)
@@ -280,6 +292,13 @@ def _apply(settings, source, values, problems, main_file=False):
         else:
             setattr(settings, key, value)
         settings.origin[key] = source
+
+
+def policy_key(key):
+    """The policy key (on_major, on_minor) that ``key`` spells, however: its letters,
+    lowered (on-major, On Major, onmajor), as the front ends' fallback reads it; or None."""
+    letters = "".join(c for c in key.lower() if "a" <= c <= "z")
+    return {"onmajor": "on_major", "onminor": "on_minor"}.get(letters)
 
 
 class _Note(str):

@@ -187,3 +187,25 @@ def test_a_closed_stderr_changes_neither_a_lock_nor_a_block(sandbox):
     assert blocked.stdout.startswith("run: FALSE: rocm_notice: blocked by policy (on_major = "
                                      "block)"), blocked.stdout
     assert rocm_of(sandbox.installed()) == rocm_of(before)
+
+
+def test_a_helper_failing_at_the_gate_keeps_to_its_last_word_on_unchanged_files(sandbox):
+    """rocm_notice.conf says lock, a later drop-in warn: the policy is warn, as the helper
+    said at set-up. It then fails at the gate. The files are as they were when it said
+    so, so the transaction goes on with one line (the fallback's coarse rule, which sees
+    the lock line, is for files the helper never read: it refused here)."""
+    from tests.harness.fixtures import CHECKOUT
+    libdnf, before = on_64(sandbox, "[main]\non_major = lock\n")
+    libdnf.write_dropin("90-site.conf", "[main]\non_major = warn\n")
+    wrapper = sandbox.path / "fails-at-the-gate"
+    wrapper.write_text('#!/bin/sh\nread -r request\ncase "$request" in\n'
+                       '  *\'"hook":"pre_transaction"\'*) exit 3;;\nesac\n'
+                       'printf \'%%s\\n\' "$request" | exec %s "$@"\n'
+                       % (CHECKOUT / "native" / "rocm-epel-notice-helper"))
+    wrapper.chmod(0o755)
+    result = Libdnf(sandbox, helper=wrapper).run("upgrade-all")
+    assert result.ok, result
+    assert [line for line in ours(result) if "internal error" in line] == [
+        "rocm_notice: internal error: %s failed (exit 3) (transaction not affected)"
+        % wrapper], result
+    assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"

@@ -195,12 +195,33 @@ def test_a_policy_value_that_is_not_valid_refuses_the_crossing_with_what_to_fix(
     assert problems[0] == (
         "rocm_notice: %s: on_major = sometimes is not valid (accepted: warn, lock, block); "
         "ROCm crossings are refused until it is fixed (keeping on_major = warn)" % conf), run
-    assert ("Error: rocm_notice: refused: %s: on_major = sometimes is not warn, lock or block; "
-            "this transaction would move ROCm 6.4 \u2192 7.1 (major): 9 packages, and that "
-            "setting may have meant lock or block, so nothing was changed." % conf) \
+    assert ("Error: rocm_notice: refused: %s: on_major = sometimes cannot be read as a "
+            "policy setting; this transaction would move ROCm 6.4 \u2192 7.1 (major): 9 "
+            "packages, and that setting may have meant lock or block, so nothing was "
+            "changed." % conf) \
         in run.stderr.splitlines(), run
     assert "  Fix that setting (a comment after a value starts with ' #'), then run dnf " \
         "again." in run.stderr.splitlines(), run
+
+
+def test_a_misspelt_policy_key_refuses_the_crossing_as_a_value_typo_does(sandbox):
+    """on-major = block: before, one line ("unknown key 'on-major' ignored (did you mean
+    'on_major'?)"), then the notice, and dnf -y took 7.1 under the block the admin
+    meant."""
+    sandbox.write_conf("[main]\non-major = block\n")
+    before = installed_64(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("-y", "upgrade")
+    assert run.returncode == 1, run
+    assert_no_trace(run)
+    assert sandbox.installed() == before
+    conf = str(sandbox.confdir / "rocm_notice.conf")
+    assert ("rocm_notice: %s: unknown key 'on-major' (did you mean 'on_major'?); ROCm "
+            "crossings are refused until it is fixed" % conf) in run.stderr.splitlines(), run
+    assert ("Error: rocm_notice: refused: %s: on-major = block cannot be read as a policy "
+            "setting; this transaction would move ROCm 6.4 \u2192 7.1 (major): 9 packages, "
+            "and that setting may have meant lock or block, so nothing was changed."
+            % conf) in run.stderr.splitlines(), run
 
 
 def test_a_block_with_a_comment_after_it_blocks_and_the_comment_is_named(sandbox):

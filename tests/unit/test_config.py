@@ -241,6 +241,27 @@ def test_main_in_another_case_is_read_as_main_and_said(tmp_path, section):
     assert settings.doubts == []          # no doubt: every key of the file was read
 
 
+@pytest.mark.parametrize("key", ["on-major", "onmajor", "On Major"])
+def test_a_misspelt_policy_key_is_doubt_that_counts_as_block(tmp_path, key):
+    """on-major = block: before, "unknown key 'on-major' ignored (did you mean
+    'on_major'?)" and the policy stayed warn, so the crossing went through; a value typo
+    (on_major = blokc) was refused on. A misspelt policy key is refused on the same way."""
+    from rocm_notice.core import policy
+    path = drop_in(tmp_path, "50-site.conf", "[main]\n%s = block\n" % key)
+    settings, problems = load(tmp_path)
+    assert problems == ["rocm_notice: %s: unknown key '%s' (did you mean 'on_major'?); ROCm "
+                        "crossings are refused until it is fixed" % (path, key.lower())]
+    assert settings.unreadable == {"on_major": "%s: %s = block" % (path, key.lower())}
+    assert policy.strictest(settings) == policy.BLOCK
+
+
+def test_a_misspelt_policy_key_that_says_warn_is_only_named(tmp_path):
+    drop_in(tmp_path, "50-site.conf", "[main]\non-major = warn\n")
+    settings, problems = load(tmp_path)
+    assert settings.unreadable == {} and settings.on_major == "warn"
+    assert len(problems) == 1 and "unknown key 'on-major'" in problems[0]
+
+
 def test_syntax_error_line_is_reported_and_the_rest_of_the_file_is_used(tmp_path):
     path = main_file(tmp_path, "[main]\non_major = block\nthis line is not a key\n"
                                "on_minor = lock\n")

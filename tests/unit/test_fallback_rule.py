@@ -32,6 +32,11 @@ RULE_TABLE = [
     ("[main]\n\u00a0on_major = lock\n", True),
     ("[main]\non_minor = block\u3000\n", True),
     ("[Main]\non_major = lock\n", True),                # read as [main], said
+    ("[main]\non_major = warn\u200b\n", True),          # a zero-width space: not valid
+    ("[main]\non_major = \u201cwarn\u201d\n", True),     # curly quotes: not valid
+    ("[main]\non-major = block\n", True),                # on_major misspelt: refused on
+    ("[main]\nOnMajor: lock\n", True),
+    ("[main]\non major = warn\n", False),                # misspelt, but it says warn
     ("[main]\non_major = warn\n", False),
     ("[main]\non_major = warn # majors are announced only\non_minor = WARN\n", False),
     ("[main]\n# on_major = block\n", False),

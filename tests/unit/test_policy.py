@@ -81,9 +81,9 @@ def test_a_policy_value_that_is_not_valid_refuses_a_crossing_even_where_the_rest
     assert policy.strictest(chosen) == policy.BLOCK      # a bug on the way fails closed too
     message = notice.refusal_message(refused, notice.Context(arrow="->"), chosen)
     assert message.splitlines()[:2] == [
-        "rocm_notice: refused: %s is not warn, lock or block; this transaction would move "
-        "ROCm 6.4 -> 7.1 (major): 1 package, and that setting may have meant lock or block, "
-        "so nothing was changed." % where,
+        "rocm_notice: refused: %s cannot be read as a policy setting; this transaction "
+        "would move ROCm 6.4 -> 7.1 (major): 1 package, and that setting may have meant "
+        "lock or block, so nothing was changed." % where,
         "  Fix that setting (a comment after a value starts with ' #'), then run dnf again."]
     # approved lines and moves back stay what they are
     assert policy.refusal(analysis.Findings(crossings=[up]), settings(
