@@ -20,7 +20,8 @@ PROCEED = ("  To proceed anyway, for this one run: dnf5 --disable-plugin=rocm_no
 # leaves no plugin out for one run: its lines are libdnf's PackageKit's (``run.Run``'s).
 PACKAGEKITD = "packagekitd"
 # ... which sets a package set up (with the hold, at repos_loaded) when it starts, after a
-# transaction and at a refresh, not when the policy changes: what a lock's refusal says.
+# transaction and at a refresh, not when the policy changes: what a lock's refusal says
+# where that set up had no lock to ask about (the request's conf_asked is false).
 PACKAGEKITD_MISSED_WHY = ("packagekitd set up its package set before this lock was in "
                           "force; the next one it sets up, after this attempt or at a "
                           "refresh, holds")
@@ -112,7 +113,8 @@ class Run(helper.Run):
         # answered: the change is applied now, whatever -y said.
         self.late = request.get("late") is True
         self.assumeyes = self.late or request.get("assumeyes") is True
-        self.missed_why = PACKAGEKITD_MISSED_WHY if self.daemon else ""
+        self.missed_why = PACKAGEKITD_MISSED_WHY if self.daemon and \
+            request.get("conf_asked") is False else ""
         said = request.get("unheld")
         self.unheld = "; ".join(UNHELD_WHY[key] for key in str(said).split(",")
                                 if key in UNHELD_WHY) if said else ""
