@@ -402,3 +402,18 @@ def test_writing_subcommands_need_no_repository(sandbox, args):
     run = sandbox.dnf("rocm", *args)
     assert run.returncode == 0, run
     assert "nonexistent" not in run.stdout + run.stderr, run
+
+
+def test_check_sees_what_upgrade_does_where_versionlock_holds_rocm(sandbox, tmp_path):
+    """The stock versionlock plugin holds ROCm at 6.4: 'dnf upgrade' takes only
+    zstd-tools. 'dnf rocm check' resolved its upgrade without the versionlock filter
+    (it applies only where a command asks for plugins' filters) and said a 6.4 -> 7.1
+    crossing was pending (exit 1): a false alert, a false login banner."""
+    with_versionlock(sandbox, tmp_path)
+    on_64(sandbox, repos={"epel": [p for p in stacks.epel_10_2() if p.name != "python3-torch"]})
+    assert sandbox.dnf("-y", "remove", "python3-torch").returncode == 0
+    assert sandbox.dnf("versionlock", "add", *stacks.ROCM_NAMES).returncode == 0
+    check = sandbox.dnf("rocm", "check")
+    assert check.returncode == 0, check
+    assert sandbox.dnf("-y", "upgrade").returncode == 0
+    assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"

@@ -96,7 +96,10 @@ class RocmCommand(dnf.cli.Command):
         self.plugin.in_command = True
         self.plugin.read_settings()     # now, as before: their problems come first
         sub, demands = self.opts.subcommand, self.cli.demands
-        # check and scan load the sack themselves, where a repository error is caught
+        # check and scan load the sack themselves, where a repository error is caught;
+        # they look at what 'dnf upgrade' would do, so other plugins' filters apply
+        # (versionlock holds only where a command asks for them, as check-update does)
+        demands.plugin_filtering_enabled = sub in ("check", "scan")
         if sub in ("status", "lock"):
             demands.sack_activation = True
             demands.available_repos = sub != "lock"
