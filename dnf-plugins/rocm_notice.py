@@ -252,10 +252,16 @@ class RocmNotice(dnf.Plugin):
             raise dnf.exceptions.Error(MSG_UNREAD_CLOSED % (", ".join(strict), self.unread))
 
     def _setopts(self):
-        """``--setopt=rocm_notice.KEY=VALUE``: dnf 4 files these under repo options."""
+        """``--setopt=rocm_notice.KEY=VALUE``: dnf 4 files these under repo options. The
+        name as --disableplugin takes it: any case, '-' for '_' (rocm-notice.on_major)."""
         opts = getattr(getattr(self.cli, "command", None), "opts", None)
-        ours = (getattr(opts, "repo_setopts", None) or {}).get(self.name, {})
-        return {key: values[-1] for key, values in ours.items() if values}
+        ours = {}
+        for name, options in (getattr(opts, "repo_setopts", None) or {}).items():
+            if name.replace("-", "_").lower() == self.name:
+                for key, values in options.items():
+                    if values:
+                        ours[key] = values[-1]
+        return ours
 
     def _load_config(self):
         from rocm_notice.settings import config

@@ -417,3 +417,18 @@ def test_check_sees_what_upgrade_does_where_versionlock_holds_rocm(sandbox, tmp_
     assert check.returncode == 0, check
     assert sandbox.dnf("-y", "upgrade").returncode == 0
     assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
+
+
+def test_check_json_answers_with_standard_error_closed(sandbox):
+    """dnf rocm check --json 2>&- (a monitoring job): dnf's repository progress meter
+    wrote to the standard error of when dnf was imported, None there; the repository's
+    load failed and check answered 3 (unknown) with a SWIG error."""
+    import subprocess
+    on_64(sandbox, "[main]\non_major = block\n")
+    seen = sandbox.dnf("rocm", "check", "--json")
+    closed = subprocess.run(["/bin/sh", "-c", 'exec 2>&-; exec "$@"', "sh"]
+                            + sandbox.dnf_args("rocm", "check", "--json"),
+                            env=sandbox.run_env(None), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, text=True, timeout=300)
+    assert seen.returncode == 2, seen
+    assert (closed.returncode, json.loads(closed.stdout)["status"]) == (2, 2), closed

@@ -8,6 +8,8 @@ Here is only what is dnf's: its argument parser and demands, its sack read into 
 """
 
 import logging
+import os
+import sys
 
 import dnf
 import dnf.cli
@@ -107,7 +109,10 @@ class RocmCommand(dnf.cli.Command):
             demands.root_user = True
         if self.opts.json:       # stdout is for the JSON object alone
             self.cli.redirect_logger(stdout=logging.WARNING, stderr=logging.INFO)
-            self.cli.redirect_repo_progress()
+            # to standard error, or nowhere where it is closed (dnf's default for it is
+            # the stderr of when dnf was imported: None there, and the progress meter
+            # failed the repository's load, so check answered 3)
+            self.cli.redirect_repo_progress(sys.stderr or open(os.devnull, "w"))
 
     def run(self):
         try:
