@@ -193,12 +193,16 @@ def write(path, data, installroot="/"):
     """Write the report atomically at ``path`` inside ``installroot`` (see ``files``: a
     link in the root never leads out of it).
 
-    Returns None, or the one-line problem to show (the old report is then untouched).
+    Returns None, or the one-line problem to show (the old report is then untouched). A
+    user who is not root and may not write it (dnf check-update, under a lock) writes
+    none, and nothing is said: the report is the system's, written by root's runs.
     """
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     try:
         files.write(path, text.encode("utf-8"), root=installroot or "/", make_dirs=True,
                     durable=False)
     except files.FileProblem as problem:
+        if problem.denied and os.geteuid() != 0:
+            return None
         return MSG_UNWRITABLE % (problem.path, problem.reason)
     return None

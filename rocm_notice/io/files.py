@@ -46,16 +46,21 @@ _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
 
 class FileProblem(Exception):
     """A file we could not read or write: ``path``, the ``reason`` in words, the
-    ``stage`` of a write that failed (what we were doing), and whether it was simply
-    ``missing`` (nothing at that name)."""
+    ``stage`` of a write that failed (what we were doing), whether it was simply
+    ``missing`` (nothing at that name) or ``denied`` (the user may not)."""
 
-    def __init__(self, path, reason, missing=False, stage=""):
+    def __init__(self, path, reason, missing=False, stage="", denied=False):
         super(FileProblem, self).__init__(
             "%s: %s%s" % (path, reason, " (%s)" % stage if stage else ""))
         self.path = str(path)
         self.reason = reason
         self.missing = missing
         self.stage = stage
+        self.denied = denied
+
+
+def _denied(error):
+    return error.errno in (errno.EACCES, errno.EPERM)
 
 
 def _kind(mode):
@@ -157,7 +162,8 @@ def _resolve(path, root, make_dirs=False, follow_last=True):
             stack.append(os.open(part, _DIR_FLAGS, dir_fd=stack[-1]))
         raise FileProblem(shown, "names a directory, not a file")
     except OSError as error:
-        raise FileProblem(shown, _reason(error), missing=error.errno == errno.ENOENT) from None
+        raise FileProblem(shown, _reason(error), missing=error.errno == errno.ENOENT,
+                          denied=_denied(error)) from None
     finally:
         for descriptor in stack:
             os.close(descriptor)
@@ -341,7 +347,7 @@ def _replace(resolved, data, new_mode, durable=True):
         os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
         temp = None
     except OSError as error:
-        raise FileProblem(shown, _reason(error), stage=stage) from None
+        raise FileProblem(shown, _reason(error), stage=stage, denied=_denied(error)) from None
     finally:
         if temp is not None:
             try:

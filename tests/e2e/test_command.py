@@ -432,3 +432,29 @@ def test_check_json_answers_with_standard_error_closed(sandbox):
                             stdout=subprocess.PIPE, text=True, timeout=300)
     assert seen.returncode == 2, seen
     assert (closed.returncode, json.loads(closed.stdout)["status"]) == (2, 2), closed
+
+
+def test_check_update_by_a_user_who_is_not_root_under_a_lock_says_only_the_hold(
+        shared_sandbox):
+    """The hold is made (check-update lists what upgrade would take), and its report
+    cannot be written by the user: before, "cannot write report ...: Permission denied
+    (transaction not affected)" on every such run. The report is root's to write."""
+    import os
+    import shutil
+    from tests.harness.fixtures import build_repo
+    sandbox = shared_sandbox
+    on_64(sandbox, "[main]\non_major = lock\n")
+    repo = sandbox.path / "epel-10.2-lock"
+    shutil.copytree(str(build_repo(stacks.epel_10_2())), str(repo))
+    for directory in [repo] + [p for p in repo.rglob("*") if p.is_dir()]:
+        os.chmod(str(directory), 0o755)
+    sandbox.use_repos(epel=repo)
+    report = sandbox.root / "var" / "lib" / "rocm-epel-notice"
+    report.mkdir(parents=True, exist_ok=True)
+    os.chmod(str(report), 0o755)
+    run = as_nobody(sandbox, "check-update")
+    assert run.returncode == 100, run                # zstd-tools: an update
+    ours = [line for line in run.stderr.splitlines() if "rocm_notice" in line]
+    assert len(ours) == 1 and ours[0].startswith("rocm_notice: ROCm held at 6.4 by policy "
+                                                 "(on_major = lock)"), run
+    assert "rocblas" not in run.stdout, run
