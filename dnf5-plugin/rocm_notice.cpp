@@ -540,6 +540,8 @@ private:
         json_key(out, "program", program_invocation_short_name);
         out += std::string("\"assumeyes\":") +
                (base.get_config().get_assumeyes_option().get_value() ? "true" : "false") + ',';
+        if (base.get_config().get_downloadonly_option().get_value())
+            out += "\"downloadonly\":true,";
         if (strcmp(hook, "transaction") != 0)
             json_base(out, base);
         if (gate) {

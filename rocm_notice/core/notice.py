@@ -34,6 +34,8 @@ FOREIGN = ("  AMD-repository packages sit beside EPEL's ROCm (%s): mixing the tw
 CONTINUE_ASK = "  To continue: answer y."
 CONTINUE_YES = "  dnf was told to proceed (-y): the change is applied now."
 CONTINUE_NOW = "  %s applies the change now (it asks nothing after this point)."
+CONTINUE_DOWNLOAD = ("  dnf only downloads it (--downloadonly): nothing changes until a "
+                     "later run installs it.")
 # How to stay: the commands check the files they write against every other file (a later
 # drop-in, an approval) and say so when the hold would not hold, so this works whatever
 # the configuration says; a line approved by 'allow' is let through until disallowed.
@@ -86,7 +88,8 @@ class Context(Fields):
     in this run at all (dnf5: its destdir, disable_excludes), said by a lock's refusal
     and a block's; ``proceed`` how to go on despite a refusal on this front end
     (default: dnf's); ``installer`` the program that installs a compat package here
-    (microdnf in a container, which has no dnf)."""
+    (microdnf in a container, which has no dnf); ``downloadonly``: this run only
+    downloads the transaction (--downloadonly), a later one installs it."""
 
     _defaults = {"config_path": "/etc/dnf/plugins/rocm_notice.conf",
                  "dropin_dir": "/etc/dnf/plugins/rocm_notice.d", "assumeyes": False,
@@ -94,7 +97,7 @@ class Context(Fields):
                  "notes": {}, "compat": {}, "gpu_notes": [], "front_end": "",
                  "broken": None, "via": "", "program": "", "command_name": DNF_COMMAND,
                  "missed_why": "", "unheld": "", "proceed": "", "advisory": False,
-                 "installer": "dnf"}
+                 "installer": "dnf", "downloadonly": False}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,14 +179,16 @@ def lines(findings, context, settings=None):
     if first:
         if context.front_end:
             out.append(CONTINUE_NOW % clean(context.front_end))
+        elif context.downloadonly:
+            out.append(CONTINUE_DOWNLOAD)
         else:
             out.append(CONTINUE_YES if context.assumeyes else CONTINUE_ASK)
         approved = settings is not None and first.new_line in settings.allow
         name = context.command_name
-        if context.assumeyes:    # applied in this run: a lock now would hold the new line
-            out.append(STAY_NEXT % (STAY_LOCK % name))
+        if context.assumeyes and not context.downloadonly:    # applied in this run: a
+            out.append(STAY_NEXT % (STAY_LOCK % name))          # lock now holds the next
         else:
-            stay = STAY_BEFORE if context.advisory else STAY
+            stay = STAY_BEFORE if context.advisory or context.downloadonly else STAY
             out.append(stay % (first.old_line, STAY_DISALLOW % (name, first.new_line, name)
                                if approved else STAY_LOCK % name, first.old_line))
         compat = context.compat.get(first.old_line)

@@ -84,6 +84,7 @@ class Run:
     command_name = notice.DNF_COMMAND
     missed_why = MISSED_WHY     # why a hold can miss a crossing the gate then refuses
     installer = "dnf"           # what installs a compat package (the notice names it)
+    downloadonly = False        # the run only downloads its transaction (dnf5 says)
     unheld = ""                 # why no hold applies in this run at all (dnf5 says)
 
     def __init__(self, hook, outcome, installroot="/", confdir="", releasever="", program="",
@@ -140,7 +141,8 @@ class Run:
             front_end=self.front_end, releasever=self.releasever,
             arrow=notice.arrow(sys.stderr), via=self.via, program=self.program,
             command_name=self.command_name, missed_why=self.missed_why,
-            unheld=self.unheld, proceed=self.proceed, installer=self.installer)
+            unheld=self.unheld, proceed=self.proceed, installer=self.installer,
+            downloadonly=self.downloadonly)
 
     def installed(self):
         """The installed ROCm-related packages, with provides (a front end that holds

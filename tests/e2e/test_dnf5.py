@@ -641,3 +641,14 @@ def test_lock_holds_a_line_offered_where_the_command_line_moves_a_repository(dnf
     assert {n: v for n, v in after.items() if n in ROCM} == \
         dict({n: v for n, v in before.items() if n in ROCM}, **{"rocm-smi": "6.4.3-1.el10_1"})
     assert after["zstd-tools"] == "1.5.7-1.el10_2"
+
+
+def test_a_download_only_upgrade_says_nothing_changes_yet(dnf5):
+    before = on_64(dnf5, "[main]\n")
+    run = dnf5.dnf5("-y", "upgrade", "--downloadonly")
+    assert run.returncode == 0, run
+    lines = run.stderr.splitlines()
+    assert "  dnf only downloads it (--downloadonly): nothing changes until a later run " \
+        "installs it." in lines, run
+    assert not [line for line in lines if "applied now" in line], run
+    assert dnf5.installed() == before

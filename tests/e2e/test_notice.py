@@ -322,3 +322,18 @@ def test_what_each_kind_of_run_loads_of_the_core(sandbox):
     assert not {"rocm_notice.io.journal", "rocm_notice.core.hold",
                 "rocm_notice.scan.scanreport"} & crossing, sorted(crossing)
     assert "rocm_notice.scan.scan" in crossing        # the quick scan ran all the same
+
+
+def test_a_download_only_upgrade_says_nothing_changes_yet(sandbox):
+    """dnf -y upgrade --downloadonly: before, "dnf was told to proceed (-y): the change is
+    applied now"; it only downloads, and the report says not applied."""
+    before = installed_64(sandbox)
+    sandbox.use_repos(epel=stacks.epel_10_2())
+    run = sandbox.dnf("-y", "upgrade", "--downloadonly")
+    assert run.returncode == 0, run
+    assert_no_trace(run)
+    lines = run.stderr.splitlines()
+    assert "  dnf only downloads it (--downloadonly): nothing changes until a later run " \
+        "installs it." in lines, run
+    assert not [line for line in lines if "applied now" in line], run
+    assert sandbox.installed() == before

@@ -135,6 +135,18 @@ def test_assumeyes_does_not_promise_that_rerunning_dnf_keeps_the_old_line(major)
     assert "then run dnf again" not in shown
 
 
+@pytest.mark.parametrize("assumeyes", [True, False])
+def test_a_download_only_run_says_nothing_changes_yet_and_how_to_stay(major, assumeyes):
+    """dnf -y upgrade --downloadonly: before, "dnf was told to proceed (-y): the change is
+    applied now", and how to hold at the *next* crossing; nothing was applied."""
+    shown = text(major, assumeyes=assumeyes, downloadonly=True)
+    assert ("  dnf only downloads it (--downloadonly): nothing changes until a later run "
+            "installs it.") in shown.splitlines()
+    assert "applied now" not in shown and "answer" not in shown
+    assert ("  To stay on 6.4: run 'dnf rocm lock' before installing this update (patch "
+            "updates of 6.4 still install).") in shown.splitlines()
+
+
 def test_compat_suggestion_only_when_compat_packages_are_available(major):
     without = text(major)
     assert "dnf install" not in without

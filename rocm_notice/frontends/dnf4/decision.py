@@ -67,6 +67,7 @@ class Work:
             plugin.confdirs[0] if plugin.confdirs else "", plugin.settings,
             catalog or plugin.catalog(), conf.installroot or "/", findings,
             context.offered_by(lambda: self.base.sack), assumeyes=bool(conf.assumeyes),
+            downloadonly=bool(getattr(conf, "downloadonly", False)),
             releasever=getattr(conf, "releasever", "") or "",
             releasever_minor=(getattr(conf, "releasever_minor", None)  # RHEL 10, 4.23
                               or conf.substitutions.get("releasever_minor") or ""),

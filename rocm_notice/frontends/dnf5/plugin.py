@@ -113,6 +113,7 @@ class Run(helper.Run):
         # answered: the change is applied now, whatever -y said.
         self.late = request.get("late") is True
         self.assumeyes = self.late or request.get("assumeyes") is True
+        self.downloadonly = request.get("downloadonly") is True and not self.late
         self.missed_why = PACKAGEKITD_MISSED_WHY if self.daemon and \
             request.get("conf_asked") is False else ""
         said = request.get("unheld")
