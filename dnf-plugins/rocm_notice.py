@@ -61,6 +61,11 @@ def _describe(error):
     return dnf4_common.describe(error)
 
 
+def _strictness(value):
+    """warn < lock < block < anything else (a value that is not valid counts as block)."""
+    return {"warn": 0, "lock": 1, "block": 2}.get(value.strip().lower(), 3)
+
+
 def _uncommented(value):
     """``value`` without a comment after it ('#' or ';' after a blank)."""
     return re.split(r"[ \t][#;]", value, maxsplit=1)[0]
@@ -80,12 +85,14 @@ def _says_safety(text):
                 c for c in line[:min(cuts)].lower() if "a" <= c <= "z") \
                 not in ("onmajor", "onminor"):      # on_major, or misspelt: on-major, onmajor
             continue
-        value = _uncommented(line[min(cuts) + 1:]).strip().lower()
+        # the value and its continuation lines (indented, up to a blank or a comment
+        # line): warn only where exactly one of them says warn
+        values = [_uncommented(line[min(cuts) + 1:]).strip().lower()]
         for following in lines[index + 1:]:
-            if value or following[:1] not in (" ", "\t"):
+            if following[:1] not in (" ", "\t") or following.strip()[:1] in ("", "#", ";"):
                 break
-            value = _uncommented(following).strip().lower()
-        if value != "warn":
+            values.append(_uncommented(following).strip().lower())
+        if [value for value in values if value] != ["warn"]:
             return True
     return False
 
@@ -252,15 +259,21 @@ class RocmNotice(dnf.Plugin):
             raise dnf.exceptions.Error(MSG_UNREAD_CLOSED % (", ".join(strict), self.unread))
 
     def _setopts(self):
-        """``--setopt=rocm_notice.KEY=VALUE``: dnf 4 files these under repo options. The
-        name as --disableplugin takes it: any case, '-' for '_' (rocm-notice.on_major)."""
+        """``--setopt=rocm_notice.KEY=VALUE``: dnf 4 files these under repo options, by
+        the name as written; --disableplugin takes '-' for '_', so both spellings count.
+        dnf keeps no order between the two: a policy key given under both takes the
+        stricter value (doubt fails closed)."""
         opts = getattr(getattr(self.cli, "command", None), "opts", None)
+        given = getattr(opts, "repo_setopts", None) or {}
         ours = {}
-        for name, options in (getattr(opts, "repo_setopts", None) or {}).items():
-            if name.replace("-", "_").lower() == self.name:
-                for key, values in options.items():
-                    if values:
-                        ours[key] = values[-1]
+        for name in (self.name, self.name.replace("_", "-")):
+            for key, values in given.get(name, {}).items():
+                if not values:
+                    continue
+                value = values[-1]
+                if key in ours and key.lower() in ("on_major", "on_minor"):
+                    value = max(ours[key], value, key=_strictness)
+                ours[key] = value
         return ours
 
     def _load_config(self):

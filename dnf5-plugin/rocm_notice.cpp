@@ -434,6 +434,7 @@ private:
     std::string confdir;
     bool strict = false;            // a configuration file says lock or block (the fallback rule)
     bool conf_asked = false;        // the helper was asked at set-up (said the config's problems)
+    bool lock_at_setup = false;     // ... and said a lock was in force then
     std::optional<Fingerprint> judged;  // the transaction the last gate let through, if any
     std::string unheld;             // why a lock's hold is not in dnf5's package set, if so
                                     // ("destdir", "disable_excludes", or both, with a comma)
@@ -547,6 +548,8 @@ private:
         if (gate) {
             if (!conf_asked)    // set-up was not asked: the gate says the problems
                 out += "\"conf_asked\":false,";
+            if (!lock_at_setup)     // no lock was in force when the package set was set up
+                out += "\"lock_at_setup\":false,";
             if (gate->late)
                 out += "\"late\":true,";
             if (!unheld.empty())
@@ -588,12 +591,15 @@ private:
         // The gate's helper may wait for the transaction's request (``Helper``), and
         // answers only that.
         bool after = strcmp(hook, "transaction") == 0;
+        std::string files = fallback.asking(confdir);
         Answer answer = ask(request_for(hook, gate), "dnf5", after ? &waiting : nullptr,
                             gate ? &waiting : nullptr);
         for (const auto &line : answer.messages)
             fprintf(stderr, "%s\n", line.c_str());
         fflush(stderr);
-        fallback.heard(answer.fail_closed, confdir);
+        fallback.heard(answer.fail_closed, files);
+        if (strcmp(hook, "conf") == 0 && answer.ok)
+            lock_at_setup = answer.holds;
         if (!answer.ok) {
             std::string refusal = fallback.no_answer(answer.problem, confdir, gate != nullptr,
                                                      strcmp(hook, "transaction") == 0, remedy());

@@ -445,6 +445,7 @@ void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
     // The gate's helper may wait for the transaction's request (``Helper``), and answers
     // only that.
     bool after = strcmp(hook, "transaction") == 0;
+    std::string files = handle->fallback.asking(handle->confdir);
     Answer answer = ask(request_for(handle, hook, goal), "libdnf",
                         after ? &handle->waiting : nullptr, goal ? &handle->waiting : nullptr);
     // A hold worked out again says its lines only when they changed (one notice a run).
@@ -454,7 +455,7 @@ void run_hook(PluginHandle *handle, const char *hook, HyGoal goal)
     for (const auto &line : answer.messages)
         if (!quiet)
             fprintf(stderr, "%s\n", line.c_str());
-    handle->fallback.heard(answer.fail_closed, handle->confdir);
+    handle->fallback.heard(answer.fail_closed, files);
     if (!answer.ok) {
         std::string refusal = handle->fallback.no_answer(
             answer.problem, handle->confdir, goal != nullptr,

@@ -578,9 +578,12 @@ std::string setting_key(const std::string &line, size_t &value_at)
     if (key.empty() || key[0] == '#' || key[0] == ';')
         return "";      // a comment
     std::string letters;
-    for (char c : key)
-        if (c >= 'a' && c <= 'z')
-            letters += c;
+    for (size_t i = 0; i < key.size(); ++i) {
+        if (key[i] >= 'a' && key[i] <= 'z')
+            letters += key[i];
+        else if (key.compare(i, 2, "\xc4\xb0") == 0)
+            letters += 'i';     // U+0130, which Python lowers to an i (and a dot above)
+    }
     return letters == "onmajor" ? "on_major" : letters == "onminor" ? "on_minor" : letters;
 }
 
@@ -592,11 +595,19 @@ bool says_safety(const std::string &text)
         std::string key = setting_key(lines[i], cut);
         if (key != "on_major" && key != "on_minor")
             continue;
+        // The value and its continuation lines (indented, up to a blank or comment line):
+        // warn only where exactly one of them says warn.
         std::string value = lowered_stripped(without_comment(lines[i].substr(cut)));
-        for (size_t next = i + 1; value.empty() && next < lines.size() &&
-                                  (lines[next][0] == ' ' || lines[next][0] == '\t'); ++next)
+        int parts = value.empty() ? 0 : 1;
+        for (size_t next = i + 1; next < lines.size() &&
+                                  (lines[next][0] == ' ' || lines[next][0] == '\t'); ++next) {
+            std::string more = lowered_stripped(lines[next]);
+            if (more.empty() || more[0] == '#' || more[0] == ';')
+                break;
             value = lowered_stripped(without_comment(lines[next]));
-        if (value != "warn")
+            ++parts;
+        }
+        if (value != "warn" || parts != 1)
             return true;
     }
     return false;
@@ -709,8 +720,8 @@ std::string fail_closed_message(const std::string &problem, const std::string &c
 // (returned; "" for none). Otherwise one line on stderr, said once (``told``): under lock
 // or block it says the transaction will be refused, unless this is the hook after the
 // transaction (``after``), where nothing is left to refuse.
-// What the configuration files are now: each one's name, inode, size and modification
-// time (they are not read).
+// What the configuration files are now: each one's name, inode, size, modification and
+// change times (they are not read).
 std::string config_stamp(const std::string &confdir)
 {
     std::string stamp;
@@ -727,7 +738,9 @@ std::string config_stamp(const std::string &confdir)
         if (stat(name.c_str(), &info) == 0)
             stamp += ":" + std::to_string(info.st_ino) + ":" + std::to_string(info.st_size) +
                      ":" + std::to_string(info.st_mtim.tv_sec) + "." +
-                     std::to_string(info.st_mtim.tv_nsec);
+                     std::to_string(info.st_mtim.tv_nsec) + ":" +
+                     std::to_string(info.st_ctim.tv_sec) + "." +
+                     std::to_string(info.st_ctim.tv_nsec);
         stamp += '\n';
     }
     return stamp;
@@ -738,17 +751,24 @@ struct Fallback {
     std::string said_on;        // the configuration files' stamp when it said it
     bool told = false;
 
-    // The helper's word on the policy, and the files it was said on.
-    void heard(int closed, const std::string &confdir)
+    // The files as they are before the helper is asked (a write while it runs then
+    // counts as a change): ``heard`` keeps this stamp with its answer.
+    std::string asking(const std::string &confdir)
+    {
+        try {
+            return config_stamp(confdir);
+        } catch (const std::exception &) {
+            return "";
+        }
+    }
+
+    // The helper's word on the policy, and the files' stamp from before it was asked.
+    void heard(int closed, const std::string &stamp)
     {
         if (closed < 0)
             return;
         fail_closed = closed;
-        try {
-            said_on = config_stamp(confdir);
-        } catch (const std::exception &) {
-            said_on.clear();
-        }
+        said_on = stamp;
     }
 
     // No answer: as the helper last said, where the files are as they were then; else

@@ -174,7 +174,7 @@ def mark_applied(path, installroot="/"):
         data = _unapplied(path, installroot)
     except files.FileProblem as problem:
         return MSG_UNWRITABLE % (problem.path, problem.reason)
-    return None if data is None else write(path, applied(data), installroot)
+    return None if data is None else write(path, applied(data), installroot, system=True)
 
 
 def _now():
@@ -189,20 +189,21 @@ def path_in_root(path, installroot):
     return os.path.join(root, path.lstrip("/")) if root != "/" else path
 
 
-def write(path, data, installroot="/"):
+def write(path, data, installroot="/", system=False):
     """Write the report atomically at ``path`` inside ``installroot`` (see ``files``: a
     link in the root never leads out of it).
 
-    Returns None, or the one-line problem to show (the old report is then untouched). A
-    user who is not root and may not write it (dnf check-update, under a lock) writes
-    none, and nothing is said: the report is the system's, written by root's runs.
+    Returns None, or the one-line problem to show (the old report is then untouched).
+    ``system``: the system's report of a transaction's decision, written by root's runs:
+    a user who is not root and may not write it (dnf check-update, under a lock) writes
+    none, and nothing is said. A file the user asked for (check --save) says why.
     """
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     try:
         files.write(path, text.encode("utf-8"), root=installroot or "/", make_dirs=True,
                     durable=False)
     except files.FileProblem as problem:
-        if problem.denied and os.geteuid() != 0:
+        if system and problem.denied and os.geteuid() != 0:
             return None
         return MSG_UNWRITABLE % (problem.path, problem.reason)
     return None

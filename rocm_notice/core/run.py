@@ -193,7 +193,8 @@ class Run:
         if decision is None or decision.report is None or not self.settings.report:
             return
         try:
-            problem = report.write(self.settings.report, decision.report, self.installroot)
+            problem = report.write(self.settings.report, decision.report, self.installroot,
+                                   system=True)
         except Exception as error:
             problem = engine.MSG_REPORT_BUG % describe(error)
         if problem:

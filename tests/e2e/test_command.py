@@ -458,3 +458,38 @@ def test_check_update_by_a_user_who_is_not_root_under_a_lock_says_only_the_hold(
     assert len(ours) == 1 and ours[0].startswith("rocm_notice: ROCm held at 6.4 by policy "
                                                  "(on_major = lock)"), run
     assert "rocblas" not in run.stdout, run
+
+
+def test_check_save_by_a_user_who_is_not_root_says_why_it_cannot(shared_sandbox):
+    """--save names a file the user asked for: unlike the system's report, a write the
+    user may not make is said (and check fails), never left out in silence."""
+    import os
+    import shutil
+    from tests.harness.fixtures import build_repo
+    sandbox = shared_sandbox
+    on_64(sandbox)
+    repo = sandbox.path / "epel-10.2-save"
+    shutil.copytree(str(build_repo(stacks.epel_10_2())), str(repo))
+    for directory in [repo] + [p for p in repo.rglob("*") if p.is_dir()]:
+        os.chmod(str(directory), 0o755)
+    sandbox.use_repos(epel=repo)
+    target = sandbox.path / "root-only"
+    target.mkdir(exist_ok=True)
+    os.chmod(str(target), 0o755)
+    run = as_nobody(sandbox, "rocm", "check", "--save", str(target / "check.json"))
+    assert run.returncode != 0, run
+    assert "cannot write report %s" % (target / "check.json") in run.stderr, run
+
+
+def test_check_after_lock_with_versionlock_says_held(sandbox, tmp_path):
+    """'dnf rocm lock --versionlock' writes the lock and versionlock's ROCm names. check
+    judges the crossing the lock holds (exit 2); with versionlock's filter on too, its
+    ROCm names alone left python3-torch's upgrade unresolvable, and check answered 3."""
+    with_versionlock(sandbox, tmp_path)
+    on_64(sandbox)
+    locked = sandbox.dnf("rocm", "lock", "--versionlock")
+    assert locked.returncode == 0, locked
+    check = sandbox.dnf("rocm", "check")
+    assert check.returncode == 2, check
+    assert sandbox.dnf("-y", "upgrade").returncode == 0
+    assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"

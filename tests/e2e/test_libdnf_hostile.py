@@ -209,3 +209,26 @@ def test_a_helper_failing_at_the_gate_keeps_to_its_last_word_on_unchanged_files(
         "rocm_notice: internal error: %s failed (exit 3) (transaction not affected)"
         % wrapper], result
     assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
+
+
+def test_a_block_written_while_the_helper_answers_is_not_taken_for_its_word(sandbox):
+    """The helper answers warn at set-up while the admin writes a block; then it fails at
+    the gate. Its word was about the files before the block: the plugin stamps the files
+    before asking, sees the change and reads them (before: it stamped them after the
+    answer, kept "warn", and let the crossing through)."""
+    from tests.harness.fixtures import CHECKOUT
+    libdnf, before = on_64(sandbox, "[main]\non_major = lock\n")
+    libdnf.write_dropin("90-site.conf", "[main]\non_major = warn\n")
+    dropin = libdnf.confdir / "rocm_notice.d" / "90-site.conf"
+    wrapper = sandbox.path / "block-written-meanwhile"
+    wrapper.write_text('#!/bin/sh\nread -r request\ncase "$request" in\n'
+                       '  *\'"hook":"pre_transaction"\'*) exit 3;;\nesac\n'
+                       'answer=$(printf \'%%s\\n\' "$request" | %s "$@")\n'
+                       'printf \'[main]\\non_major = block\\n\' > %s\n'
+                       'printf \'%%s\\n\' "$answer"\n'
+                       % (CHECKOUT / "native" / "rocm-epel-notice-helper", dropin))
+    wrapper.chmod(0o755)
+    result = Libdnf(sandbox, helper=wrapper).run("upgrade-all")
+    assert result.returncode == 1, result
+    assert "could not evaluate ROCm policy" in result.stdout, result
+    assert sandbox.installed() == before

@@ -110,13 +110,16 @@ def test_lock_holds_the_line_in_what_packagekit_lists_and_installs(packagekit):
     assert pk.report()["decision"] == "hold"
 
 
-def test_a_lock_set_while_packagekitd_runs_refuses_the_crossing_then_holds(packagekit):
-    """packagekitd set its package set up under warn; the admin sets a lock. The
-    crossing is refused, saying why no hold was in it (before: "excludes cannot hold
-    back packages given as files"); packagekitd sets up its package set again after
-    the attempt, and the next "Update All" holds the line and takes the rest."""
+@pytest.mark.parametrize("first", ["[main]\n", "[main]\non_major = block\n"])
+def test_a_lock_set_while_packagekitd_runs_refuses_the_crossing_then_holds(packagekit,
+                                                                            first):
+    """packagekitd set its package set up under warn (or block: no lock either); the
+    admin sets a lock. The crossing is refused, saying why no hold was in it (before:
+    "excludes cannot hold back packages given as files"); packagekitd sets up its package
+    set again after the attempt, and the next "Update All" holds the line and takes the
+    rest."""
     pk = packagekit
-    before = on_64(pk, "[main]\n")
+    before = on_64(pk, first)
     packagekitd = pk.daemon
     pk.write_conf("[main]\non_major = lock\n")
     refused = pk.pkcon("-y", "update")

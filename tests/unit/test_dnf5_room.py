@@ -33,11 +33,11 @@ def test_inside_packagekitd_the_texts_are_packagekits(tmp_path):
 
 
 def test_inside_packagekitd_a_lock_newer_than_its_package_set_is_said_only_then(tmp_path):
-    """The package set was set up with no lock to ask about (conf_asked false): a lock
-    refusal says that the next one holds. Where the lock was there at set-up, the hold
-    missed for another reason (a package given as a file): not said (before: said for
-    every lock refusal inside packagekitd)."""
-    newer = made(tmp_path, program="packagekitd", late=True, conf_asked=False)
+    """No lock was in force when the package set was set up (lock_at_setup false: under
+    warn, or under block): a lock refusal says that the next one holds. Where the lock
+    was there at set-up, the hold missed for another reason (a package given as a file):
+    not said (before: said for every lock refusal inside packagekitd)."""
+    newer = made(tmp_path, program="packagekitd", late=True, lock_at_setup=False)
     assert newer.missed_why == plugin.PACKAGEKITD_MISSED_WHY
-    asked = made(tmp_path, program="packagekitd", late=True)
-    assert asked.missed_why == ""
+    held = made(tmp_path, program="packagekitd", late=True)
+    assert held.missed_why == ""

@@ -37,6 +37,9 @@ RULE_TABLE = [
     ("[main]\non-major = block\n", True),                # on_major misspelt: refused on
     ("[main]\nOnMajor: lock\n", True),
     ("[main]\non major = warn\n", False),                # misspelt, but it says warn
+    ("[main]\non_m\u0130nor = block\n", True),          # a Turkish capital dotted I
+    ("[main]\non_major = warn\n  block\n", True),        # a continuation: not valid
+    ("[main]\non_major = warn\n  # a note\n", False),
     ("[main]\non_major = warn\n", False),
     ("[main]\non_major = warn # majors are announced only\non_minor = WARN\n", False),
     ("[main]\n# on_major = block\n", False),

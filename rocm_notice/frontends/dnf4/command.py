@@ -100,8 +100,13 @@ class RocmCommand(dnf.cli.Command):
         sub, demands = self.opts.subcommand, self.cli.demands
         # check and scan load the sack themselves, where a repository error is caught;
         # they look at what 'dnf upgrade' would do, so other plugins' filters apply
-        # (versionlock holds only where a command asks for them, as check-update does)
-        demands.plugin_filtering_enabled = sub in ("check", "scan")
+        # (versionlock holds only where a command asks for them, as check-update does).
+        # Not under our lock: they judge the crossing it holds (exit 2), and versionlock's
+        # ROCm names alone ('dnf rocm lock --versionlock') would leave their consumers'
+        # upgrades unresolvable, where the hold keeps them back too.
+        settings = self.plugin.settings
+        demands.plugin_filtering_enabled = sub in ("check", "scan") and not (
+            settings is not None and settings.has_lock)
         if sub in ("status", "lock"):
             demands.sack_activation = True
             demands.available_repos = sub != "lock"

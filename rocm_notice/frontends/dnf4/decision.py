@@ -171,7 +171,7 @@ class Work:
         plugin = self.plugin
         try:
             problem = report.write(plugin.settings.report, report.applied(plugin.written),
-                                   self.base.conf.installroot)
+                                   self.base.conf.installroot, system=True)
         except Exception as error:
             problem = engine.MSG_REPORT_BUG % describe(error)
         if problem:
@@ -203,7 +203,7 @@ class Work:
             return
         try:
             problem = report.write(self.plugin.settings.report, data,
-                                   self.base.conf.installroot)
+                                   self.base.conf.installroot, system=True)
             self.plugin.written = None if problem else data
         except Exception as error:
             problem = engine.MSG_REPORT_BUG % describe(error)

@@ -21,7 +21,7 @@ PROCEED = ("  To proceed anyway, for this one run: dnf5 --disable-plugin=rocm_no
 PACKAGEKITD = "packagekitd"
 # ... which sets a package set up (with the hold, at repos_loaded) when it starts, after a
 # transaction and at a refresh, not when the policy changes: what a lock's refusal says
-# where that set up had no lock to ask about (the request's conf_asked is false).
+# where no lock was in force at that set-up (the request's lock_at_setup is false).
 PACKAGEKITD_MISSED_WHY = ("packagekitd set up its package set before this lock was in "
                           "force; the next one it sets up, after this attempt or at a "
                           "refresh, holds")
@@ -115,7 +115,7 @@ class Run(helper.Run):
         self.assumeyes = self.late or request.get("assumeyes") is True
         self.downloadonly = request.get("downloadonly") is True and not self.late
         self.missed_why = PACKAGEKITD_MISSED_WHY if self.daemon and \
-            request.get("conf_asked") is False else ""
+            request.get("lock_at_setup") is False else ""
         said = request.get("unheld")
         self.unheld = "; ".join(UNHELD_WHY[key] for key in str(said).split(",")
                                 if key in UNHELD_WHY) if said else ""
