@@ -260,18 +260,21 @@ class RocmNotice(dnf.Plugin):
 
     def _setopts(self):
         """``--setopt=rocm_notice.KEY=VALUE``: dnf 4 files these under repo options, by
-        the name as written; --disableplugin takes '-' for '_', so both spellings count.
-        dnf keeps no order between the two: a policy key given under both takes the
-        stricter value (doubt fails closed)."""
+        the name as written: every spelling counts ('-' for '_', any case: a stricter
+        setting is never dropped for its spelling). dnf keeps no order between
+        spellings: a policy key given under several takes the stricter value (doubt
+        fails closed)."""
         opts = getattr(getattr(self.cli, "command", None), "opts", None)
-        given = getattr(opts, "repo_setopts", None) or {}
         ours = {}
-        for name in (self.name, self.name.replace("_", "-")):
-            for key, values in given.get(name, {}).items():
+        for name, options in (getattr(opts, "repo_setopts", None) or {}).items():
+            if name.replace("-", "_").lower() != self.name:
+                continue
+            for key, values in options.items():
+                key = key.lower()
                 if not values:
                     continue
                 value = values[-1]
-                if key in ours and key.lower() in ("on_major", "on_minor"):
+                if key in ours and key in ("on_major", "on_minor"):
                     value = max(ours[key], value, key=_strictness)
                 ours[key] = value
         return ours

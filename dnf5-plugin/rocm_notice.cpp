@@ -434,7 +434,8 @@ private:
     std::string confdir;
     bool strict = false;            // a configuration file says lock or block (the fallback rule)
     bool conf_asked = false;        // the helper was asked at set-up (said the config's problems)
-    bool lock_at_setup = false;     // ... and said a lock was in force then
+    int lock_at_setup = 0;          // a lock in force at set-up: 1, 0 none, -1 unknown
+                                    // (set-up asked the helper, which did not answer)
     std::optional<Fingerprint> judged;  // the transaction the last gate let through, if any
     std::string unheld;             // why a lock's hold is not in dnf5's package set, if so
                                     // ("destdir", "disable_excludes", or both, with a comma)
@@ -548,7 +549,7 @@ private:
         if (gate) {
             if (!conf_asked)    // set-up was not asked: the gate says the problems
                 out += "\"conf_asked\":false,";
-            if (!lock_at_setup)     // no lock was in force when the package set was set up
+            if (lock_at_setup == 0)     // no lock in force when the package set was set up
                 out += "\"lock_at_setup\":false,";
             if (gate->late)
                 out += "\"late\":true,";
@@ -598,8 +599,8 @@ private:
             fprintf(stderr, "%s\n", line.c_str());
         fflush(stderr);
         fallback.heard(answer.fail_closed, files);
-        if (strcmp(hook, "conf") == 0 && answer.ok)
-            lock_at_setup = answer.holds;
+        if (strcmp(hook, "conf") == 0)
+            lock_at_setup = answer.ok ? answer.holds : -1;
         if (!answer.ok) {
             std::string refusal = fallback.no_answer(answer.problem, confdir, gate != nullptr,
                                                      strcmp(hook, "transaction") == 0, remedy());

@@ -481,6 +481,20 @@ def test_check_save_by_a_user_who_is_not_root_says_why_it_cannot(shared_sandbox)
     assert "cannot write report %s" % (target / "check.json") in run.stderr, run
 
 
+def test_check_sees_versionlock_hold_rocm_where_our_lock_is_on_the_other_boundary(
+        sandbox, tmp_path):
+    """on_minor = lock, and versionlock holds ROCm at 6.4: the major crossing is not
+    ours to hold, and 'dnf upgrade' keeps 6.4 by versionlock. check saw the crossing
+    (warn, exit 1) where versionlock's filter was off under any lock of ours."""
+    with_versionlock(sandbox, tmp_path)
+    on_64(sandbox, "[main]\non_minor = lock\n",
+          repos={"epel": [p for p in stacks.epel_10_2() if p.name != "python3-torch"]})
+    assert sandbox.dnf("-y", "remove", "python3-torch").returncode == 0
+    assert sandbox.dnf("versionlock", "add", *stacks.ROCM_NAMES).returncode == 0
+    check = sandbox.dnf("rocm", "check")
+    assert check.returncode == 0, check
+
+
 def test_check_after_lock_with_versionlock_says_held(sandbox, tmp_path):
     """'dnf rocm lock --versionlock' writes the lock and versionlock's ROCm names. check
     judges the crossing the lock holds (exit 2); with versionlock's filter on too, its

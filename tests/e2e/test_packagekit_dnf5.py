@@ -189,3 +189,32 @@ def test_with_no_helper_to_ask_block_refuses_and_says_how_packagekitd_goes_witho
             "packagekitd (systemctl restart packagekit)") in run.output, run
     assert "--disable-plugin" not in run.output, run
     assert pk.installed() == before
+
+
+def test_a_lock_whose_hold_could_not_be_worked_out_is_not_called_newer_than_the_set(
+        packagekit):
+    """Under a lock the helper fails at set-up (no hold), then answers at the gate: the
+    refusal names no late lock (the lock was there; the hold failed), which the plugin
+    said when set-up's answer was missing."""
+    from tests.harness import dnf5
+    from tests.harness.fixtures import CHECKOUT
+    pk = packagekit
+    pk.reset([p for p in stacks.epel_10_1() if p.name in ALL])
+    pk.use_repos(epel=stacks.epel_10_2())
+    pk.write_conf("[main]\non_major = lock\n")
+    real = "/usr/libexec/rocm-epel-notice/real-helper"
+    pk.install(CHECKOUT / "native" / "rocm-epel-notice-helper", real, 0o755)
+    pk.write_file(HELPER, '#!/bin/sh\nread -r request\ncase "$request" in\n'
+                          '  *\'"hook":"conf"\'*) exit 3;;\nesac\n'
+                          'printf \'%%s\\n\' "$request" | exec %s "$@"\n' % real, 0o755)
+    try:
+        pk.start_packagekitd()
+        assert pk.pkcon("refresh", "force").returncode == 0
+        before = pk.installed()
+        run = pk.pkcon("-y", "update")
+    finally:
+        pk.install_helper(dnf5.names_text())
+    assert run.returncode == 7, run
+    assert "this transaction would still move it" in run.output, run
+    assert "before this lock was in force" not in run.output, run
+    assert pk.installed() == before

@@ -408,8 +408,11 @@ def test_dnf_download_fetches_a_new_line_under_any_policy_silently(tmp_path, pol
 
 @pytest.mark.parametrize("setopts", [["rocm_notice.on_major=block"],
                                      ["rocm-notice.on_major=block"],
+                                     ["ROCM_NOTICE.on_major=block"],
                                      ["rocm_notice.on_major=block", "rocm-notice.on_major=warn",
-                                      "rocm_notice.on_major=block"]])
+                                      "rocm_notice.on_major=block"],
+                                     ["rocm_notice.on_major=block",
+                                      "rocm-notice.ON_MAJOR=warn"]])
 def test_a_block_given_for_one_run_holds_however_the_plugin_is_named(sandbox, setopts):
     """--setopt=rocm-notice.on_major=block: --disableplugin takes the name with '-' for
     '_'; --setopt was read only as rocm_notice, and the block was ignored without a word
