@@ -62,8 +62,9 @@ def _describe(error):
 
 
 def _strictness(value):
-    """warn < lock < block < anything else (a value that is not valid counts as block)."""
-    return {"warn": 0, "lock": 1, "block": 2}.get(value.strip().lower(), 3)
+    """warn < lock < block < anything else (a value that is not valid counts as block),
+    as the core reads the value: a comment after it left out."""
+    return {"warn": 0, "lock": 1, "block": 2}.get(_uncommented(value).strip().lower(), 3)
 
 
 def _uncommented(value):
@@ -276,6 +277,8 @@ class RocmNotice(dnf.Plugin):
                 value = values[-1]
                 if key in ours and key in ("on_major", "on_minor"):
                     value = max(ours[key], value, key=_strictness)
+                elif key in ours and key in ("allow", "include", "exclude"):
+                    value = "%s, %s" % (ours[key], value)      # lists add up, as in files
                 ours[key] = value
         return ours
 

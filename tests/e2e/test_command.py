@@ -404,21 +404,6 @@ def test_writing_subcommands_need_no_repository(sandbox, args):
     assert "nonexistent" not in run.stdout + run.stderr, run
 
 
-def test_check_sees_what_upgrade_does_where_versionlock_holds_rocm(sandbox, tmp_path):
-    """The stock versionlock plugin holds ROCm at 6.4: 'dnf upgrade' takes only
-    zstd-tools. 'dnf rocm check' resolved its upgrade without the versionlock filter
-    (it applies only where a command asks for plugins' filters) and said a 6.4 -> 7.1
-    crossing was pending (exit 1): a false alert, a false login banner."""
-    with_versionlock(sandbox, tmp_path)
-    on_64(sandbox, repos={"epel": [p for p in stacks.epel_10_2() if p.name != "python3-torch"]})
-    assert sandbox.dnf("-y", "remove", "python3-torch").returncode == 0
-    assert sandbox.dnf("versionlock", "add", *stacks.ROCM_NAMES).returncode == 0
-    check = sandbox.dnf("rocm", "check")
-    assert check.returncode == 0, check
-    assert sandbox.dnf("-y", "upgrade").returncode == 0
-    assert sandbox.installed()["rocblas"] == "6.4.2-1.el10_1"
-
-
 def test_check_json_answers_with_standard_error_closed(sandbox):
     """dnf rocm check --json 2>&- (a monitoring job): dnf's repository progress meter
     wrote to the standard error of when dnf was imported, None there; the repository's
@@ -479,20 +464,6 @@ def test_check_save_by_a_user_who_is_not_root_says_why_it_cannot(shared_sandbox)
     run = as_nobody(sandbox, "rocm", "check", "--save", str(target / "check.json"))
     assert run.returncode != 0, run
     assert "cannot write report %s" % (target / "check.json") in run.stderr, run
-
-
-def test_check_sees_versionlock_hold_rocm_where_our_lock_is_on_the_other_boundary(
-        sandbox, tmp_path):
-    """on_minor = lock, and versionlock holds ROCm at 6.4: the major crossing is not
-    ours to hold, and 'dnf upgrade' keeps 6.4 by versionlock. check saw the crossing
-    (warn, exit 1) where versionlock's filter was off under any lock of ours."""
-    with_versionlock(sandbox, tmp_path)
-    on_64(sandbox, "[main]\non_minor = lock\n",
-          repos={"epel": [p for p in stacks.epel_10_2() if p.name != "python3-torch"]})
-    assert sandbox.dnf("-y", "remove", "python3-torch").returncode == 0
-    assert sandbox.dnf("versionlock", "add", *stacks.ROCM_NAMES).returncode == 0
-    check = sandbox.dnf("rocm", "check")
-    assert check.returncode == 0, check
 
 
 def test_check_after_lock_with_versionlock_says_held(sandbox, tmp_path):

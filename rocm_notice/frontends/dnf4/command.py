@@ -98,11 +98,7 @@ class RocmCommand(dnf.cli.Command):
         self.plugin.in_command = True
         self.plugin.read_settings()     # now, as before: their problems come first
         sub, demands = self.opts.subcommand, self.cli.demands
-        # check and scan load the sack themselves, where a repository error is caught;
-        # they look at what 'dnf upgrade' would do, so other plugins' filters apply
-        # (versionlock holds only where a command asks for them, as check-update does)
-        demands.plugin_filtering_enabled = sub in ("check", "scan") and \
-            not self._ours_in_versionlock()
+        # check and scan load the sack themselves, where a repository error is caught
         if sub in ("status", "lock"):
             demands.sack_activation = True
             demands.available_repos = sub != "lock"
@@ -114,20 +110,6 @@ class RocmCommand(dnf.cli.Command):
             # the stderr of when dnf was imported: None there, and the progress meter
             # failed the repository's load, so check answered 3)
             self.cli.redirect_repo_progress(sys.stderr or open(os.devnull, "w"))
-
-    def _ours_in_versionlock(self):
-        """Under our lock, whether versionlock's list holds entries of ours ('dnf rocm
-        lock --versionlock'): those are ROCm names only, which alone leave their
-        consumers' upgrades unresolvable where our hold keeps those back too; check and
-        scan then judge the upgrade as our hold does (a crossing held: exit 2)."""
-        settings = self.plugin.settings
-        if settings is None or not settings.has_lock:
-            return False
-        try:
-            found = versionlocks.PluginList(self.plugin.confdirs, NAME).status()
-        except Exception:       # read again, and said, where status shows the list
-            return False
-        return bool(found and found["entries"])
 
     def run(self):
         try:
