@@ -92,28 +92,13 @@ def packagekit_build(root):
                         hint="apt-get source needs a Debian mirror")
 
 
-class Session(System):
-    """packagekitd in the Debian 13 root, with our plugin, helper and core installed
-    (see the module doc). Use as a context manager; ``stop()`` is safe to call twice."""
+class Daemon(System):
+    """A root run as a live system with a private system bus, polkitd and packagekitd
+    (its ``BACKEND``), driven by pkcon: what both PackageKit harnesses share (this one's
+    dnf backend, packagekit_dnf5's dnf5 backend). Use as a context manager; ``stop()``
+    is safe to call twice."""
 
-    def __init__(self):
-        root = packagekit_root()
-        self.build = packagekit_build(root)
-        plugin = libdnf_plugin(root)
-        super().__init__(root, layers=[self.build / "tree"],
-                         repo_options="metadata_expire=0\n",
-                         caches=["/var/cache/PackageKit"], prefix="rocm-notice-pk-")
-        self.install_libdnf_front_end(plugin)
-        self.write_file("/etc/polkit-1/rules.d/00-rocm-notice-tests.rules", POLKIT_RULE)
-        self.path("/run/dbus").mkdir(parents=True, exist_ok=True)
-
-    def use_repos(self, **repos):
-        """Replace the repositories: ``use_repos(epel=[Pkg, ...])`` (the id ``local``
-        means a package file to the dnf backend: never use it)."""
-        assert "local" not in repos, "PackageKit's dnf backend reserves the repo id local"
-        super().use_repos(**repos)
-
-    # -- the daemons ----------------------------------------------------------------------
+    BACKEND = "dnf"
 
     def started(self):
         """The system bus and polkitd, once the system is mounted."""
@@ -123,10 +108,11 @@ class Session(System):
         self._wait_for_name("org.freedesktop.PolicyKit1", "polkitd")
 
     def start_packagekitd(self):
-        """(Re)start packagekitd: it sets its libdnf context up (our CONF hook) now."""
+        """(Re)start packagekitd: its backend sets its package manager up (our plugin's
+        set-up hook) now."""
         self.stop_daemon("packagekitd")
-        self.start_daemon("packagekitd", ["/usr/libexec/packagekitd", "--backend=dnf",
-                                          "--disable-timer"])
+        self.start_daemon("packagekitd", ["/usr/libexec/packagekitd",
+                                          "--backend=%s" % self.BACKEND, "--disable-timer"])
         self._wait_for_name("org.freedesktop.PackageKit", "packagekitd")
 
     @property
@@ -160,3 +146,29 @@ class Session(System):
         our report gone."""
         self.stop_daemon("packagekitd")
         super().reset(pkgs)
+
+    def prepare(self):
+        """The bus's directory and polkit's rule (before the system starts)."""
+        self.write_file("/etc/polkit-1/rules.d/00-rocm-notice-tests.rules", POLKIT_RULE)
+        self.path("/run/dbus").mkdir(parents=True, exist_ok=True)
+
+
+class Session(Daemon):
+    """packagekitd (dnf backend) in the Debian 13 root, with our plugin, helper and core
+    installed (see the module doc)."""
+
+    def __init__(self):
+        root = packagekit_root()
+        self.build = packagekit_build(root)
+        plugin = libdnf_plugin(root)
+        super().__init__(root, layers=[self.build / "tree"],
+                         repo_options="metadata_expire=0\n",
+                         caches=["/var/cache/PackageKit"], prefix="rocm-notice-pk-")
+        self.install_libdnf_front_end(plugin)
+        self.prepare()
+
+    def use_repos(self, **repos):
+        """Replace the repositories: ``use_repos(epel=[Pkg, ...])`` (the id ``local``
+        means a package file to the dnf backend: never use it)."""
+        assert "local" not in repos, "PackageKit's dnf backend reserves the repo id local"
+        super().use_repos(**repos)

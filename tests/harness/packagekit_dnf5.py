@@ -19,8 +19,8 @@ journal, on a real system) is captured.
 """
 
 from tests.harness import dnf5, roots
-from tests.harness.packagekit import POLKIT_RULE
-from tests.harness.system import System, cached_build
+from tests.harness.packagekit import Daemon
+from tests.harness.system import cached_build
 
 BUILD_CACHE = roots.MACHINE_CACHE / "packagekit-dnf5"
 
@@ -71,9 +71,11 @@ def packagekit_build(root):
                         hint="apt-get source needs a Debian mirror")
 
 
-class Session(System):
+class Session(Daemon):
     """packagekitd (dnf5 backend) in the unstable root, with our dnf5 front end, helper
     and core installed where the RPMs put them. A context manager."""
+
+    BACKEND = "dnf5"
 
     def __init__(self):
         root = packagekit_root()
@@ -86,47 +88,6 @@ class Session(System):
         self.install_helper(dnf5.names_text())
         self.write_file("/etc/dnf/dnf.conf", dnf5.DNF_CONF)
         self.write_file("/etc/dnf/libdnf5-plugins/local.conf", dnf5.LOCAL_PLUGIN_OFF)
-        self.write_file("/etc/polkit-1/rules.d/00-rocm-notice-tests.rules", POLKIT_RULE)
         # The backend reads the distribution's version for $releasever from os-release
         self.write_file("/etc/os-release", 'NAME="EPEL test"\nID=rhel\nVERSION_ID=10\n')
-        self.path("/run/dbus").mkdir(parents=True, exist_ok=True)
-
-    def started(self):
-        self.start_daemon("dbus", ["dbus-daemon", "--system", "--nofork", "--nopidfile"])
-        self.wait_for(lambda: self.path("/run/dbus/system_bus_socket").is_socket(), "dbus")
-        self.start_daemon("polkitd", ["/usr/lib/polkit-1/polkitd", "--no-debug"])
-        self._wait_for_name("org.freedesktop.PolicyKit1", "polkitd")
-
-    def start_packagekitd(self):
-        """(Re)start packagekitd: its backend creates a libdnf5 Base (our plugin loads)."""
-        self.stop_daemon("packagekitd")
-        self.start_daemon("packagekitd", ["/usr/libexec/packagekitd", "--backend=dnf5",
-                                          "--disable-timer"])
-        self._wait_for_name("org.freedesktop.PackageKit", "packagekitd")
-
-    @property
-    def daemon(self):
-        """The running packagekitd (its nsenter process)."""
-        return self.daemons["packagekitd"]
-
-    def daemon_log(self, name="packagekitd"):
-        return super().daemon_log(name)
-
-    def _wait_for_name(self, bus_name, name):
-        def owned():
-            result = self.run(["dbus-send", "--system", "--print-reply",
-                               "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
-                               "org.freedesktop.DBus.NameHasOwner", "string:" + bus_name],
-                              timeout=10)
-            return "boolean true" in result.output
-        self.wait_for(owned, name)
-
-    def pkcon(self, *args, timeout=300):
-        """pkcon ARGS: its stdout and stderr as a user sees them (``Run.output``)."""
-        run = self.run(["pkcon", "--plain"] + list(args), timeout=timeout, merge=True)
-        run.args = ["pkcon"] + list(args)
-        return run
-
-    def reset(self, pkgs):
-        self.stop_daemon("packagekitd")
-        super().reset(pkgs)
+        self.prepare()
