@@ -260,27 +260,26 @@ class RocmNotice(dnf.Plugin):
             raise dnf.exceptions.Error(MSG_UNREAD_CLOSED % (", ".join(strict), self.unread))
 
     def _setopts(self):
-        """``--setopt=rocm_notice.KEY=VALUE``: dnf 4 files these under repo options, by
-        the name as written: every spelling counts ('-' for '_', any case: a stricter
-        setting is never dropped for its spelling). dnf keeps no order between
-        spellings: a policy key given under several takes the stricter value (doubt
-        fails closed)."""
+        """``--setopt=rocm_notice.KEY=VALUE``, as (key, value) pairs in the order to apply
+        them, each as a line of a file is (a comment per value; allow, include and
+        exclude add up). dnf 4 files these under repo options by the plugin's name as
+        written; every spelling counts ('-' for '_', any case). dnf keeps no order between
+        spellings: a policy key given under several (however spelt: on_major, ON_MAJOR,
+        on-major) ends with the stricter of their last values (doubt fails closed)."""
         opts = getattr(getattr(self.cli, "command", None), "opts", None)
-        ours = {}
+        pairs, last = [], {}
         for name, options in (getattr(opts, "repo_setopts", None) or {}).items():
             if name.replace("-", "_").lower() != self.name:
                 continue
             for key, values in options.items():
-                key = key.lower()
-                if not values:
-                    continue
-                value = values[-1]
-                if key in ours and key in ("on_major", "on_minor"):
-                    value = max(ours[key], value, key=_strictness)
-                elif key in ours and key in ("allow", "include", "exclude"):
-                    value = "%s, %s" % (ours[key], value)      # lists add up, as in files
-                ours[key] = value
-        return ours
+                pairs.extend((key, value) for value in values)
+                policy = "".join(c for c in key.lower() if "a" <= c <= "z")
+                if values and policy in ("onmajor", "onminor"):
+                    last.setdefault(policy, []).append(values[-1])
+        for policy, values in sorted(last.items()):
+            if len(values) > 1:     # under several spellings: their order is lost
+                pairs.append(("on_" + policy[2:], max(values, key=_strictness)))
+        return pairs
 
     def _load_config(self):
         from rocm_notice.settings import config

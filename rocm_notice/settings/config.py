@@ -318,8 +318,9 @@ def load(confdirs, setopts=None, root="/"):
         text = _read_text(path, problems, root)
         if text is not None:
             _apply(settings, path, _parse(text, path, problems), problems, is_main)
-    if setopts:
-        _apply(settings, "--setopt", [(k.lower(), v) for k, v in setopts.items()], problems)
+    if setopts:     # {key: value}, or (key, value) pairs in the order to apply them
+        pairs = setopts.items() if isinstance(setopts, dict) else setopts
+        _apply(settings, "--setopt", [(k.lower(), v) for k, v in pairs], problems)
     settings.problems = problems
     settings.doubts = [p for p in problems if not isinstance(p, _Note)]
     return settings, problems

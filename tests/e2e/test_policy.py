@@ -414,7 +414,9 @@ def test_dnf_download_fetches_a_new_line_under_any_policy_silently(tmp_path, pol
                                      ["rocm_notice.on_major=block",
                                       "rocm-notice.ON_MAJOR=warn"],
                                      ["rocm_notice.ON_MAJOR=warn ;x",
-                                      "rocm_notice.on_major=block"]])
+                                      "rocm_notice.on_major=block"],
+                                     ["rocm_notice.on_minor=warn", "rocm-notice.on_major=warn",
+                                      "rocm_notice.on-major=block"]])
 def test_a_block_given_for_one_run_holds_however_the_plugin_is_named(sandbox, setopts):
     """--setopt=rocm-notice.on_major=block: --disableplugin takes the name with '-' for
     '_'; --setopt was read only as rocm_notice, and the block was ignored without a word
@@ -427,13 +429,16 @@ def test_a_block_given_for_one_run_holds_however_the_plugin_is_named(sandbox, se
     assert sandbox.installed() == before
 
 
-def test_approvals_given_for_one_run_add_up_under_any_spelling(sandbox):
-    """allow adds up across files; given twice on the command line under two spellings
-    of the key (allow, ALLOW), the second replaced the first, and the approved 7.1 stayed
+@pytest.mark.parametrize("allows", [["rocm_notice.allow=7.1", "rocm_notice.ALLOW=7.2"],
+                                    ["rocm_notice.allow=7.1", "rocm_notice.allow=7.2"],
+                                    ["rocm_notice.allow=6.4 ;ours", "rocm-notice.allow=7.1"]])
+def test_approvals_given_for_one_run_add_up_under_any_spelling(sandbox, allows):
+    """allow adds up across files, and on the command line as a file's lines do: given
+    twice (allow, ALLOW; or the same key twice), the second replaced the first; a comment
+    after one spelling's value took the other's with it. The approved 7.1 stayed
     blocked."""
     on_64(sandbox, "[main]\n")
     run = sandbox.dnf("-y", "--setopt=rocm_notice.on_major=block",
-                      "--setopt=rocm_notice.allow=7.1", "--setopt=rocm_notice.ALLOW=7.2",
-                      "upgrade")
+                      *["--setopt=%s" % option for option in allows] + ["upgrade"])
     assert run.returncode == 0, run
     assert sandbox.installed()["rocblas"] == "7.1.1-1.el10_2"
