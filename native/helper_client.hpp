@@ -632,8 +632,8 @@ bool asks_always(const std::string &text)
     return says_safety(text) || sets_include(text);
 }
 
-// Whether any configuration file (rocm_notice.conf, rocm_notice.d/*.conf) ``says`` so.
-bool any_config(const std::string &confdir, bool (*says)(const std::string &))
+// The configuration files: rocm_notice.conf and rocm_notice.d/*.conf.
+std::vector<std::string> config_files(const std::string &confdir)
 {
     std::vector<std::string> files = {confdir + "/rocm_notice.conf"};
     std::string dropins = confdir + "/rocm_notice.d";
@@ -645,7 +645,13 @@ bool any_config(const std::string &confdir, bool (*says)(const std::string &))
         }
         closedir(dir);
     }
-    for (const auto &file : files) {
+    return files;
+}
+
+// Whether any configuration file ``says`` so.
+bool any_config(const std::string &confdir, bool (*says)(const std::string &))
+{
+    for (const auto &file : config_files(confdir)) {
         std::string text;
         if (read_config(file, text) && says(text))
             return true;
@@ -713,25 +719,14 @@ std::string fail_closed_message(const std::string &problem, const std::string &c
            "and on_minor to warn in " + confdir + "/rocm_notice.conf, or " + remedy + ".";
 }
 
-// What a plugin does at a hook that got no answer (``problem``: why; the helper failed,
-// or the plugin's own work threw): the policy as the helper last said it
-// (``fail_closed``, which each answer updates), or else as the configuration files say.
-// At the transaction's gate (``gate``) under lock or block, the refusal to throw
-// (returned; "" for none). Otherwise one line on stderr, said once (``told``): under lock
-// or block it says the transaction will be refused, unless this is the hook after the
-// transaction (``after``), where nothing is left to refuse.
-// What the configuration files are now: each one's name, inode, size, modification and
-// change times (they are not read).
+// What the configuration files are now (they are not read): the drop-in directory and
+// each file, with its inode, size, modification and change times.
 std::string config_stamp(const std::string &confdir)
 {
-    std::string stamp;
-    std::vector<std::string> names = {confdir + "/rocm_notice.conf", confdir + "/rocm_notice.d"};
-    if (DIR *dir = opendir((confdir + "/rocm_notice.d").c_str())) {
-        while (const struct dirent *entry = readdir(dir))
-            names.push_back(confdir + "/rocm_notice.d/" + entry->d_name);
-        closedir(dir);
-    }
+    std::vector<std::string> names = config_files(confdir);
+    names.push_back(confdir + "/rocm_notice.d");      // a drop-in added or removed
     std::sort(names.begin(), names.end());
+    std::string stamp;
     for (const auto &name : names) {
         struct stat info;
         stamp += name;
@@ -746,6 +741,13 @@ std::string config_stamp(const std::string &confdir)
     return stamp;
 }
 
+// What a plugin does at a hook that got no answer (``problem``: why; the helper failed,
+// or the plugin's own work threw): the policy as the helper last said it (``heard``),
+// or else as the configuration files say (``no_answer``). At the transaction's gate
+// (``gate``) under lock or block, the refusal to throw (returned; "" for none).
+// Otherwise one line on stderr: under lock or block it says the transaction will be
+// refused, unless this is the hook after the transaction (``after``), where nothing is
+// left to refuse.
 struct Fallback {
     int fail_closed = -1;       // what the helper last said (-1: it has not said yet)
     std::string said_on;        // the configuration files' stamp when it said it
