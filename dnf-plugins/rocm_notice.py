@@ -61,12 +61,6 @@ def _describe(error):
     return dnf4_common.describe(error)
 
 
-def _strictness(value):
-    """warn < lock < block < anything else (a value that is not valid counts as block),
-    as the core reads the value: a comment after it left out."""
-    return {"warn": 0, "lock": 1, "block": 2}.get(_uncommented(value).strip().lower(), 3)
-
-
 def _uncommented(value):
     """``value`` without a comment after it ('#' or ';' after a blank)."""
     return re.split(r"[ \t][#;]", value, maxsplit=1)[0]
@@ -259,32 +253,16 @@ class RocmNotice(dnf.Plugin):
         if strict:
             raise dnf.exceptions.Error(MSG_UNREAD_CLOSED % (", ".join(strict), self.unread))
 
-    def _setopts(self):
-        """``--setopt=rocm_notice.KEY=VALUE``, as (key, value) pairs in the order to apply
-        them, each as a line of a file is (a comment per value; allow, include and
-        exclude add up). dnf 4 files these under repo options by the plugin's name as
-        written; every spelling counts ('-' for '_', any case). dnf keeps no order between
-        spellings: a policy key given under several (however spelt: on_major, ON_MAJOR,
-        on-major) ends with the stricter of their last values (doubt fails closed)."""
+    def _setopts(self, config):
+        """``--setopt=rocm_notice.KEY=VALUE``: dnf 4 files these under repo options, by
+        the plugin's name as written (``config.setopt_pairs`` reads every spelling)."""
         opts = getattr(getattr(self.cli, "command", None), "opts", None)
-        pairs, last = [], {}
-        for name, options in (getattr(opts, "repo_setopts", None) or {}).items():
-            if name.replace("-", "_").lower() != self.name:
-                continue
-            for key, values in options.items():
-                pairs.extend((key, value) for value in values)
-                policy = "".join(c for c in key.lower() if "a" <= c <= "z")
-                if values and policy in ("onmajor", "onminor"):
-                    last.setdefault(policy, []).append(values[-1])
-        for policy, values in sorted(last.items()):
-            if len(values) > 1:     # under several spellings: their order is lost
-                pairs.append(("on_" + policy[2:], max(values, key=_strictness)))
-        return pairs
+        return config.setopt_pairs(getattr(opts, "repo_setopts", None) or {})
 
     def _load_config(self):
         from rocm_notice.settings import config
         self.confdirs = list(self.base.conf.pluginconfpath)
-        self._settings, problems = config.load(self.confdirs, self._setopts())
+        self._settings, problems = config.load(self.confdirs, self._setopts(config))
         for problem in problems:
             _warn(problem)
 

@@ -301,6 +301,35 @@ def policy_key(key):
     return {"onmajor": "on_major", "onminor": "on_minor"}.get(letters)
 
 
+def setopt_pairs(by_name):
+    """``--setopt=rocm_notice.KEY=VALUE`` as dnf 4 files them ({plugin name as written:
+    {key: [value, ...]}}): (key, value) pairs in the order to apply them, each as a line
+    of a file is (its own comment; allow, include and exclude add up). Every spelling of
+    the name counts ('-' for '_', any case), as --disableplugin takes it. dnf keeps no
+    order between spellings: a policy key given under several (however spelt: on_major,
+    ON_MAJOR, on-major) ends with the stricter of their last values (doubt fails
+    closed)."""
+    pairs, last = [], {}
+    for name, options in by_name.items():
+        if name.replace("-", "_").lower() != PLUGIN_NAME:
+            continue
+        for key, values in options.items():
+            pairs.extend((key, value) for value in values)
+            if values and policy_key(key):
+                last.setdefault(policy_key(key), []).append(values[-1])
+    for key, values in sorted(last.items()):
+        if len(values) > 1:         # under several spellings: their order is lost
+            pairs.append((key, max(values, key=_strictness)))
+    return pairs
+
+
+def _strictness(value):
+    """warn < lock < block < a value that is not valid (it counts as block), read as
+    ``_apply`` reads it."""
+    action = _parse_action(split_comment(value)[0])
+    return ACTIONS.index(action) if action else len(ACTIONS)
+
+
 class _Note(str):
     """A problem that cannot hide a setting (a key set twice, a section repeated,
     'enabled' outside dnf's file): one line, but no doubt about the policy. Marked where

@@ -15,7 +15,7 @@ PackageKit's error, which pkcon prints.
 import pytest
 
 from tests.e2e import stacks
-from tests.e2e.test_packagekit import ALL, HOLD_LINE, PATCH_64, children, ours
+from tests.e2e.test_packagekit import ALL, HOLD_LINE, PATCH_64, children, on_64, ours
 from tests.harness.packagekit_dnf5 import Session
 from tests.harness.system import HELPER
 
@@ -31,18 +31,6 @@ def packagekit():
     restarted by each case (``on_64``)."""
     with Session() as session:
         yield session
-
-
-def on_64(pk, conf, repos=None):
-    """ROCm 6.4 installed (EPEL 10.1's packages); EPEL 10.2 offered; ``conf`` in force;
-    packagekitd started afresh and its metadata refreshed."""
-    pk.reset([p for p in stacks.epel_10_1() if p.name in ALL])
-    pk.use_repos(epel=repos or stacks.epel_10_2())
-    pk.write_conf(conf)
-    pk.start_packagekitd()
-    refresh = pk.pkcon("refresh", "force")
-    assert refresh.returncode == 0, refresh
-    return pk.installed()
 
 
 def look_and_download(pk):

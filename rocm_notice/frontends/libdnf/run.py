@@ -36,8 +36,8 @@ class Sacks:
                                        make_cache_dir=True)
             sack.load_system_repo(build_cache=False)
             for spec in self.repos if with_repos else ():
-                spec = dict(repomd_files(spec.get("repomd")), **{
-                    key: value for key, value in spec.items() if value})
+                if not spec.get("primary"):     # repos_changed sends repomd.xml alone
+                    spec = dict(spec, **repomd_files(spec.get("repomd")))
                 if not spec.get("repomd") or not spec.get("primary"):
                     continue
                 # hawkey.Repo warns that it is deprecated (and forces the warning
